@@ -1,0 +1,54 @@
+#include "logging/log_setup.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/sinks/systemd_sink.h>
+
+namespace esper::logging {
+
+bool stderr_is_journal() {
+  const char* stream = std::getenv("JOURNAL_STREAM");
+  if (stream == nullptr) return false;
+  unsigned long long dev = 0, ino = 0;
+  if (std::sscanf(stream, "%llu:%llu", &dev, &ino) != 2) return false;
+  struct stat st {};
+  if (fstat(STDERR_FILENO, &st) != 0) return false;
+  return st.st_dev == dev && st.st_ino == ino;
+}
+
+void setup_logging(std::string_view process_name, spdlog::level::level_enum level) {
+  std::shared_ptr<spdlog::logger> logger;
+  const std::string name(process_name);
+  if (stderr_is_journal()) {
+    // The journal records time, process and priority itself.
+    auto sink = std::make_shared<spdlog::sinks::systemd_sink_mt>(name);
+    logger = std::make_shared<spdlog::logger>(name, std::move(sink));
+    logger->set_pattern("%v");
+  } else {
+    auto sink = std::make_shared<spdlog::sinks::stderr_color_sink_mt>();
+    logger = std::make_shared<spdlog::logger>(name, std::move(sink));
+    logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%-5l%$ %n[%P] %v");
+  }
+  logger->set_level(level);
+  logger->flush_on(spdlog::level::warn);
+  spdlog::set_default_logger(std::move(logger));
+}
+
+std::optional<spdlog::level::level_enum> parse_level(std::string_view name) {
+  if (name == "trace") return spdlog::level::trace;
+  if (name == "debug") return spdlog::level::debug;
+  if (name == "info") return spdlog::level::info;
+  if (name == "warn" || name == "warning") return spdlog::level::warn;
+  if (name == "error") return spdlog::level::err;
+  if (name == "critical") return spdlog::level::critical;
+  if (name == "off") return spdlog::level::off;
+  return std::nullopt;
+}
+
+}  // namespace esper::logging

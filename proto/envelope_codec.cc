@@ -1,0 +1,149 @@
+#include "proto/envelope_codec.h"
+
+#include <array>
+#include <chrono>
+#include <climits>
+
+namespace esper::wire {
+namespace {
+
+constexpr std::array<std::string_view, kDecodeErrorCount> kDecodeErrorNames{
+    "wrong_frame_count", "oversize",     "bad_topic",        "unparseable",    "unknown_schema_version",
+    "missing_body",      "invalid_source", "invalid_severity", "topic_mismatch",
+};
+
+bool is_valid_severity(int severity) {
+  return severity >= leyline::SEVERITY_DEBUG && severity <= leyline::SEVERITY_CRITICAL;
+}
+
+// The checks shared by encode and decode, on a parsed envelope. Returns the reason it is invalid.
+std::optional<std::pair<DecodeError, std::string>> validate(const leyline::Envelope& envelope) {
+  if (envelope.schema_version() != kSchemaVersion) {
+    return {{DecodeError::kUnknownSchemaVersion,
+             "schema_version " + std::to_string(envelope.schema_version()) + ", expected " +
+                 std::to_string(kSchemaVersion)}};
+  }
+  if (!body_kind(envelope)) return {{DecodeError::kMissingBody, "envelope has no body"}};
+  if (!is_valid_source(envelope.source())) {
+    return {{DecodeError::kInvalidSource,
+             envelope.source().empty() ? "empty source" : "invalid source '" + envelope.source().substr(0, 80) + "'"}};
+  }
+  if (!is_valid_severity(envelope.severity())) {
+    return {{DecodeError::kInvalidSeverity, "severity " + std::to_string(envelope.severity())}};
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::string_view decode_error_name(DecodeError error) {
+  const auto index = static_cast<std::size_t>(error);
+  return index < kDecodeErrorNames.size() ? kDecodeErrorNames[index] : "unknown";
+}
+
+Decoded Decoded::success(leyline::Envelope envelope, Topic topic) {
+  Decoded d;
+  d.envelope_ = std::move(envelope);
+  d.topic_ = std::move(topic);
+  return d;
+}
+
+Decoded Decoded::failure(DecodeError error, std::string detail) {
+  Decoded d;
+  d.error_ = error;
+  d.detail_ = std::move(detail);
+  return d;
+}
+
+std::optional<BodyKind> body_kind(const leyline::Envelope& envelope) {
+  using E = leyline::Envelope;
+  switch (envelope.body_case()) {
+    case E::kTelemetry: return BodyKind::kTelemetry;
+    case E::kEvent: return BodyKind::kEvent;
+    case E::kFieldReport: return BodyKind::kFieldReport;
+    case E::kFieldReportAck: return BodyKind::kAck;
+    case E::kControl: return BodyKind::kControl;
+    case E::kSystemState: return BodyKind::kSystemState;
+    case E::kEmergencySignal: return BodyKind::kEmergencySignal;
+    case E::BODY_NOT_SET: break;
+  }
+  return std::nullopt;
+}
+
+Topic topic_for(const leyline::Envelope& envelope) {
+  const auto kind = body_kind(envelope);
+  if (!kind) throw EncodeError("envelope has no body");
+  return Topic{lane_for(*kind, envelope.severity()), *kind, envelope.severity(), envelope.source()};
+}
+
+leyline::Envelope make_envelope(std::string_view source, std::string_view instance,
+                                std::uint64_t sequence, leyline::Severity severity) {
+  leyline::Envelope envelope;
+  envelope.set_schema_version(kSchemaVersion);
+  envelope.set_source(std::string(source));
+  envelope.set_instance(std::string(instance));
+  envelope.set_sequence(sequence);
+  envelope.set_severity(severity);
+  envelope.set_sent_unix_ns(now_unix_ns());
+  return envelope;
+}
+
+WireMessage encode(const leyline::Envelope& envelope) {
+  if (auto invalid = validate(envelope)) {
+    throw EncodeError("cannot encode envelope: " + std::string(decode_error_name(invalid->first)) +
+                      ": " + invalid->second);
+  }
+  WireMessage message;
+  message.topic = format_topic(topic_for(envelope));
+  if (!envelope.SerializeToString(&message.envelope)) {
+    throw EncodeError("cannot serialize envelope");
+  }
+  return message;
+}
+
+Decoded decode(std::span<const std::string_view> frames, const DecodeLimits& limits) {
+  if (frames.size() != 2) {
+    return Decoded::failure(DecodeError::kWrongFrameCount,
+                            std::to_string(frames.size()) + " frames, expected 2");
+  }
+  return decode(frames[0], frames[1], limits);
+}
+
+Decoded decode(std::string_view topic_text, std::string_view payload, const DecodeLimits& limits) {
+  if (payload.size() > limits.max_envelope_bytes) {
+    return Decoded::failure(DecodeError::kOversize,
+                            std::to_string(payload.size()) + " bytes, limit " +
+                                std::to_string(limits.max_envelope_bytes));
+  }
+  std::optional<Topic> topic;
+  if (topic_text.size() <= kMaxTopicBytes) topic = parse_topic(topic_text);
+  if (!topic) {
+    return Decoded::failure(DecodeError::kBadTopic,
+                            "topic '" + std::string(topic_text.substr(0, kMaxTopicBytes)) + "'");
+  }
+  leyline::Envelope envelope;
+  // Protobuf parses sizes as int; the oversize check above keeps payload far below INT_MAX.
+  if (payload.size() > static_cast<std::size_t>(INT_MAX) ||
+      !envelope.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
+    return Decoded::failure(DecodeError::kUnparseable,
+                            std::to_string(payload.size()) + "-byte frame is not an Envelope");
+  }
+  if (auto invalid = validate(envelope)) {
+    return Decoded::failure(invalid->first, std::move(invalid->second));
+  }
+  Topic expected = topic_for(envelope);
+  if (expected != *topic) {
+    return Decoded::failure(DecodeError::kTopicMismatch, "topic '" + std::string(topic_text) +
+                                                             "' but envelope says '" +
+                                                             format_topic(expected) + "'");
+  }
+  return Decoded::success(std::move(envelope), std::move(expected));
+}
+
+std::uint64_t now_unix_ns() {
+  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                        std::chrono::system_clock::now().time_since_epoch())
+                                        .count());
+}
+
+}  // namespace esper::wire
