@@ -12,6 +12,7 @@
 #include <stdexcept>
 #include <system_error>
 #include <thread>
+#include <utility>
 
 #ifndef ESPER_BINARY_DIR
 #error "ESPER_BINARY_DIR must be defined by the build"
