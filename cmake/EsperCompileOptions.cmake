@@ -14,6 +14,13 @@ if(ESPER_SANITIZE)
   add_link_options(-fsanitize=address,undefined)
 endif()
 
+# With fuzzers on, every library carries coverage instrumentation so libFuzzer can see inside the
+# code it exercises (libFuzzer's recommended -fsanitize=fuzzer-no-link); only fuzz targets link the
+# fuzzer runtime.
+if(ESPER_BUILD_FUZZERS)
+  add_compile_options(-fsanitize=fuzzer-no-link)
+endif()
+
 # esper_fuzzer(NAME SOURCES... LIBS...): a libFuzzer target, plus a ctest entry that runs it for
 # ESPER_FUZZ_SECONDS on its seed corpus directory.
 function(esper_fuzzer name)

@@ -1,0 +1,28 @@
+// libFuzzer target for the envelope decoder: arbitrary bytes as one received bus message. The
+// first byte chooses how many frames; the rest is split on the first '\n' into topic and envelope.
+// The decoder must never crash, hang or leak, and whatever it accepts must re-encode.
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "proto/envelope_codec.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  if (size == 0) return 0;
+  const std::size_t frame_count = data[0] % 4;
+  std::string_view rest(reinterpret_cast<const char*>(data + 1), size - 1);
+  const std::size_t nl = rest.find('\n');
+  const std::string_view topic = rest.substr(0, nl);
+  const std::string_view payload = nl == std::string_view::npos ? std::string_view() : rest.substr(nl + 1);
+  std::vector<std::string_view> frames = {topic, payload, payload};
+  frames.resize(frame_count);
+
+  const esper::wire::Decoded decoded =
+      esper::wire::decode(frames, esper::wire::DecodeLimits{.max_envelope_bytes = 64 * 1024});
+  if (decoded.ok()) {
+    const auto wire = esper::wire::encode(decoded.envelope());  // Must not throw.
+    if (wire.topic != topic) __builtin_trap();
+  }
+  return 0;
+}
