@@ -1,0 +1,94 @@
+#include "field_reports/wal_reader.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <system_error>
+
+namespace esper::field_reports {
+Status read_segment_file(const std::filesystem::path& path, std::string& buffer) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return errno_status(errno, "open " + path.string());
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    const int err = errno;
+    ::close(fd);
+    return errno_status(err, "stat " + path.string());
+  }
+  buffer.resize(static_cast<std::size_t>(st.st_size));
+  std::size_t done = 0;
+  while (done < buffer.size()) {
+    const ssize_t n = ::read(fd, buffer.data() + done, buffer.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const int err = errno;
+      ::close(fd);
+      return errno_status(err, "read " + path.string());
+    }
+    if (n == 0) break;  // Truncated under us (compaction or repair): read what there was.
+    done += static_cast<std::size_t>(n);
+  }
+  buffer.resize(done);
+  ::close(fd);
+  return {};
+}
+
+std::vector<SegmentFile> list_segments(const std::filesystem::path& dir) {
+  std::vector<SegmentFile> segments;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    const auto number = parse_segment_file_name(entry.path().filename().string());
+    if (!number) continue;
+    std::error_code size_ec;
+    const auto size = entry.file_size(size_ec);
+    segments.push_back(SegmentFile{*number, entry.path(), size_ec ? 0 : size});
+  }
+  std::sort(segments.begin(), segments.end(),
+            [](const SegmentFile& a, const SegmentFile& b) { return a.number < b.number; });
+  return segments;
+}
+
+std::string describe(const WalProblem& problem) {
+  std::string kind = problem.is_tail() ? "tail in progress (torn tail)" : std::string(to_string(problem.kind));
+  return "segment " + std::to_string(problem.segment) + " offset " + std::to_string(problem.offset) +
+         ": " + kind + ": " + problem.what;
+}
+
+Status read_wal(const std::filesystem::path& dir,
+                const std::function<void(const WalRecord&)>& on_record, WalReadSummary* summary,
+                ReadMode mode) {
+  WalReadSummary local;
+  WalReadSummary& out = summary ? *summary : local;
+  out = WalReadSummary{};
+  const auto segments = list_segments(dir);
+  std::string buffer;
+  for (std::size_t i = 0; i < segments.size(); ++i) {
+    const SegmentFile& segment = segments[i];
+    Status status = read_segment_file(segment.path, buffer);
+    if (!status.ok()) {
+      if (status.code() == ENOENT) continue;  // Deleted by retention while we listed.
+      return status;
+    }
+    ++out.segments;
+    out.bytes += buffer.size();
+    const SegmentScan scan = scan_segment(buffer, [&](const ScannedRecord& record) {
+      if (on_record) {
+        on_record(WalRecord{record.type, record.payload, RecordPosition{segment.number, record.offset}});
+      }
+    });
+    out.records += scan.records;
+    if (scan.problem) {
+      const bool last = i + 1 == segments.size();
+      // A torn tail in an older segment means data is missing in the middle of the log.
+      const ProblemKind kind = last ? scan.problem->kind : ProblemKind::kCorrupt;
+      out.problems.push_back(WalProblem{segment.number, scan.problem->offset, kind, last, scan.problem->what});
+      if (mode == ReadMode::kStopAtFirstProblem) break;
+    }
+  }
+  return {};
+}
+
+}  // namespace esper::field_reports

@@ -1,0 +1,116 @@
+// The real esper-wal binary: read-only commands on a WAL that a live process is appending to never
+// report corruption (the moving tail is "tail in progress") and never block the writer; verify's
+// exit code follows real corruption; requeue's request is picked up by the outbox.
+#include <gtest/gtest.h>
+
+#include <sys/wait.h>
+
+#include "field_reports/outbox.h"
+#include "field_reports/outbox_records.h"
+#include "tests/field_reports/wal_test_util.h"
+#include "tests/support/child_process.h"
+#include "tests/support/temp_dir.h"
+
+namespace esper::field_reports {
+namespace {
+
+using namespace std::chrono_literals;
+
+struct ToolResult {
+  int exit_code = -1;
+  std::string out;
+};
+
+ToolResult esper_wal(std::vector<std::string> args) {
+  args.insert(args.begin(), esper::testing::built_binary("field_reports/esper-wal").string());
+  esper::testing::ChildProcess tool(args);
+  ToolResult result;
+  while (auto line = tool.read_line(30s)) result.out += *line + "\n";
+  const auto status = tool.wait(30s);
+  EXPECT_TRUE(status) << "esper-wal did not exit";
+  if (status && WIFEXITED(*status)) result.exit_code = WEXITSTATUS(*status);
+  return result;
+}
+
+TEST(FieldReportsEsperWalCli, ReadOnlyCommandsOnALiveWalSeeNoCorruptionAndDoNotBlockTheWriter) {
+  esper::testing::TempDir tmp;
+  const auto dir = tmp / "wal";
+  esper::testing::ChildProcess writer(
+      {esper::testing::built_binary("tests/field_reports/field_reports_crash_writer").string(), dir.string()});
+  ASSERT_TRUE(writer.read_line(10s)) << "writer printed nothing";
+  for (int i = 0; i < 10; ++i) {
+    const ToolResult verify = esper_wal({"verify", dir.string()});
+    EXPECT_EQ(verify.exit_code, 0) << verify.out;
+    EXPECT_EQ(verify.out.find("CORRUPT"), std::string::npos) << verify.out;
+  }
+  const ToolResult stat = esper_wal({"stat", dir.string()});
+  EXPECT_EQ(stat.exit_code, 0) << stat.out;
+  EXPECT_NE(stat.out.find("segments:"), std::string::npos) << stat.out;
+  // The writer kept going the whole time.
+  std::size_t more = 0;
+  while (more < 100 && writer.read_line(10s)) ++more;
+  EXPECT_EQ(more, 100u);
+  EXPECT_TRUE(writer.running());
+}
+
+TEST(FieldReportsEsperWalCli, VerifyExitsNonZeroWithSegmentAndOffsetOfCorruption) {
+  esper::testing::TempDir tmp;
+  const auto dir = tmp / "wal";
+  {
+    WalWriterOptions options;
+    options.dir = dir;
+    Status status;
+    auto writer = WalWriter::open(options, &status);
+    for (int i = 0; i < 5; ++i) ASSERT_TRUE(writer->append_durable(1, std::string(50, 'a' + i)).ok());
+  }
+  EXPECT_EQ(esper_wal({"verify", dir.string()}).exit_code, 0);
+  const auto segment = list_segments(dir).at(0).path;
+  std::string bytes = testing::file_bytes(segment);
+  const std::size_t third = kSegmentHeaderSize + 2 * (kRecordHeaderSize + 50);
+  bytes[third + 20] ^= 0x01;
+  testing::write_bytes(segment, bytes);
+  const ToolResult verify = esper_wal({"verify", dir.string()});
+  EXPECT_EQ(verify.exit_code, 1) << verify.out;
+  EXPECT_NE(verify.out.find("segment 1 offset " + std::to_string(third)), std::string::npos) << verify.out;
+  const ToolResult dump = esper_wal({"dump", "--json", dir.string()});
+  EXPECT_EQ(dump.exit_code, 0);
+  EXPECT_NE(dump.out.find("\"offset\":16"), std::string::npos) << dump.out;
+}
+
+class RefusingPublisher : public ReportPublisher {
+ public:
+  PublishResult publish(const leyline::FieldReport& report) override {
+    ids.push_back(report.report_id());
+    return refuse ? PublishResult::kRefused : PublishResult::kAccepted;
+  }
+  bool refuse = true;
+  std::vector<std::string> ids;
+};
+
+TEST(FieldReportsEsperWalCli, RequeueFromTheToolBringsADroppedReportBackIntoALiveOutbox) {
+  esper::testing::TempDir tmp;
+  RefusingPublisher publisher;
+  OutboxOptions options;
+  options.wal_dir = tmp / "wal";
+  options.retry_cap = 0;
+  Status status;
+  auto outbox = Outbox::open(options, publisher, nullptr, &status);
+  ASSERT_TRUE(status.ok()) << status.message();
+  std::string id;
+  ASSERT_TRUE(outbox->append(leyline::FieldReport(), &id).ok());
+  outbox->publish_cycle();
+  ASSERT_EQ(outbox->counters().dropped_total, 1u);
+
+  const ToolResult stat = esper_wal({"stat", options.wal_dir.string()});
+  EXPECT_NE(stat.out.find("dropped 1"), std::string::npos) << stat.out;
+  const ToolResult requeue = esper_wal({"requeue", options.wal_dir.string(), "--id", id});
+  ASSERT_EQ(requeue.exit_code, 0) << requeue.out;
+  publisher.refuse = false;
+  outbox->publish_cycle();
+  ASSERT_EQ(publisher.ids.size(), 2u);
+  EXPECT_EQ(publisher.ids.back(), id);
+  EXPECT_EQ(outbox->pending_ids(), std::vector<std::string>{id});
+}
+
+}  // namespace
+}  // namespace esper::field_reports

@@ -1,0 +1,177 @@
+// esper-wal's subcommands as functions: stat counts, dump (text and JSON), verify's exit code and
+// offsets (torn tail vs real corruption), requeue requests, compact deleting only settled segments.
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+#include "field_reports/outbox.h"
+#include "field_reports/outbox_records.h"
+#include "field_reports/requeue_request.h"
+#include "field_reports/wal_inspect.h"
+#include "field_reports/wal_writer.h"
+#include "tests/field_reports/wal_test_util.h"
+#include "tests/support/temp_dir.h"
+
+namespace esper::field_reports {
+namespace {
+
+using testing::file_bytes;
+using testing::write_bytes;
+
+struct CliRun {
+  int code;
+  std::string out, err;
+};
+
+template <typename F>
+CliRun run(F&& f) {
+  std::ostringstream out, err;
+  const int code = f(out, err);
+  return CliRun{code, out.str(), err.str()};
+}
+
+// A WAL with three reports: one settled, one dropped, one pending.
+struct OutboxWal {
+  esper::testing::TempDir tmp;
+  std::filesystem::path dir = tmp / "wal";
+  std::string settled, dropped, pending;
+
+  explicit OutboxWal(std::uint64_t segment_size = kDefaultSegmentSize) {
+    WalWriterOptions options;
+    options.dir = dir;
+    options.segment_size = segment_size;
+    Status status;
+    auto writer = WalWriter::open(options, &status);
+    auto add = [&](const std::string& id) {
+      leyline::FieldReport report;
+      report.set_report_id(id);
+      report.set_command_id("cmd-" + id);
+      report.set_outcome(leyline::FIELD_REPORT_OUTCOME_SUCCESS);
+      EXPECT_TRUE(writer->append_durable(to_byte(OutboxRecord::kReportAppended), report.SerializeAsString()).ok());
+      return id;
+    };
+    settled = add("r-settled");
+    dropped = add("r-dropped");
+    pending = add("r-pending");
+    EXPECT_TRUE(writer->append_durable(to_byte(OutboxRecord::kReportSettled), settled).ok());
+    EXPECT_TRUE(writer->append_durable(to_byte(OutboxRecord::kReportDropped), dropped).ok());
+  }
+};
+
+TEST(FieldReportsEsperWal, StatCountsRecordsByTypeAndReportStates) {
+  OutboxWal wal;
+  const CliRun r = run([&](auto& out, auto& err) { return wal_stat(wal.dir, out, err); });
+  EXPECT_EQ(r.code, kExitOk) << r.err;
+  EXPECT_NE(r.out.find("segments: 1"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("records: 5"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("report: 3"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("settled: 1"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("reports: pending 1, settled 1, dropped 1"), std::string::npos) << r.out;
+}
+
+TEST(FieldReportsEsperWal, DumpPrintsReadableAndJsonLines) {
+  OutboxWal wal;
+  CliRun r = run([&](auto& out, auto& err) { return wal_dump(wal.dir, false, out, err); });
+  EXPECT_EQ(r.code, kExitOk);
+  EXPECT_NE(r.out.find("segment 1 offset 16 report"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("id=r-settled command=cmd-r-settled outcome=FIELD_REPORT_OUTCOME_SUCCESS"),
+            std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("dropped (9 bytes) id=r-dropped"), std::string::npos) << r.out;
+  r = run([&](auto& out, auto& err) { return wal_dump(wal.dir, true, out, err); });
+  EXPECT_EQ(r.code, kExitOk);
+  std::istringstream lines(r.out);
+  std::string first;
+  std::getline(lines, first);
+  EXPECT_TRUE(first.starts_with("{\"segment\":1,\"offset\":16,\"type\":\"report\"")) << first;
+  EXPECT_NE(first.find("\"report_id\":\"r-settled\""), std::string::npos) << first;
+  EXPECT_NE(r.out.find("{\"segment\":1,"), std::string::npos);
+  EXPECT_NE(r.out.find("\"type\":\"settled\",\"type_code\":2,\"length\":9,\"report_id\":\"r-settled\"}"),
+            std::string::npos) << r.out;
+}
+
+TEST(FieldReportsEsperWal, VerifyIsCleanOnAGoodWalAndTreatsATornTailAsTailInProgress) {
+  OutboxWal wal;
+  CliRun r = run([&](auto& out, auto& err) { return wal_verify(wal.dir, out, err); });
+  EXPECT_EQ(r.code, kExitOk) << r.out;
+  const auto segment = list_segments(wal.dir).at(0).path;
+  const std::string bytes = file_bytes(segment);
+  write_bytes(segment, bytes.substr(0, bytes.size() - 3));  // A writer mid-append.
+  r = run([&](auto& out, auto& err) { return wal_verify(wal.dir, out, err); });
+  EXPECT_EQ(r.code, kExitOk) << r.out;
+  EXPECT_NE(r.out.find("tail in progress"), std::string::npos) << r.out;
+}
+
+TEST(FieldReportsEsperWal, VerifyReportsAFlippedBitWithSegmentAndOffsetAndFails) {
+  OutboxWal wal;
+  const auto segment = list_segments(wal.dir).at(0).path;
+  std::string bytes = file_bytes(segment);
+  const auto positions = testing::read_back(wal.dir).positions;
+  const std::uint64_t target = positions[1].offset;
+  bytes[target + kRecordHeaderSize + 2] ^= 0x04;  // Inside the second record's payload.
+  write_bytes(segment, bytes);
+  const CliRun r = run([&](auto& out, auto& err) { return wal_verify(wal.dir, out, err); });
+  EXPECT_EQ(r.code, kExitProblems);
+  EXPECT_NE(r.out.find("CORRUPT segment 1 offset " + std::to_string(target)), std::string::npos) << r.out;
+}
+
+TEST(FieldReportsEsperWal, RequeueWritesARequestForADroppedReportOrAllDropped) {
+  OutboxWal wal;
+  CliRun r = run([&](auto& out, auto& err) { return wal_requeue(wal.dir, wal.dropped, out, err); });
+  EXPECT_EQ(r.code, kExitOk) << r.err;
+  auto requests = read_requeue_requests(wal.dir);
+  ASSERT_EQ(requests.size(), 1u);
+  EXPECT_EQ(requests[0].ids, std::vector<std::string>{wal.dropped});
+
+  r = run([&](auto& out, auto& err) { return wal_requeue(wal.dir, "", out, err); });
+  EXPECT_EQ(r.code, kExitOk) << r.err;
+  requests = read_requeue_requests(wal.dir);
+  ASSERT_EQ(requests.size(), 2u);
+
+  r = run([&](auto& out, auto& err) { return wal_requeue(wal.dir, wal.settled, out, err); });
+  EXPECT_EQ(r.code, kExitError);
+  EXPECT_NE(r.err.find("already settled"), std::string::npos);
+  r = run([&](auto& out, auto& err) { return wal_requeue(wal.dir, "nope", out, err); });
+  EXPECT_EQ(r.code, kExitError);
+  EXPECT_EQ(read_requeue_requests(wal.dir).size(), 2u) << "a refused requeue must not write a request";
+}
+
+TEST(FieldReportsEsperWal, CompactDeletesOnlyFullySettledLeadingSegmentsNeverTheLast) {
+  esper::testing::TempDir tmp;
+  const auto dir = tmp / "wal";
+  {
+    WalWriterOptions options;
+    options.dir = dir;
+    options.segment_size = 256;
+    Status status;
+    auto writer = WalWriter::open(options, &status);
+    for (int i = 0; i < 6; ++i) {
+      leyline::FieldReport report;
+      report.set_report_id("r" + std::to_string(i));
+      report.set_command_id(std::string(100, 'c'));
+      ASSERT_TRUE(writer->append_durable(to_byte(OutboxRecord::kReportAppended), report.SerializeAsString()).ok());
+    }
+    for (int i = 0; i < 3; ++i) {
+      ASSERT_TRUE(writer->append_durable(to_byte(OutboxRecord::kReportSettled), "r" + std::to_string(i)).ok());
+    }
+  }
+  const auto before = list_segments(dir).size();
+  ASSERT_GE(before, 6u);  // One report per 256-byte segment.
+  const CliRun r = run([&](auto& out, auto& err) { return wal_compact(dir, out, err); });
+  EXPECT_EQ(r.code, kExitOk) << r.err;
+  EXPECT_NE(r.out.find("deleted 3 settled segments"), std::string::npos) << r.out;
+  EXPECT_EQ(list_segments(dir).size(), before - 3);
+  EXPECT_EQ(list_segments(dir).front().number, 4u);
+  OutboxLog log;
+  WalReadSummary summary;
+  ASSERT_TRUE(read_wal(dir, [&](const WalRecord& rec) { log.apply(rec); }, &summary).ok());
+  EXPECT_EQ(log.pending(), 3u) << "the unsettled reports survive compaction";
+}
+
+TEST(FieldReportsEsperWal, MissingDirectoryIsAnError) {
+  const CliRun r = run([&](auto& out, auto& err) { return wal_stat("/nonexistent/esper-wal", out, err); });
+  EXPECT_EQ(r.code, kExitError);
+  EXPECT_NE(r.err.find("not a WAL directory"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace esper::field_reports
