@@ -73,7 +73,9 @@ std::optional<BodyKind> body_kind(const leyline::Envelope& envelope) {
 Topic topic_for(const leyline::Envelope& envelope) {
   const auto kind = body_kind(envelope);
   if (!kind) throw EncodeError("envelope has no body");
-  return Topic{lane_for(*kind, envelope.severity()), *kind, envelope.severity(), envelope.source()};
+  // A demoted envelope (over its source's emergency rate) keeps its severity but travels reliable.
+  const Lane lane = envelope.demoted() ? Lane::kReliable : lane_for(*kind, envelope.severity());
+  return Topic{lane, *kind, envelope.severity(), envelope.source()};
 }
 
 leyline::Envelope make_envelope(std::string_view source, std::string_view instance,

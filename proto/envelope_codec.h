@@ -83,7 +83,8 @@ struct WireMessage {
 // The kind of body the envelope carries, or nullopt when it has none.
 std::optional<BodyKind> body_kind(const leyline::Envelope& envelope);
 
-// The topic an envelope travels under. Throws EncodeError if it has no body.
+// The topic an envelope travels under: lane_for(kind, severity), or reliable when Oona has marked
+// the envelope `demoted`. Throws EncodeError if it has no body.
 Topic topic_for(const leyline::Envelope& envelope);
 
 // An envelope with schema version, source, instance, sequence, severity and send time filled in;

@@ -258,6 +258,24 @@ TEST(EnvelopeCodecTest, EncodeRefusesWhatDecodeWouldReject) {
   EXPECT_THROW(encode(bad_severity), EncodeError);
 }
 
+// Oona demotes an emergency envelope beyond its source's rate by setting `demoted`: it then travels
+// reliable with its severity unchanged, and the emergency topic no longer matches it.
+TEST(EnvelopeCodecTest, DemotedEmergencyTravelsReliable) {
+  Envelope e = base(leyline::SEVERITY_CRITICAL);
+  e.mutable_event()->set_description("flood");
+  EXPECT_EQ(topic_for(e).lane, Lane::kEmergency);
+  e.set_demoted(true);
+  EXPECT_EQ(format_topic(topic_for(e)), "reliable.event.critical.tamiyo");
+  const WireMessage message = encode(e);
+  EXPECT_EQ(message.topic, "reliable.event.critical.tamiyo");
+  Decoded d = decode(message.topic, message.envelope);
+  ASSERT_TRUE(d.ok()) << d.detail();
+  EXPECT_TRUE(d.envelope().demoted());
+  Decoded mismatch = decode("emergency.event.critical.tamiyo", message.envelope);
+  ASSERT_FALSE(mismatch.ok());
+  EXPECT_EQ(mismatch.error(), DecodeError::kTopicMismatch);
+}
+
 TEST(EnvelopeCodecTest, ErrorNamesAreDistinctCounterLabels) {
   std::set<std::string_view> names;
   for (std::size_t i = 0; i < kDecodeErrorCount; ++i) {
