@@ -1,0 +1,112 @@
+#include "oona/broker_config.h"
+
+#include <fstream>
+#include <stdexcept>
+#include <string>
+
+#include "oona/envelope_signer.h"
+
+namespace esper::oona {
+namespace {
+
+void check_endpoint(config::Section& section, const char* key, const std::string& endpoint) {
+  if (endpoint.rfind("ipc://", 0) != 0 && endpoint.rfind("tcp://", 0) != 0) {
+    throw section.error(key, "must be an ipc:// or tcp:// endpoint");
+  }
+}
+
+}  // namespace
+
+BrokerConfig load_broker_config(config::Section root,
+                                const std::optional<std::filesystem::path>& runtime_dir_override) {
+  BrokerConfig c;
+  const auto configured_dir = root.optional<std::string>("runtime_dir");
+  c.runtime_dir = runtime_dir_override ? *runtime_dir_override
+                  : configured_dir     ? std::filesystem::path(*configured_dir)
+                                       : default_runtime_dir();
+  c.endpoints = endpoints_under(c.runtime_dir);
+  if (auto endpoints = root.optional_section("endpoints")) {
+    struct Key {
+      const char* name;
+      std::string* value;
+    };
+    for (Key key : {Key{"normal_ingress", &c.endpoints.normal_ingress},
+                    Key{"emergency_ingress", &c.endpoints.emergency_ingress},
+                    Key{"normal_egress", &c.endpoints.normal_egress},
+                    Key{"emergency_egress", &c.endpoints.emergency_egress}}) {
+      *key.value = endpoints->get(key.name, *key.value);
+      check_endpoint(*endpoints, key.name, *key.value);
+    }
+    endpoints->finish();
+  }
+  if (auto normal = root.optional_section("normal_queue")) {
+    c.normal_max_messages = normal->get<std::uint64_t>("max_messages", c.normal_max_messages);
+    c.normal_max_bytes =
+        normal->get("max_bytes", config::ByteSize{c.normal_max_bytes}).bytes;
+    c.reliable_max_messages =
+        normal->get<std::uint64_t>("reliable_max_messages", c.reliable_max_messages);
+    if (c.normal_max_messages == 0) throw normal->error("max_messages", "must be at least 1");
+    normal->finish();
+  }
+  if (auto emergency = root.optional_section("emergency")) {
+    c.emergency_max_messages =
+        emergency->get<std::uint64_t>("max_messages", c.emergency_max_messages);
+    c.emergency_rate_per_source =
+        emergency->get("rate_per_source", c.emergency_rate_per_source);
+    c.emergency_burst = emergency->get("burst", c.emergency_burst);
+    if (c.emergency_rate_per_source <= 0) {
+      throw emergency->error("rate_per_source", "must be greater than 0");
+    }
+    if (c.emergency_burst < 1) throw emergency->error("burst", "must be at least 1");
+    emergency->finish();
+  }
+  c.egress_hwm = root.get("egress_hwm", c.egress_hwm);
+  if (c.egress_hwm < 1) throw root.error("egress_hwm", "must be at least 1");
+  c.max_envelope_bytes =
+      root.get("max_envelope_bytes", config::ByteSize{c.max_envelope_bytes}).bytes;
+  c.flush_interval = root.get("flush_interval", c.flush_interval);
+  if (c.flush_interval.count() <= 0) throw root.error("flush_interval", "must be positive");
+  c.reject_log_interval = root.get("reject_log_interval", c.reject_log_interval);
+  if (auto signing = root.optional_section("signing")) {
+    const auto key_file = signing->optional<std::string>("key_file");
+    const auto key_hex = signing->optional<std::string>("key_hex");
+    if (key_file.has_value() == key_hex.has_value()) {
+      throw signing->error(key_file ? "key_hex" : "key_file", "give exactly one of key_file and key_hex");
+    }
+    try {
+      c.signing_key = key_file ? read_key_file(*key_file) : parse_hex_key(*key_hex);
+    } catch (const std::invalid_argument& error) {
+      throw signing->error(key_file ? "key_file" : "key_hex", error.what());
+    }
+    signing->finish();
+  }
+  if (auto curve = root.optional_section("curve")) {
+    const auto inline_key = curve->optional<std::string>("server_secret_key");
+    const auto key_file = curve->optional<std::string>("server_secret_key_file");
+    const char* key_name = key_file ? "server_secret_key_file" : "server_secret_key";
+    if (inline_key.has_value() == key_file.has_value()) {
+      throw curve->error(key_name, "give exactly one of server_secret_key and server_secret_key_file");
+    }
+    if (key_file) {
+      std::ifstream in(*key_file);
+      if (!(in >> c.curve.server_secret_key)) throw curve->error(key_name, "cannot read " + *key_file);
+    } else {
+      c.curve.server_secret_key = *inline_key;
+    }
+    try {
+      (void)curve_public_key(c.curve.server_secret_key);
+    } catch (const std::invalid_argument& error) {
+      throw curve->error(key_name, error.what());
+    }
+    const auto keys = curve->get("allowed_client_keys", std::vector<std::string>{});
+    for (const auto& key : keys) {
+      if (key.size() != 40) throw curve->error("allowed_client_keys", "keys are 40 characters of Z85");
+    }
+    c.curve.allowed_client_keys.insert(keys.begin(), keys.end());
+    curve->finish();
+  }
+  root.finish();
+  return c;
+}
+
+}  // namespace esper::oona

@@ -1,0 +1,81 @@
+#include "oona/broker_stats.h"
+
+
+namespace esper::oona {
+namespace {
+
+constexpr std::array<wire::Lane, 3> kLanes{wire::Lane::kNormal, wire::Lane::kEmergency,
+                                           wire::Lane::kReliable};
+constexpr std::array<const char*, 2> kSocketLanes{"normal", "emergency"};
+
+template <typename Map>
+std::uint64_t sum(const Map& map) {
+  std::uint64_t total = 0;
+  for (const auto& [key, value] : map) total += value;
+  return total;
+}
+
+void add(leyline::TelemetryPacket& packet, const char* name, double value,
+         leyline::MetricKind kind, std::initializer_list<std::pair<const char*, std::string>> attributes) {
+  auto* point = packet.add_metrics();
+  point->set_name(name);
+  point->set_value(value);
+  point->set_unit("count");
+  point->set_kind(kind);
+  for (const auto& [key, val] : attributes) (*point->mutable_attributes())[key] = val;
+}
+
+}  // namespace
+
+std::uint64_t BrokerStats::dropped_total() const { return sum(dropped); }
+std::uint64_t BrokerStats::demoted_total() const { return sum(demoted); }
+std::uint64_t BrokerStats::rejected_total() const { return sum(rejected); }
+
+void BrokerStats::fill(leyline::TelemetryPacket& packet, std::uint64_t now_unix_ns) const {
+  using leyline::METRIC_KIND_COUNTER;
+  using leyline::METRIC_KIND_GAUGE;
+  packet.set_timestamp_unix_ns(now_unix_ns);
+  packet.set_source_subsystem("oona");
+  packet.set_level(leyline::SEVERITY_INFO);
+  for (wire::Lane lane : kLanes) {
+    const std::string name(wire::lane_name(lane));
+    const auto i = static_cast<std::size_t>(lane);
+    add(packet, "oona.received_total", static_cast<double>(received[i]), METRIC_KIND_COUNTER, {{"lane", name}});
+    add(packet, "oona.routed_total", static_cast<double>(routed[i]), METRIC_KIND_COUNTER, {{"lane", name}});
+  }
+  for (const auto& [key, value] : dropped) {
+    add(packet, "oona.dropped_total", static_cast<double>(value), METRIC_KIND_COUNTER,
+        {{"lane", std::get<0>(key)}, {"source", std::get<1>(key)}, {"reason", std::get<2>(key)}});
+  }
+  for (const auto& [source, value] : demoted) {
+    add(packet, "oona.demoted_total", static_cast<double>(value), METRIC_KIND_COUNTER, {{"source", source}});
+  }
+  for (const auto& [reason, value] : rejected) {
+    add(packet, "oona.rejected_total", static_cast<double>(value), METRIC_KIND_COUNTER, {{"reason", reason}});
+  }
+  add(packet, "oona.curve_refused_total", static_cast<double>(curve_refused), METRIC_KIND_COUNTER, {});
+  for (std::size_t i = 0; i < 2; ++i) {
+    add(packet, "oona.queue_depth", static_cast<double>(queue_depth[i]), METRIC_KIND_GAUGE,
+        {{"lane", kSocketLanes[i]}});
+    add(packet, "oona.subscriptions", static_cast<double>(subscriptions[i]), METRIC_KIND_GAUGE,
+        {{"lane", kSocketLanes[i]}});
+    add(packet, "oona.subscribers", static_cast<double>(subscribers[i]), METRIC_KIND_GAUGE,
+        {{"lane", kSocketLanes[i]}});
+  }
+}
+
+std::string BrokerStats::summary() const {
+  std::string s = "received normal=" + std::to_string(received[0]) +
+                  " emergency=" + std::to_string(received[1]) +
+                  " reliable=" + std::to_string(received[2]) +
+                  "; routed normal=" + std::to_string(routed[0]) +
+                  " emergency=" + std::to_string(routed[1]) +
+                  " reliable=" + std::to_string(routed[2]) +
+                  "; dropped=" + std::to_string(dropped_total()) +
+                  " demoted=" + std::to_string(demoted_total()) +
+                  " rejected=" + std::to_string(rejected_total());
+  for (const auto& [reason, value] : rejected) s += " " + reason + "=" + std::to_string(value);
+  return s;
+}
+
+}  // namespace esper::oona

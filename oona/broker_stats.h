@@ -1,0 +1,48 @@
+// Oona's counters, and their shape on the bus: a TelemetryPacket from source "oona" whose metric
+// points are
+//   oona.received_total{lane}            envelopes accepted from ingress, by topic lane
+//   oona.routed_total{lane}              envelopes handed to an egress socket, by topic lane
+//   oona.dropped_total{lane,source,reason}  envelopes Oona dropped (only normal lane, queue_full)
+//   oona.demoted_total{source}           emergencies over their source's rate, sent reliable
+//   oona.rejected_total{reason}          bad input, by codec error name
+//   oona.queue_depth{lane}               envelopes waiting in Oona's own queues (gauge)
+//   oona.subscribers{lane}               subscribers connected to each egress (gauge)
+//   oona.subscriptions{lane}             distinct topic subscriptions on each egress (gauge)
+//   oona.curve_refused_total             CURVE handshakes refused for an unknown client key
+// Counters are cumulative since start (MetricKind COUNTER).
+#ifndef ESPER_OONA_BROKER_STATS_H_
+#define ESPER_OONA_BROKER_STATS_H_
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <tuple>
+
+#include "esper/telemetry.pb.h"
+#include "proto/envelope_codec.h"
+
+namespace esper::oona {
+
+struct BrokerStats {
+  std::array<std::uint64_t, 3> received{};  // By wire::Lane.
+  std::array<std::uint64_t, 3> routed{};
+  std::map<std::tuple<std::string, std::string, std::string>, std::uint64_t> dropped;  // lane, source, reason
+  std::map<std::string, std::uint64_t> demoted;   // By source.
+  std::map<std::string, std::uint64_t> rejected;  // By reason.
+  std::array<std::uint64_t, 2> queue_depth{};     // Normal (incl. reliable), emergency.
+  std::array<std::int64_t, 2> subscriptions{};    // Normal, emergency egress.
+  std::array<std::uint64_t, 2> subscribers{};     // Connected subscribers: normal, emergency egress.
+  std::uint64_t curve_refused = 0;                // CURVE clients with an unknown key.
+
+  std::uint64_t dropped_total() const;
+  std::uint64_t demoted_total() const;
+  std::uint64_t rejected_total() const;
+
+  void fill(leyline::TelemetryPacket& packet, std::uint64_t now_unix_ns) const;
+  std::string summary() const;  // One line for the log.
+};
+
+}  // namespace esper::oona
+
+#endif  // ESPER_OONA_BROKER_STATS_H_

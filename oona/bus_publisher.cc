@@ -1,0 +1,69 @@
+#include "oona/bus_publisher.h"
+
+#include <unistd.h>
+
+#include <climits>
+
+#include "proto/envelope_codec.h"
+
+namespace esper::oona {
+
+std::string default_instance() {
+  char host[HOST_NAME_MAX + 1] = {};
+  if (gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
+  return std::string(host) + ":" + std::to_string(getpid());
+}
+
+namespace {
+
+zmq::socket_t make_push(zmq::context_t& context, const std::string& endpoint, std::uint64_t io_thread,
+                        const BusPublisherOptions& options) {
+  zmq::socket_t socket(context, zmq::socket_type::push);
+  socket.set(zmq::sockopt::affinity, io_thread);
+  socket.set(zmq::sockopt::sndhwm, options.send_hwm);
+  socket.set(zmq::sockopt::sndtimeo, static_cast<int>(options.send_timeout.count()));
+  socket.set(zmq::sockopt::linger, static_cast<int>(options.linger.count()));
+  apply_curve_client(socket, endpoint, options.curve);
+  socket.connect(endpoint);
+  return socket;
+}
+
+}  // namespace
+
+BusPublisher::BusPublisher(BusPublisherOptions options) : options_(std::move(options)) {
+  if (options_.instance.empty()) options_.instance = default_instance();
+  if (!options_.signing_key.empty()) signer_.emplace(options_.signing_key);
+  normal_ = make_push(context_, options_.endpoints.normal_ingress, kNormalIoThread, options_);
+  emergency_ = make_push(context_, options_.endpoints.emergency_ingress, kEmergencyIoThread, options_);
+}
+
+BusPublisher::~BusPublisher() {
+  normal_.close();
+  emergency_.close();
+}
+
+bool BusPublisher::publish(leyline::Envelope envelope) {
+  envelope.set_schema_version(wire::kSchemaVersion);
+  envelope.set_source(options_.source);
+  envelope.set_instance(options_.instance);
+  envelope.set_demoted(false);  // Only Oona demotes.
+  const wire::Topic topic = wire::topic_for(envelope);
+  const wire::Lane lane = topic.lane;
+  envelope.set_sequence(lane == wire::Lane::kEmergency ? ++emergency_sequence_ : ++normal_sequence_);
+  envelope.set_sent_unix_ns(wire::now_unix_ns());
+  envelope.clear_signature();
+  if (signer_) signer_->sign(wire::format_topic(topic), envelope);
+  wire::WireMessage message = wire::encode(envelope);
+  zmq::socket_t& socket = lane == wire::Lane::kEmergency ? emergency_ : normal_;
+  const auto index = static_cast<std::size_t>(lane);
+  // Once the first frame is accepted the second always is (multipart messages are atomic).
+  if (!socket.send(zmq::buffer(message.topic), zmq::send_flags::sndmore)) {
+    ++unsent_[index];
+    return false;
+  }
+  socket.send(zmq::buffer(message.envelope), zmq::send_flags::none);
+  ++sent_[index];
+  return true;
+}
+
+}  // namespace esper::oona

@@ -1,0 +1,81 @@
+// The producer side of the bus: one PUSH socket per lane, connected to Oona's two ingress endpoints.
+//
+// publish() stamps the envelope (schema version, source, instance, the next per-source sequence
+// number, send time), derives its lane from kind and severity, and hands it to the matching socket.
+// Emergency envelopes (HIGH/CRITICAL) go to the emergency socket; everything else, including the
+// reliable kinds, to the normal one. PUSH never drops silently: at its high-water mark it blocks,
+// and the publisher bounds that block by `send_timeout`. An envelope that could not be handed over
+// within the bound is counted in unsent() and publish() returns false: the caller is never blocked
+// longer than the bound and nothing is lost without a count. ZeroMQ reconnects on its own when Oona
+// restarts; envelopes wait in the socket's queue (up to its high-water mark) meanwhile.
+//
+// Sequence numbers count per lane socket (see oona/sequence_tracker.h) and advance for every
+// envelope handed to publish(), sent or not, so that a subscriber sees a gap for each envelope lost
+// anywhere on the way.
+//
+// Not thread-safe: one publisher per thread.
+#ifndef ESPER_OONA_BUS_PUBLISHER_H_
+#define ESPER_OONA_BUS_PUBLISHER_H_
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include <zmq.hpp>
+
+#include "esper/envelope.pb.h"
+#include "oona/bus_endpoints.h"
+#include "oona/curve_security.h"
+#include "oona/envelope_signer.h"
+#include "proto/topic.h"
+
+namespace esper::oona {
+
+struct BusPublisherOptions {
+  BusEndpoints endpoints;
+  std::string source;    // [A-Za-z0-9_-]{1,64}
+  std::string instance;  // Empty: "<hostname>:<pid>".
+  std::chrono::milliseconds send_timeout{100};  // Longest publish() may block per envelope.
+  int send_hwm = 10000;                         // Envelopes queued per socket before blocking.
+  std::chrono::milliseconds linger{1000};       // How long close waits to deliver what is queued.
+  std::string signing_key;  // Raw 32-byte HMAC key (oona/envelope_signer.h); empty: unsigned.
+  CurveClientKeys curve;    // For tcp:// endpoints of a CURVE Oona.
+};
+
+class BusPublisher {
+ public:
+  explicit BusPublisher(BusPublisherOptions options);
+  ~BusPublisher();
+  BusPublisher(const BusPublisher&) = delete;
+  BusPublisher& operator=(const BusPublisher&) = delete;
+
+  // Stamps and sends `envelope` (its body and severity set by the caller). Returns false, and
+  // counts it, if it could not be queued within send_timeout. Throws wire::EncodeError for an
+  // envelope no decoder would accept (a caller bug).
+  bool publish(leyline::Envelope envelope);
+
+  std::uint64_t sent(wire::Lane lane) const { return sent_[static_cast<std::size_t>(lane)]; }
+  std::uint64_t unsent(wire::Lane lane) const { return unsent_[static_cast<std::size_t>(lane)]; }
+  const std::string& source() const { return options_.source; }
+  const std::string& instance() const { return options_.instance; }
+
+ private:
+  BusPublisherOptions options_;
+  std::optional<EnvelopeSigner> signer_;
+  zmq::context_t context_{2};  // I/O threads: one per lane (kNormalIoThread, kEmergencyIoThread).
+  zmq::socket_t normal_;
+  zmq::socket_t emergency_;
+  std::uint64_t normal_sequence_ = 0;
+  std::uint64_t emergency_sequence_ = 0;
+  std::array<std::uint64_t, 3> sent_{};
+  std::array<std::uint64_t, 3> unsent_{};
+};
+
+// "<hostname>:<pid>", the default instance name.
+std::string default_instance();
+
+}  // namespace esper::oona
+
+#endif  // ESPER_OONA_BUS_PUBLISHER_H_

@@ -1,0 +1,86 @@
+// The consumer side of the bus: one SUB socket per egress lane of Oona. receive() always drains
+// the emergency socket before looking at the normal one, so an emergency envelope is handed to the
+// caller ahead of any normal backlog. Every message is decoded through the codec; bad ones are
+// counted by reason (never returned) and sequence gaps are counted (oona/sequence_tracker.h).
+//
+// Subscriptions are ZeroMQ topic prefixes, e.g. "normal.telemetry." or "reliable."; the default
+// subscribes to everything on the lanes asked for. Not thread-safe.
+#ifndef ESPER_OONA_BUS_SUBSCRIBER_H_
+#define ESPER_OONA_BUS_SUBSCRIBER_H_
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <zmq.hpp>
+
+#include "esper/envelope.pb.h"
+#include "oona/bus_endpoints.h"
+#include "oona/curve_security.h"
+#include "oona/envelope_signer.h"
+#include "oona/sequence_tracker.h"
+#include "proto/envelope_codec.h"
+
+namespace esper::oona {
+
+struct BusSubscriberOptions {
+  BusEndpoints endpoints;
+  bool normal = true;     // Connect to the normal egress (normal and reliable topics).
+  bool emergency = true;  // Connect to the emergency egress.
+  std::vector<std::string> prefixes{""};  // Topic prefixes subscribed on every connected socket.
+  int receive_hwm = 10000;
+  wire::DecodeLimits limits;
+  std::string signing_key;  // Raw 32-byte HMAC key: when set, unsigned/badly signed are rejected.
+  CurveClientKeys curve;    // For tcp:// endpoints of a CURVE Oona.
+};
+
+struct BusMessage {
+  wire::Lane socket = wire::Lane::kNormal;  // The egress it arrived on: kNormal or kEmergency.
+  wire::Topic topic;
+  leyline::Envelope envelope;
+};
+
+class BusSubscriber {
+ public:
+  explicit BusSubscriber(BusSubscriberOptions options);
+  ~BusSubscriber();
+  BusSubscriber(const BusSubscriber&) = delete;
+  BusSubscriber& operator=(const BusSubscriber&) = delete;
+
+  // The next envelope, emergency first; nullopt if none arrived within `timeout`.
+  std::optional<BusMessage> receive(std::chrono::milliseconds timeout);
+  // The next envelope from one socket only, without looking at the other (tests use this to leave
+  // a normal backlog unread while they wait for an emergency).
+  std::optional<BusMessage> receive_from(wire::Lane socket, std::chrono::milliseconds timeout);
+
+  std::uint64_t received(wire::Lane socket) const { return received_[socket == wire::Lane::kEmergency]; }
+  std::uint64_t rejected(wire::DecodeError reason) const {
+    return rejected_[static_cast<std::size_t>(reason)];
+  }
+  // Envelopes refused for their signature (only with a signing key): kUnsigned, kBadSignature.
+  std::uint64_t rejected(EnvelopeSigner::Verdict verdict) const {
+    return signature_rejected_[static_cast<std::size_t>(verdict)];
+  }
+  std::uint64_t rejected_total() const;
+  const SequenceTracker& sequences() const { return sequences_; }
+
+ private:
+  std::optional<BusMessage> try_read(zmq::socket_t& socket, wire::Lane lane);
+
+  BusSubscriberOptions options_;
+  std::optional<EnvelopeSigner> signer_;
+  zmq::context_t context_{2};  // I/O threads: one per lane (kNormalIoThread, kEmergencyIoThread).
+  zmq::socket_t normal_;
+  zmq::socket_t emergency_;
+  std::array<std::uint64_t, 2> received_{};
+  std::array<std::uint64_t, wire::kDecodeErrorCount> rejected_{};
+  std::array<std::uint64_t, 3> signature_rejected_{};
+  SequenceTracker sequences_;
+};
+
+}  // namespace esper::oona
+
+#endif  // ESPER_OONA_BUS_SUBSCRIBER_H_

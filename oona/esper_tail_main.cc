@@ -1,0 +1,109 @@
+// esper-tail: prints what travels on the bus, one line per envelope. Subscribes to Oona's egress
+// endpoints (found from --endpoint-dir or Oona's --config), filters by lane, kind, severity and
+// source, and exits 0 on SIGINT/SIGTERM, after --count envelopes, or when stdout is closed
+// (`esper-tail | head` works).
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <exception>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "config/config_section.h"
+#include "oona/broker_config.h"
+#include "oona/bus_subscriber.h"
+#include "oona/tail_format.h"
+#include "signals/shutdown_signals.h"
+
+namespace {
+
+// Writes one line; false when stdout is gone (EPIPE) or broken.
+bool write_line(const std::string& line) {
+  if (std::fwrite(line.data(), 1, line.size(), stdout) != line.size()) return false;
+  if (std::fputc('\n', stdout) == EOF) return false;
+  return std::fflush(stdout) == 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace esper;
+  CLI::App app{"esper-tail: print envelopes travelling through Oona"};
+  std::string endpoint_dir;
+  std::string config_path;
+  std::string lane_name;
+  std::vector<std::string> kind_names;
+  std::string min_severity = "debug";
+  std::vector<std::string> sources;
+  bool json = false;
+  std::uint64_t count = 0;
+  app.add_option("--endpoint-dir", endpoint_dir, "Oona's runtime dir (default ipc:// endpoints)");
+  app.add_option("--config", config_path, "Oona's YAML config, to find its egress endpoints")
+      ->check(CLI::ExistingFile);
+  app.add_option("--lane", lane_name, "normal, emergency or reliable");
+  app.add_option("--kind", kind_names, "Body kind(s): telemetry, event, field_report, ack, ...");
+  app.add_option("--min-severity", min_severity, "debug, info, warning, high, critical");
+  app.add_option("--source", sources, "Source(s) to show");
+  app.add_flag("--json", json, "One JSON object per line (protobuf JSON mapping)");
+  app.add_option("--count", count, "Exit 0 after this many envelopes (0: never)");
+  CLI11_PARSE(app, argc, argv);
+
+  oona::TailFilter filter;
+  if (!lane_name.empty()) {
+    filter.lane = wire::parse_lane(lane_name);
+    if (!filter.lane) {
+      std::fprintf(stderr, "esper-tail: unknown lane '%s'\n", lane_name.c_str());
+      return 2;
+    }
+  }
+  for (const auto& name : kind_names) {
+    const auto kind = wire::parse_kind(name);
+    if (!kind) {
+      std::fprintf(stderr, "esper-tail: unknown kind '%s'\n", name.c_str());
+      return 2;
+    }
+    filter.kinds.insert(*kind);
+  }
+  const auto severity = wire::parse_severity(min_severity);
+  if (!severity) {
+    std::fprintf(stderr, "esper-tail: unknown severity '%s'\n", min_severity.c_str());
+    return 2;
+  }
+  filter.min_severity = *severity;
+  filter.sources.insert(sources.begin(), sources.end());
+
+  try {
+    signals::ShutdownSignals shutdown;
+    const auto root = config_path.empty() ? config::parse_text("{}", "<defaults>")
+                                          : config::load_file(config_path);
+    std::optional<std::filesystem::path> dir;
+    if (!endpoint_dir.empty()) dir = endpoint_dir;
+    oona::BusSubscriberOptions options;
+    const auto broker_config = oona::load_broker_config(root, dir);
+    options.endpoints = broker_config.endpoints;
+    options.signing_key = broker_config.signing_key;  // Verify signatures when Oona does.
+    filter.narrow(options);
+    oona::BusSubscriber subscriber(options);
+    const bool colour = !json && isatty(STDOUT_FILENO) == 1;
+    std::uint64_t printed = 0;
+    while (count == 0 || printed < count) {
+      if (const auto signo = shutdown.take(); signo && signals::is_stop_signal(*signo)) break;
+      auto message = subscriber.receive(std::chrono::milliseconds(100));
+      if (!message || !filter.matches(*message)) continue;
+      const std::string line = json ? oona::format_json(*message) : oona::format_human(*message, colour);
+      if (!write_line(line)) return errno == EPIPE ? 0 : 1;
+      ++printed;
+    }
+    return 0;
+  } catch (const config::ConfigError& error) {
+    std::fprintf(stderr, "esper-tail: %s\n", error.what());
+    return 2;
+  } catch (const std::exception& error) {
+    std::fprintf(stderr, "esper-tail: %s\n", error.what());
+    return 1;
+  }
+}

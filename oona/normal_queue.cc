@@ -1,0 +1,62 @@
+#include "oona/normal_queue.h"
+
+#include <cassert>
+
+namespace esper::oona {
+namespace {
+
+std::size_t severity_index(leyline::Severity severity) {
+  const int s = static_cast<int>(severity);
+  return s < 0 ? 0 : s > 5 ? 5 : static_cast<std::size_t>(s);
+}
+
+}  // namespace
+
+void NormalQueue::erase(std::map<std::uint64_t, QueuedMessage>::iterator it) {
+  bytes_ -= it->second.bytes();
+  if (it->second.droppable) --droppable_;
+  items_.erase(it);
+}
+
+void NormalQueue::push(QueuedMessage item,
+                       const std::function<void(const QueuedMessage&)>& on_drop) {
+  const std::size_t item_bytes = item.bytes();
+  const std::size_t item_severity = severity_index(item.severity);
+  while (!fits(item_bytes) && droppable_ > 0) {
+    std::size_t lowest = 0;
+    while (droppable_by_severity_[lowest].empty()) ++lowest;
+    if (item.droppable && item_severity < lowest) {
+      on_drop(item);  // Less severe than anything queued: the newcomer is the one to go.
+      return;
+    }
+    auto& ids = droppable_by_severity_[lowest];
+    auto it = items_.find(ids.front());
+    ids.pop_front();
+    assert(it != items_.end());
+    on_drop(it->second);
+    erase(it);
+  }
+  if (!fits(item_bytes) && item.droppable) {
+    on_drop(item);  // Only reliable items are queued, and they are never evicted.
+    return;
+  }
+  const std::uint64_t id = next_id_++;
+  if (item.droppable) {
+    droppable_by_severity_[item_severity].push_back(id);
+    ++droppable_;
+  }
+  bytes_ += item_bytes;
+  items_.emplace_hint(items_.end(), id, std::move(item));
+}
+
+void NormalQueue::pop_front() {
+  auto it = items_.begin();
+  if (it->second.droppable) {
+    auto& ids = droppable_by_severity_[severity_index(it->second.severity)];
+    assert(!ids.empty() && ids.front() == it->first);
+    ids.pop_front();
+  }
+  erase(it);
+}
+
+}  // namespace esper::oona

@@ -1,0 +1,66 @@
+// oona: the bus broker. Reads its YAML config, binds the four lane endpoints, prints one
+// "oona ready ..." line on stdout once bound (tests and scripts wait for it) and routes until
+// SIGINT/SIGTERM, then logs a one-line summary and exits 0.
+#include <unistd.h>
+
+#include <cstdio>
+#include <exception>
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include "config/config_section.h"
+#include "logging/log_setup.h"
+#include "oona/broker.h"
+#include "signals/shutdown_signals.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"oona: the Esper bus broker (normal and emergency lanes)"};
+  std::string config_path;
+  std::string runtime_dir;
+  std::string log_level = "info";
+  app.add_option("--config", config_path, "YAML config file (see deploy/config/oona.yaml)")
+      ->check(CLI::ExistingFile);
+  app.add_option("--runtime-dir", runtime_dir,
+                 "Directory of the default ipc:// endpoints (overrides runtime_dir in the config)");
+  app.add_option("--log-level", log_level, "trace, debug, info, warn, error");
+  CLI11_PARSE(app, argc, argv);
+
+  const auto level = esper::logging::parse_level(log_level);
+  if (!level) {
+    std::fprintf(stderr, "oona: unknown log level '%s'\n", log_level.c_str());
+    return 2;
+  }
+  esper::logging::setup_logging("oona", *level);
+  try {
+    esper::signals::ShutdownSignals signals;
+    const auto root = config_path.empty() ? esper::config::parse_text("{}", "<defaults>")
+                                          : esper::config::load_file(config_path);
+    std::optional<std::filesystem::path> dir_override;
+    if (!runtime_dir.empty()) dir_override = runtime_dir;
+    esper::oona::Broker broker(esper::oona::load_broker_config(root, dir_override));
+    const auto& e = broker.config().endpoints;
+    spdlog::info("oona listening: normal_ingress={} emergency_ingress={} normal_egress={} "
+                 "emergency_egress={}",
+                 e.normal_ingress, e.emergency_ingress, e.normal_egress, e.emergency_egress);
+    std::printf("oona ready normal_ingress=%s emergency_ingress=%s normal_egress=%s "
+                "emergency_egress=%s\n",
+                e.normal_ingress.c_str(), e.emergency_ingress.c_str(), e.normal_egress.c_str(),
+                e.emergency_egress.c_str());
+    std::fflush(stdout);
+    broker.run(signals.fd(), [&] {
+      const auto signo = signals.take();
+      return signo && esper::signals::is_stop_signal(*signo);
+    });
+    return 0;
+  } catch (const esper::config::ConfigError& error) {
+    spdlog::error("{}", error.what());
+    return 2;
+  } catch (const std::exception& error) {
+    spdlog::error("oona: {}", error.what());
+    return 1;
+  }
+}

@@ -1,0 +1,54 @@
+#include "oona/sequence_tracker.h"
+
+#include "proto/envelope_codec.h"
+
+namespace esper::oona {
+
+bool sent_on_emergency_stream(const leyline::Envelope& envelope) {
+  const auto kind = wire::body_kind(envelope);
+  return kind && wire::lane_for(*kind, envelope.severity()) == wire::Lane::kEmergency;
+}
+
+std::uint64_t SequenceTracker::gaps(const std::string& source) const {
+  auto it = gaps_by_source_.find(source);
+  return it == gaps_by_source_.end() ? 0 : it->second;
+}
+
+void SequenceTracker::observe(const leyline::Envelope& envelope) {
+  std::string key = envelope.source();
+  key += '\0';
+  key += envelope.instance();
+  key += '\0';
+  key += sent_on_emergency_stream(envelope) ? 'e' : 'n';
+  Stream& stream = streams_[key];
+  const std::uint64_t seq = envelope.sequence();
+  if (seq == stream.highest + 1) {
+    stream.highest = seq;
+    return;
+  }
+  if (seq > stream.highest) {
+    const std::uint64_t skipped = seq - stream.highest - 1;
+    gaps_ += skipped;
+    gaps_by_source_[envelope.source()] += skipped;
+    for (std::uint64_t s = seq - 1; s > stream.highest && stream.missing.size() < kMaxTrackedMissing; --s) {
+      stream.missing.insert(s);
+    }
+    stream.highest = seq;
+    return;
+  }
+  if (stream.missing.erase(seq) == 1) {  // Late, e.g. overtaken by a demoted envelope.
+    --gaps_;
+    --gaps_by_source_[envelope.source()];
+    ++late_;
+    return;
+  }
+  if (seq == 1) {  // The producer restarted.
+    ++restarts_;
+    stream = Stream{};
+    stream.highest = 1;
+    return;
+  }
+  ++duplicates_;
+}
+
+}  // namespace esper::oona

@@ -1,0 +1,78 @@
+#include "oona/broker_config.h"
+
+#include <gtest/gtest.h>
+
+namespace esper::oona {
+namespace {
+
+TEST(BrokerConfig, DefaultsPutIpcEndpointsUnderTheRuntimeDir) {
+  auto c = load_broker_config(config::parse_text("runtime_dir: /run/x\n", "t.yaml"), std::nullopt);
+  EXPECT_EQ(c.endpoints.normal_ingress, "ipc:///run/x/oona-normal-in.sock");
+  EXPECT_EQ(c.endpoints.emergency_egress, "ipc:///run/x/oona-emergency-out.sock");
+  auto o = load_broker_config(config::parse_text("runtime_dir: /run/x\n", "t.yaml"), "/cli");
+  EXPECT_EQ(o.endpoints.normal_egress, "ipc:///cli/oona-normal-out.sock");
+}
+
+TEST(BrokerConfig, ReadsEveryKey) {
+  auto c = load_broker_config(config::parse_text(R"(
+endpoints:
+  normal_ingress: tcp://127.0.0.1:5000
+normal_queue: {max_messages: 7, max_bytes: 1KiB, reliable_max_messages: 9}
+emergency: {max_messages: 11, rate_per_source: 2.5, burst: 4}
+egress_hwm: 50
+max_envelope_bytes: 2KiB
+flush_interval: 250ms
+)", "t.yaml"), "/d");
+  EXPECT_EQ(c.endpoints.normal_ingress, "tcp://127.0.0.1:5000");
+  EXPECT_EQ(c.endpoints.normal_egress, "ipc:///d/oona-normal-out.sock");
+  EXPECT_EQ(c.normal_max_messages, 7u);
+  EXPECT_EQ(c.normal_max_bytes, 1024u);
+  EXPECT_EQ(c.reliable_max_messages, 9u);
+  EXPECT_EQ(c.emergency_max_messages, 11u);
+  EXPECT_DOUBLE_EQ(c.emergency_rate_per_source, 2.5);
+  EXPECT_DOUBLE_EQ(c.emergency_burst, 4);
+  EXPECT_EQ(c.egress_hwm, 50);
+  EXPECT_EQ(c.max_envelope_bytes, 2048u);
+  EXPECT_EQ(c.flush_interval, std::chrono::milliseconds(250));
+}
+
+TEST(BrokerConfig, RejectsBadValuesAndUnknownKeysNamingTheKey) {
+  try {
+    load_broker_config(config::parse_text("endpoints:\n  normal_ingress: udp://x\n", "t.yaml"), "/d");
+    FAIL() << "accepted udp://";
+  } catch (const config::ConfigError& e) {
+    EXPECT_EQ(e.key(), "endpoints.normal_ingress");
+    EXPECT_EQ(e.line(), 2);
+  }
+  EXPECT_THROW(load_broker_config(config::parse_text("flush_intervl: 1s\n", "t.yaml"), "/d"),
+               config::ConfigError);
+  EXPECT_THROW(load_broker_config(config::parse_text("emergency: {rate_per_source: 0}\n", "t.yaml"), "/d"),
+               config::ConfigError);
+}
+
+TEST(BrokerConfig, TheExampleDeployConfigIsValid) {
+  auto c = load_broker_config(config::load_file(ESPER_SOURCE_DIR "/deploy/config/oona.yaml"), "/d");
+  EXPECT_EQ(c.normal_max_messages, 100000u);
+  EXPECT_EQ(c.flush_interval, std::chrono::milliseconds(1000));
+  EXPECT_TRUE(c.signing_key.empty());
+}
+
+TEST(BrokerConfig, ReadsSigningAndCurveKeys) {
+  auto c = load_broker_config(config::parse_text(
+      "signing: {key_hex: 000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f}\n"
+      "curve:\n"
+      "  server_secret_key: 'JTKVSB%%)wK0E.X)V>+}o?pNmC{O&4W4b!Ni{Lh6'\n"
+      "  allowed_client_keys: ['rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7']\n",
+      "t.yaml"), "/d");
+  EXPECT_EQ(c.signing_key.size(), 32u);
+  EXPECT_EQ(c.signing_key[1], '\x01');
+  EXPECT_EQ(c.curve.server_secret_key, "JTKVSB%%)wK0E.X)V>+}o?pNmC{O&4W4b!Ni{Lh6");
+  EXPECT_EQ(c.curve.allowed_client_keys.size(), 1u);
+  EXPECT_THROW(load_broker_config(config::parse_text("signing: {key_hex: abc}\n", "t.yaml"), "/d"),
+               config::ConfigError);
+  EXPECT_THROW(load_broker_config(config::parse_text("curve: {server_secret_key: short}\n", "t.yaml"), "/d"),
+               config::ConfigError);
+}
+
+}  // namespace
+}  // namespace esper::oona

@@ -1,0 +1,26 @@
+#include "oona/emergency_rate_limiter.h"
+
+#include <gtest/gtest.h>
+
+namespace esper::oona {
+namespace {
+
+using namespace std::chrono_literals;
+
+TEST(EmergencyRateLimiter, AllowsTheBurstThenTheRatePerSource) {
+  EmergencyRateLimiter limiter(10.0, 5.0);
+  const auto t0 = EmergencyRateLimiter::Clock::time_point{} + 1h;
+  int allowed = 0;
+  for (int i = 0; i < 20; ++i) allowed += limiter.allow("a", t0);
+  EXPECT_EQ(allowed, 5);
+  EXPECT_TRUE(limiter.allow("b", t0)) << "buckets are per source";
+  EXPECT_FALSE(limiter.allow("a", t0 + 50ms));
+  EXPECT_TRUE(limiter.allow("a", t0 + 100ms)) << "10/s refills one token per 100 ms";
+  EXPECT_FALSE(limiter.allow("a", t0 + 150ms));
+  allowed = 0;
+  for (int i = 0; i < 20; ++i) allowed += limiter.allow("a", t0 + 1h);
+  EXPECT_EQ(allowed, 5) << "refill is capped at the burst";
+}
+
+}  // namespace
+}  // namespace esper::oona

@@ -1,0 +1,92 @@
+// esper-tail against a real oona: --json --count prints valid JSON lines and exits 0; a closed
+// pipe (`esper-tail | head -n 1`) ends it cleanly.
+#include <gtest/gtest.h>
+#include <google/protobuf/util/json_util.h>
+#include <sys/wait.h>
+
+#include <csignal>
+
+#include "tests/oona/oona_harness.h"
+
+namespace esper::oona::testing {
+namespace {
+
+TEST(EsperTail, JsonCountPrintsValidJsonLinesAndExitsZero) {
+  OonaProcess oona;
+  ASSERT_TRUE(oona.ready());
+  esper::testing::ChildProcess tail({esper::testing::built_binary("oona/esper-tail").string(),
+                                     "--endpoint-dir", oona.dir().path().string(), "--json",
+                                     "--count", "5", "--source", "tailtest"});
+  BusPublisher publisher(publisher_options(oona.endpoints(), "tailtest"));
+  std::vector<std::string> lines;
+  // esper-tail has no readiness signal: publish until it has printed five lines.
+  const auto deadline = std::chrono::steady_clock::now() + 20s;
+  while (lines.size() < 5 && std::chrono::steady_clock::now() < deadline) {
+    ASSERT_TRUE(publisher.publish(event(leyline::SEVERITY_WARNING, "tail")));
+    if (auto line = tail.read_line(20ms)) lines.push_back(*line);
+  }
+  while (lines.size() < 5) {
+    auto line = tail.read_line(2s);
+    if (!line) break;
+    lines.push_back(*line);
+  }
+  ASSERT_EQ(lines.size(), 5u);
+  for (const auto& line : lines) {
+    leyline::Envelope envelope;
+    EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(line, &envelope).ok()) << line;
+    EXPECT_EQ(envelope.source(), "tailtest") << line;
+    EXPECT_EQ(envelope.event().description(), "tail") << line;
+  }
+  const auto status = tail.wait(10s);
+  ASSERT_TRUE(status.has_value()) << "esper-tail did not exit after --count 5";
+  EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << esper::testing::describe_status(*status);
+  EXPECT_FALSE(tail.read_line(100ms).has_value()) << "more than 5 lines";
+}
+
+TEST(EsperTail, ExitsZeroWhenItsPipeIsClosed) {
+  OonaProcess oona;
+  ASSERT_TRUE(oona.ready());
+  const std::string command = "set -o pipefail; '" +
+                              esper::testing::built_binary("oona/esper-tail").string() +
+                              "' --endpoint-dir '" + oona.dir().path().string() +
+                              "' --source pipetest | head -n 1";
+  esper::testing::ChildProcess pipeline({"/bin/bash", "-c", command});
+  BusPublisher publisher(publisher_options(oona.endpoints(), "pipetest"));
+  std::optional<int> status;
+  const auto deadline = std::chrono::steady_clock::now() + 20s;
+  while (!status && std::chrono::steady_clock::now() < deadline) {
+    ASSERT_TRUE(publisher.publish(telemetry(leyline::SEVERITY_INFO)));
+    status = pipeline.wait(20ms);
+  }
+  ASSERT_TRUE(status.has_value()) << "esper-tail | head -n 1 did not finish";
+  // pipefail: non-zero if esper-tail died of SIGPIPE or failed.
+  EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << esper::testing::describe_status(*status);
+}
+
+TEST(EsperTail, ExitsZeroOnSigint) {
+  OonaProcess oona;
+  ASSERT_TRUE(oona.ready());
+  esper::testing::ChildProcess tail({esper::testing::built_binary("oona/esper-tail").string(),
+                                     "--endpoint-dir", oona.dir().path().string(), "--lane",
+                                     "emergency", "--min-severity", "critical"});
+  BusPublisher publisher(publisher_options(oona.endpoints(), "sigint"));
+  // Wait until it is running (it printed a line), so the signal meets its handler.
+  std::optional<std::string> line;
+  const auto deadline = std::chrono::steady_clock::now() + 20s;
+  while (!line && std::chrono::steady_clock::now() < deadline) {
+    ASSERT_TRUE(publisher.publish(event(leyline::SEVERITY_HIGH, "filtered out")));
+    ASSERT_TRUE(publisher.publish(event(leyline::SEVERITY_CRITICAL, "shown")));
+    line = tail.read_line(20ms);
+  }
+  ASSERT_TRUE(line.has_value());
+  EXPECT_NE(line->find("CRITICAL"), std::string::npos) << *line;
+  EXPECT_NE(line->find("emergency event sigint#"), std::string::npos) << *line;
+  EXPECT_EQ(line->find("filtered out"), std::string::npos) << "--min-severity critical let HIGH through";
+  tail.signal(SIGINT);
+  const auto status = tail.wait(10s);
+  ASSERT_TRUE(status.has_value()) << "esper-tail ignored SIGINT";
+  EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << esper::testing::describe_status(*status);
+}
+
+}  // namespace
+}  // namespace esper::oona::testing

@@ -1,0 +1,71 @@
+#include "oona/normal_queue.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace esper::oona {
+namespace {
+
+QueuedMessage item(leyline::Severity severity, const std::string& name, bool droppable = true,
+                   std::size_t payload_bytes = 10) {
+  return QueuedMessage{zmq::message_t(name), zmq::message_t(std::string(payload_bytes, 'x')),
+                       severity, droppable, "src"};
+}
+
+std::string name_of(const QueuedMessage& m) { return std::string(m.topic.data<char>(), m.topic.size()); }
+
+std::vector<std::string> drain(NormalQueue& q) {
+  std::vector<std::string> out;
+  while (!q.empty()) {
+    out.push_back(name_of(q.front()));
+    q.pop_front();
+  }
+  return out;
+}
+
+TEST(NormalQueue, DropsLowestSeverityFirstThenOldestAndKeepsFifoOrder) {
+  NormalQueue q(3, 1 << 20);
+  std::vector<std::string> dropped;
+  auto on_drop = [&](const QueuedMessage& m) { dropped.push_back(name_of(m)); };
+  q.push(item(leyline::SEVERITY_INFO, "info1"), on_drop);
+  q.push(item(leyline::SEVERITY_DEBUG, "debug1"), on_drop);
+  q.push(item(leyline::SEVERITY_DEBUG, "debug2"), on_drop);
+  q.push(item(leyline::SEVERITY_WARNING, "warn1"), on_drop);  // Evicts debug1 (lowest, oldest).
+  q.push(item(leyline::SEVERITY_INFO, "info2"), on_drop);     // Evicts debug2.
+  q.push(item(leyline::SEVERITY_DEBUG, "debug3"), on_drop);   // Less severe than all: itself.
+  q.push(item(leyline::SEVERITY_INFO, "info3"), on_drop);     // Evicts info1 (oldest INFO).
+  EXPECT_EQ(dropped, (std::vector<std::string>{"debug1", "debug2", "debug3", "info1"}));
+  EXPECT_EQ(drain(q), (std::vector<std::string>{"warn1", "info2", "info3"}));
+}
+
+TEST(NormalQueue, NeverDropsReliableItemsAndMayExceedTheBoundForThem) {
+  NormalQueue q(2, 1 << 20);
+  std::vector<std::string> dropped;
+  auto on_drop = [&](const QueuedMessage& m) { dropped.push_back(name_of(m)); };
+  q.push(item(leyline::SEVERITY_INFO, "ack1", false), on_drop);
+  q.push(item(leyline::SEVERITY_CRITICAL, "crit", true), on_drop);
+  q.push(item(leyline::SEVERITY_DEBUG, "ack2", false), on_drop);  // Evicts crit, the only droppable.
+  q.push(item(leyline::SEVERITY_INFO, "ack3", false), on_drop);   // Nothing droppable: over bound.
+  q.push(item(leyline::SEVERITY_CRITICAL, "crit2", true), on_drop);  // No room: itself.
+  EXPECT_EQ(dropped, (std::vector<std::string>{"crit", "crit2"}));
+  EXPECT_EQ(q.reliable_size(), 3u);
+  EXPECT_EQ(drain(q), (std::vector<std::string>{"ack1", "ack2", "ack3"}));
+}
+
+TEST(NormalQueue, BoundsBytesToo) {
+  NormalQueue q(100, 100);
+  std::vector<std::string> dropped;
+  auto on_drop = [&](const QueuedMessage& m) { dropped.push_back(name_of(m)); };
+  q.push(item(leyline::SEVERITY_INFO, "a", true, 40), on_drop);
+  q.push(item(leyline::SEVERITY_INFO, "b", true, 40), on_drop);
+  q.push(item(leyline::SEVERITY_WARNING, "c", true, 90), on_drop);  // Needs both gone.
+  EXPECT_EQ(dropped, (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(q.bytes(), 91u);
+  EXPECT_EQ(drain(q), (std::vector<std::string>{"c"}));
+  EXPECT_EQ(q.bytes(), 0u);
+}
+
+}  // namespace
+}  // namespace esper::oona
