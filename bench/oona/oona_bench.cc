@@ -1,0 +1,282 @@
+// oona_bench: what Oona costs compared with a bare ZeroMQ forwarder, and how fast the emergency
+// lane is while the normal lane is saturated. Prints:
+//   1. envelopes/s and metric points/s, one producer -> broker -> one subscriber, through Oona;
+//   2. the same workload through a bare zmq_proxy (PULL -> PUB with XPUB_NODROP, lossless like
+//      Oona) over the same transport (ipc:// in a temp dir), and the ratio Oona / proxy;
+//   3. emergency send-to-receive latency p50/p99 through Oona while a producer floods the normal
+//      lane faster than the subscriber reads.
+// Broker and proxy run in-process on their own threads; producer and subscriber are the real bus
+// client (BusPublisher / BusSubscriber, which encode and decode every envelope).
+#include <sys/eventfd.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <zmq.hpp>
+
+#include "oona/broker.h"
+#include "oona/bus_publisher.h"
+#include "oona/bus_subscriber.h"
+#include "proto/envelope_codec.h"
+
+namespace {
+
+using namespace esper;
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+leyline::Envelope workload_envelope(int points) {
+  leyline::Envelope e;
+  e.set_severity(leyline::SEVERITY_INFO);
+  auto* packet = e.mutable_telemetry();
+  packet->set_packet_id("bench");
+  packet->set_source_subsystem("bench");
+  for (int i = 0; i < points; ++i) {
+    auto* p = packet->add_metrics();
+    p->set_name("bench.metric_" + std::to_string(i));
+    p->set_value(i * 1.5);
+    p->set_unit("ms");
+    p->set_kind(leyline::METRIC_KIND_GAUGE);
+    (*p->mutable_attributes())["seed_id"] = "s3";
+  }
+  return e;
+}
+
+oona::BusPublisherOptions publisher_options(const oona::BusEndpoints& endpoints, const char* source) {
+  oona::BusPublisherOptions options;
+  options.endpoints = endpoints;
+  options.source = source;
+  options.send_timeout = 5s;
+  return options;
+}
+
+// Sends probes until the subscriber sees one on the normal lane (subscription in place).
+void connect(const oona::BusEndpoints& endpoints, oona::BusSubscriber& subscriber) {
+  oona::BusPublisher probe(publisher_options(endpoints, "probe"));
+  leyline::Envelope e;
+  e.set_severity(leyline::SEVERITY_DEBUG);
+  e.mutable_telemetry();
+  while (true) {
+    probe.publish(e);
+    auto m = subscriber.receive(20ms);
+    if (m && m->envelope.source() == "probe") break;
+  }
+  while (subscriber.receive(50ms)) {
+  }
+}
+
+// One producer publishes `count` envelopes; one subscriber receives them. Returns envelopes/s.
+double throughput(const oona::BusEndpoints& endpoints, int count, int points) {
+  oona::BusSubscriberOptions sub_options;
+  sub_options.endpoints = endpoints;
+  sub_options.emergency = false;
+  oona::BusSubscriber subscriber(sub_options);
+  connect(endpoints, subscriber);
+  const leyline::Envelope envelope = workload_envelope(points);
+  const auto start = Clock::now();
+  std::thread producer([&] {
+    oona::BusPublisher publisher(publisher_options(endpoints, "bench"));
+    for (int i = 0; i < count; ++i) {
+      if (!publisher.publish(envelope)) std::fprintf(stderr, "publish timed out\n");
+    }
+  });
+  int received = 0;
+  while (received < count) {
+    auto m = subscriber.receive(5s);
+    if (!m) {
+      std::fprintf(stderr, "stalled at %d of %d\n", received, count);
+      break;
+    }
+    if (m->envelope.source() == "bench") ++received;
+  }
+  const std::chrono::duration<double> elapsed = Clock::now() - start;
+  producer.join();
+  return received / elapsed.count();
+}
+
+// A bare forwarder: PULL -> PUB (lossless, XPUB_NODROP), run by zmq_proxy_steerable.
+class BareProxy {
+ public:
+  explicit BareProxy(const std::filesystem::path& dir)
+      : frontend_(context_, zmq::socket_type::pull), backend_(context_, zmq::socket_type::pub),
+        control_(context_, zmq::socket_type::pair) {
+    endpoints_ = oona::endpoints_under(dir / "proxy");
+    std::filesystem::create_directories(dir / "proxy");
+    backend_.set(zmq::sockopt::xpub_nodrop, 1);
+    backend_.set(zmq::sockopt::sndhwm, 10000);
+    frontend_.bind(endpoints_.normal_ingress);
+    backend_.bind(endpoints_.normal_egress);
+    control_.bind("inproc://proxy-control");
+    thread_ = std::thread([this] {
+      zmq::socket_t control(context_, zmq::socket_type::pair);
+      control.connect("inproc://proxy-control");
+      zmq::proxy_steerable(frontend_, backend_, zmq::socket_ref(), control);
+    });
+  }
+  ~BareProxy() {
+    control_.send(zmq::str_buffer("TERMINATE"));
+    thread_.join();
+  }
+  const oona::BusEndpoints& endpoints() const { return endpoints_; }
+
+ private:
+  zmq::context_t context_;
+  zmq::socket_t frontend_, backend_, control_;
+  oona::BusEndpoints endpoints_;
+  std::thread thread_;
+};
+
+// Oona in-process, stopped through an eventfd.
+class InProcessOona {
+ public:
+  explicit InProcessOona(const std::filesystem::path& dir) : stop_fd_(eventfd(0, EFD_NONBLOCK)) {
+    oona::BrokerConfig config;
+    config.runtime_dir = dir / "oona";
+    config.endpoints = oona::endpoints_under(config.runtime_dir);
+    broker_ = std::make_unique<oona::Broker>(config);
+    thread_ = std::thread([this] { broker_->run(stop_fd_, [] { return true; }); });
+  }
+  ~InProcessOona() {
+    const std::uint64_t one = 1;
+    (void)!write(stop_fd_, &one, sizeof one);
+    thread_.join();
+    close(stop_fd_);
+  }
+  const oona::BusEndpoints& endpoints() const { return broker_->config().endpoints; }
+  const oona::BrokerStats& stats() const { return broker_->stats(); }  // After the thread ends.
+
+ private:
+  int stop_fd_;
+  std::unique_ptr<oona::Broker> broker_;
+  std::thread thread_;
+};
+
+struct Latency {
+  double p50_us = 0, p99_us = 0, max_us = 0;
+  std::size_t samples = 0, normal_received = 0;
+};
+
+// A producer floods the normal lane for as long as `emergencies` are sent 1 ms apart by another
+// producer; the subscriber reads everything, emergency first, and times each emergency.
+Latency emergency_latency(const oona::BusEndpoints& endpoints, int emergencies, int points,
+                          int flooder_nice, bool flood_on = true) {
+  oona::BusSubscriberOptions sub_options;
+  sub_options.endpoints = endpoints;
+  oona::BusSubscriber subscriber(sub_options);
+  connect(endpoints, subscriber);
+  {  // Also the emergency lane.
+    oona::BusPublisher probe(publisher_options(endpoints, "probe"));
+    leyline::Envelope e;
+    e.set_severity(leyline::SEVERITY_HIGH);
+    e.mutable_event();
+    bool seen = false;
+    while (!seen) {
+      probe.publish(e);
+      auto m = subscriber.receive(20ms);
+      seen = m && m->socket == wire::Lane::kEmergency;
+    }
+  }
+  std::atomic<bool> done{false};
+  const leyline::Envelope flood = workload_envelope(points);
+  std::thread flooder([&] {
+    // Optionally a lower CPU priority for the flooding producer (and the ZeroMQ I/O thread its
+    // publisher starts, which inherits it), as a deployment would give Oona precedence over bulk
+    // producers; 0 keeps everyone equal.
+    if (flooder_nice != 0) (void)setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), flooder_nice);
+    oona::BusPublisher publisher(publisher_options(endpoints, "flood"));
+    while (flood_on && !done.load(std::memory_order_relaxed)) publisher.publish(flood);
+  });
+  std::thread alarm([&] {
+    oona::BusPublisher publisher(publisher_options(endpoints, "alarm"));
+    leyline::Envelope e;
+    e.set_severity(leyline::SEVERITY_CRITICAL);
+    e.mutable_event()->set_description("bench");
+    std::this_thread::sleep_for(200ms);  // Let the flood saturate the normal lane first.
+    for (int i = 0; i < emergencies; ++i) {
+      publisher.publish(e);
+      std::this_thread::sleep_for(1ms);
+    }
+  });
+  std::vector<double> latencies_us;
+  Latency result;
+  while (static_cast<int>(latencies_us.size()) < emergencies) {
+    auto m = subscriber.receive(5s);
+    if (!m) break;
+    if (m->envelope.source() == "alarm") {
+      latencies_us.push_back(static_cast<double>(wire::now_unix_ns() - m->envelope.sent_unix_ns()) / 1000.0);
+    } else if (m->envelope.source() == "flood") {
+      ++result.normal_received;
+    }
+  }
+  done = true;
+  alarm.join();
+  flooder.join();
+  std::sort(latencies_us.begin(), latencies_us.end());
+  result.samples = latencies_us.size();
+  if (!latencies_us.empty()) {
+    result.p50_us = latencies_us[latencies_us.size() / 2];
+    result.p99_us = latencies_us[std::min(latencies_us.size() - 1, latencies_us.size() * 99 / 100)];
+    result.max_us = latencies_us.back();
+  }
+  return result;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"oona_bench: Oona throughput vs a bare zmq_proxy, and emergency latency"};
+  int envelopes = 200000;
+  int points = 10;
+  int emergencies = 2000;
+  int flooder_nice = 0;
+  bool smoke = false;
+  app.add_option("--envelopes", envelopes, "Envelopes per throughput run");
+  app.add_option("--points", points, "Metric points per envelope");
+  app.add_option("--emergencies", emergencies, "Emergency envelopes timed under saturation");
+  app.add_option("--flooder-nice", flooder_nice, "Nice value of the normal-lane flooder (0: equal)");
+  app.add_flag("--smoke", smoke, "A very short run, to check the benchmark still works");
+  CLI11_PARSE(app, argc, argv);
+  if (smoke) {
+    envelopes = 2000;
+    emergencies = 50;
+  }
+  char dir_template[] = "/tmp/oona-bench-XXXXXX";
+  const std::filesystem::path dir = mkdtemp(dir_template);
+
+  std::printf("workload: %d envelopes of %d metric points, 1 producer, 1 subscriber, ipc://\n",
+              envelopes, points);
+  double proxy_rate = 0;
+  {
+    BareProxy proxy(dir);
+    proxy_rate = throughput(proxy.endpoints(), envelopes, points);
+  }
+  double oona_rate = 0;
+  Latency latency, idle;
+  {
+    InProcessOona broker(dir);
+    oona_rate = throughput(broker.endpoints(), envelopes, points);
+    idle = emergency_latency(broker.endpoints(), emergencies, points, 0, false);
+    latency = emergency_latency(broker.endpoints(), emergencies, points, flooder_nice);
+  }
+  std::printf("oona:       %10.0f envelopes/s  %12.0f metric points/s\n", oona_rate, oona_rate * points);
+  std::printf("zmq_proxy:  %10.0f envelopes/s  %12.0f metric points/s\n", proxy_rate, proxy_rate * points);
+  std::printf("ratio oona/zmq_proxy: %.2f (target >= 0.6)\n", oona_rate / proxy_rate);
+  std::printf("emergency latency under normal-lane saturation (flooder nice %d, %zu samples, %zu "
+              "normal received meanwhile): p50 %.0f us, p99 %.0f us, max %.0f us (target p99 < 1000 us)\n",
+              flooder_nice, latency.samples, latency.normal_received, latency.p50_us, latency.p99_us,
+              latency.max_us);
+  std::printf("emergency latency with an idle normal lane (reference, %zu samples): p50 %.0f us, "
+              "p99 %.0f us, max %.0f us\n",
+              idle.samples, idle.p50_us, idle.p99_us, idle.max_us);
+  std::filesystem::remove_all(dir);
+  return latency.samples == static_cast<std::size_t>(emergencies) ? 0 : 1;
+}
