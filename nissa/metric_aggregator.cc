@@ -77,6 +77,15 @@ const Series* MetricAggregator::find(const SeriesKey& key) const {
   return it == series_.end() ? nullptr : &it->second;
 }
 
+Series& MetricAggregator::restore_series(SeriesKey key, leyline::MetricKind kind, std::string unit) {
+  auto it = series_.find(key);
+  if (it != series_.end()) return it->second;
+  ++series_per_metric_[key.name];
+  SeriesKey copy = key;
+  return series_.try_emplace(std::move(copy), std::move(key), kind, std::move(unit), options_)
+      .first->second;
+}
+
 void MetricAggregator::for_each(const std::function<void(const Series&)>& visit) const {
   for (const auto& [key, series] : series_) visit(series);
 }

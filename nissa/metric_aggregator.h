@@ -50,6 +50,8 @@ class MetricAggregator {
   std::size_t ingest(const leyline::Envelope& envelope);
 
   const Series* find(const SeriesKey& key) const;
+  // Creates (or returns) a series for a checkpoint being restored; it counts toward the cap.
+  Series& restore_series(SeriesKey key, leyline::MetricKind kind, std::string unit);
   void for_each(const std::function<void(const Series&)>& visit) const;
 
   std::size_t series_count() const { return series_.size(); }

@@ -27,6 +27,36 @@ void SeriesStats::add(double value, std::int64_t time_ms) {
   if (sketch_) sketch_->add(value);
 }
 
+SeriesStats::State SeriesStats::state() const {
+  State s{count_, sum_, min_, max_, last_, ewma_, last_time_ms_, {}};
+  s.window.reserve(window_.size());
+  // window_next_ is the oldest entry once the ring is full.
+  for (std::size_t i = 0; i < window_.size(); ++i) {
+    s.window.push_back(window_[(window_next_ + i) % window_.size()]);
+  }
+  return s;
+}
+
+void SeriesStats::restore(const State& s) {
+  count_ = s.count;
+  sum_ = s.sum;
+  min_ = s.min;
+  max_ = s.max;
+  last_ = s.last;
+  ewma_ = s.ewma;
+  last_time_ms_ = s.last_time_ms;
+  window_.clear();
+  window_next_ = 0;
+  for (double v : s.window) {
+    if (window_.size() < window_size_) {
+      window_.push_back(v);
+    } else {
+      window_[window_next_] = v;
+      window_next_ = (window_next_ + 1) % window_size_;
+    }
+  }
+}
+
 double SeriesStats::rolling_mean() const {
   if (window_.empty()) return std::nan("");
   double s = 0;

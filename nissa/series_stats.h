@@ -35,6 +35,17 @@ class SeriesStats {
   double rolling_stddev() const;  // Sample standard deviation of the window; NaN below 2 values.
   const std::optional<QuantileSketch>& sketch() const { return sketch_; }
 
+  // Everything add() has accumulated, for checkpoints; restore() puts it back.
+  struct State {
+    std::uint64_t count = 0;
+    double sum = 0, min = 0, max = 0, last = 0, ewma = 0;
+    std::int64_t last_time_ms = 0;
+    std::vector<double> window;  // Oldest first.
+  };
+  State state() const;
+  void restore(const State& state);
+  std::optional<QuantileSketch>& mutable_sketch() { return sketch_; }
+
  private:
   std::uint32_t window_size_;
   double alpha_;

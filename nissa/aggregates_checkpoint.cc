@@ -1,0 +1,146 @@
+#include "nissa/aggregates_checkpoint.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <stdexcept>
+#include <system_error>
+
+#include "nissa/checkpoint.pb.h"
+#include "proto/envelope_codec.h"
+
+namespace esper::nissa {
+namespace {
+
+void save_sketch(const QuantileSketch& sketch, SketchCheckpoint* out) {
+  out->set_relative_accuracy(sketch.relative_accuracy());
+  for (const auto& [i, n] : sketch.positive_buckets()) (*out->mutable_positive())[i] = n;
+  for (const auto& [i, n] : sketch.negative_buckets()) (*out->mutable_negative())[i] = n;
+  out->set_zero(sketch.zero_count());
+}
+
+QuantileSketch load_sketch(const SketchCheckpoint& in) {
+  QuantileSketch sketch(in.relative_accuracy() > 0 ? in.relative_accuracy()
+                                                   : QuantileSketch::kDefaultRelativeAccuracy);
+  for (const auto& [i, n] : in.positive()) sketch.add_bucket(false, i, n);
+  for (const auto& [i, n] : in.negative()) sketch.add_bucket(true, i, n);
+  sketch.add_zero(in.zero());
+  return sketch;
+}
+
+[[noreturn]] void fail(const std::string& what) {
+  throw std::system_error(errno, std::generic_category(), what);
+}
+
+}  // namespace
+
+std::string serialize_aggregates(const MetricAggregator& aggregator) {
+  AggregatesCheckpoint checkpoint;
+  checkpoint.set_version(1);
+  checkpoint.set_written_unix_ns(wire::now_unix_ns());
+  aggregator.for_each([&](const Series& s) {
+    SeriesCheckpoint* out = checkpoint.add_series();
+    out->set_source(s.key.source);
+    out->set_name(s.key.name);
+    for (const auto& [k, v] : s.key.attributes) (*out->mutable_attributes())[k] = v;
+    out->set_kind(s.kind);
+    out->set_unit(s.unit);
+    const SeriesStats::State st = s.stats.state();
+    out->set_count(st.count);
+    out->set_sum(st.sum);
+    out->set_min(st.min);
+    out->set_max(st.max);
+    out->set_last(st.last);
+    out->set_last_time_ms(st.last_time_ms);
+    out->set_ewma(st.ewma);
+    for (double v : st.window) out->add_window(v);
+    if (s.stats.sketch()) save_sketch(*s.stats.sketch(), out->mutable_sketch());
+    for (const auto& [start, cell] : s.rollups.buckets()) {
+      CellCheckpoint* c = out->add_buckets();
+      c->set_start_ms(start);
+      c->set_count(cell.count);
+      c->set_sum(cell.sum);
+      c->set_sum_sq(cell.sum_sq);
+      c->set_increase(cell.increase);
+      c->set_min(cell.min);
+      c->set_max(cell.max);
+      if (cell.sketch) save_sketch(*cell.sketch, c->mutable_sketch());
+    }
+  });
+  std::string bytes;
+  checkpoint.SerializeToString(&bytes);
+  return bytes;
+}
+
+std::size_t restore_aggregates(MetricAggregator& aggregator, const std::string& bytes) {
+  AggregatesCheckpoint checkpoint;
+  if (!checkpoint.ParseFromString(bytes) || checkpoint.version() != 1) {
+    throw std::runtime_error("not a version 1 aggregates checkpoint");
+  }
+  for (const SeriesCheckpoint& in : checkpoint.series()) {
+    Series& s = aggregator.restore_series(SeriesKey::from(in.source(), in.name(), in.attributes()),
+                                          in.kind(), in.unit());
+    SeriesStats::State st;
+    st.count = in.count();
+    st.sum = in.sum();
+    st.min = in.min();
+    st.max = in.max();
+    st.last = in.last();
+    st.last_time_ms = in.last_time_ms();
+    st.ewma = in.ewma();
+    st.window.assign(in.window().begin(), in.window().end());
+    s.stats.restore(st);
+    if (s.stats.mutable_sketch() && in.has_sketch()) *s.stats.mutable_sketch() = load_sketch(in.sketch());
+    for (const CellCheckpoint& c : in.buckets()) {
+      RollupCell cell;
+      cell.count = c.count();
+      cell.sum = c.sum();
+      cell.sum_sq = c.sum_sq();
+      cell.increase = c.increase();
+      cell.min = c.min();
+      cell.max = c.max();
+      if (c.has_sketch()) cell.sketch = load_sketch(c.sketch());
+      s.rollups.restore(c.start_ms(), std::move(cell));
+    }
+  }
+  return static_cast<std::size_t>(checkpoint.series_size());
+}
+
+void write_file_atomically(const std::filesystem::path& path, const std::string& bytes) {
+  const std::filesystem::path tmp = path.string() + ".tmp";
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) fail("open " + tmp.string());
+  std::size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const int err = errno;
+      ::close(fd);
+      ::unlink(tmp.c_str());
+      errno = err;
+      fail("write " + tmp.string());
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  if (::fsync(fd) != 0) {
+    const int err = errno;
+    ::close(fd);
+    ::unlink(tmp.c_str());
+    errno = err;
+    fail("fsync " + tmp.string());
+  }
+  ::close(fd);
+  if (::rename(tmp.c_str(), path.c_str()) != 0) fail("rename " + tmp.string());
+  const int dir = ::open(path.parent_path().empty() ? "." : path.parent_path().c_str(),
+                         O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir < 0) fail("open directory of " + path.string());
+  const int rc = ::fsync(dir);
+  const int err = errno;
+  ::close(dir);
+  errno = err;
+  if (rc != 0) fail("fsync directory of " + path.string());
+}
+
+}  // namespace esper::nissa
