@@ -55,7 +55,9 @@ TEST(AggregatesCheckpointTest, RestoreReproducesEveryStatisticAndRollup) {
     EXPECT_EQ(wa.count, wb.count);
     EXPECT_EQ(wa.sum_sq, wb.sum_sq);
     EXPECT_EQ(wa.increase, wb.increase);
-    if (wb.sketch) EXPECT_EQ(wa.quantile(0.95), wb.quantile(0.95));
+    if (wb.sketch) {
+      EXPECT_EQ(wa.quantile(0.95), wb.quantile(0.95));
+    }
     EXPECT_EQ(wa.sketch.has_value(), wb.sketch.has_value());
   });
   EXPECT_EQ(render_prometheus(after), render_prometheus(before));
