@@ -1,0 +1,79 @@
+#include "nissa/nissa_config.h"
+
+#include <cstdlib>
+
+#include "proto/topic.h"
+
+namespace esper::nissa {
+namespace {
+
+std::filesystem::path default_state_dir() {
+  if (const char* s = std::getenv("STATE_DIRECTORY"); s && *s) return s;  // systemd StateDirectory=.
+  if (const char* x = std::getenv("XDG_STATE_HOME"); x && *x) return std::filesystem::path(x) / "esper/nissa";
+  if (const char* h = std::getenv("HOME"); h && *h) return std::filesystem::path(h) / ".local/state/esper/nissa";
+  return "/var/lib/esper/nissa";
+}
+
+}  // namespace
+
+NissaConfig load_nissa_config(config::Section root,
+                              const std::optional<std::filesystem::path>& runtime_dir_override,
+                              const std::optional<std::filesystem::path>& state_dir_override) {
+  NissaConfig c;
+  c.runtime_dir = root.get<std::string>("runtime_dir", oona::default_runtime_dir().string());
+  if (runtime_dir_override) c.runtime_dir = *runtime_dir_override;
+  c.bus = oona::endpoints_under(c.runtime_dir);
+  if (auto bus = root.optional_section("bus")) {
+    c.bus.normal_ingress = bus->get("normal_ingress", c.bus.normal_ingress);
+    c.bus.emergency_ingress = bus->get("emergency_ingress", c.bus.emergency_ingress);
+    c.bus.normal_egress = bus->get("normal_egress", c.bus.normal_egress);
+    c.bus.emergency_egress = bus->get("emergency_egress", c.bus.emergency_egress);
+    bus->finish();
+  }
+  c.state_dir = root.get<std::string>("state_dir", default_state_dir().string());
+  if (state_dir_override) c.state_dir = *state_dir_override;
+
+  if (auto http = root.optional_section("http")) {
+    c.http_address = http->get("address", c.http_address);
+    c.http_port = http->get("port", c.http_port);
+    if (c.http_port < 0 || c.http_port > 65535) throw http->error("port", "must be 0..65535");
+    http->finish();
+  }
+
+  if (auto agg = root.optional_section("aggregation")) {
+    auto& a = c.aggregation;
+    a.stats.ewma_alpha = agg->get("ewma_alpha", a.stats.ewma_alpha);
+    if (!(a.stats.ewma_alpha > 0 && a.stats.ewma_alpha <= 1)) {
+      throw agg->error("ewma_alpha", "must be in (0, 1]");
+    }
+    a.stats.rolling_window = agg->get("rolling_window", a.stats.rolling_window);
+    if (a.stats.rolling_window == 0) throw agg->error("rolling_window", "must be at least 1");
+    const auto bucket = agg->get("bucket", std::chrono::milliseconds(a.rollups.bucket_ms));
+    if (bucket.count() < 1000) throw agg->error("bucket", "must be at least 1s");
+    a.rollups.bucket_ms = bucket.count();
+    const auto retention = agg->get("retention", std::chrono::milliseconds(
+                                                     a.rollups.bucket_ms * static_cast<std::int64_t>(a.rollups.retention_buckets)));
+    if (retention < bucket) throw agg->error("retention", "must be at least one bucket");
+    a.rollups.retention_buckets = static_cast<std::size_t>(retention.count() / a.rollups.bucket_ms);
+    a.max_series_per_metric = agg->get("max_series_per_metric", a.max_series_per_metric);
+    if (a.max_series_per_metric == 0) throw agg->error("max_series_per_metric", "must be at least 1");
+    c.event_log_capacity = agg->get<std::uint64_t>("event_log_capacity", c.event_log_capacity);
+    agg->finish();
+  }
+
+  if (auto p = root.optional_section("persistence")) {
+    const auto severity = p->get<std::string>("min_event_severity", "warning");
+    const auto parsed = wire::parse_severity(severity);
+    if (!parsed) throw p->error("min_event_severity", "expected debug, info, warning, high or critical");
+    c.persist_min_severity = *parsed;
+    c.checkpoint_interval = p->get("checkpoint_interval", c.checkpoint_interval);
+    c.wal_segment_size = p->get("wal_segment_size", config::ByteSize{c.wal_segment_size}).bytes;
+    p->finish();
+  }
+  c.max_envelope_bytes = root.get("max_envelope_bytes", config::ByteSize{c.max_envelope_bytes}).bytes;
+  c.telemetry_interval = root.get("telemetry_interval", c.telemetry_interval);
+  root.finish();
+  return c;
+}
+
+}  // namespace esper::nissa

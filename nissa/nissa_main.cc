@@ -1,0 +1,60 @@
+// nissa: the observer. Subscribes to Oona, aggregates, persists, acknowledges field reports and
+// serves /metrics and the query API. See nissa/observer.h.
+#include <cstdio>
+#include <optional>
+
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include "config/config_section.h"
+#include "logging/log_setup.h"
+#include "nissa/http_server.h"
+#include "nissa/nissa_config.h"
+#include "nissa/observer.h"
+#include "signals/shutdown_signals.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"nissa: the Esper observer"};
+  std::string config_path;
+  std::string runtime_dir, state_dir, log_level = "info";
+  std::optional<int> http_port;
+  app.add_option("--config", config_path, "YAML configuration file");
+  app.add_option("--runtime-dir", runtime_dir, "Directory of Oona's ipc:// endpoints (overrides the config)");
+  app.add_option("--state-dir", state_dir, "Directory for the WAL and checkpoints (overrides the config)");
+  app.add_option("--http-port", http_port, "HTTP port (0: any free port; overrides the config)");
+  app.add_option("--log-level", log_level, "trace, debug, info, warn, error");
+  CLI11_PARSE(app, argc, argv);
+
+  const auto level = esper::logging::parse_level(log_level);
+  if (!level) {
+    std::fprintf(stderr, "nissa: unknown --log-level '%s'\n", log_level.c_str());
+    return 2;
+  }
+  esper::logging::setup_logging("nissa", *level);
+
+  try {
+    esper::signals::ShutdownSignals signals;  // Before any thread starts.
+    auto root = config_path.empty() ? esper::config::parse_text("", "(defaults)")
+                                     : esper::config::load_file(config_path);
+    auto config = esper::nissa::load_nissa_config(
+        std::move(root), runtime_dir.empty() ? std::nullopt : std::optional<std::filesystem::path>(runtime_dir),
+        state_dir.empty() ? std::nullopt : std::optional<std::filesystem::path>(state_dir));
+    if (http_port) config.http_port = *http_port;
+
+    esper::nissa::Observer observer(config);
+    esper::nissa::HttpServer http(observer, config.http_address, config.http_port);
+    spdlog::info("state in {}; bus {} / {}", config.state_dir.string(), config.bus.normal_egress,
+                 config.bus.emergency_egress);
+    // One line on stdout for scripts and tests that wait for readiness.
+    std::printf("nissa ready http=http://%s:%d\n", config.http_address.c_str(), http.port());
+    std::fflush(stdout);
+    observer.run(signals);
+    return 0;
+  } catch (const esper::config::ConfigError& e) {
+    spdlog::critical("{}", e.what());
+    return 2;
+  } catch (const std::exception& e) {
+    spdlog::critical("{}", e.what());
+    return 1;
+  }
+}

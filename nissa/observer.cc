@@ -1,0 +1,354 @@
+#include "nissa/observer.h"
+
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+#include <spdlog/spdlog.h>
+
+#include "field_reports/wal_reader.h"
+#include "nissa/aggregates_checkpoint.h"
+#include "proto/envelope_codec.h"
+
+namespace esper::nissa {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr std::size_t kMaxBatch = 2048;
+
+std::int64_t now_ms() { return static_cast<std::int64_t>(wire::now_unix_ns() / 1'000'000); }
+
+std::filesystem::path checkpoint_path(const NissaConfig& c) { return c.state_dir / "aggregates.ckpt"; }
+std::filesystem::path wal_dir(const NissaConfig& c) { return c.state_dir / "wal"; }
+
+leyline::MetricPoint own_point(const std::string& name, double value, const std::string& unit,
+                               leyline::MetricKind kind,
+                               std::initializer_list<std::pair<std::string, std::string>> attrs = {}) {
+  leyline::MetricPoint p;
+  p.set_name(name);
+  p.set_value(value);
+  p.set_unit(unit);
+  p.set_kind(kind);
+  for (const auto& [k, v] : attrs) (*p.mutable_attributes())[k] = v;
+  return p;
+}
+
+}  // namespace
+
+Observer::Observer(NissaConfig config)
+    : config_(std::move(config)),
+      aggregator_(config_.aggregation),
+      events_(config_.event_log_capacity) {
+  std::filesystem::create_directories(config_.state_dir);
+  field_reports::WalWriterOptions wal_options;
+  wal_options.dir = wal_dir(config_);
+  wal_options.durability = field_reports::Durability::kGroup;
+  wal_options.segment_size = config_.wal_segment_size;
+  field_reports::Status status;
+  field_reports::RepairReport repair;
+  wal_ = field_reports::WalWriter::open(wal_options, &status, &repair);
+  if (!wal_) throw std::runtime_error("cannot open WAL " + wal_options.dir.string() + ": " + status.message());
+  for (const auto& problem : repair.problems) {
+    spdlog::warn("WAL repaired at start: {}", field_reports::describe(problem));
+  }
+  if (repair.truncated_bytes > 0) {
+    spdlog::warn("WAL: truncated a torn tail of {} bytes; every record before it is kept",
+                 repair.truncated_bytes);
+  }
+  replay();
+
+  oona::BusSubscriberOptions sub;
+  sub.endpoints = config_.bus;
+  sub.limits.max_envelope_bytes = config_.max_envelope_bytes;
+  subscriber_ = std::make_unique<oona::BusSubscriber>(std::move(sub));
+  oona::BusPublisherOptions pub;
+  pub.endpoints = config_.bus;
+  pub.source = "nissa";
+  publisher_ = std::make_unique<oona::BusPublisher>(std::move(pub));
+  ready_ = true;
+}
+
+Observer::~Observer() = default;
+
+void Observer::replay() {
+  field_reports::WalReadSummary summary;
+  const auto status = field_reports::read_wal(
+      wal_dir(config_),
+      [&](const field_reports::WalRecord& record) {
+        leyline::Envelope envelope;
+        if (!envelope.ParseFromArray(record.payload.data(), static_cast<int>(record.payload.size()))) {
+          spdlog::warn("WAL record at segment {} offset {} is not an envelope; skipped",
+                       record.position.segment, record.position.offset);
+          return;
+        }
+        if (record.type == kRecordFieldReport && envelope.has_field_report()) {
+          StoredFieldReport stored{envelope.source(), envelope.sent_unix_ns(), envelope.field_report()};
+          if (reports_.insert(std::move(stored))) ++counters_.replayed_reports;
+        } else if (record.type == kRecordEvent) {
+          counters_.replayed_events += events_.ingest(envelope);
+        }
+      },
+      &summary);
+  if (!status.ok()) throw std::runtime_error("cannot replay WAL: " + status.message());
+  for (const auto& problem : summary.problems) {
+    if (!problem.is_tail()) spdlog::error("WAL problem during replay: {}", field_reports::describe(problem));
+  }
+
+  std::ifstream in(checkpoint_path(config_), std::ios::binary);
+  if (in) {
+    std::stringstream bytes;
+    bytes << in.rdbuf();
+    try {
+      const std::size_t n = restore_aggregates(aggregator_, bytes.str());
+      spdlog::info("restored {} series from {}", n, checkpoint_path(config_).string());
+    } catch (const std::exception& e) {
+      spdlog::error("ignoring unreadable checkpoint {}: {}", checkpoint_path(config_).string(), e.what());
+    }
+  }
+  spdlog::info("replayed WAL: {} field reports, {} events ({} records in {} segments)",
+               counters_.replayed_reports, counters_.replayed_events, summary.records, summary.segments);
+}
+
+void Observer::run(signals::ShutdownSignals& signals) {
+  auto next_telemetry = Clock::now() + config_.telemetry_interval;
+  auto next_checkpoint = Clock::now() + config_.checkpoint_interval;
+  std::vector<PendingReport> pending;
+  std::vector<leyline::FieldReportAck> duplicate_acks;
+  while (true) {
+    if (auto signo = signals.take(); signo && signals::is_stop_signal(*signo)) break;
+
+    // A batch: wait briefly for the first envelope, then take whatever else is already here.
+    auto first = subscriber_->receive(std::chrono::milliseconds(50));
+    if (first) {
+      std::size_t n = 0;
+      {
+        std::lock_guard lock(mu_);
+        handle(*first, pending, duplicate_acks);
+        ++n;
+        while (n < kMaxBatch) {
+          auto more = subscriber_->receive(std::chrono::milliseconds(0));
+          if (!more) break;
+          handle(*more, pending, duplicate_acks);
+          ++n;
+        }
+      }
+      commit_batch(pending, duplicate_acks);
+    }
+
+    const auto now = Clock::now();
+    if (now >= next_telemetry) {
+      publish_own_telemetry();
+      next_telemetry = now + config_.telemetry_interval;
+    }
+    if (now >= next_checkpoint) {
+      checkpoint();
+      next_checkpoint = now + config_.checkpoint_interval;
+    }
+  }
+  checkpoint();
+  const auto c = counters();
+  spdlog::info("nissa stopping: {} points, {} events, {} field reports stored ({} duplicates), {} rejected",
+               c.points, c.events, c.reports_stored, c.reports_duplicate, subscriber_->rejected_total());
+}
+
+void Observer::handle(oona::BusMessage& message, std::vector<PendingReport>& pending,
+                      std::vector<leyline::FieldReportAck>& duplicate_acks) {
+  leyline::Envelope& envelope = message.envelope;
+  // Our own telemetry comes back through Oona; it is already aggregated locally.
+  if (envelope.source() == publisher_->source() && envelope.instance() == publisher_->instance()) return;
+  ++counters_.ingested_by_kind[static_cast<std::size_t>(message.topic.kind)];
+
+  switch (message.topic.kind) {
+    case wire::BodyKind::kTelemetry:
+    case wire::BodyKind::kSystemState:
+      counters_.points += aggregator_.ingest(envelope);
+      [[fallthrough]];  // Telemetry packets may carry events too.
+    case wire::BodyKind::kEvent:
+    case wire::BodyKind::kEmergencySignal: {
+      const std::size_t added = events_.ingest(envelope);
+      counters_.events += added;
+      if (added == 0) break;
+      // Persist events at or above the configured severity, one record per event.
+      auto persist = [&](const leyline::TelemetryEvent& e) {
+        if (e.level() < config_.persist_min_severity) return;
+        leyline::Envelope record = envelope;
+        *record.mutable_event() = e;
+        const std::string bytes = record.SerializeAsString();
+        wal_dirty_ = true;
+        if (auto s = wal_->append(kRecordEvent, bytes); !s.ok()) {
+          ++counters_.wal_errors;
+          problems_.log(spdlog::level::err, "wal_event", "cannot persist event: " + s.message());
+        }
+      };
+      if (envelope.has_event()) persist(envelope.event());
+      if (envelope.has_telemetry()) {
+        for (const auto& e : envelope.telemetry().events()) persist(e);
+      }
+      if (envelope.has_emergency_signal()) persist(event_from_signal(envelope.emergency_signal()));
+      break;
+    }
+    case wire::BodyKind::kFieldReport: {
+      const std::string& id = envelope.field_report().report_id();
+      if (id.empty()) {
+        problems_.log(spdlog::level::warn, "report_without_id",
+                      "field report without report_id from " + envelope.source() + "; ignored");
+        break;
+      }
+      if (reports_.contains(id)) {
+        ++counters_.reports_duplicate;
+        leyline::FieldReportAck ack;
+        ack.set_report_id(id);
+        ack.set_duplicate(true);
+        duplicate_acks.push_back(std::move(ack));
+        break;
+      }
+      if (!batch_ids_.insert(id).second) {
+        ++counters_.reports_duplicate;  // The same report twice in one batch: one ack will do.
+        break;
+      }
+      pending.push_back(PendingReport{envelope});
+      break;
+    }
+    case wire::BodyKind::kAck:
+    case wire::BodyKind::kControl:
+      break;  // Acks are for the outboxes; control belongs to Weatherlight.
+  }
+}
+
+void Observer::commit_batch(std::vector<PendingReport>& pending,
+                            std::vector<leyline::FieldReportAck>& duplicate_acks) {
+  batch_ids_.clear();
+  for (auto& ack : duplicate_acks) publish_ack(std::move(ack), 0);
+  duplicate_acks.clear();
+
+  // Queue the new reports, then one fsync covers them and every event queued in this batch.
+  std::vector<PendingReport*> queued;
+  for (auto& p : pending) {
+    const std::string bytes = p.envelope.SerializeAsString();
+    wal_dirty_ = true;
+    if (auto s = wal_->append(kRecordFieldReport, bytes); s.ok()) {
+      queued.push_back(&p);
+    } else {
+      std::lock_guard lock(mu_);
+      ++counters_.wal_errors;
+      problems_.log(spdlog::level::err, "wal_report", "cannot persist field report: " + s.message());
+    }
+  }
+  if (!wal_dirty_) return;  // Pure telemetry: nothing to make durable, no fsync.
+  wal_dirty_ = false;
+  const field_reports::Status durable = wal_->flush();
+  if (!durable.ok()) {
+    std::lock_guard lock(mu_);
+    ++counters_.wal_errors;
+    problems_.log(spdlog::level::err, "wal_flush",
+                  "WAL fsync failed, " + std::to_string(queued.size()) +
+                      " field reports not acknowledged (their issuers will retry): " + durable.message());
+    pending.clear();
+    return;
+  }
+  const std::uint64_t durable_at = wire::now_unix_ns();
+  {
+    std::lock_guard lock(mu_);
+    for (PendingReport* p : queued) {
+      if (reports_.insert(StoredFieldReport{p->envelope.source(), durable_at, p->envelope.field_report()})) {
+        ++counters_.reports_stored;
+      }
+    }
+  }
+  for (PendingReport* p : queued) {
+    leyline::FieldReportAck ack;
+    ack.set_report_id(p->envelope.field_report().report_id());
+    ack.set_durable_at_unix_ns(durable_at);
+    publish_ack(std::move(ack), p->envelope.sent_unix_ns());
+  }
+  pending.clear();
+}
+
+void Observer::publish_ack(leyline::FieldReportAck ack, std::uint64_t sent_unix_ns) {
+  ack.set_acked_by(publisher_->instance());
+  leyline::Envelope envelope;
+  envelope.set_severity(leyline::SEVERITY_INFO);
+  *envelope.mutable_field_report_ack() = std::move(ack);
+  const bool sent = publisher_->publish(std::move(envelope));
+  std::lock_guard lock(mu_);
+  if (!sent) {
+    ++counters_.acks_unsent;
+    problems_.log(spdlog::level::warn, "ack_unsent", "could not hand an ack to Oona in time; the issuer will retry");
+    return;
+  }
+  ++counters_.acks_sent;
+  if (sent_unix_ns != 0) {
+    const double latency_ms = static_cast<double>(wire::now_unix_ns() - sent_unix_ns) / 1e6;
+    aggregator_.add("nissa", own_point("nissa.ack_latency_ms", latency_ms, "ms", leyline::METRIC_KIND_HISTOGRAM),
+                    now_ms());
+  }
+}
+
+ObserverCounters Observer::counters() const {
+  std::lock_guard lock(mu_);
+  return counters_;
+}
+
+void Observer::publish_own_telemetry() {
+  std::uint64_t wal_bytes = 0;
+  for (const auto& segment : field_reports::list_segments(wal_dir(config_))) wal_bytes += segment.size;
+
+  leyline::Envelope envelope;
+  envelope.set_severity(leyline::SEVERITY_INFO);
+  auto* packet = envelope.mutable_telemetry();
+  packet->set_source_subsystem("nissa");
+  packet->set_timestamp_unix_ns(wire::now_unix_ns());
+  packet->set_level(leyline::SEVERITY_INFO);
+  {
+    std::lock_guard lock(mu_);
+    const auto counter = leyline::METRIC_KIND_COUNTER;
+    const auto gauge = leyline::METRIC_KIND_GAUGE;
+    std::vector<leyline::MetricPoint> points;
+    for (std::size_t k = 0; k < counters_.ingested_by_kind.size(); ++k) {
+      points.push_back(own_point("nissa.ingested_total", static_cast<double>(counters_.ingested_by_kind[k]), "count",
+                                 counter, {{"kind", std::string(wire::kind_name(static_cast<wire::BodyKind>(k)))}}));
+    }
+    for (std::size_t r = 0; r < wire::kDecodeErrorCount; ++r) {
+      const auto reason = static_cast<wire::DecodeError>(r);
+      points.push_back(own_point("nissa.rejected_total", static_cast<double>(subscriber_->rejected(reason)), "count",
+                                 counter, {{"reason", std::string(wire::decode_error_name(reason))}}));
+    }
+    points.push_back(own_point("nissa.points_total", static_cast<double>(counters_.points), "count", counter));
+    points.push_back(own_point("nissa.events_total", static_cast<double>(counters_.events), "count", counter));
+    points.push_back(own_point("nissa.series", static_cast<double>(aggregator_.series_count()), "count", gauge));
+    points.push_back(own_point("nissa.series_refused_total", static_cast<double>(aggregator_.refused_total()),
+                               "count", counter));
+    points.push_back(own_point("nissa.wal_bytes", static_cast<double>(wal_bytes), "bytes", gauge));
+    points.push_back(own_point("nissa.wal_errors_total", static_cast<double>(counters_.wal_errors), "count", counter));
+    points.push_back(own_point("nissa.field_reports_stored", static_cast<double>(reports_.size()), "count", gauge));
+    points.push_back(own_point("nissa.field_reports_duplicate_total",
+                               static_cast<double>(counters_.reports_duplicate), "count", counter));
+    points.push_back(own_point("nissa.acks_total", static_cast<double>(counters_.acks_sent), "count", counter));
+    points.push_back(own_point("nissa.acks_unsent_total", static_cast<double>(counters_.acks_unsent), "count", counter));
+    points.push_back(own_point("nissa.sequence_gaps_total", static_cast<double>(subscriber_->sequences().gaps()),
+                               "count", counter));
+    const std::int64_t t = now_ms();
+    for (auto& p : points) {
+      aggregator_.add("nissa", p, t);
+      *packet->add_metrics() = std::move(p);
+    }
+  }
+  if (!publisher_->publish(std::move(envelope))) {
+    problems_.log(spdlog::level::warn, "telemetry_unsent", "could not hand nissa.* telemetry to Oona in time");
+  }
+}
+
+void Observer::checkpoint() {
+  std::string bytes;
+  {
+    std::lock_guard lock(mu_);
+    bytes = serialize_aggregates(aggregator_);
+  }
+  try {
+    write_file_atomically(checkpoint_path(config_), bytes);
+  } catch (const std::exception& e) {
+    problems_.log(spdlog::level::err, "checkpoint", std::string("cannot write checkpoint: ") + e.what());
+  }
+}
+
+}  // namespace esper::nissa

@@ -1,0 +1,115 @@
+// The Nissa process's core: receives every envelope from Oona (emergency lane first), aggregates
+// metrics, keeps events, persists what must survive, and acknowledges field reports once durable.
+//
+// Field reports follow one rule: acknowledged only after fsync. Each loop iteration takes a batch
+// of envelopes, queues the new reports (and the events to persist) in the WAL, makes the WAL durable
+// with one fsync for the whole batch (group commit), and only then adds the reports to the index and
+// publishes their acks. A report whose id is already indexed (a retry) is acknowledged again as a
+// duplicate and never stored twice. If the fsync fails (disk full...), nothing of the batch is
+// acknowledged or indexed; the issuers' outboxes retry and the retries succeed once space returns.
+//
+// At start the WAL is replayed (reports into the index, events into the event log) and the last
+// aggregates checkpoint is restored; aggregates since that checkpoint are lost on a crash, which is
+// why checkpoints are periodic and written again at clean shutdown.
+//
+// Threads: run() is the only writer. HTTP handlers read through read(), under the same mutex.
+#ifndef ESPER_NISSA_OBSERVER_H_
+#define ESPER_NISSA_OBSERVER_H_
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include "field_reports/wal_writer.h"
+#include "logging/rate_limited_log.h"
+#include "nissa/event_log.h"
+#include "nissa/field_report_store.h"
+#include "nissa/metric_aggregator.h"
+#include "nissa/nissa_config.h"
+#include "oona/bus_publisher.h"
+#include "oona/bus_subscriber.h"
+#include "signals/shutdown_signals.h"
+
+namespace esper::nissa {
+
+// Record types of Nissa's WAL. Payloads are serialized Envelopes, so replay sees exactly what
+// arrived (source, time, body).
+enum NissaRecordType : std::uint8_t {
+  kRecordFieldReport = 1,  // Envelope with a field_report body.
+  kRecordEvent = 2,        // Envelope with an event body.
+};
+
+struct ObserverCounters {
+  std::array<std::uint64_t, 7> ingested_by_kind{};  // Indexed by wire::BodyKind.
+  std::uint64_t points = 0;
+  std::uint64_t events = 0;
+  std::uint64_t reports_stored = 0;
+  std::uint64_t reports_duplicate = 0;
+  std::uint64_t acks_sent = 0;
+  std::uint64_t acks_unsent = 0;
+  std::uint64_t wal_errors = 0;
+  std::uint64_t replayed_reports = 0;
+  std::uint64_t replayed_events = 0;
+};
+
+class Observer {
+ public:
+  explicit Observer(NissaConfig config);  // Throws std::runtime_error if the WAL cannot be opened.
+  ~Observer();
+  Observer(const Observer&) = delete;
+  Observer& operator=(const Observer&) = delete;
+
+  // Serves until `signals` delivers SIGINT or SIGTERM; then writes a final checkpoint.
+  void run(signals::ShutdownSignals& signals);
+
+  // Calls f(aggregator, events, reports) with the state locked; for the HTTP handlers.
+  template <typename F>
+  auto read(F&& f) const {
+    std::lock_guard lock(mu_);
+    return f(aggregator_, events_, reports_);
+  }
+
+  bool ready() const { return ready_.load(); }
+  ObserverCounters counters() const;
+  const NissaConfig& config() const { return config_; }
+
+ private:
+  struct PendingReport {
+    leyline::Envelope envelope;
+  };
+
+  void replay();
+  void handle(oona::BusMessage& message, std::vector<PendingReport>& pending,
+              std::vector<leyline::FieldReportAck>& duplicate_acks);
+  void commit_batch(std::vector<PendingReport>& pending,
+                    std::vector<leyline::FieldReportAck>& duplicate_acks);
+  void publish_ack(leyline::FieldReportAck ack, std::uint64_t sent_unix_ns);
+  void publish_own_telemetry();
+  void checkpoint();
+
+  NissaConfig config_;
+  std::unique_ptr<field_reports::WalWriter> wal_;
+  std::unique_ptr<oona::BusSubscriber> subscriber_;
+  std::unique_ptr<oona::BusPublisher> publisher_;
+  logging::RateLimitedLog problems_;
+
+  mutable std::mutex mu_;  // Guards the three stores and counters_.
+  MetricAggregator aggregator_;
+  EventLog events_;
+  FieldReportStore reports_;
+  ObserverCounters counters_;
+
+  std::unordered_set<std::string> batch_ids_;  // Report ids queued in the current batch.
+  bool wal_dirty_ = false;  // Something was appended to the WAL in the current batch.
+  std::atomic<bool> ready_{false};
+};
+
+}  // namespace esper::nissa
+
+#endif  // ESPER_NISSA_OBSERVER_H_
