@@ -1,0 +1,244 @@
+// Nissa as a real process between a real Oona and a real Prometheus: what a test producer sends is
+// what the query API returns and what Prometheus scrapes; field reports are acknowledged once, and
+// their index and the aggregates survive restarts, kill -9 included.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <fstream>
+#include <sstream>
+
+#include "nissa/aggregates_checkpoint.h"
+#include "tests/nissa/nissa_harness.h"
+#include "tests/support/wait_until.h"
+
+namespace esper::nissa::testing {
+namespace {
+
+using oona::testing::OonaProcess;
+using esper::testing::wait_until;
+
+leyline::Envelope packet(std::initializer_list<leyline::MetricPoint> points) {
+  leyline::Envelope e;
+  e.set_severity(leyline::SEVERITY_INFO);
+  for (const auto& p : points) *e.mutable_telemetry()->add_metrics() = p;
+  return e;
+}
+
+leyline::MetricPoint point(const std::string& name, double value, const std::string& unit,
+                           leyline::MetricKind kind = leyline::METRIC_KIND_GAUGE,
+                           std::initializer_list<std::pair<std::string, std::string>> attrs = {}) {
+  leyline::MetricPoint p;
+  p.set_name(name);
+  p.set_value(value);
+  p.set_unit(unit);
+  p.set_kind(kind);
+  for (const auto& [k, v] : attrs) (*p.mutable_attributes())[k] = v;
+  return p;
+}
+
+// Count of the series `metric` from `source` in Nissa's API, or -1.
+double series_field(NissaProcess& nissa, const std::string& query, const std::string& field) {
+  const json j = nissa.get_json("/api/v1/series?" + query);
+  if (!j.is_object() || j["series"].empty()) return -1;
+  return j["series"][0][field].is_number() ? j["series"][0][field].get<double>() : -1;
+}
+
+class NissaProcessTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(oona_.ready()) << "oona did not start";
+    state_ = dir_ / "state";
+    start_nissa();
+  }
+  void start_nissa() {
+    nissa_ = std::make_unique<NissaProcess>(oona_.dir().path(), state_,
+                                            "persistence: {checkpoint_interval: 100ms}\n");
+    ASSERT_TRUE(nissa_->ready()) << "nissa did not print its ready line";
+  }
+
+  OonaProcess oona_;
+  esper::testing::TempDir dir_;
+  std::filesystem::path state_;
+  std::unique_ptr<NissaProcess> nissa_;
+};
+
+TEST_F(NissaProcessTest, PrometheusScrapesWhatTheProducerSent) {
+  oona::BusPublisher producer(oona::testing::publisher_options(oona_.endpoints(), "test-producer"));
+  // Until the subscription has reached Oona, early envelopes are not delivered: resend the first
+  // point until Nissa has it, then send the measured stream.
+  ASSERT_TRUE(wait_until([&] {
+    producer.publish(packet({point("warmup", 1, "count")}));
+    return series_field(*nissa_, "metric=warmup", "count") > 0;
+  }, 20s)) << "nissa never saw the warm-up point";
+
+  double sum_ttft = 0;
+  for (int i = 1; i <= 200; ++i) {
+    sum_ttft += i;
+    ASSERT_TRUE(producer.publish(packet({
+        point("loss", 1.0 / i, "loss", leyline::METRIC_KIND_GAUGE, {{"run", "r1"}}),
+        point("tokens_generated_total", i * 10.0, "count", leyline::METRIC_KIND_COUNTER),
+        point("ttft_ms", i, "ms", leyline::METRIC_KIND_HISTOGRAM),
+        point("kasmina.seed.alpha", 0.25, "ratio", leyline::METRIC_KIND_GAUGE, {{"seed_id", "s1"}}),
+    })));
+  }
+  ASSERT_TRUE(wait_until([&] { return series_field(*nissa_, "metric=ttft_ms", "count") == 200; }, 20s))
+      << "nissa has " << series_field(*nissa_, "metric=ttft_ms", "count") << " of 200 ttft points";
+  EXPECT_DOUBLE_EQ(series_field(*nissa_, "metric=loss&attr.run=r1", "last"), 1.0 / 200);
+  EXPECT_DOUBLE_EQ(series_field(*nissa_, "metric=tokens_generated_total", "last"), 2000);
+  EXPECT_DOUBLE_EQ(series_field(*nissa_, "metric=ttft_ms", "sum"), sum_ttft);
+  EXPECT_NEAR(series_field(*nissa_, "metric=ttft_ms", "p95"), 190, 190 * 0.01 + 1);
+
+  const json rollup = nissa_->get_json("/api/v1/rollups?metric=ttft_ms&window=1h");
+  ASSERT_EQ(rollup["groups"].size(), 1u) << rollup.dump();
+  EXPECT_EQ(rollup["groups"][0]["count"], 200);
+  EXPECT_DOUBLE_EQ(rollup["groups"][0]["mean"].get<double>(), sum_ttft / 200);
+
+  // promtool lints the live exposition.
+  const auto metrics_file = dir_ / "metrics.txt";
+  std::ofstream(metrics_file) << nissa_->get_text("/metrics");
+  const std::string lint = "promtool check metrics < '" + metrics_file.string() + "'";
+  EXPECT_EQ(std::system(lint.c_str()), 0) << "promtool check metrics failed on /metrics";
+
+  // A real Prometheus scrapes Nissa.
+  const int prom_port = free_port();
+  const auto prom_config = dir_ / "prometheus.yml";
+  const std::string target = nissa_->url().substr(std::string("http://").size());
+  std::ofstream(prom_config) << "global:\n  scrape_interval: 200ms\n  scrape_timeout: 150ms\n"
+                             << "scrape_configs:\n  - job_name: nissa\n    static_configs:\n"
+                             << "      - targets: ['" << target << "']\n";
+  esper::testing::ChildProcess prometheus(
+      {"/usr/bin/prometheus", "--config.file=" + prom_config.string(),
+       "--storage.tsdb.path=" + (dir_ / "tsdb").string(),
+       "--web.listen-address=127.0.0.1:" + std::to_string(prom_port), "--log.level=warn"},
+      {.env = {}, .cwd = dir_.path(), .capture_stdout = false});
+  httplib::Client prom("127.0.0.1", prom_port);
+  prom.set_read_timeout(5, 0);
+  auto query = [&](const std::string& promql) -> std::optional<double> {
+    auto res = prom.Get("/api/v1/query", httplib::Params{{"query", promql}}, httplib::Headers{});
+    if (!res || res->status != 200) return std::nullopt;
+    const json j = json::parse(res->body, nullptr, false);
+    if (!j.is_object() || j["data"]["result"].empty()) return std::nullopt;
+    return std::stod(j["data"]["result"][0]["value"][1].get<std::string>());
+  };
+  std::optional<double> loss;
+  ASSERT_TRUE(wait_until([&] { return (loss = query("esper_loss{source=\"test-producer\",run=\"r1\"}")).has_value(); },
+                         60s, 100ms))
+      << "Prometheus never returned esper_loss scraped from nissa";
+  EXPECT_DOUBLE_EQ(*loss, 1.0 / 200);
+  EXPECT_EQ(query("esper_tokens_generated_total{source=\"test-producer\"}"), 2000);
+  EXPECT_EQ(query("esper_ttft_seconds_count{source=\"test-producer\"}"), 200);
+  EXPECT_NEAR(query("esper_ttft_seconds_sum{source=\"test-producer\"}").value_or(-1), sum_ttft / 1000, 1e-9);
+  EXPECT_EQ(query("esper_kasmina_seed_alpha_ratio{seed_id=\"s1\"}"), 0.25);
+  EXPECT_EQ(query("up{job=\"nissa\"}"), 1);
+}
+
+leyline::Envelope field_report(const std::string& id) {
+  leyline::Envelope e;
+  e.set_severity(leyline::SEVERITY_INFO);
+  e.mutable_field_report()->set_report_id(id);
+  e.mutable_field_report()->set_command_id("cmd-1");
+  e.mutable_field_report()->set_target_epochs(3);
+  return e;
+}
+
+// Sends `id` until its ack arrives; returns the ack.
+std::optional<leyline::FieldReportAck> send_until_acked(oona::BusPublisher& publisher,
+                                                        oona::BusSubscriber& acks, const std::string& id) {
+  const auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    publisher.publish(field_report(id));
+    const auto until = std::chrono::steady_clock::now() + 200ms;
+    while (std::chrono::steady_clock::now() < until) {
+      auto m = acks.receive(20ms);
+      if (m && m->envelope.has_field_report_ack() && m->envelope.field_report_ack().report_id() == id) {
+        return m->envelope.field_report_ack();
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+TEST_F(NissaProcessTest, FieldReportsAckedOnceAndIndexSurvivesRestarts) {
+  oona::BusPublisher tamiyo(oona::testing::publisher_options(oona_.endpoints(), "tamiyo"));
+  auto sub_options = oona::testing::subscriber_options(oona_.endpoints());
+  sub_options.prefixes = {"reliable.ack."};
+  oona::BusSubscriber acks(sub_options);
+
+  auto first = send_until_acked(tamiyo, acks, "tamiyo-r1");
+  ASSERT_TRUE(first.has_value()) << "no ack for tamiyo-r1";
+  EXPECT_GT(first->durable_at_unix_ns(), 0u);
+  // The outbox may have sent it more than once before the ack; only one is stored.
+  auto again = send_until_acked(tamiyo, acks, "tamiyo-r1");
+  ASSERT_TRUE(again.has_value());
+  EXPECT_TRUE(again->duplicate());
+  EXPECT_EQ(nissa_->get_json("/api/v1/field_reports")["total"], 1);
+
+  // A clean restart, then a kill -9: the id index comes back from the WAL each time.
+  EXPECT_EQ(esper::testing::describe_status(nissa_->process().stop()), "exit 0");
+  start_nissa();
+  auto after_restart = send_until_acked(tamiyo, acks, "tamiyo-r1");
+  ASSERT_TRUE(after_restart.has_value());
+  EXPECT_TRUE(after_restart->duplicate()) << "a retry after restart was stored again";
+  ASSERT_TRUE(send_until_acked(tamiyo, acks, "tamiyo-r2").has_value());
+  nissa_->process().kill9();
+  start_nissa();
+  auto after_kill = send_until_acked(tamiyo, acks, "tamiyo-r2");
+  ASSERT_TRUE(after_kill.has_value());
+  EXPECT_TRUE(after_kill->duplicate()) << "an acked report was lost by kill -9";
+  const json reports = nissa_->get_json("/api/v1/field_reports");
+  EXPECT_EQ(reports["total"], 2);
+  EXPECT_EQ(reports["field_reports"][0]["report"]["report_id"], "tamiyo-r1");
+  EXPECT_EQ(reports["field_reports"][0]["source"], "tamiyo");
+}
+
+TEST_F(NissaProcessTest, AggregatesAndWarningEventsSurviveKill9UpToTheLastCheckpoint) {
+  oona::BusPublisher producer(oona::testing::publisher_options(oona_.endpoints(), "tolaria"));
+  ASSERT_TRUE(wait_until([&] {
+    producer.publish(packet({point("loss", 0.5, "loss")}));
+    return series_field(*nissa_, "metric=loss", "count") > 0;
+  }, 20s));
+  leyline::Envelope warning;
+  warning.set_severity(leyline::SEVERITY_WARNING);
+  warning.mutable_event()->set_description("field_report_retry");
+  warning.mutable_event()->set_level(leyline::SEVERITY_WARNING);
+  ASSERT_TRUE(producer.publish(warning));
+  ASSERT_TRUE(wait_until([&] { return nissa_->get_json("/api/v1/events?min_severity=warning")["events"].size() == 1; }, 20s));
+  const double count = series_field(*nissa_, "metric=loss", "count");
+
+  // Wait for a checkpoint holding this count, then kill -9.
+  ASSERT_TRUE(wait_until([&] {
+    std::ifstream in(state_ / "aggregates.ckpt", std::ios::binary);
+    if (!in) return false;
+    std::stringstream bytes;
+    bytes << in.rdbuf();
+    MetricAggregator restored;
+    try {
+      restore_aggregates(restored, bytes.str());
+    } catch (const std::exception&) {
+      return false;
+    }
+    const Series* s = restored.find(SeriesKey{"tolaria", "loss", {}});
+    return s != nullptr && static_cast<double>(s->stats.count()) == count;
+  }, 20s)) << "no checkpoint with the loss series was written";
+  nissa_->process().kill9();
+  start_nissa();
+  EXPECT_EQ(series_field(*nissa_, "metric=loss", "count"), count);
+  const json events = nissa_->get_json("/api/v1/events?min_severity=warning");
+  ASSERT_EQ(events["events"].size(), 1u) << events.dump();
+  EXPECT_EQ(events["events"][0]["description"], "field_report_retry");
+}
+
+TEST_F(NissaProcessTest, HealthReadinessAndBadQueries) {
+  int status = 0;
+  EXPECT_EQ(nissa_->get_json("/healthz", &status)["status"], "ok");
+  EXPECT_EQ(status, 200);
+  EXPECT_EQ(nissa_->get_json("/readyz", &status)["ready"], true);
+  const json bad = nissa_->get_json("/api/v1/rollups?metric=x&window=soon", &status);
+  EXPECT_EQ(status, 400);
+  EXPECT_EQ(bad["parameter"], "window");
+  nissa_->get_json("/nope", &status);
+  EXPECT_EQ(status, 404);
+}
+
+}  // namespace
+}  // namespace esper::nissa::testing
