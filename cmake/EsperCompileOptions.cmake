@@ -5,8 +5,8 @@ if(ESPER_WERROR)
   add_compile_options(-Werror)
 endif()
 if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
-  # GCC 12 reports false positives from inlined libstdc++ code at -O2 (GCC bug 105705 and friends).
-  add_compile_options(-Wno-maybe-uninitialized -Wno-null-dereference)
+  # GCC 12 reports false positives from inlined libstdc++ code at -O2/-O3 (GCC bugs 105705, 105329).
+  add_compile_options(-Wno-maybe-uninitialized -Wno-null-dereference -Wno-restrict)
 endif()
 
 if(ESPER_SANITIZE)
