@@ -57,7 +57,7 @@ HttpServer::HttpServer(const Observer& observer, const std::string& address, int
   });
   s.set_error_handler([](const httplib::Request&, httplib::Response& res) {
     if (res.body.empty()) {
-      res.set_content("{\"error\":\"" + std::string(httplib::status_message(res.status)) + "\"}",
+      res.set_content(res.status == 404 ? "{\"error\":\"no such endpoint\"}" : "{\"error\":\"request failed\"}",
                       "application/json");
     }
   });
