@@ -1,0 +1,100 @@
+// Nissa's ingest path on one core: decode (the envelope codec) + aggregate (MetricAggregator), in
+// metric points per second; and resident memory per 100k series. Prints its figures; not a test.
+//
+//   nissa_ingest_bench            full run
+//   nissa_ingest_bench --smoke    a short run, for CI to know it still works
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "nissa/metric_aggregator.h"
+#include "proto/envelope_codec.h"
+
+namespace {
+
+using namespace esper;
+
+double rss_mib() {
+  std::ifstream statm("/proc/self/statm");
+  long pages_total = 0, pages_resident = 0;
+  statm >> pages_total >> pages_resident;
+  return static_cast<double>(pages_resident) * static_cast<double>(sysconf(_SC_PAGESIZE)) / (1 << 20);
+}
+
+// Envelopes of `points_per_packet` points spread over `series` series (8 metric names x seeds).
+std::vector<wire::WireMessage> make_envelopes(int count, int points_per_packet, int series) {
+  const char* names[] = {"kasmina.seed.alpha", "kasmina.seed.stage", "kasmina.seed.last_kernel_latency_ms",
+                         "loss", "gradient_norm", "samples_per_s", "ttft_ms", "tokens_generated_total"};
+  std::vector<wire::WireMessage> out;
+  std::uint64_t n = 0;
+  for (int e = 0; e < count; ++e) {
+    auto env = wire::make_envelope("kasmina", "bench:1", static_cast<std::uint64_t>(e + 1), leyline::SEVERITY_INFO);
+    auto* packet = env.mutable_telemetry();
+    packet->set_timestamp_unix_ns(1'700'000'000'000'000'000ULL + static_cast<std::uint64_t>(e) * 1'000'000);
+    for (int i = 0; i < points_per_packet; ++i, ++n) {
+      auto* p = packet->add_metrics();
+      const int s = static_cast<int>(n % static_cast<std::uint64_t>(series));
+      const int name = s % 8;
+      p->set_name(names[name]);
+      p->set_value(static_cast<double>(n % 1000) * 0.001);
+      p->set_unit(name == 6 ? "ms" : "ratio");
+      p->set_kind(name == 6   ? leyline::METRIC_KIND_HISTOGRAM
+                  : name == 7 ? leyline::METRIC_KIND_COUNTER
+                              : leyline::METRIC_KIND_GAUGE);
+      (*p->mutable_attributes())["seed_id"] = "seed-" + std::to_string(s / 8);
+    }
+    out.push_back(wire::encode(env));
+  }
+  return out;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const bool smoke = argc > 1 && std::strcmp(argv[1], "--smoke") == 0;
+  const int envelopes = smoke ? 200 : 20'000;
+  const int points_per_packet = 100;
+  const int passes = smoke ? 1 : 5;
+
+  // 1. Throughput: decode + aggregate, 1,000 series, 100 points per envelope.
+  const auto messages = make_envelopes(envelopes, points_per_packet, 1000);
+  nissa::MetricAggregator aggregator;
+  std::uint64_t points = 0;
+  const auto start = std::chrono::steady_clock::now();
+  for (int pass = 0; pass < passes; ++pass) {
+    for (const auto& m : messages) {
+      wire::Decoded d = wire::decode(m.topic, m.envelope);
+      if (!d.ok()) {
+        std::fprintf(stderr, "decode failed: %s\n", d.detail().c_str());
+        return 1;
+      }
+      points += aggregator.ingest(d.envelope());
+    }
+  }
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::printf("nissa ingest (decode + aggregate, one core): %.2f M points/s (%llu points, %d per envelope, %zu series, %.2f s)\n",
+              static_cast<double>(points) / seconds / 1e6, static_cast<unsigned long long>(points),
+              points_per_packet, aggregator.series_count(), seconds);
+
+  // 2. Memory: 100k series (12.5k seeds x 8 metrics), 10 points each.
+  const int series = smoke ? 10'000 : 100'000;
+  const double before = rss_mib();
+  {
+    nissa::MetricAggregator big(nissa::AggregatorOptions{.stats = {}, .rollups = {}, .max_series_per_metric = 1'000'000});
+    const auto batch = make_envelopes(series * 10 / points_per_packet, points_per_packet, series);
+    const double with_envelopes = rss_mib();
+    for (const auto& m : batch) big.ingest(wire::decode(m.topic, m.envelope).envelope());
+    const double after = rss_mib();
+    std::printf("nissa memory: %zu series -> %.1f MiB RSS for the aggregator (%.0f bytes/series; %.1f MiB per 100k series)\n",
+                big.series_count(), after - with_envelopes,
+                (after - with_envelopes) * (1 << 20) / static_cast<double>(big.series_count()),
+                (after - with_envelopes) * 100'000 / static_cast<double>(big.series_count()));
+    (void)before;
+  }
+  return 0;
+}
