@@ -41,13 +41,6 @@ std::string_view decode_error_name(DecodeError error) {
   return index < kDecodeErrorNames.size() ? kDecodeErrorNames[index] : "unknown";
 }
 
-Decoded Decoded::success(leyline::Envelope envelope, Topic topic) {
-  Decoded d;
-  d.envelope_ = std::move(envelope);
-  d.topic_ = std::move(topic);
-  return d;
-}
-
 Decoded Decoded::failure(DecodeError error, std::string detail) {
   Decoded d;
   d.error_ = error;
@@ -103,15 +96,17 @@ WireMessage encode(const leyline::Envelope& envelope) {
   return message;
 }
 
-Decoded decode(std::span<const std::string_view> frames, const DecodeLimits& limits) {
+Decoded decode(std::span<const std::string_view> frames, const DecodeLimits& limits,
+               google::protobuf::Arena* arena) {
   if (frames.size() != 2) {
     return Decoded::failure(DecodeError::kWrongFrameCount,
                             std::to_string(frames.size()) + " frames, expected 2");
   }
-  return decode(frames[0], frames[1], limits);
+  return decode(frames[0], frames[1], limits, arena);
 }
 
-Decoded decode(std::string_view topic_text, std::string_view payload, const DecodeLimits& limits) {
+Decoded decode(std::string_view topic_text, std::string_view payload, const DecodeLimits& limits,
+               google::protobuf::Arena* arena) {
   if (payload.size() > limits.max_envelope_bytes) {
     return Decoded::failure(DecodeError::kOversize,
                             std::to_string(payload.size()) + " bytes, limit " +
@@ -123,7 +118,14 @@ Decoded decode(std::string_view topic_text, std::string_view payload, const Deco
     return Decoded::failure(DecodeError::kBadTopic,
                             "topic '" + std::string(topic_text.substr(0, kMaxTopicBytes)) + "'");
   }
-  leyline::Envelope envelope;
+  Decoded d;
+  if (arena != nullptr) {
+    d.envelope_ = google::protobuf::Arena::CreateMessage<leyline::Envelope>(arena);
+  } else {
+    d.owned_ = std::make_unique<leyline::Envelope>();
+    d.envelope_ = d.owned_.get();
+  }
+  leyline::Envelope& envelope = *d.envelope_;
   // Protobuf parses sizes as int; the oversize check above keeps payload far below INT_MAX.
   if (payload.size() > static_cast<std::size_t>(INT_MAX) ||
       !envelope.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
@@ -139,7 +141,8 @@ Decoded decode(std::string_view topic_text, std::string_view payload, const Deco
                                                              "' but envelope says '" +
                                                              format_topic(expected) + "'");
   }
-  return Decoded::success(std::move(envelope), std::move(expected));
+  d.topic_ = std::move(expected);
+  return d;
 }
 
 std::uint64_t now_unix_ns() {

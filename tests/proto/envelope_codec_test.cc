@@ -115,6 +115,19 @@ TEST(EnvelopeCodecTest, RoundTripsEveryBodyType) {
   }
 }
 
+TEST(EnvelopeCodecTest, DecodesOntoACallersArena) {
+  google::protobuf::Arena arena;
+  for (const auto& [name, envelope] : one_of_each_body()) {
+    const WireMessage wire = encode(envelope);
+    const Decoded decoded = decode(wire.topic, wire.envelope, {}, &arena);
+    ASSERT_TRUE(decoded.ok()) << name;
+    EXPECT_EQ(decoded.envelope().GetArena(), &arena) << name;
+    EXPECT_TRUE(MessageDifferencer::Equals(decoded.envelope(), envelope)) << name;
+  }
+  const Decoded bad = decode("normal.event.info.x", "\x0f\x01", {}, &arena);
+  EXPECT_FALSE(bad.ok());
+}
+
 TEST(EnvelopeCodecTest, TopicCarriesDerivedLane) {
   for (const auto& [name, envelope] : one_of_each_body()) {
     const std::string topic = encode(envelope).topic;
