@@ -118,22 +118,15 @@ void Observer::run(signals::ShutdownSignals& signals) {
     if (auto signo = signals.take(); signo && signals::is_stop_signal(*signo)) break;
 
     // A batch: wait briefly for the first envelope, then take whatever else is already here.
-    auto first = subscriber_->receive(std::chrono::milliseconds(50));
-    if (first) {
-      std::size_t n = 0;
-      {
-        std::lock_guard lock(mu_);
-        handle(*first, pending, duplicate_acks);
-        ++n;
-        while (n < kMaxBatch) {
-          auto more = subscriber_->receive(std::chrono::milliseconds(0));
-          if (!more) break;
-          handle(*more, pending, duplicate_acks);
-          ++n;
-        }
-      }
-      commit_batch(pending, duplicate_acks);
+    // The wait happens without the lock, so HTTP readers are never held up by an idle bus.
+    std::size_t n = 0;
+    if (subscriber_->wait_readable(std::chrono::milliseconds(50))) {
+      std::lock_guard lock(mu_);
+      n = subscriber_->receive_batch(std::chrono::milliseconds(0), kMaxBatch, &arena_,
+                                     [&](const oona::BusMessageView& m) { handle(m, pending, duplicate_acks); });
     }
+    if (n > 0) commit_batch(pending, duplicate_acks);
+    arena_.Reset();
 
     const auto now = Clock::now();
     if (now >= next_telemetry) {
@@ -151,9 +144,9 @@ void Observer::run(signals::ShutdownSignals& signals) {
                c.points, c.events, c.reports_stored, c.reports_duplicate, subscriber_->rejected_total());
 }
 
-void Observer::handle(oona::BusMessage& message, std::vector<PendingReport>& pending,
+void Observer::handle(const oona::BusMessageView& message, std::vector<PendingReport>& pending,
                       std::vector<leyline::FieldReportAck>& duplicate_acks) {
-  leyline::Envelope& envelope = message.envelope;
+  const leyline::Envelope& envelope = message.envelope;
   // Our own telemetry comes back through Oona; it is already aggregated locally.
   if (envelope.source() == publisher_->source() && envelope.instance() == publisher_->instance()) return;
   ++counters_.ingested_by_kind[static_cast<std::size_t>(message.topic.kind)];

@@ -26,6 +26,8 @@
 #include <unordered_set>
 #include <vector>
 
+#include <google/protobuf/arena.h>
+
 #include "field_reports/wal_writer.h"
 #include "logging/rate_limited_log.h"
 #include "nissa/event_log.h"
@@ -85,7 +87,7 @@ class Observer {
   };
 
   void replay();
-  void handle(oona::BusMessage& message, std::vector<PendingReport>& pending,
+  void handle(const oona::BusMessageView& message, std::vector<PendingReport>& pending,
               std::vector<leyline::FieldReportAck>& duplicate_acks);
   void commit_batch(std::vector<PendingReport>& pending,
                     std::vector<leyline::FieldReportAck>& duplicate_acks);
@@ -105,6 +107,7 @@ class Observer {
   FieldReportStore reports_;
   ObserverCounters counters_;
 
+  google::protobuf::Arena arena_;  // Each batch is decoded onto it; reset after the batch.
   std::unordered_set<std::string> batch_ids_;  // Report ids queued in the current batch.
   bool wal_dirty_ = false;  // Something was appended to the WAL in the current batch.
   std::atomic<bool> ready_{false};

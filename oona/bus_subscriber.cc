@@ -39,7 +39,8 @@ std::uint64_t BusSubscriber::rejected_total() const {
          std::accumulate(signature_rejected_.begin(), signature_rejected_.end(), std::uint64_t{0});
 }
 
-std::optional<BusMessage> BusSubscriber::try_read(zmq::socket_t& socket, wire::Lane lane) {
+std::optional<wire::Decoded> BusSubscriber::read_decoded(zmq::socket_t& socket, wire::Lane lane,
+                                                         google::protobuf::Arena* arena) {
   // A non-blocking recv only looks at ZeroMQ's command mailbox (where "a pipe has data" arrives)
   // about once a millisecond while the thread is busy; asking for ZMQ_EVENTS always looks. That is
   // the difference between microseconds and milliseconds for an emergency behind a busy normal lane.
@@ -58,7 +59,7 @@ std::optional<BusMessage> BusSubscriber::try_read(zmq::socket_t& socket, wire::L
     }
     std::vector<std::string_view> views;
     for (const auto& f : frames) views.emplace_back(f.data<char>(), f.size());
-    wire::Decoded decoded = wire::decode(views, options_.limits);
+    wire::Decoded decoded = wire::decode(views, options_.limits, arena);
     if (!decoded.ok()) {
       ++rejected_[static_cast<std::size_t>(decoded.error())];
       continue;
@@ -72,8 +73,48 @@ std::optional<BusMessage> BusSubscriber::try_read(zmq::socket_t& socket, wire::L
     }
     ++received_[lane == wire::Lane::kEmergency];
     sequences_.observe(decoded.envelope());
-    return BusMessage{lane, decoded.topic(), std::move(decoded.envelope())};
+    return decoded;
   }
+}
+
+std::optional<BusMessage> BusSubscriber::try_read(zmq::socket_t& socket, wire::Lane lane) {
+  auto decoded = read_decoded(socket, lane, nullptr);
+  if (!decoded) return std::nullopt;
+  return BusMessage{lane, decoded->topic(), std::move(decoded->envelope())};
+}
+
+bool BusSubscriber::wait_readable(std::chrono::milliseconds timeout) {
+  std::vector<zmq::pollitem_t> items;
+  if (emergency_) items.push_back({emergency_.handle(), 0, ZMQ_POLLIN, 0});
+  if (normal_) items.push_back({normal_.handle(), 0, ZMQ_POLLIN, 0});
+  return zmq::poll(items, timeout) > 0;
+}
+
+std::size_t BusSubscriber::receive_batch(std::chrono::milliseconds timeout, std::size_t max,
+                                         google::protobuf::Arena* arena,
+                                         const std::function<void(const BusMessageView&)>& visit) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  std::size_t n = 0;
+  while (n < max) {
+    std::optional<wire::Decoded> d;
+    wire::Lane lane = wire::Lane::kEmergency;
+    if (emergency_) d = read_decoded(emergency_, lane, arena);
+    if (!d && normal_) {
+      lane = wire::Lane::kNormal;
+      d = read_decoded(normal_, lane, arena);
+    }
+    if (d) {
+      visit(BusMessageView{lane, d->topic(), d->envelope()});
+      ++n;
+      continue;
+    }
+    if (n > 0) break;  // The batch is whatever had already arrived.
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) break;
+    wait_readable(left);
+  }
+  return n;
 }
 
 std::optional<BusMessage> BusSubscriber::receive(std::chrono::milliseconds timeout) {

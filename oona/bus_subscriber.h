@@ -11,6 +11,7 @@
 #include <array>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -43,6 +44,13 @@ struct BusMessage {
   leyline::Envelope envelope;
 };
 
+// A received message handed to receive_batch()'s visitor; valid during the call only.
+struct BusMessageView {
+  wire::Lane socket;
+  const wire::Topic& topic;
+  leyline::Envelope& envelope;
+};
+
 class BusSubscriber {
  public:
   explicit BusSubscriber(BusSubscriberOptions options);
@@ -52,6 +60,14 @@ class BusSubscriber {
 
   // The next envelope, emergency first; nullopt if none arrived within `timeout`.
   std::optional<BusMessage> receive(std::chrono::milliseconds timeout);
+  // A batch for hot ingest loops: waits up to `timeout` for the first envelope, then takes whatever
+  // else has already arrived, up to `max` in all, emergency first, decoding each onto `arena` (the
+  // caller resets it after the batch) and handing it to `visit`. Returns the number visited.
+  std::size_t receive_batch(std::chrono::milliseconds timeout, std::size_t max,
+                            google::protobuf::Arena* arena,
+                            const std::function<void(const BusMessageView&)>& visit);
+  // Waits up to `timeout` until either socket has something to read (which may still be rejected).
+  bool wait_readable(std::chrono::milliseconds timeout);
   // The next envelope from one socket only, without looking at the other (tests use this to leave
   // a normal backlog unread while they wait for an emergency).
   std::optional<BusMessage> receive_from(wire::Lane socket, std::chrono::milliseconds timeout);
@@ -69,6 +85,9 @@ class BusSubscriber {
 
  private:
   std::optional<BusMessage> try_read(zmq::socket_t& socket, wire::Lane lane);
+  // Reads until one message decodes and verifies (counting those that do not), or none is left.
+  std::optional<wire::Decoded> read_decoded(zmq::socket_t& socket, wire::Lane lane,
+                                            google::protobuf::Arena* arena);
 
   BusSubscriberOptions options_;
   std::optional<EnvelopeSigner> signer_;
