@@ -1,5 +1,5 @@
 // esper-tail: prints what travels on the bus, one line per envelope. Subscribes to Oona's egress
-// endpoints (found from --endpoint-dir or Oona's --config), filters by lane, kind, severity and
+// endpoints (found from --runtime-dir or Oona's --config), filters by lane, kind, severity and
 // source, and exits 0 on SIGINT/SIGTERM, after --count envelopes, or when stdout is closed
 // (`esper-tail | head` works).
 #include <unistd.h>
@@ -41,7 +41,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> sources;
   bool json = false;
   std::uint64_t count = 0;
-  app.add_option("--endpoint-dir", endpoint_dir, "Oona's runtime dir (default ipc:// endpoints)");
+  app.add_option("--runtime-dir", endpoint_dir, "Oona's runtime directory (its default ipc:// endpoints), as given to oona");
   app.add_option("--config", config_path, "Oona's YAML config, to find its egress endpoints")
       ->check(CLI::ExistingFile);
   app.add_option("--lane", lane_name, "normal, emergency or reliable");

@@ -15,7 +15,7 @@ TEST(EsperTail, JsonCountPrintsValidJsonLinesAndExitsZero) {
   OonaProcess oona;
   ASSERT_TRUE(oona.ready());
   esper::testing::ChildProcess tail({esper::testing::built_binary("oona/esper-tail").string(),
-                                     "--endpoint-dir", oona.dir().path().string(), "--json",
+                                     "--runtime-dir", oona.dir().path().string(), "--json",
                                      "--count", "5", "--source", "tailtest"});
   BusPublisher publisher(publisher_options(oona.endpoints(), "tailtest"));
   std::vector<std::string> lines;
@@ -48,7 +48,7 @@ TEST(EsperTail, ExitsZeroWhenItsPipeIsClosed) {
   ASSERT_TRUE(oona.ready());
   const std::string command = "set -o pipefail; '" +
                               esper::testing::built_binary("oona/esper-tail").string() +
-                              "' --endpoint-dir '" + oona.dir().path().string() +
+                              "' --runtime-dir '" + oona.dir().path().string() +
                               "' --source pipetest | head -n 1";
   esper::testing::ChildProcess pipeline({"/bin/bash", "-c", command});
   BusPublisher publisher(publisher_options(oona.endpoints(), "pipetest"));
@@ -67,7 +67,7 @@ TEST(EsperTail, ExitsZeroOnSigint) {
   OonaProcess oona;
   ASSERT_TRUE(oona.ready());
   esper::testing::ChildProcess tail({esper::testing::built_binary("oona/esper-tail").string(),
-                                     "--endpoint-dir", oona.dir().path().string(), "--lane",
+                                     "--runtime-dir", oona.dir().path().string(), "--lane",
                                      "emergency", "--min-severity", "critical"});
   BusPublisher publisher(publisher_options(oona.endpoints(), "sigint"));
   // Wait until it is running (it printed a line), so the signal meets its handler.
