@@ -1,6 +1,8 @@
 #include "oona/tail_format.h"
 
+#include <charconv>
 #include <ctime>
+#include <map>
 
 #include <google/protobuf/util/json_util.h>
 
@@ -37,7 +39,16 @@ std::string summary(const leyline::Envelope& e) {
                       std::to_string(e.telemetry().events_size()) + " events";
       for (int i = 0; i < e.telemetry().metrics_size() && i < 3; ++i) {
         const auto& m = e.telemetry().metrics(i);
-        s += (i == 0 ? ": " : ", ") + m.name() + "=" + std::to_string(m.value()) + m.unit();
+        s += (i == 0 ? ": " : ", ") + m.name();
+        if (!m.attributes().empty()) {
+          std::map<std::string, std::string> sorted(m.attributes().begin(), m.attributes().end());
+          std::string attrs;
+          for (const auto& [k, v] : sorted) attrs += (attrs.empty() ? "" : ",") + k + "=" + v;
+          s += "{" + attrs + "}";
+        }
+        char value[32];  // Shortest text that reads back as the same double.
+        s += "=" + std::string(value, std::to_chars(value, value + sizeof(value), m.value()).ptr);
+        if (!m.unit().empty()) s += " " + m.unit();
       }
       return s;
     }
