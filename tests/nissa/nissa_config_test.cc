@@ -1,0 +1,40 @@
+#include "nissa/nissa_config.h"
+
+#include <gtest/gtest.h>
+
+namespace esper::nissa {
+namespace {
+
+TEST(NissaConfigTest, ShippedExampleParsesToTheDefaults) {
+  const NissaConfig c = load_nissa_config(
+      config::load_file(std::string(ESPER_SOURCE_DIR) + "/deploy/config/nissa.yaml"), "/run/x", "/var/x");
+  const NissaConfig d = load_nissa_config(config::parse_text("", "empty"), "/run/x", "/var/x");
+  EXPECT_EQ(c.http_address, d.http_address);
+  EXPECT_EQ(c.http_port, 9464);
+  EXPECT_EQ(c.aggregation.rollups.bucket_ms, 60'000);
+  EXPECT_EQ(c.aggregation.rollups.retention_buckets, d.aggregation.rollups.retention_buckets);
+  EXPECT_EQ(c.aggregation.max_series_per_metric, d.aggregation.max_series_per_metric);
+  EXPECT_EQ(c.persist_min_severity, leyline::SEVERITY_WARNING);
+  EXPECT_EQ(c.checkpoint_interval, d.checkpoint_interval);
+  EXPECT_EQ(c.bus.normal_egress, "ipc:///run/x/oona-normal-out.sock");
+  EXPECT_EQ(c.state_dir, "/var/x");
+}
+
+TEST(NissaConfigTest, ErrorsNameFileKeyAndLine) {
+  try {
+    load_nissa_config(config::parse_text("http:\n  port: 70000\n", "nissa.yaml"), std::nullopt, std::nullopt);
+    FAIL() << "port 70000 accepted";
+  } catch (const config::ConfigError& e) {
+    EXPECT_STREQ(e.what(), "nissa.yaml:2: key 'http.port': must be 0..65535");
+  }
+  try {
+    load_nissa_config(config::parse_text("aggregation:\n  bukket: 1m\n", "nissa.yaml"), std::nullopt, std::nullopt);
+    FAIL() << "unknown key accepted";
+  } catch (const config::ConfigError& e) {
+    EXPECT_EQ(e.key(), "aggregation.bukket");
+    EXPECT_EQ(e.line(), 2);
+  }
+}
+
+}  // namespace
+}  // namespace esper::nissa
