@@ -9,6 +9,7 @@
 #include "field_reports/wal_reader.h"
 #include "nissa/aggregates_checkpoint.h"
 #include "proto/envelope_codec.h"
+#include "proto/metric_point.h"
 
 namespace esper::nissa {
 namespace {
@@ -20,18 +21,6 @@ std::int64_t now_ms() { return static_cast<std::int64_t>(wire::now_unix_ns() / 1
 
 std::filesystem::path checkpoint_path(const NissaConfig& c) { return c.state_dir / "aggregates.ckpt"; }
 std::filesystem::path wal_dir(const NissaConfig& c) { return c.state_dir / "wal"; }
-
-leyline::MetricPoint own_point(const std::string& name, double value, const std::string& unit,
-                               leyline::MetricKind kind,
-                               std::initializer_list<std::pair<std::string, std::string>> attrs = {}) {
-  leyline::MetricPoint p;
-  p.set_name(name);
-  p.set_value(value);
-  p.set_unit(unit);
-  p.set_kind(kind);
-  for (const auto& [k, v] : attrs) (*p.mutable_attributes())[k] = v;
-  return p;
-}
 
 }  // namespace
 
@@ -272,7 +261,7 @@ void Observer::publish_ack(leyline::FieldReportAck ack, std::uint64_t sent_unix_
   ++counters_.acks_sent;
   if (sent_unix_ns != 0) {
     const double latency_ms = static_cast<double>(wire::now_unix_ns() - sent_unix_ns) / 1e6;
-    aggregator_.add("nissa", own_point("nissa.ack_latency_ms", latency_ms, "ms", leyline::METRIC_KIND_HISTOGRAM),
+    aggregator_.add("nissa", wire::make_point("nissa.ack_latency_ms", latency_ms, "ms", leyline::METRIC_KIND_HISTOGRAM),
                     now_ms());
   }
 }
@@ -298,27 +287,27 @@ void Observer::publish_own_telemetry() {
     const auto gauge = leyline::METRIC_KIND_GAUGE;
     std::vector<leyline::MetricPoint> points;
     for (std::size_t k = 0; k < counters_.ingested_by_kind.size(); ++k) {
-      points.push_back(own_point("nissa.ingested_total", static_cast<double>(counters_.ingested_by_kind[k]), "count",
+      points.push_back(wire::make_point("nissa.ingested_total", static_cast<double>(counters_.ingested_by_kind[k]), "count",
                                  counter, {{"kind", std::string(wire::kind_name(static_cast<wire::BodyKind>(k)))}}));
     }
     for (std::size_t r = 0; r < wire::kDecodeErrorCount; ++r) {
       const auto reason = static_cast<wire::DecodeError>(r);
-      points.push_back(own_point("nissa.rejected_total", static_cast<double>(subscriber_->rejected(reason)), "count",
+      points.push_back(wire::make_point("nissa.rejected_total", static_cast<double>(subscriber_->rejected(reason)), "count",
                                  counter, {{"reason", std::string(wire::decode_error_name(reason))}}));
     }
-    points.push_back(own_point("nissa.points_total", static_cast<double>(counters_.points), "count", counter));
-    points.push_back(own_point("nissa.events_total", static_cast<double>(counters_.events), "count", counter));
-    points.push_back(own_point("nissa.series", static_cast<double>(aggregator_.series_count()), "count", gauge));
-    points.push_back(own_point("nissa.series_refused_total", static_cast<double>(aggregator_.refused_total()),
+    points.push_back(wire::make_point("nissa.points_total", static_cast<double>(counters_.points), "count", counter));
+    points.push_back(wire::make_point("nissa.events_total", static_cast<double>(counters_.events), "count", counter));
+    points.push_back(wire::make_point("nissa.series", static_cast<double>(aggregator_.series_count()), "count", gauge));
+    points.push_back(wire::make_point("nissa.series_refused_total", static_cast<double>(aggregator_.refused_total()),
                                "count", counter));
-    points.push_back(own_point("nissa.wal_bytes", static_cast<double>(wal_bytes), "bytes", gauge));
-    points.push_back(own_point("nissa.wal_errors_total", static_cast<double>(counters_.wal_errors), "count", counter));
-    points.push_back(own_point("nissa.field_reports_stored", static_cast<double>(reports_.size()), "count", gauge));
-    points.push_back(own_point("nissa.field_reports_duplicate_total",
+    points.push_back(wire::make_point("nissa.wal_bytes", static_cast<double>(wal_bytes), "bytes", gauge));
+    points.push_back(wire::make_point("nissa.wal_errors_total", static_cast<double>(counters_.wal_errors), "count", counter));
+    points.push_back(wire::make_point("nissa.field_reports_stored", static_cast<double>(reports_.size()), "count", gauge));
+    points.push_back(wire::make_point("nissa.field_reports_duplicate_total",
                                static_cast<double>(counters_.reports_duplicate), "count", counter));
-    points.push_back(own_point("nissa.acks_total", static_cast<double>(counters_.acks_sent), "count", counter));
-    points.push_back(own_point("nissa.acks_unsent_total", static_cast<double>(counters_.acks_unsent), "count", counter));
-    points.push_back(own_point("nissa.sequence_gaps_total", static_cast<double>(subscriber_->sequences().gaps()),
+    points.push_back(wire::make_point("nissa.acks_total", static_cast<double>(counters_.acks_sent), "count", counter));
+    points.push_back(wire::make_point("nissa.acks_unsent_total", static_cast<double>(counters_.acks_unsent), "count", counter));
+    points.push_back(wire::make_point("nissa.sequence_gaps_total", static_cast<double>(subscriber_->sequences().gaps()),
                                "count", counter));
     const std::int64_t t = now_ms();
     for (auto& p : points) {

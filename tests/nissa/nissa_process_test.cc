@@ -12,6 +12,7 @@
 #include "field_reports/wal_reader.h"
 #include "nissa/aggregates_checkpoint.h"
 #include "nissa/observer.h"
+#include "proto/metric_point.h"
 #include "tests/nissa/nissa_harness.h"
 #include "tests/support/wait_until.h"
 
@@ -26,18 +27,6 @@ leyline::Envelope packet(std::initializer_list<leyline::MetricPoint> points) {
   e.set_severity(leyline::SEVERITY_INFO);
   for (const auto& p : points) *e.mutable_telemetry()->add_metrics() = p;
   return e;
-}
-
-leyline::MetricPoint point(const std::string& name, double value, const std::string& unit,
-                           leyline::MetricKind kind = leyline::METRIC_KIND_GAUGE,
-                           std::initializer_list<std::pair<std::string, std::string>> attrs = {}) {
-  leyline::MetricPoint p;
-  p.set_name(name);
-  p.set_value(value);
-  p.set_unit(unit);
-  p.set_kind(kind);
-  for (const auto& [k, v] : attrs) (*p.mutable_attributes())[k] = v;
-  return p;
 }
 
 // Count of the series `metric` from `source` in Nissa's API, or -1.
@@ -71,7 +60,7 @@ TEST_F(NissaProcessTest, PrometheusScrapesWhatTheProducerSent) {
   // Until the subscription has reached Oona, early envelopes are not delivered: resend the first
   // point until Nissa has it, then send the measured stream.
   ASSERT_TRUE(wait_until([&] {
-    producer.publish(packet({point("warmup", 1, "count")}));
+    producer.publish(packet({wire::make_point("warmup", 1, "count")}));
     return series_field(*nissa_, "metric=warmup", "count") > 0;
   }, 20s)) << "nissa never saw the warm-up point";
 
@@ -79,10 +68,10 @@ TEST_F(NissaProcessTest, PrometheusScrapesWhatTheProducerSent) {
   for (int i = 1; i <= 200; ++i) {
     sum_ttft += i;
     ASSERT_TRUE(producer.publish(packet({
-        point("loss", 1.0 / i, "loss", leyline::METRIC_KIND_GAUGE, {{"run", "r1"}}),
-        point("tokens_generated_total", i * 10.0, "count", leyline::METRIC_KIND_COUNTER),
-        point("ttft_ms", i, "ms", leyline::METRIC_KIND_HISTOGRAM),
-        point("kasmina.seed.alpha", 0.25, "ratio", leyline::METRIC_KIND_GAUGE, {{"seed_id", "s1"}}),
+        wire::make_point("loss", 1.0 / i, "loss", leyline::METRIC_KIND_GAUGE, {{"run", "r1"}}),
+        wire::make_point("tokens_generated_total", i * 10.0, "count", leyline::METRIC_KIND_COUNTER),
+        wire::make_point("ttft_ms", i, "ms", leyline::METRIC_KIND_HISTOGRAM),
+        wire::make_point("kasmina.seed.alpha", 0.25, "ratio", leyline::METRIC_KIND_GAUGE, {{"seed_id", "s1"}}),
     })));
   }
   ASSERT_TRUE(wait_until([&] { return series_field(*nissa_, "metric=ttft_ms", "count") == 200; }, 20s))
@@ -142,7 +131,7 @@ TEST_F(NissaProcessTest, PrometheusScrapesWhatTheProducerSent) {
 TEST_F(NissaProcessTest, HourWindowOverNinetyMinuteBucketsMatchesDirectComputation) {
   oona::BusPublisher producer(oona::testing::publisher_options(oona_.endpoints(), "stream-gateway"));
   ASSERT_TRUE(wait_until([&] {
-    producer.publish(packet({point("warmup", 1, "count")}));
+    producer.publish(packet({wire::make_point("warmup", 1, "count")}));
     return series_field(*nissa_, "metric=warmup", "count") > 0;
   }, 20s));
   constexpr std::int64_t kMinute = 60'000;
@@ -154,7 +143,7 @@ TEST_F(NissaProcessTest, HourWindowOverNinetyMinuteBucketsMatchesDirectComputati
     leyline::Envelope e = packet({});
     for (int i = 0; i < 20; ++i) {
       const double fps = 20 + ((minute * 37 + i * 11) % 23) * 0.5;
-      auto p = point("output_fps", fps, "fps", leyline::METRIC_KIND_HISTOGRAM, {{"gpu_id", "0"}});
+      auto p = wire::make_point("output_fps", fps, "fps", leyline::METRIC_KIND_HISTOGRAM, {{"gpu_id", "0"}});
       p.set_timestamp_unix_ns(static_cast<std::uint64_t>(start + minute * kMinute + i * 1000) * 1'000'000);
       *e.mutable_telemetry()->add_metrics() = p;
       if (minute >= 20 && minute < 80) in_hour.push_back(fps);
@@ -244,7 +233,7 @@ TEST_F(NissaProcessTest, FieldReportsAckedOnceAndIndexSurvivesRestarts) {
 TEST_F(NissaProcessTest, AggregatesAndWarningEventsSurviveKill9UpToTheLastCheckpoint) {
   oona::BusPublisher producer(oona::testing::publisher_options(oona_.endpoints(), "tolaria"));
   ASSERT_TRUE(wait_until([&] {
-    producer.publish(packet({point("loss", 0.5, "loss")}));
+    producer.publish(packet({wire::make_point("loss", 0.5, "loss")}));
     return series_field(*nissa_, "metric=loss", "count") > 0;
   }, 20s));
   leyline::Envelope warning;

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "proto/metric_point.h"
+
 namespace esper::nissa {
 namespace {
 
@@ -41,24 +43,14 @@ TEST(PrometheusLabelTest, SanitisesNames) {
   EXPECT_EQ(prometheus_label_name("__name__"), "attr__name__");
 }
 
-leyline::MetricPoint point(const std::string& name, double v, const std::string& unit,
-                           leyline::MetricKind kind) {
-  leyline::MetricPoint p;
-  p.set_name(name);
-  p.set_value(v);
-  p.set_unit(unit);
-  p.set_kind(kind);
-  return p;
-}
-
 TEST(RenderPrometheusTest, GaugesCountersAndSummaries) {
   MetricAggregator agg;
-  auto alpha = point("kasmina.seed.alpha", 0.25, "ratio", METRIC_KIND_GAUGE);
+  auto alpha = wire::make_point("kasmina.seed.alpha", 0.25, "ratio", METRIC_KIND_GAUGE);
   (*alpha.mutable_attributes())["seed_id"] = "s\"1";
   agg.add("kasmina", alpha, 1000);
-  agg.add("uma-serve", point("tokens_generated_total", 12345, "count", METRIC_KIND_COUNTER), 1000);
+  agg.add("uma-serve", wire::make_point("tokens_generated_total", 12345, "count", METRIC_KIND_COUNTER), 1000);
   for (int i = 1; i <= 100; ++i) {
-    agg.add("uma-serve", point("ttft_ms", i, "ms", METRIC_KIND_HISTOGRAM), 1000);
+    agg.add("uma-serve", wire::make_point("ttft_ms", i, "ms", METRIC_KIND_HISTOGRAM), 1000);
   }
   const std::string text = render_prometheus(agg);
   EXPECT_NE(text.find("# TYPE esper_kasmina_seed_alpha_ratio gauge\n"

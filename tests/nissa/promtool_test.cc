@@ -7,20 +7,11 @@
 #include <fstream>
 
 #include "nissa/prometheus_exposition.h"
+#include "proto/metric_point.h"
 #include "tests/support/temp_dir.h"
 
 namespace esper::nissa {
 namespace {
-
-leyline::MetricPoint point(const std::string& name, double v, const std::string& unit,
-                           leyline::MetricKind kind) {
-  leyline::MetricPoint p;
-  p.set_name(name);
-  p.set_value(v);
-  p.set_unit(unit);
-  p.set_kind(kind);
-  return p;
-}
 
 TEST(PromtoolTest, ExpositionPassesPromtoolCheckMetrics) {
   MetricAggregator agg;
@@ -44,7 +35,7 @@ TEST(PromtoolTest, ExpositionPassesPromtoolCheckMetrics) {
   };
   for (const auto& m : metrics) {
     for (int i = 1; i <= 10; ++i) {
-      auto p = point(m.name, i, m.unit, m.kind);
+      auto p = wire::make_point(m.name, i, m.unit, m.kind);
       (*p.mutable_attributes())["seed_id"] = "s1";
       (*p.mutable_attributes())["gpu.id"] = "0";
       agg.add(m.source, p, 1000);
