@@ -40,6 +40,18 @@ void setup_logging(std::string_view process_name, spdlog::level::level_enum leve
   spdlog::set_default_logger(std::move(logger));
 }
 
+bool setup_logging(std::string_view process_name, std::string_view level_name) {
+  const auto level = parse_level(level_name);
+  if (!level) {
+    std::fprintf(stderr, "%.*s: unknown log level '%.*s' (trace, debug, info, warn, error)\n",
+                 static_cast<int>(process_name.size()), process_name.data(),
+                 static_cast<int>(level_name.size()), level_name.data());
+    return false;
+  }
+  setup_logging(process_name, *level);
+  return true;
+}
+
 std::optional<spdlog::level::level_enum> parse_level(std::string_view name) {
   if (name == "trace") return spdlog::level::trace;
   if (name == "debug") return spdlog::level::debug;

@@ -16,6 +16,9 @@ namespace esper::logging {
 void setup_logging(std::string_view process_name,
                    spdlog::level::level_enum level = spdlog::level::info);
 
+// The same from a --log-level flag: false (after saying so on stderr) when the name is unknown.
+bool setup_logging(std::string_view process_name, std::string_view level_name);
+
 // Parses "trace", "debug", "info", "warn"/"warning", "error", "critical", "off".
 std::optional<spdlog::level::level_enum> parse_level(std::string_view name);
 

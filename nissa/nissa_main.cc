@@ -25,12 +25,7 @@ int main(int argc, char** argv) {
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error");
   CLI11_PARSE(app, argc, argv);
 
-  const auto level = esper::logging::parse_level(log_level);
-  if (!level) {
-    std::fprintf(stderr, "nissa: unknown --log-level '%s'\n", log_level.c_str());
-    return 2;
-  }
-  esper::logging::setup_logging("nissa", *level);
+  if (!esper::logging::setup_logging("nissa", log_level)) return 2;
 
   try {
     esper::signals::ShutdownSignals signals;  // Before any thread starts.

@@ -29,12 +29,7 @@ int main(int argc, char** argv) {
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error");
   CLI11_PARSE(app, argc, argv);
 
-  const auto level = esper::logging::parse_level(log_level);
-  if (!level) {
-    std::fprintf(stderr, "oona: unknown log level '%s'\n", log_level.c_str());
-    return 2;
-  }
-  esper::logging::setup_logging("oona", *level);
+  if (!esper::logging::setup_logging("oona", log_level)) return 2;
   try {
     esper::signals::ShutdownSignals signals;
     const auto root = config_path.empty() ? esper::config::parse_text("{}", "<defaults>")
