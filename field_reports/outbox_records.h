@@ -18,7 +18,15 @@ enum class OutboxRecord : std::uint8_t {
   kReportRequeued = 4,
 };
 
+// Record types other Esper WALs write, numbered apart from the outbox's so that esper-wal names
+// every record of any Esper WAL and never mistakes one for an outbox record. Nissa's WAL
+// (nissa/observer.h): a serialized esper.leyline.Envelope with a field_report or an event body.
+inline constexpr std::uint8_t kNissaFieldReportRecord = 16;
+inline constexpr std::uint8_t kNissaEventRecord = 17;
+
 inline std::string_view record_type_name(std::uint8_t type) {
+  if (type == kNissaFieldReportRecord) return "nissa_field_report";
+  if (type == kNissaEventRecord) return "nissa_event";
   switch (static_cast<OutboxRecord>(type)) {
     case OutboxRecord::kReportAppended: return "report";
     case OutboxRecord::kReportSettled: return "settled";

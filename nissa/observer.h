@@ -28,6 +28,7 @@
 
 #include <google/protobuf/arena.h>
 
+#include "field_reports/outbox_records.h"
 #include "field_reports/wal_writer.h"
 #include "logging/rate_limited_log.h"
 #include "nissa/event_log.h"
@@ -40,12 +41,10 @@
 
 namespace esper::nissa {
 
-// Record types of Nissa's WAL. Payloads are serialized Envelopes, so replay sees exactly what
-// arrived (source, time, body).
-enum NissaRecordType : std::uint8_t {
-  kRecordFieldReport = 1,  // Envelope with a field_report body.
-  kRecordEvent = 2,        // Envelope with an event body.
-};
+// Record types of Nissa's WAL (numbered beside the outbox's in field_reports/outbox_records.h, so
+// esper-wal names them). Payloads are serialized Envelopes, so replay sees exactly what arrived.
+inline constexpr std::uint8_t kRecordFieldReport = field_reports::kNissaFieldReportRecord;
+inline constexpr std::uint8_t kRecordEvent = field_reports::kNissaEventRecord;
 
 struct ObserverCounters {
   std::array<std::uint64_t, 7> ingested_by_kind{};  // Indexed by wire::BodyKind.

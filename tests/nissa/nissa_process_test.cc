@@ -318,6 +318,11 @@ TEST_F(NissaProcessTest, Kill9MidStreamOfTenThousandReportsLosesNoneAndStoresNon
   }, &summary).ok());
   EXPECT_EQ(records, static_cast<std::size_t>(kReports)) << "a report was stored twice (or lost)";
   EXPECT_EQ(ids.size(), static_cast<std::size_t>(kReports));
+  // esper-wal reads Nissa's WAL too, naming its records.
+  esper::testing::ChildProcess stat({esper::testing::built_binary("field_reports/esper-wal").string(), "stat",
+                                     (state_ / "wal").string()});
+  EXPECT_TRUE(stat.wait_for_line("nissa_field_report: " + std::to_string(kReports), 10s))
+      << "esper-wal stat did not count Nissa's field-report records";
 }
 
 }  // namespace
