@@ -1,0 +1,22 @@
+// The production EnvelopeSink: hands envelopes to Oona through the bus publisher, which derives the
+// lane (HIGH/CRITICAL events take the emergency sockets) and bounds how long it may block.
+#ifndef ESPER_PRODUCERS_BUS_ENVELOPE_SINK_H_
+#define ESPER_PRODUCERS_BUS_ENVELOPE_SINK_H_
+
+#include "oona/bus_publisher.h"
+#include "producers/telemetry_buffer.h"
+
+namespace esper::producers {
+
+class BusEnvelopeSink : public EnvelopeSink {
+ public:
+  explicit BusEnvelopeSink(oona::BusPublisher& bus) : bus_(bus) {}
+  bool publish(leyline::Envelope envelope) override { return bus_.publish(std::move(envelope)); }
+
+ private:
+  oona::BusPublisher& bus_;
+};
+
+}  // namespace esper::producers
+
+#endif  // ESPER_PRODUCERS_BUS_ENVELOPE_SINK_H_

@@ -1,0 +1,143 @@
+#include "producers/telemetry_buffer.h"
+
+#include <algorithm>
+
+#include "proto/envelope_codec.h"
+
+namespace esper::producers {
+
+const std::set<std::string>& reference_gated_metrics() {
+  static const std::set<std::string> gated = {
+      "step_latency_ms", "kasmina.apply_ms", "kasmina.finalize_ms", "loss_delta",
+      "loss_ewma",       "loss_volatility",  "grad_norm_ewma",      "grad_var",
+      "grad_conflict_rate", "input_wait_ms", "h2d_copy_ms",         "gpu_mem_used_gb",
+      "gpu_mem_free_gb", "gpu_util_percent", "cpu_util_percent"};
+  return gated;
+}
+
+TelemetryBuffer::TelemetryBuffer(TelemetryBufferOptions options, EnvelopeSink& sink)
+    : options_(std::move(options)), sink_(sink) {
+  options_.capacity = std::max<std::size_t>(1, options_.capacity);
+  options_.max_points_per_packet = std::max<std::size_t>(1, options_.max_points_per_packet);
+}
+
+void TelemetryBuffer::make_room_locked() {
+  if (points_.size() + events_.size() < options_.capacity) return;
+  // Oldest metric point first: a missed sample matters less than a missed event.
+  if (!points_.empty()) {
+    points_.pop_front();
+  } else {
+    events_.pop_front();
+  }
+  ++dropped_since_drain_;
+  ++dropped_total_;
+}
+
+bool TelemetryBuffer::record(leyline::MetricPoint point) {
+  if (!options_.gated_enabled && options_.gated.contains(point.name())) {
+    std::lock_guard lock(mu_);
+    ++suppressed_total_;
+    return false;
+  }
+  if (point.timestamp_unix_ns() == 0) point.set_timestamp_unix_ns(wire::now_unix_ns());
+  std::lock_guard lock(mu_);
+  make_room_locked();
+  points_.push_back(std::move(point));
+  return true;
+}
+
+bool TelemetryBuffer::record(leyline::TelemetryEvent event) {
+  if (event.timestamp_unix_ns() == 0) event.set_timestamp_unix_ns(wire::now_unix_ns());
+  if (event.level() >= leyline::SEVERITY_HIGH) {
+    // Emergency: straight to the sink (the emergency lane), never buffered or dropped here.
+    leyline::Envelope envelope;
+    envelope.set_severity(event.level());
+    *envelope.mutable_event() = std::move(event);
+    if (sink_.publish(std::move(envelope))) return true;
+    std::lock_guard lock(mu_);
+    ++unsent_emergency_;
+    return false;
+  }
+  std::lock_guard lock(mu_);
+  make_room_locked();
+  events_.push_back(std::move(event));
+  return true;
+}
+
+DrainResult TelemetryBuffer::drain() {
+  std::deque<leyline::MetricPoint> points;
+  std::deque<leyline::TelemetryEvent> events;
+  DrainResult result;
+  {
+    std::lock_guard lock(mu_);
+    points.swap(points_);
+    events.swap(events_);
+    result.dropped = std::exchange(dropped_since_drain_, 0);
+  }
+  while (!points.empty() || !events.empty()) {
+    leyline::Envelope envelope;
+    auto* packet = envelope.mutable_telemetry();
+    packet->set_packet_id(options_.source + "-" + std::to_string(++packet_seq_));
+    packet->set_timestamp_unix_ns(wire::now_unix_ns());
+    packet->set_source_subsystem(options_.source);
+    leyline::Severity level = leyline::SEVERITY_INFO;
+    for (std::size_t i = 0; i < options_.max_points_per_packet && !points.empty(); ++i) {
+      *packet->add_metrics() = std::move(points.front());
+      points.pop_front();
+    }
+    // Events ride in the first packets; each is WARNING at most (HIGH and above never buffer).
+    for (std::size_t i = 0; i < options_.max_points_per_packet && !events.empty(); ++i) {
+      level = std::max(level, events.front().level());
+      *packet->add_events() = std::move(events.front());
+      events.pop_front();
+    }
+    packet->set_level(level);
+    envelope.set_severity(level);
+    const auto n_points = static_cast<std::uint64_t>(packet->metrics_size());
+    const auto n_events = static_cast<std::uint64_t>(packet->events_size());
+    leyline::Envelope copy = envelope;  // Kept to put back if the sink refuses.
+    if (!sink_.publish(std::move(envelope))) {
+      // Not handed over: back into the buffer, ahead of anything recorded meanwhile, within the
+      // bound (what does not fit is dropped and counted like any overflow).
+      std::lock_guard lock(mu_);
+      const auto& refused = copy.telemetry();
+      for (int i = refused.metrics_size() - 1; i >= 0; --i) points.push_front(refused.metrics(i));
+      for (int i = refused.events_size() - 1; i >= 0; --i) events.push_front(refused.events(i));
+      for (auto it = points.rbegin(); it != points.rend(); ++it) points_.push_front(std::move(*it));
+      for (auto it = events.rbegin(); it != events.rend(); ++it) events_.push_front(std::move(*it));
+      while (points_.size() + events_.size() > options_.capacity) {
+        if (!points_.empty()) points_.pop_front(); else events_.pop_front();
+        ++dropped_since_drain_;
+        ++dropped_total_;
+      }
+      break;
+    }
+    ++result.packets;
+    result.points += n_points;
+    result.events += n_events;
+  }
+  result.depth = depth();
+  return result;
+}
+
+std::size_t TelemetryBuffer::depth() const {
+  std::lock_guard lock(mu_);
+  return points_.size() + events_.size();
+}
+
+std::uint64_t TelemetryBuffer::dropped_total() const {
+  std::lock_guard lock(mu_);
+  return dropped_total_;
+}
+
+std::uint64_t TelemetryBuffer::suppressed_total() const {
+  std::lock_guard lock(mu_);
+  return suppressed_total_;
+}
+
+std::uint64_t TelemetryBuffer::unsent_emergency() const {
+  std::lock_guard lock(mu_);
+  return unsent_emergency_;
+}
+
+}  // namespace esper::producers

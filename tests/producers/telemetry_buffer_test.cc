@@ -1,0 +1,146 @@
+#include "producers/telemetry_buffer.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+
+#include "producers/derived_stats.h"
+#include "proto/metric_point.h"
+
+namespace esper::producers {
+namespace {
+
+class RecordingSink : public EnvelopeSink {
+ public:
+  bool publish(leyline::Envelope envelope) override {
+    if (refuse) return false;
+    envelopes.push_back(std::move(envelope));
+    return true;
+  }
+  std::vector<leyline::Envelope> envelopes;
+  bool refuse = false;
+};
+
+leyline::TelemetryEvent event(const std::string& name, leyline::Severity level) {
+  leyline::TelemetryEvent e;
+  e.set_description(name);
+  e.set_level(level);
+  return e;
+}
+
+TEST(TelemetryBufferTest, DrainBatchesEverythingIntoPackets) {
+  RecordingSink sink;
+  TelemetryBuffer buffer({.source = "tolaria", .max_points_per_packet = 100}, sink);
+  for (int i = 0; i < 250; ++i) EXPECT_TRUE(buffer.record(wire::make_point("loss", i, "loss")));
+  buffer.record(event("field_report_retry", leyline::SEVERITY_WARNING));
+  const DrainResult r = buffer.drain();
+  EXPECT_EQ(r.packets, 3u);
+  EXPECT_EQ(r.points, 250u);
+  EXPECT_EQ(r.events, 1u);
+  EXPECT_EQ(r.dropped, 0u);
+  EXPECT_EQ(r.depth, 0u);
+  ASSERT_EQ(sink.envelopes.size(), 3u);
+  EXPECT_EQ(sink.envelopes[0].telemetry().source_subsystem(), "tolaria");
+  EXPECT_EQ(sink.envelopes[0].telemetry().metrics(0).value(), 0);
+  EXPECT_EQ(sink.envelopes[2].telemetry().metrics(49).value(), 249) << "order is kept";
+  EXPECT_EQ(sink.envelopes[0].severity(), leyline::SEVERITY_WARNING) << "packet carries its worst event";
+  EXPECT_GT(sink.envelopes[0].telemetry().metrics(0).timestamp_unix_ns(), 0u) << "record() stamps time";
+  EXPECT_EQ(buffer.drain().packets, 0u) << "nothing is sent twice";
+}
+
+TEST(TelemetryBufferTest, FullBufferDropsOldestPointsFirstAndCounts) {
+  RecordingSink sink;
+  TelemetryBuffer buffer({.source = "kasmina", .capacity = 10}, sink);
+  buffer.record(event("seed_germinated", leyline::SEVERITY_INFO));
+  for (int i = 0; i < 20; ++i) buffer.record(wire::make_point("kasmina.seed.alpha", i, "ratio"));
+  EXPECT_EQ(buffer.depth(), 10u);
+  EXPECT_EQ(buffer.dropped_total(), 11u);
+  const DrainResult r = buffer.drain();
+  EXPECT_EQ(r.dropped, 11u);
+  EXPECT_EQ(r.events, 1u) << "the event outlives older points";
+  EXPECT_EQ(r.points, 9u);
+  EXPECT_EQ(sink.envelopes[0].telemetry().metrics(0).value(), 11) << "the oldest points went first";
+  EXPECT_EQ(buffer.drain().dropped, 0u) << "drops are reported once per drain";
+}
+
+TEST(TelemetryBufferTest, HighAndCriticalEventsBypassTheBuffer) {
+  RecordingSink sink;
+  TelemetryBuffer buffer({.source = "tamiyo", .capacity = 1}, sink);
+  buffer.record(wire::make_point("tamiyo.gnn.feature_coverage", 0.4, "ratio"));
+  EXPECT_TRUE(buffer.record(event("degraded_inputs", leyline::SEVERITY_CRITICAL)));
+  ASSERT_EQ(sink.envelopes.size(), 1u) << "sent at once, before any drain";
+  EXPECT_EQ(sink.envelopes[0].severity(), leyline::SEVERITY_CRITICAL);
+  EXPECT_EQ(sink.envelopes[0].event().description(), "degraded_inputs");
+  EXPECT_EQ(buffer.depth(), 1u) << "and it took no room in the buffer";
+  EXPECT_EQ(buffer.dropped_total(), 0u);
+  sink.refuse = true;
+  EXPECT_FALSE(buffer.record(event("degraded_inputs", leyline::SEVERITY_HIGH)));
+  EXPECT_EQ(buffer.unsent_emergency(), 1u);
+}
+
+TEST(TelemetryBufferTest, GatedMetricsAreSuppressedWhenTheGateIsOff) {
+  RecordingSink sink;
+  TelemetryBuffer buffer({.source = "tolaria", .gated_enabled = false}, sink);
+  EXPECT_FALSE(buffer.record(wire::make_point("loss_ewma", 1, "loss")));
+  EXPECT_FALSE(buffer.record(wire::make_point("gpu_util_percent", 50, "%")));
+  EXPECT_TRUE(buffer.record(wire::make_point("loss", 1, "loss")));
+  EXPECT_TRUE(buffer.record(wire::make_point("hook_latency_ms", 2, "ms")));
+  EXPECT_EQ(buffer.suppressed_total(), 2u);
+  EXPECT_EQ(buffer.drain().points, 2u);
+  EXPECT_EQ(reference_gated_metrics().size(), 15u) << "the gated set of 000";
+}
+
+TEST(TelemetryBufferTest, RefusedPacketsGoBackIntoTheBuffer) {
+  RecordingSink sink;
+  TelemetryBuffer buffer({.source = "tolaria", .max_points_per_packet = 2}, sink);
+  for (int i = 0; i < 5; ++i) buffer.record(wire::make_point("loss", i, "loss"));
+  sink.refuse = true;
+  const DrainResult refused = buffer.drain();
+  EXPECT_EQ(refused.packets, 0u);
+  EXPECT_EQ(refused.depth, 5u);
+  buffer.record(wire::make_point("loss", 5, "loss"));
+  sink.refuse = false;
+  EXPECT_EQ(buffer.drain().points, 6u);
+  std::vector<double> values;
+  for (const auto& e : sink.envelopes) {
+    for (const auto& p : e.telemetry().metrics()) values.push_back(p.value());
+  }
+  EXPECT_EQ(values, (std::vector<double>{0, 1, 2, 3, 4, 5})) << "order kept across the refusal";
+}
+
+TEST(TelemetryBufferTest, ConcurrentRecordersLoseNothingBelowCapacity) {
+  RecordingSink sink;
+  TelemetryBuffer buffer({.source = "uma-serve", .capacity = 1'000'000}, sink);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 10'000; ++i) buffer.record(wire::make_point("ttft_ms", i, "ms"));
+    });
+  }
+  std::uint64_t drained = 0;
+  for (int i = 0; i < 20; ++i) drained += buffer.drain().points;
+  for (auto& t : threads) t.join();
+  drained += buffer.drain().points;
+  EXPECT_EQ(drained, 40'000u);
+  EXPECT_EQ(buffer.dropped_total(), 0u);
+}
+
+TEST(DerivedStatsTest, EwmaRollingStatsAndDelta) {
+  Ewma ewma(0.5);
+  EXPECT_DOUBLE_EQ(ewma.add(1), 1);
+  EXPECT_DOUBLE_EQ(ewma.add(3), 2);
+  EXPECT_DOUBLE_EQ(ewma.add(6), 4);
+  RollingStats rolling(3);
+  EXPECT_TRUE(std::isnan(rolling.variance()));
+  for (double v : {100.0, 1.0, 2.0, 3.0}) rolling.add(v);
+  EXPECT_DOUBLE_EQ(rolling.mean(), 2);
+  EXPECT_DOUBLE_EQ(rolling.variance(), 1);
+  EXPECT_DOUBLE_EQ(rolling.stddev(), 1);
+  Delta delta;
+  EXPECT_FALSE(delta.add(0.9).has_value());
+  EXPECT_NEAR(*delta.add(0.7), -0.2, 1e-12);
+}
+
+}  // namespace
+}  // namespace esper::producers
