@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 
+#include "oona/bus_location_config.h"
 #include "proto/topic.h"
 
 namespace esper::nissa {
@@ -20,16 +21,9 @@ NissaConfig load_nissa_config(config::Section root,
                               const std::optional<std::filesystem::path>& runtime_dir_override,
                               const std::optional<std::filesystem::path>& state_dir_override) {
   NissaConfig c;
-  c.runtime_dir = root.get<std::string>("runtime_dir", oona::default_runtime_dir().string());
-  if (runtime_dir_override) c.runtime_dir = *runtime_dir_override;
-  c.bus = oona::endpoints_under(c.runtime_dir);
-  if (auto bus = root.optional_section("bus")) {
-    c.bus.normal_ingress = bus->get("normal_ingress", c.bus.normal_ingress);
-    c.bus.emergency_ingress = bus->get("emergency_ingress", c.bus.emergency_ingress);
-    c.bus.normal_egress = bus->get("normal_egress", c.bus.normal_egress);
-    c.bus.emergency_egress = bus->get("emergency_egress", c.bus.emergency_egress);
-    bus->finish();
-  }
+  const oona::BusLocation bus = oona::read_bus_location(root, runtime_dir_override);
+  c.runtime_dir = bus.runtime_dir;
+  c.bus = bus.endpoints;
   c.state_dir = root.get<std::string>("state_dir", default_state_dir().string());
   if (state_dir_override) c.state_dir = *state_dir_override;
 

@@ -4,41 +4,16 @@
 #include <stdexcept>
 #include <string>
 
+#include "oona/bus_location_config.h"
 #include "oona/envelope_signer.h"
 
 namespace esper::oona {
-namespace {
-
-void check_endpoint(config::Section& section, const char* key, const std::string& endpoint) {
-  if (endpoint.rfind("ipc://", 0) != 0 && endpoint.rfind("tcp://", 0) != 0) {
-    throw section.error(key, "must be an ipc:// or tcp:// endpoint");
-  }
-}
-
-}  // namespace
-
 BrokerConfig load_broker_config(config::Section root,
                                 const std::optional<std::filesystem::path>& runtime_dir_override) {
   BrokerConfig c;
-  const auto configured_dir = root.optional<std::string>("runtime_dir");
-  c.runtime_dir = runtime_dir_override ? *runtime_dir_override
-                  : configured_dir     ? std::filesystem::path(*configured_dir)
-                                       : default_runtime_dir();
-  c.endpoints = endpoints_under(c.runtime_dir);
-  if (auto endpoints = root.optional_section("endpoints")) {
-    struct Key {
-      const char* name;
-      std::string* value;
-    };
-    for (Key key : {Key{"normal_ingress", &c.endpoints.normal_ingress},
-                    Key{"emergency_ingress", &c.endpoints.emergency_ingress},
-                    Key{"normal_egress", &c.endpoints.normal_egress},
-                    Key{"emergency_egress", &c.endpoints.emergency_egress}}) {
-      *key.value = endpoints->get(key.name, *key.value);
-      check_endpoint(*endpoints, key.name, *key.value);
-    }
-    endpoints->finish();
-  }
+  const BusLocation bus = read_bus_location(root, runtime_dir_override);
+  c.runtime_dir = bus.runtime_dir;
+  c.endpoints = bus.endpoints;
   if (auto normal = root.optional_section("normal_queue")) {
     c.normal_max_messages = normal->get<std::uint64_t>("max_messages", c.normal_max_messages);
     c.normal_max_bytes =

@@ -34,6 +34,21 @@ TEST(NissaConfigTest, ErrorsNameFileKeyAndLine) {
     EXPECT_EQ(e.key(), "aggregation.bukket");
     EXPECT_EQ(e.line(), 2);
   }
+  try {
+    load_nissa_config(config::parse_text("endpoints:\n  normal_egress: http://x\n", "nissa.yaml"),
+                      std::nullopt, std::nullopt);
+    FAIL() << "an http:// endpoint accepted";
+  } catch (const config::ConfigError& e) {
+    EXPECT_STREQ(e.what(), "nissa.yaml:2: key 'endpoints.normal_egress': must be an ipc:// or tcp:// endpoint");
+  }
+}
+
+TEST(NissaConfigTest, EndpointsOverrideTheRuntimeDirDefaults) {
+  const NissaConfig c = load_nissa_config(
+      config::parse_text("runtime_dir: /run/a\nendpoints:\n  normal_egress: tcp://10.0.0.5:5552\n", "n.yaml"),
+      std::nullopt, std::nullopt);
+  EXPECT_EQ(c.bus.normal_egress, "tcp://10.0.0.5:5552");
+  EXPECT_EQ(c.bus.emergency_egress, "ipc:///run/a/oona-emergency-out.sock");
 }
 
 }  // namespace

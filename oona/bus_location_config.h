@@ -1,0 +1,27 @@
+// Where a process finds the bus, read from its YAML config: `runtime_dir` and an optional
+// `endpoints:` section with the four endpoints (ipc:// or tcp://), each defaulting to ipc:// under
+// runtime_dir. Oona, Nissa and every other bus user read it the same way.
+#ifndef ESPER_OONA_BUS_LOCATION_CONFIG_H_
+#define ESPER_OONA_BUS_LOCATION_CONFIG_H_
+
+#include <filesystem>
+#include <optional>
+
+#include "config/config_section.h"
+#include "oona/bus_endpoints.h"
+
+namespace esper::oona {
+
+struct BusLocation {
+  std::filesystem::path runtime_dir;
+  BusEndpoints endpoints;
+};
+
+// `runtime_dir_override` (a --runtime-dir flag) wins over the config's runtime_dir, which wins over
+// default_runtime_dir(). Throws config::ConfigError for an endpoint that is not ipc:// or tcp://.
+BusLocation read_bus_location(config::Section& root,
+                              const std::optional<std::filesystem::path>& runtime_dir_override);
+
+}  // namespace esper::oona
+
+#endif  // ESPER_OONA_BUS_LOCATION_CONFIG_H_
