@@ -1,0 +1,37 @@
+// The command line every producer program shares: where the bus is (--config with `runtime_dir` and
+// `endpoints:` as every Esper config, or --runtime-dir), logging, and the load-generator knobs
+// (--rate, --duration). Each program adds its own flags to the same CLI::App.
+#ifndef ESPER_PRODUCERS_PRODUCER_FLAGS_H_
+#define ESPER_PRODUCERS_PRODUCER_FLAGS_H_
+
+#include <chrono>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "producers/service_runtime.h"
+
+namespace esper::producers {
+
+struct ProducerFlags {
+  std::string config_path;       // Optional YAML: runtime_dir, endpoints.
+  std::string runtime_dir;       // Overrides the config's runtime_dir.
+  std::string log_level = "info";
+  double rate = 10.0;            // Work units (steps, requests, ...) per second; 0: as fast as possible.
+  double duration_s = 0.0;       // Stop after this many seconds; 0: until SIGTERM/SIGINT.
+  int flush_interval_ms = 1000;  // Own-timer flush period when no Weatherlight is present.
+};
+
+// Adds the shared flags to `app`.
+void add_producer_flags(CLI::App& app, ProducerFlags& flags);
+
+// Runtime options for `service` from the flags and the environment Weatherlight sets (see
+// apply_supervisor_environment). Throws config::ConfigError for a bad config file.
+ServiceRuntimeOptions runtime_options_from_flags(const ProducerFlags& flags, const std::string& service);
+
+// The pacing interval for `rate` work units per second (zero for rate <= 0).
+std::chrono::nanoseconds pacing_interval(double rate);
+
+}  // namespace esper::producers
+
+#endif  // ESPER_PRODUCERS_PRODUCER_FLAGS_H_

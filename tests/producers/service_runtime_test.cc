@@ -1,0 +1,171 @@
+// The service runtime through a real oona: without Weatherlight it drains on its own timer; with a
+// control socket it says HELLO, answers each FLUSH with FLUSHED carrying the drain's counts, and
+// goes back to its own timer when the control socket falls silent.
+#include <gtest/gtest.h>
+
+#include <zmq.hpp>
+
+#include "esper/control.pb.h"
+#include "producers/service_runtime.h"
+#include "proto/metric_point.h"
+#include "tests/oona/oona_harness.h"
+#include "tests/support/wait_until.h"
+
+namespace esper::producers {
+namespace {
+
+using namespace std::chrono_literals;
+using esper::testing::wait_until;
+
+ServiceRuntimeOptions runtime_options(const oona::BusEndpoints& endpoints, std::string control = "") {
+  ServiceRuntimeOptions options;
+  options.service = "kasmina";
+  options.bus = oona::testing::publisher_options(endpoints, "kasmina");
+  options.control_endpoint = std::move(control);
+  options.flush_interval = 100ms;
+  options.control_silence = 1s;
+  return options;
+}
+
+// Counts the metric points named `name` that arrive, until `expected` or the timeout.
+int receive_points(oona::BusSubscriber& subscriber, const std::string& name, int expected,
+                   std::chrono::milliseconds timeout) {
+  int received = 0;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (received < expected && std::chrono::steady_clock::now() < deadline) {
+    auto m = subscriber.receive(100ms);
+    if (!m || !m->envelope.has_telemetry()) continue;
+    for (const auto& p : m->envelope.telemetry().metrics()) received += p.name() == name ? 1 : 0;
+  }
+  return received;
+}
+
+std::optional<leyline::Control> receive_control(zmq::socket_t& router, std::string* identity,
+                                                std::chrono::milliseconds timeout) {
+  zmq::pollitem_t item{router.handle(), 0, ZMQ_POLLIN, 0};
+  if (zmq::poll(&item, 1, timeout) <= 0) return std::nullopt;
+  zmq::message_t id, body;
+  if (!router.recv(id) || !router.recv(body)) return std::nullopt;
+  *identity = id.to_string();
+  leyline::Control message;
+  if (!message.ParseFromArray(body.data(), static_cast<int>(body.size()))) return std::nullopt;
+  return message;
+}
+
+TEST(ServiceRuntimeTest, WithoutWeatherlightDrainsOnItsOwnTimer) {
+  oona::testing::OonaProcess oona;
+  ASSERT_TRUE(oona.ready());
+  oona::BusSubscriber subscriber(oona::testing::subscriber_options(oona.endpoints()));
+  ASSERT_TRUE(oona::testing::connect(oona.endpoints(), subscriber));
+
+  ServiceRuntime runtime(runtime_options(oona.endpoints()));
+  for (int i = 0; i < 200; ++i) runtime.buffer().record(wire::make_point("kasmina.seed.alpha", i, "ratio"));
+  EXPECT_EQ(receive_points(subscriber, "kasmina.seed.alpha", 200, 10s), 200)
+      << "the own timer did not drain the buffer";
+  EXPECT_GE(runtime.stats().timer_flushes, 1u);
+  EXPECT_FALSE(runtime.stats().supervised);
+}
+
+TEST(ServiceRuntimeTest, AnswersFlushWithCountsAndFallsBackWhenWeatherlightGoesQuiet) {
+  oona::testing::OonaProcess oona;
+  ASSERT_TRUE(oona.ready());
+  oona::BusSubscriber subscriber(oona::testing::subscriber_options(oona.endpoints()));
+  ASSERT_TRUE(oona::testing::connect(oona.endpoints(), subscriber));
+
+  zmq::context_t context(1);
+  zmq::socket_t router(context, zmq::socket_type::router);
+  router.set(zmq::sockopt::linger, 0);
+  const std::string control = "ipc://" + (oona.dir().path() / "control.sock").string();
+  router.bind(control);
+
+  auto options = runtime_options(oona.endpoints(), control);
+  options.flush_interval = 50ms;
+  ServiceRuntime runtime(options);
+
+  std::string identity;
+  auto hello = receive_control(router, &identity, 10s);
+  ASSERT_TRUE(hello && hello->has_hello()) << "no HELLO on the control socket";
+  EXPECT_EQ(hello->hello().service(), "kasmina");
+  EXPECT_EQ(hello->hello().pid(), static_cast<std::uint32_t>(::getpid()));
+
+  // Several flushes; the points recorded before each arrive once, counted in its FLUSHED.
+  int expected_total = 0;
+  for (std::uint64_t seq = 1; seq <= 3; ++seq) {
+    const int n = static_cast<int>(seq) * 10;
+    for (int i = 0; i < n; ++i) runtime.buffer().record(wire::make_point("kasmina.seed.alpha", i, "ratio"));
+    leyline::Control flush;
+    flush.mutable_flush()->set_seq(seq);
+    const std::string bytes = flush.SerializeAsString();
+    router.send(zmq::buffer(identity), zmq::send_flags::sndmore);
+    router.send(zmq::buffer(bytes));
+    std::string from;
+    auto reply = receive_control(router, &from, 10s);
+    ASSERT_TRUE(reply && reply->has_flushed()) << "no FLUSHED for seq " << seq;
+    EXPECT_EQ(reply->flushed().seq(), seq);
+    EXPECT_EQ(reply->flushed().points(), static_cast<std::uint64_t>(n));
+    EXPECT_EQ(reply->flushed().depth(), 0u);
+    expected_total += n;
+  }
+  EXPECT_TRUE(runtime.stats().supervised);
+  EXPECT_EQ(runtime.stats().flushes_answered, 3u);
+  // While supervised the own timer (50 ms) stayed quiet.
+  EXPECT_EQ(runtime.stats().timer_flushes, 0u);
+  EXPECT_EQ(receive_points(subscriber, "kasmina.seed.alpha", expected_total, 10s), expected_total);
+  EXPECT_EQ(receive_points(subscriber, "kasmina.seed.alpha", 1, 200ms), 0) << "a point arrived twice";
+
+  // Weatherlight goes quiet: after control_silence the runtime drains on its own and says HELLO again.
+  runtime.buffer().record(wire::make_point("kasmina.seed.alpha", 1, "ratio"));
+  EXPECT_EQ(receive_points(subscriber, "kasmina.seed.alpha", 1, 10s), 1);
+  EXPECT_TRUE(wait_until([&] { return runtime.stats().timer_flushes >= 1; }, 10s));
+  EXPECT_FALSE(runtime.stats().supervised);
+  auto again = receive_control(router, &identity, 10s);
+  ASSERT_TRUE(again && again->has_hello()) << "no second HELLO after the silence";
+}
+
+TEST(ServiceRuntimeTest, OverflowIsReportedInFlushedAndInItsTelemetry) {
+  oona::testing::OonaProcess oona;
+  ASSERT_TRUE(oona.ready());
+  oona::BusSubscriber subscriber(oona::testing::subscriber_options(oona.endpoints()));
+  ASSERT_TRUE(oona::testing::connect(oona.endpoints(), subscriber));
+
+  zmq::context_t context(1);
+  zmq::socket_t router(context, zmq::socket_type::router);
+  router.set(zmq::sockopt::linger, 0);
+  const std::string control = "ipc://" + (oona.dir().path() / "control.sock").string();
+  router.bind(control);
+  auto options = runtime_options(oona.endpoints(), control);
+  options.buffer.capacity = 100;
+  ServiceRuntime runtime(options);
+  std::string identity;
+  ASSERT_TRUE(receive_control(router, &identity, 10s));
+
+  for (int i = 0; i < 250; ++i) runtime.buffer().record(wire::make_point("kasmina.seed.alpha", i, "ratio"));
+  leyline::Control flush;
+  flush.mutable_flush()->set_seq(1);
+  const std::string bytes = flush.SerializeAsString();
+  router.send(zmq::buffer(identity), zmq::send_flags::sndmore);
+  router.send(zmq::buffer(bytes));
+  std::string from;
+  auto reply = receive_control(router, &from, 10s);
+  ASSERT_TRUE(reply && reply->has_flushed());
+  EXPECT_EQ(reply->flushed().points(), 100u);
+  EXPECT_EQ(reply->flushed().dropped(), 150u);
+
+  double dropped_metric = -1;
+  ASSERT_TRUE(wait_until(
+      [&] {
+        auto m = subscriber.receive(100ms);
+        if (m && m->envelope.has_telemetry()) {
+          for (const auto& p : m->envelope.telemetry().metrics()) {
+            if (p.name() == "producer.buffer_dropped_total") dropped_metric = p.value();
+          }
+        }
+        return dropped_metric >= 0;
+      },
+      10s))
+      << "no producer.buffer_dropped_total in the producer's telemetry";
+  EXPECT_EQ(dropped_metric, 150.0);
+}
+
+}  // namespace
+}  // namespace esper::producers
