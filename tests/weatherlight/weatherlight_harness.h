@@ -1,0 +1,68 @@
+// Starts a real `weatherlight` on a config written into a temp dir, and small helpers its process
+// tests share: shell one-liners as services, files those services append to, pid checks.
+#ifndef ESPER_TESTS_WEATHERLIGHT_WEATHERLIGHT_HARNESS_H_
+#define ESPER_TESTS_WEATHERLIGHT_WEATHERLIGHT_HARNESS_H_
+
+#include <signal.h>
+
+#include <cerrno>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "tests/support/child_process.h"
+#include "tests/support/temp_dir.h"
+
+namespace esper::weatherlight::testing {
+
+using namespace std::chrono_literals;
+
+class WeatherlightProcess {
+ public:
+  // Writes `yaml` to <dir>/weatherlight.yaml and starts weatherlight on it.
+  WeatherlightProcess(const std::filesystem::path& dir, const std::string& yaml,
+                      std::map<std::string, std::string> env = {})
+      : config_(dir / "weatherlight.yaml") {
+    std::ofstream(config_) << yaml;
+    esper::testing::ChildProcess::Options options;
+    options.env = std::move(env);
+    process_ = std::make_unique<esper::testing::ChildProcess>(
+        std::vector<std::string>{esper::testing::built_binary("weatherlight/weatherlight").string(), "--config",
+                                 config_.string()},
+        options);
+  }
+
+  bool wait_ready() { return process_->wait_for_line("weatherlight ready", 20s).has_value(); }
+  void rewrite_config(const std::string& yaml) { std::ofstream(config_) << yaml; }
+  esper::testing::ChildProcess& process() { return *process_; }
+
+ private:
+  std::filesystem::path config_;
+  std::unique_ptr<esper::testing::ChildProcess> process_;
+};
+
+// A YAML flow sequence for a /bin/sh service running `script`.
+inline std::string sh_argv(const std::string& script) {
+  std::string escaped;
+  for (char c : script) {
+    if (c == '\'') escaped += "''";
+    else escaped += c;
+  }
+  return "[/bin/sh, -c, '" + escaped + "']";
+}
+
+inline std::vector<std::string> read_lines(const std::filesystem::path& file) {
+  std::vector<std::string> lines;
+  std::ifstream in(file);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+inline bool pid_alive(pid_t pid) { return pid > 0 && (::kill(pid, 0) == 0 || errno == EPERM); }
+
+}  // namespace esper::weatherlight::testing
+
+#endif  // ESPER_TESTS_WEATHERLIGHT_WEATHERLIGHT_HARNESS_H_

@@ -1,0 +1,78 @@
+// The supervision loop. One thread polls, with zmq_poll, the shutdown signalfd, the SIGCHLD
+// signalfd, the control socket and every child's stdout/stderr pipe, and acts on timers: the flush
+// tick, restarts whose backoff has elapsed, SIGKILL deadlines, the systemd watchdog.
+//
+// Services start in dependency order, each once everything it depends_on is ready. An unplanned
+// exit is restarted per its policy with backoff (weatherlight/restart_tracker.h) until a crash loop
+// makes Weatherlight give up on it (CRITICAL event). SIGHUP re-reads the config and restarts only
+// the services whose config changed. SIGTERM/SIGINT: a final flush, then services stopped in
+// reverse dependency order (SIGTERM to the process group, stop_timeout, SIGKILL).
+#ifndef ESPER_WEATHERLIGHT_SUPERVISOR_H_
+#define ESPER_WEATHERLIGHT_SUPERVISOR_H_
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <zmq.hpp>
+
+#include "signals/shutdown_signals.h"
+#include "weatherlight/child_exits.h"
+#include "weatherlight/flush_coordinator.h"
+#include "weatherlight/supervisor_config.h"
+#include "weatherlight/supervisor_reporter.h"
+#include "weatherlight/systemd_notifier.h"
+
+namespace esper::weatherlight {
+
+class Supervisor {
+ public:
+  // `runtime_dir_override` is re-applied when SIGHUP re-reads the config file.
+  Supervisor(SupervisorConfig config, std::optional<std::filesystem::path> runtime_dir_override,
+             signals::ShutdownSignals& signals, ChildExits& child_exits, SupervisorReporter& reporter);
+  ~Supervisor();
+
+  // Runs until SIGTERM/SIGINT, then stops every service. Returns the process exit code (0).
+  int run();
+
+ private:
+  struct Service;
+  using Clock = std::chrono::steady_clock;
+
+  void start_services(Clock::time_point now);
+  void start(Service& s, Clock::time_point now);
+  void on_child_exit(pid_t pid, int status, Clock::time_point now);
+  void on_flush_events(const std::vector<FlushEvent>& events, Clock::time_point now);
+  void on_output(Service& s, int fd, bool is_stderr);
+  void close_output(Service& s);
+  void request_stop(Service& s, bool restart_after, Clock::time_point now);
+  void flush_tick(Clock::time_point now);
+  void reload(Clock::time_point now);
+  void shutdown();
+  void poll_once(std::chrono::milliseconds timeout);
+  void publish_telemetry();
+  void update_status();
+  bool all_ready() const;
+  Service* find(const std::string& name);
+  Service* find_by_pid(pid_t pid);
+
+  SupervisorConfig config_;
+  std::optional<std::filesystem::path> runtime_dir_override_;
+  signals::ShutdownSignals& signals_;
+  ChildExits& child_exits_;
+  SupervisorReporter& reporter_;
+  SystemdNotifier notifier_;
+  zmq::context_t context_{1};
+  std::unique_ptr<FlushCoordinator> flush_;
+  std::vector<std::unique_ptr<Service>> services_;  // Start order.
+  std::vector<std::unique_ptr<Service>> retiring_;  // Removed by a reload, stopping.
+  bool stopping_ = false;
+  bool announced_ready_ = false;
+  Clock::time_point next_flush_;
+  Clock::time_point next_watchdog_;
+};
+
+}  // namespace esper::weatherlight
+
+#endif  // ESPER_WEATHERLIGHT_SUPERVISOR_H_

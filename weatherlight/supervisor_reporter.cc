@@ -1,0 +1,51 @@
+#include "weatherlight/supervisor_reporter.h"
+
+#include <chrono>
+
+namespace esper::weatherlight {
+namespace {
+
+std::uint64_t unix_now_ns() {
+  return static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count());
+}
+
+}  // namespace
+
+SupervisorReporter::SupervisorReporter(std::unique_ptr<oona::BusPublisher> bus) : bus_(std::move(bus)) {}
+
+void SupervisorReporter::event(leyline::Severity severity, const std::string& name,
+                               std::map<std::string, std::string> attributes) {
+  if (!bus_) return;
+  leyline::Envelope envelope;
+  envelope.set_severity(severity);
+  auto* e = envelope.mutable_event();
+  const auto now = unix_now_ns();
+  e->set_event_id("weatherlight-" + std::to_string(now) + "-" + std::to_string(++event_seq_));
+  e->set_description(name);
+  e->set_level(severity);
+  e->set_timestamp_unix_ns(now);
+  for (auto& [k, v] : attributes) (*e->mutable_attributes())[k] = std::move(v);
+  bus_->publish(std::move(envelope));
+}
+
+void SupervisorReporter::metrics(std::vector<leyline::MetricPoint> points) {
+  if (!bus_ || points.empty()) return;
+  leyline::Envelope envelope;
+  envelope.set_severity(leyline::SEVERITY_INFO);
+  auto* packet = envelope.mutable_telemetry();
+  packet->set_packet_id("weatherlight-" + std::to_string(++packet_seq_));
+  packet->set_timestamp_unix_ns(unix_now_ns());
+  packet->set_source_subsystem("weatherlight");
+  packet->set_level(leyline::SEVERITY_INFO);
+  for (auto& p : points) *packet->add_metrics() = std::move(p);
+  bus_->publish(std::move(envelope));
+}
+
+std::uint64_t SupervisorReporter::unsent() const {
+  if (!bus_) return 0;
+  return bus_->unsent(wire::Lane::kNormal) + bus_->unsent(wire::Lane::kEmergency);
+}
+
+}  // namespace esper::weatherlight
