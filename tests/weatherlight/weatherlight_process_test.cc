@@ -300,21 +300,24 @@ TEST(WeatherlightProcessTest, MissedFlushesMakeAServiceUnhealthyWithAWarning) {
   WeatherlightProcess wl(dir.path(), "runtime_dir: " + oona.dir().path().string() + "\ncontrol_endpoint: ipc://" +
                                          (dir.path() / "control.sock").string() +
                                          "\nflush_interval: 100ms\nmissed_flushes_unhealthy: 3\n"
-                                         "services:\n  mute:\n    ready: hello\n    argv: [" + producer +
+                                         "services:\n  mute:\n    ready: hello\n"
+                                         "    restart_when_unhealthy: true\n    argv: [" + producer +
                                          ", --mute]\n");
   ASSERT_TRUE(wl.wait_ready());
-  bool warned = false;
+  bool warned = false, restarted = false;
   ASSERT_TRUE(wait_until(
       [&] {
         auto m = subscriber.receive(100ms);
-        warned = warned || (m && m->envelope.source() == "weatherlight" && m->envelope.has_event() &&
-                            m->envelope.event().description() == "service_unhealthy" &&
-                            m->envelope.event().level() == leyline::SEVERITY_WARNING &&
-                            m->envelope.event().attributes().at("service") == "mute");
-        return warned;
+        if (!m || m->envelope.source() != "weatherlight" || !m->envelope.has_event()) return warned && restarted;
+        const auto& e = m->envelope.event();
+        warned = warned || (e.description() == "service_unhealthy" && e.level() == leyline::SEVERITY_WARNING &&
+                            e.attributes().at("service") == "mute");
+        // restart_when_unhealthy: after the warning, the service is started again.
+        restarted = restarted || (warned && e.description() == "service_started" && e.attributes().at("service") == "mute");
+        return warned && restarted;
       },
       20s))
-      << "no service_unhealthy WARNING for a service that never answers FLUSH";
+      << "for a service that never answers FLUSH: WARNING " << warned << ", restarted " << restarted;
 }
 
 TEST(WeatherlightProcessTest, SigtermStopsInReverseDependencyOrderAndLeavesNoProcess) {
