@@ -254,7 +254,7 @@ void Broker::publish_stats() {
                              leyline::SEVERITY_INFO, true, "oona"});
 }
 
-void Broker::run(int stop_fd, const std::function<bool()>& should_stop) {
+void Broker::run(int stop_fd, const std::function<bool()>& should_stop, const std::function<void()>& on_tick) {
   auto next_flush = std::chrono::steady_clock::now() + config_.flush_interval;
   while (true) {
     // Emergency first: what waits for the emergency egress, then the emergency ingress.
@@ -287,6 +287,7 @@ void Broker::run(int stop_fd, const std::function<bool()>& should_stop) {
 
     if (std::chrono::steady_clock::now() >= next_flush) {
       publish_stats();
+      if (on_tick) on_tick();
       next_flush += config_.flush_interval;
       if (next_flush < std::chrono::steady_clock::now()) {
         next_flush = std::chrono::steady_clock::now() + config_.flush_interval;

@@ -62,7 +62,9 @@ class Broker {
 
   // Runs until `stop_fd` is readable and `should_stop()` then returns true (main passes the
   // signalfd of ShutdownSignals). Publishes a final oona.* packet before returning.
-  void run(int stop_fd, const std::function<bool()>& should_stop);
+  // `on_tick` runs every flush interval, after Oona's own telemetry went out (the systemd watchdog
+  // pings from there: a stuck loop stops them).
+  void run(int stop_fd, const std::function<bool()>& should_stop, const std::function<void()>& on_tick = {});
 
   const BrokerConfig& config() const { return config_; }
   const BrokerStats& stats() const { return stats_; }

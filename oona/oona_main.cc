@@ -13,6 +13,7 @@
 #include <spdlog/spdlog.h>
 
 #include "config/config_section.h"
+#include "daemon/systemd_notifier.h"
 #include "logging/log_setup.h"
 #include "oona/broker.h"
 #include "signals/shutdown_signals.h"
@@ -46,10 +47,16 @@ int main(int argc, char** argv) {
                 e.normal_ingress.c_str(), e.emergency_ingress.c_str(), e.normal_egress.c_str(),
                 e.emergency_egress.c_str());
     std::fflush(stdout);
-    broker.run(signals.fd(), [&] {
-      const auto signo = signals.take();
-      return signo && esper::signals::is_stop_signal(*signo);
-    });
+    esper::daemon::SystemdNotifier notifier;
+    notifier.ready();
+    broker.run(
+        signals.fd(),
+        [&] {
+          const auto signo = signals.take();
+          return signo && esper::signals::is_stop_signal(*signo);
+        },
+        [&] { notifier.watchdog(); });
+    notifier.stopping();
     return 0;
   } catch (const esper::config::ConfigError& error) {
     spdlog::error("{}", error.what());

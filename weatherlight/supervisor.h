@@ -22,7 +22,7 @@
 #include "weatherlight/flush_coordinator.h"
 #include "weatherlight/supervisor_config.h"
 #include "weatherlight/supervisor_reporter.h"
-#include "weatherlight/systemd_notifier.h"
+#include "daemon/systemd_notifier.h"
 
 namespace esper::weatherlight {
 
@@ -62,7 +62,7 @@ class Supervisor {
   signals::ShutdownSignals& signals_;
   ChildExits& child_exits_;
   SupervisorReporter& reporter_;
-  SystemdNotifier notifier_;
+  daemon::SystemdNotifier notifier_;
   zmq::context_t context_{1};
   std::unique_ptr<FlushCoordinator> flush_;
   std::vector<std::unique_ptr<Service>> services_;  // Start order.

@@ -1,14 +1,15 @@
-// Weatherlight's side of systemd's notify protocol (sd_notify(3)): READY=1 once every service is
-// ready, STATUS= with a one-line summary, WATCHDOG=1 from the supervision loop while it is healthy,
-// STOPPING=1 on shutdown. Without NOTIFY_SOCKET every call is a no-op.
-#ifndef ESPER_WEATHERLIGHT_SYSTEMD_NOTIFIER_H_
-#define ESPER_WEATHERLIGHT_SYSTEMD_NOTIFIER_H_
+// A service's side of systemd's notify protocol (sd_notify(3)) for Type=notify units: READY=1 once
+// it serves, STATUS= with a one-line summary, WATCHDOG=1 from its main loop while it is healthy,
+// STOPPING=1 on shutdown. Without NOTIFY_SOCKET every call is a no-op, so processes call it
+// unconditionally.
+#ifndef ESPER_DAEMON_SYSTEMD_NOTIFIER_H_
+#define ESPER_DAEMON_SYSTEMD_NOTIFIER_H_
 
 #include <chrono>
 #include <optional>
 #include <string>
 
-namespace esper::weatherlight {
+namespace esper::daemon {
 
 class SystemdNotifier {
  public:
@@ -29,6 +30,6 @@ class SystemdNotifier {
   std::string last_status_;
 };
 
-}  // namespace esper::weatherlight
+}  // namespace esper::daemon
 
-#endif  // ESPER_WEATHERLIGHT_SYSTEMD_NOTIFIER_H_
+#endif  // ESPER_DAEMON_SYSTEMD_NOTIFIER_H_

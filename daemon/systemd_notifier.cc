@@ -1,4 +1,4 @@
-#include "weatherlight/systemd_notifier.h"
+#include "daemon/systemd_notifier.h"
 
 #include <systemd/sd-daemon.h>
 
@@ -6,12 +6,12 @@
 
 #include <spdlog/spdlog.h>
 
-namespace esper::weatherlight {
+namespace esper::daemon {
 
 SystemdNotifier::SystemdNotifier() {
   std::uint64_t usec = 0;
-  // unset_environment = 0: the variables stay so that tests and humans can see them; children do
-  // not inherit them because the supervisor clears them from each service's environment.
+  // unset_environment = 0: the variables stay visible; a supervisor that starts children must not
+  // pass them on (Weatherlight removes them from each service's environment).
   if (sd_watchdog_enabled(0, &usec) > 0 && usec > 0) {
     watchdog_interval_ = std::chrono::milliseconds(std::max<std::uint64_t>(1, usec / 2000));
   }
@@ -32,4 +32,4 @@ void SystemdNotifier::status(const std::string& line) {
   notify("STATUS=" + line);
 }
 
-}  // namespace esper::weatherlight
+}  // namespace esper::daemon
