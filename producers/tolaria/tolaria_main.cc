@@ -1,0 +1,103 @@
+// tolaria: the reference trainer. Trains a small perceptron by SGD (tolaria_trainer.h) and publishes
+// the step metrics of 000_a975d72b67fd7215.txt through the producer runtime, paced by --rate steps
+// per second; doubles as a load generator. Prints "tolaria ready" once running; stops after
+// --duration (or --steps) or on SIGTERM/SIGINT, drains, and exits 0.
+#include <chrono>
+#include <cstdio>
+#include <exception>
+#include <optional>
+#include <string>
+
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include "config/config_error.h"
+#include "logging/log_setup.h"
+#include "producers/producer_flags.h"
+#include "producers/service_runtime.h"
+#include "producers/tolaria/hardware_probes.h"
+#include "producers/tolaria/step_telemetry.h"
+#include "producers/tolaria/tolaria_trainer.h"
+#include "signals/shutdown_signals.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double ms_since(Clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace esper;
+  CLI::App app{"tolaria: reference trainer; publishes step metrics (000_a975d72b67fd7215.txt)"};
+  producers::ProducerFlags flags;
+  producers::add_producer_flags(app, flags);
+  std::string enrichment = "on";
+  std::uint64_t max_steps = 0;
+  tolaria::TrainerOptions trainer_options;
+  app.add_option("--enrichment", enrichment, "tolaria_step_enrichment_enabled: gated metrics and probes")
+      ->check(CLI::IsMember({"on", "off"}));
+  app.add_option("--steps", max_steps, "Stop after this many steps (0: no limit)");
+  app.add_option("--seed", trainer_options.seed, "Data set and initialisation seed");
+  app.add_option("--batch-size", trainer_options.batch_size)->check(CLI::PositiveNumber);
+  app.add_option("--micro-batches", trainer_options.micro_batches, "Gradient sources per step")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--learning-rate", trainer_options.learning_rate)->check(CLI::PositiveNumber);
+  CLI11_PARSE(app, argc, argv);
+
+  if (!logging::setup_logging("tolaria", flags.log_level)) return 2;
+  try {
+    signals::ShutdownSignals signals;  // Before any thread: they inherit the blocked mask.
+    const bool enriched = enrichment == "on";
+    auto options = producers::runtime_options_from_flags(flags, "tolaria");
+    options.buffer.gated_enabled = enriched;
+    producers::ServiceRuntime runtime(options);
+
+    tolaria::TolariaTrainer trainer(trainer_options);
+    std::optional<tolaria::NvmlProbe> nvml;
+    if (enriched) nvml.emplace();  // Probes are part of the gated set: not even loaded when off.
+    tolaria::StepTelemetry telemetry({.enrichment = enriched}, nvml ? &*nvml : nullptr);
+
+    std::printf("tolaria ready\n");
+    std::fflush(stdout);
+    spdlog::info("tolaria: training (enrichment {}, rate {}/s)", enrichment, flags.rate);
+
+    const auto interval = producers::pacing_interval(flags.rate);
+    const auto start = Clock::now();
+    auto next = start;
+    while (true) {
+      if (flags.duration_s > 0 && Clock::now() - start >= std::chrono::duration<double>(flags.duration_s)) break;
+      if (max_steps > 0 && trainer.steps() >= max_steps) break;
+      const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(next - Clock::now());
+      if (auto signo = signals.wait(static_cast<int>(std::max<std::int64_t>(0, wait.count())));
+          signo && signals::is_stop_signal(*signo)) {
+        break;
+      }
+      if (Clock::now() < next) continue;
+      next += interval;
+      if (next < Clock::now() - interval) next = Clock::now();  // Fell behind: do not burst to catch up.
+
+      const auto step_start = Clock::now();
+      const auto result = trainer.step();
+      const auto hook_start = Clock::now();
+      for (auto& p : telemetry.step_points(result)) runtime.buffer().record(std::move(p));
+      const double hook_ms = ms_since(hook_start);
+      for (auto& p : telemetry.latency_points(result, hook_ms, ms_since(step_start))) {
+        runtime.buffer().record(std::move(p));
+      }
+    }
+    spdlog::info("tolaria: stopping after {} steps, dataset loss {:.4f}, accuracy {:.3f}", trainer.steps(),
+                 trainer.evaluate_loss(), trainer.evaluate_accuracy());
+    runtime.stop();
+    return 0;
+  } catch (const config::ConfigError& error) {
+    spdlog::error("{}", error.what());
+    return 2;
+  } catch (const std::exception& error) {
+    spdlog::error("tolaria: {}", error.what());
+    return 1;
+  }
+}
