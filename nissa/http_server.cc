@@ -1,11 +1,13 @@
 #include "nissa/http_server.h"
 
 #include <httplib.h>
+#include <nlohmann/json.hpp>
 
 #include <stdexcept>
 
 #include "nissa/prometheus_exposition.h"
 #include "nissa/query_api.h"
+#include "nissa/session_views.h"
 #include "proto/envelope_codec.h"
 
 namespace esper::nissa {
@@ -26,7 +28,7 @@ void answer(const Observer& observer, Method method, const httplib::Request& req
 
 }  // namespace
 
-HttpServer::HttpServer(const Observer& observer, const std::string& address, int port)
+HttpServer::HttpServer(Observer& observer, const std::string& address, int port)
     : server_(std::make_unique<httplib::Server>()) {
   auto& s = *server_;
   s.Get("/metrics", [&observer](const httplib::Request&, httplib::Response& res) {
@@ -46,6 +48,35 @@ HttpServer::HttpServer(const Observer& observer, const std::string& address, int
   });
   s.Get("/api/v1/field_reports", [&observer](const httplib::Request& q, httplib::Response& r) {
     answer(observer, &QueryApi::field_reports, q, r);
+  });
+  s.Get("/api/v1/alerts", [&observer](const httplib::Request& q, httplib::Response& r) {
+    const QueryReply reply = observer.read_analytics([&](const Analytics& a) { return a.alerts.log().query(q.params); });
+    r.status = reply.status;
+    r.set_content(reply.body, "application/json");
+  });
+  const std::pair<const char*, SessionView> views[] = {{"/api/v1/views/gpu/metrics", SessionView::kGpuMetrics},
+                                                       {"/api/v1/views/network/demand", SessionView::kNetworkDemand},
+                                                       {"/api/v1/views/sla/compliance", SessionView::kSlaCompliance}};
+  for (const auto& [path, view] : views) {
+    s.Get(path, [&observer, view = view](const httplib::Request& q, httplib::Response& r) {
+      const QueryReply reply =
+          observer.read_analytics([&](const Analytics& a) { return a.sessions.query(view, q.params, now_ms()); });
+      r.status = reply.status;
+      r.set_content(reply.body, "application/json");
+    });
+  }
+  s.Post("/api/v1/admin/reload", [&observer](const httplib::Request&, httplib::Response& r) {
+    const ReloadResult result = observer.reload();
+    nlohmann::json j{{"reloaded", result.ok}};
+    if (result.ok) {
+      j["alert_rules"] = result.rules;
+      j["schema_contracts"] = result.contracts;
+      j["message"] = result.message;
+    } else {
+      j["error"] = result.message;
+    }
+    r.status = result.ok ? 200 : 400;
+    r.set_content(j.dump(), "application/json");
   });
   s.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
     res.set_content("{\"status\":\"ok\"}", "application/json");

@@ -66,8 +66,36 @@ NissaConfig load_nissa_config(config::Section root,
   }
   c.max_envelope_bytes = root.get("max_envelope_bytes", config::ByteSize{c.max_envelope_bytes}).bytes;
   c.telemetry_interval = root.get("telemetry_interval", c.telemetry_interval);
+
+  if (auto alerts = root.optional_section("alerts")) c.alerts = read_alert_rules(*alerts);
+  c.schema_contracts = read_schema_contracts(root);
+  if (auto sessions = root.optional_section("sessions")) c.sessions = read_session_view_options(*sessions);
+  if (auto u = root.optional_section("unix_socket")) {
+    UnixMetricsEndpointOptions o;
+    o.path = u->get<std::string>("path", (c.runtime_dir / "nissa.sock").string());
+    const auto mode = u->get<std::string>("mode", "0660");
+    std::size_t used = 0;
+    unsigned long parsed = 0;
+    try {
+      parsed = std::stoul(mode, &used, 8);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used == 0 || used != mode.size() || parsed > 0777) throw u->error("mode", "expected an octal file mode such as 0660");
+    o.mode = static_cast<mode_t>(parsed);
+    o.read_timeout = u->get("read_timeout", o.read_timeout);
+    if (o.read_timeout.count() <= 0) throw u->error("read_timeout", "must be greater than 0");
+    u->finish();
+    c.unix_socket = std::move(o);
+  }
   root.finish();
   return c;
+}
+
+ReloadableConfig reload_nissa_config(const NissaConfig& config) {
+  if (config.config_file.empty()) return ReloadableConfig{};  // Defaults only: nothing configured.
+  NissaConfig fresh = load_nissa_config(config::load_file(config.config_file), config.runtime_dir, config.state_dir);
+  return ReloadableConfig{std::move(fresh.alerts), std::move(fresh.schema_contracts), std::move(fresh.sessions)};
 }
 
 }  // namespace esper::nissa

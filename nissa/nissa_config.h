@@ -11,7 +11,11 @@
 
 #include "config/config_section.h"
 #include "esper/severity.pb.h"
+#include "nissa/alert_rules.h"
 #include "nissa/metric_aggregator.h"
+#include "nissa/schema_contract.h"
+#include "nissa/session_views.h"
+#include "nissa/unix_metrics_endpoint.h"
 #include "oona/bus_endpoints.h"
 
 namespace esper::nissa {
@@ -33,7 +37,28 @@ struct NissaConfig {
   std::size_t max_envelope_bytes = 1u << 20;
 
   std::chrono::milliseconds telemetry_interval{1000};  // Period of Nissa's own nissa.* telemetry.
+
+  AlertRules alerts;                            // `alerts:` (nissa/alert_rules.h).
+  std::vector<SchemaContract> schema_contracts;  // `schema_contracts:` (nissa/schema_contract.h).
+  SessionViewOptions sessions;                  // `sessions:` (nissa/session_views.h).
+  // `unix_socket:` (nissa/unix_metrics_endpoint.h); absent: no socket. The path defaults to
+  // runtime_dir/nissa.sock.
+  std::optional<UnixMetricsEndpointOptions> unix_socket;
+
+  // The file the config came from (empty: defaults only); reloads read it again.
+  std::filesystem::path config_file;
 };
+
+// The parts of a config that a reload (SIGHUP, POST /api/v1/admin/reload) replaces; everything else
+// needs a restart.
+struct ReloadableConfig {
+  AlertRules alerts;
+  std::vector<SchemaContract> schema_contracts;
+  SessionViewOptions sessions;
+};
+
+// Reads `config.config_file` again, keeping runtime_dir and state_dir. Throws config::ConfigError.
+ReloadableConfig reload_nissa_config(const NissaConfig& config);
 
 // Reads the config from `root`; command-line overrides take precedence. Throws config::ConfigError.
 NissaConfig load_nissa_config(config::Section root,

@@ -1,6 +1,8 @@
 // nissa: the observer. Subscribes to Oona, aggregates, persists, acknowledges field reports and
 // serves /metrics and the query API. See nissa/observer.h.
 #include <cstdio>
+#include <filesystem>
+#include <memory>
 #include <optional>
 
 #include <CLI/CLI.hpp>
@@ -11,6 +13,7 @@
 #include "nissa/http_server.h"
 #include "nissa/nissa_config.h"
 #include "nissa/observer.h"
+#include "nissa/unix_metrics_endpoint.h"
 #include "signals/shutdown_signals.h"
 
 int main(int argc, char** argv) {
@@ -35,9 +38,16 @@ int main(int argc, char** argv) {
         std::move(root), runtime_dir.empty() ? std::nullopt : std::optional<std::filesystem::path>(runtime_dir),
         state_dir.empty() ? std::nullopt : std::optional<std::filesystem::path>(state_dir));
     if (http_port) config.http_port = *http_port;
+    if (!config_path.empty()) config.config_file = std::filesystem::absolute(config_path);
 
     esper::nissa::Observer observer(config);
     esper::nissa::HttpServer http(observer, config.http_address, config.http_port);
+    std::unique_ptr<esper::nissa::UnixMetricsEndpoint> unix_metrics;
+    if (config.unix_socket) {
+      unix_metrics = std::make_unique<esper::nissa::UnixMetricsEndpoint>(
+          *config.unix_socket, [&observer] { return observer.metrics_json(); });
+      spdlog::info("metrics on unix socket {}", config.unix_socket->path.string());
+    }
     spdlog::info("state in {}; bus {} / {}", config.state_dir.string(), config.bus.normal_egress,
                  config.bus.emergency_egress);
     // One line on stdout for scripts and tests that wait for readiness.

@@ -1,13 +1,16 @@
 #include "nissa/observer.h"
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
 
+#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include "field_reports/wal_reader.h"
 #include "nissa/aggregates_checkpoint.h"
+#include "nissa/envelope_points.h"
 #include "proto/envelope_codec.h"
 #include "proto/metric_point.h"
 
@@ -27,7 +30,10 @@ std::filesystem::path wal_dir(const NissaConfig& c) { return c.state_dir / "wal"
 Observer::Observer(NissaConfig config)
     : config_(std::move(config)),
       aggregator_(config_.aggregation),
-      events_(config_.event_log_capacity) {
+      events_(config_.event_log_capacity),
+      alerts_(config_.alerts),
+      contracts_(config_.schema_contracts),
+      sessions_(config_.sessions) {
   std::filesystem::create_directories(config_.state_dir);
   field_reports::WalWriterOptions wal_options;
   wal_options.dir = wal_dir(config_);
@@ -104,7 +110,11 @@ void Observer::run(signals::ShutdownSignals& signals) {
   std::vector<PendingReport> pending;
   std::vector<leyline::FieldReportAck> duplicate_acks;
   while (true) {
-    if (auto signo = signals.take(); signo && signals::is_stop_signal(*signo)) break;
+    if (auto signo = signals.take()) {
+      if (signals::is_stop_signal(*signo)) break;
+      spdlog::info("SIGHUP: reloading {}", config_.config_file.string());
+      reload();  // Logs its outcome.
+    }
 
     // A batch: wait briefly for the first envelope, then take whatever else is already here.
     // The wait happens without the lock, so HTTP readers are never held up by an idle bus.
@@ -115,6 +125,7 @@ void Observer::run(signals::ShutdownSignals& signals) {
                                      [&](const oona::BusMessageView& m) { handle(m, pending, duplicate_acks); });
     }
     if (n > 0) commit_batch(pending, duplicate_acks);
+    if (n > 0) publish_analytics();
     arena_.Reset();
 
     const auto now = Clock::now();
@@ -139,6 +150,7 @@ void Observer::handle(const oona::BusMessageView& message, std::vector<PendingRe
   // Our own telemetry comes back through Oona; it is already aggregated locally.
   if (envelope.source() == publisher_->source() && envelope.instance() == publisher_->instance()) return;
   ++counters_.ingested_by_kind[static_cast<std::size_t>(message.topic.kind)];
+  analyze(envelope);
 
   switch (message.topic.kind) {
     case wire::BodyKind::kTelemetry:
@@ -266,6 +278,115 @@ void Observer::publish_ack(leyline::FieldReportAck ack, std::uint64_t sent_unix_
   }
 }
 
+void Observer::analyze(const leyline::Envelope& envelope) {
+  for_each_point(envelope, [&](const leyline::MetricPoint& point, std::int64_t time_ms) {
+    alerts_.observe(envelope.source(), point, time_ms, raised_);
+    sessions_.add_point(point, time_ms);
+  });
+  if (envelope.has_telemetry()) {
+    counters_.schema_violations += contracts_.check(envelope.source(), envelope.telemetry(), violations_);
+  }
+  const std::int64_t sent_ms = static_cast<std::int64_t>(envelope.sent_unix_ns() / 1'000'000);
+  auto event = [&](const leyline::TelemetryEvent& e) {
+    sessions_.add_event(e, e.timestamp_unix_ns() != 0 ? static_cast<std::int64_t>(e.timestamp_unix_ns() / 1'000'000)
+                                                      : sent_ms);
+  };
+  if (envelope.has_event()) event(envelope.event());
+  if (envelope.has_telemetry()) {
+    for (const auto& e : envelope.telemetry().events()) event(e);
+  }
+}
+
+void Observer::publish_analytics() {
+  std::vector<leyline::Envelope> out;
+  {
+    std::lock_guard lock(mu_);
+    if (raised_.empty() && violations_.empty()) return;
+    const std::uint64_t now_ns = wire::now_unix_ns();
+    auto add = [&](leyline::TelemetryEvent e) {
+      const std::int64_t t = static_cast<std::int64_t>((e.timestamp_unix_ns() ? e.timestamp_unix_ns() : now_ns) / 1'000'000);
+      events_.add(publisher_->source(), e, t);  // Our own envelopes are ignored when they come back.
+      leyline::Envelope envelope;
+      envelope.set_severity(e.level());
+      *envelope.mutable_event() = std::move(e);
+      out.push_back(std::move(envelope));
+    };
+    for (const Alert& a : raised_) {
+      problems_.log(a.severity >= leyline::SEVERITY_HIGH ? spdlog::level::err : spdlog::level::warn,
+                    "alert_" + a.rule, "alert " + a.rule + ": " + a.message);
+      add(alert_event(a));
+    }
+    for (const SchemaViolation& v : violations_) {
+      problems_.log(spdlog::level::warn, "schema_" + v.contract,
+                    "schema contract " + v.contract + " violated by " + v.source + ": " + v.reason +
+                        (v.key.empty() ? "" : " " + v.key));
+      add(violation_event(v, now_ns));
+    }
+    raised_.clear();
+    violations_.clear();
+  }
+  // Emergency first, so a CRITICAL alert never waits behind a burst of warnings.
+  std::stable_partition(out.begin(), out.end(),
+                        [](const leyline::Envelope& e) { return e.severity() >= leyline::SEVERITY_HIGH; });
+  std::uint64_t sent = 0, unsent = 0;
+  for (auto& envelope : out) (publisher_->publish(std::move(envelope)) ? sent : unsent) += 1;
+  std::lock_guard lock(mu_);
+  counters_.alerts_published += sent;
+  counters_.alerts_unsent += unsent;
+  if (unsent > 0) problems_.log(spdlog::level::warn, "alert_unsent", "could not hand alert events to Oona in time");
+}
+
+ReloadResult Observer::reload() {
+  ReloadResult result;
+  ReloadableConfig fresh;
+  try {
+    fresh = reload_nissa_config(config_);
+  } catch (const std::exception& e) {
+    std::lock_guard lock(mu_);
+    ++counters_.reload_failures;
+    result.message = e.what();
+    spdlog::error("reload refused, keeping the running configuration: {}", result.message);
+    return result;
+  }
+  std::lock_guard lock(mu_);
+  result.ok = true;
+  result.rules = fresh.alerts.size();
+  result.contracts = fresh.schema_contracts.size();
+  alerts_.reconfigure(std::move(fresh.alerts));
+  contracts_.reconfigure(std::move(fresh.schema_contracts));
+  sessions_.set_options(std::move(fresh.sessions));
+  raised_.clear();
+  ++counters_.reloads;
+  result.message = "reloaded " + std::to_string(result.rules) + " alert rules and " +
+                   std::to_string(result.contracts) + " schema contracts; alert baselines and history reset";
+  spdlog::info("{}", result.message);
+  return result;
+}
+
+std::string Observer::metrics_json() const {
+  std::lock_guard lock(mu_);
+  nlohmann::json j;
+  j["points_total"] = counters_.points;
+  j["events_total"] = counters_.events;
+  j["series"] = aggregator_.series_count();
+  j["series_refused_total"] = aggregator_.refused_total();
+  j["field_reports_stored"] = reports_.size();
+  j["field_reports_duplicate_total"] = counters_.reports_duplicate;
+  j["acks_total"] = counters_.acks_sent;
+  j["acks_unsent_total"] = counters_.acks_unsent;
+  j["wal_errors_total"] = counters_.wal_errors;
+  j["rejected_total"] = subscriber_->rejected_total();
+  j["alert_rules"] = alerts_.rules().size();
+  j["alerts_total"] = alerts_.log().total();
+  j["alerts_published_total"] = counters_.alerts_published;
+  j["alerts_unsent_total"] = counters_.alerts_unsent;
+  j["alert_evaluations_total"] = alerts_.evaluations_total();
+  j["schema_violations_total"] = contracts_.total();
+  j["sessions"] = sessions_.sessions();
+  j["reloads_total"] = counters_.reloads;
+  return j.dump();
+}
+
 ObserverCounters Observer::counters() const {
   std::lock_guard lock(mu_);
   return counters_;
@@ -309,6 +430,27 @@ void Observer::publish_own_telemetry() {
     points.push_back(wire::make_point("nissa.acks_unsent_total", static_cast<double>(counters_.acks_unsent), "count", counter));
     points.push_back(wire::make_point("nissa.sequence_gaps_total", static_cast<double>(subscriber_->sequences().gaps()),
                                "count", counter));
+    for (const auto& [rule_severity, n] : alerts_.raised_total()) {
+      points.push_back(wire::make_point("nissa.alerts_total", static_cast<double>(n), "count", counter,
+                                        {{"rule", rule_severity.first},
+                                         {"severity", std::string(wire::severity_name(rule_severity.second))}}));
+    }
+    points.push_back(wire::make_point("nissa.alert_log_size", static_cast<double>(alerts_.log().alerts().size()),
+                                      "count", gauge));
+    points.push_back(wire::make_point("nissa.alert_rules", static_cast<double>(alerts_.rules().size()), "count", gauge));
+    points.push_back(wire::make_point("nissa.alert_evaluations_total",
+                                      static_cast<double>(alerts_.evaluations_total()), "count", counter));
+    points.push_back(wire::make_point("nissa.alerts_unsent_total", static_cast<double>(counters_.alerts_unsent),
+                                      "count", counter));
+    for (const auto& [key, n] : contracts_.violations_total()) {
+      points.push_back(wire::make_point("nissa.schema_violations_total", static_cast<double>(n), "count", counter,
+                                        {{"contract", std::get<0>(key)},
+                                         {"producer", std::get<1>(key)},
+                                         {"reason", std::get<2>(key)},
+                                         {"key", std::get<3>(key)}}));
+    }
+    points.push_back(wire::make_point("nissa.sessions", static_cast<double>(sessions_.sessions()), "count", gauge));
+    points.push_back(wire::make_point("nissa.reloads_total", static_cast<double>(counters_.reloads), "count", counter));
     const std::int64_t t = now_ms();
     for (auto& p : points) {
       aggregator_.add("nissa", p, t);

@@ -12,6 +12,14 @@
 // aggregates checkpoint is restored; aggregates since that checkpoint are lost on a crash, which is
 // why checkpoints are periodic and written again at clean shutdown.
 //
+// Analytics ride on the same loop: every metric point goes through the alert engine
+// (nissa/alert_engine.h) and the session views (nissa/session_views.h), every telemetry packet is
+// checked against the schema contracts (nissa/schema_contract.h). Alerts and schema violations are
+// published back on the bus after each batch as events from "nissa" (HIGH/CRITICAL on the emergency
+// lane) and added to the local event log, since Nissa ignores its own envelopes coming back.
+// reload() (SIGHUP, POST /api/v1/admin/reload) re-reads the config file's alerts, contracts and
+// session options and resets the alert baselines and history.
+//
 // Threads: run() is the only writer. HTTP handlers read through read(), under the same mutex.
 #ifndef ESPER_NISSA_OBSERVER_H_
 #define ESPER_NISSA_OBSERVER_H_
@@ -31,10 +39,13 @@
 #include "field_reports/outbox_records.h"
 #include "field_reports/wal_writer.h"
 #include "logging/rate_limited_log.h"
+#include "nissa/alert_engine.h"
 #include "nissa/event_log.h"
 #include "nissa/field_report_store.h"
 #include "nissa/metric_aggregator.h"
 #include "nissa/nissa_config.h"
+#include "nissa/schema_contract.h"
+#include "nissa/session_views.h"
 #include "oona/bus_publisher.h"
 #include "oona/bus_subscriber.h"
 #include "signals/shutdown_signals.h"
@@ -57,6 +68,25 @@ struct ObserverCounters {
   std::uint64_t wal_errors = 0;
   std::uint64_t replayed_reports = 0;
   std::uint64_t replayed_events = 0;
+  std::uint64_t alerts_published = 0;
+  std::uint64_t alerts_unsent = 0;  // Raised (and logged) but not handed to Oona in time.
+  std::uint64_t schema_violations = 0;
+  std::uint64_t reloads = 0;
+  std::uint64_t reload_failures = 0;
+};
+
+// Read access to the analytics state, for the HTTP handlers.
+struct Analytics {
+  const AlertEngine& alerts;
+  const SchemaContractChecker& contracts;
+  const SessionViews& sessions;
+};
+
+struct ReloadResult {
+  bool ok = false;
+  std::string message;  // The config error when !ok.
+  std::size_t rules = 0;
+  std::size_t contracts = 0;
 };
 
 class Observer {
@@ -76,6 +106,19 @@ class Observer {
     return f(aggregator_, events_, reports_);
   }
 
+  template <typename F>
+  auto read_analytics(F&& f) const {
+    std::lock_guard lock(mu_);
+    return f(Analytics{alerts_, contracts_, sessions_});
+  }
+
+  // Re-reads the config file; on success installs its alert rules (resetting baselines and alert
+  // history), schema contracts and session options. Thread-safe. On failure nothing changes.
+  ReloadResult reload();
+
+  // Nissa's own counters as one flat JSON object (the Unix-socket metrics endpoint's payload).
+  std::string metrics_json() const;
+
   bool ready() const { return ready_.load(); }
   ObserverCounters counters() const;
   const NissaConfig& config() const { return config_; }
@@ -93,6 +136,8 @@ class Observer {
   void publish_ack(leyline::FieldReportAck ack, std::uint64_t sent_unix_ns);
   void publish_own_telemetry();
   void checkpoint();
+  void analyze(const leyline::Envelope& envelope);  // Alerts, contracts, session views.
+  void publish_analytics();                         // What analyze() raised, onto the bus.
 
   NissaConfig config_;
   std::unique_ptr<field_reports::WalWriter> wal_;
@@ -105,6 +150,11 @@ class Observer {
   EventLog events_;
   FieldReportStore reports_;
   ObserverCounters counters_;
+  AlertEngine alerts_;
+  SchemaContractChecker contracts_;
+  SessionViews sessions_;
+  std::vector<Alert> raised_;                 // Raised in the current batch, to publish.
+  std::vector<SchemaViolation> violations_;   // Found in the current batch, to publish.
 
   google::protobuf::Arena arena_;  // Each batch is decoded onto it; reset after the batch.
   std::unordered_set<std::string> batch_ids_;  // Report ids queued in the current batch.
