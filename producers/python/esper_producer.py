@@ -1,0 +1,292 @@
+"""Esper producer client for Python: the same wire contract as the C++ bus client.
+
+A bus message is two ZeroMQ frames, the topic `<lane>.<kind>.<severity>.<source>` and one
+serialized `esper.leyline.Envelope`, PUSHed to Oona's normal or emergency ingress. BusPublisher
+stamps every envelope as oona/bus_publisher.cc does: schema version 1, source, instance
+("<hostname>:<pid>"), a sequence number per lane socket starting at 1, the send time, and (with a
+signing key) an HMAC-SHA256 over the topic and the deterministically serialized envelope. The lane
+is derived, never chosen: HIGH and CRITICAL telemetry and events go to the emergency ingress.
+
+Producer adds the producer-side buffer of producers/telemetry_buffer.h: record() never blocks and
+never does I/O; a bounded buffer drops its oldest item when full and counts it; a background thread
+drains it into TelemetryPackets every flush interval; HIGH and CRITICAL events skip the buffer.
+
+The message classes come from the project's .proto files, generated at build time by the Debian
+protoc (`protoc --python_out`) into the build directory; put that directory on PYTHONPATH.
+"""
+
+import collections
+import hashlib
+import hmac
+import os
+import socket
+import threading
+import time
+
+import zmq
+
+from esper import envelope_pb2
+from esper import severity_pb2
+from esper import telemetry_pb2
+
+SCHEMA_VERSION = 1  # proto/envelope_codec.h kSchemaVersion.
+
+DEBUG = severity_pb2.SEVERITY_DEBUG
+INFO = severity_pb2.SEVERITY_INFO
+WARNING = severity_pb2.SEVERITY_WARNING
+HIGH = severity_pb2.SEVERITY_HIGH
+CRITICAL = severity_pb2.SEVERITY_CRITICAL
+
+GAUGE = telemetry_pb2.METRIC_KIND_GAUGE
+COUNTER = telemetry_pb2.METRIC_KIND_COUNTER
+HISTOGRAM = telemetry_pb2.METRIC_KIND_HISTOGRAM
+
+_SEVERITY_NAMES = {DEBUG: "debug", INFO: "info", WARNING: "warning", HIGH: "high", CRITICAL: "critical"}
+# Envelope.body oneof case -> topic kind (proto/topic.cc kKindNames).
+_KIND_NAMES = {
+    "telemetry": "telemetry",
+    "event": "event",
+    "field_report": "field_report",
+    "field_report_ack": "ack",
+    "control": "control",
+    "system_state": "system_state",
+    "emergency_signal": "emergency_signal",
+}
+_RELIABLE_KINDS = {"field_report", "ack", "control"}
+
+
+def now_unix_ns():
+    return time.time_ns()
+
+
+def default_runtime_dir():
+    """$RUNTIME_DIRECTORY (systemd), else $XDG_RUNTIME_DIR/esper, else /tmp/esper-<uid>."""
+    if os.environ.get("RUNTIME_DIRECTORY"):
+        return os.environ["RUNTIME_DIRECTORY"]
+    if os.environ.get("XDG_RUNTIME_DIR"):
+        return os.path.join(os.environ["XDG_RUNTIME_DIR"], "esper")
+    return "/tmp/esper-%d" % os.getuid()
+
+
+def endpoints_under(runtime_dir):
+    """Oona's default ipc:// endpoints under a runtime directory (oona/bus_endpoints.cc)."""
+    def ipc(name):
+        return "ipc://" + os.path.join(runtime_dir, name)
+    return {
+        "normal_ingress": ipc("oona-normal-in.sock"),
+        "emergency_ingress": ipc("oona-emergency-in.sock"),
+        "normal_egress": ipc("oona-normal-out.sock"),
+        "emergency_egress": ipc("oona-emergency-out.sock"),
+    }
+
+
+def is_valid_source(source):
+    """1..64 characters of [A-Za-z0-9_-]: no dots, since dots separate topic parts."""
+    return 0 < len(source) <= 64 and all(c.isascii() and (c.isalnum() or c in "_-") for c in source)
+
+
+def default_instance():
+    return "%s:%d" % (socket.gethostname(), os.getpid())
+
+
+def topic_for(envelope):
+    """The topic the envelope must travel under: lane from body kind and severity."""
+    body = envelope.WhichOneof("body")
+    if body is None:
+        raise ValueError("envelope has no body")
+    kind = _KIND_NAMES[body]
+    severity = envelope.severity
+    if severity not in _SEVERITY_NAMES:
+        raise ValueError("invalid severity %d" % severity)
+    if envelope.demoted or kind in _RELIABLE_KINDS:
+        lane = "reliable"
+    elif severity >= HIGH:
+        lane = "emergency"
+    else:
+        lane = "normal"
+    return "%s.%s.%s.%s" % (lane, kind, _SEVERITY_NAMES[severity], envelope.source)
+
+
+def parse_hex_key(text):
+    """A signing key written as 64 hex digits (oona/envelope_signer.h)."""
+    key = bytes.fromhex(text.strip())
+    if len(key) != 32:
+        raise ValueError("signing key must be 32 bytes")
+    return key
+
+
+class BusPublisher:
+    """PUSH sockets to both ingress endpoints; publish() stamps and sends one envelope.
+
+    Not thread-safe (like the C++ one); Producer serialises its callers.
+    """
+
+    def __init__(self, endpoints, source, instance=None, send_timeout_ms=100, send_hwm=10000,
+                 linger_ms=1000, signing_key=None, context=None):
+        if not is_valid_source(source):
+            raise ValueError("invalid source %r: 1..64 characters of [A-Za-z0-9_-]" % source)
+        self.source = source
+        self.instance = instance or default_instance()
+        self._signing_key = signing_key
+        self._context = context or zmq.Context.instance()
+        self._sockets = {}
+        for lane, endpoint in (("normal", endpoints["normal_ingress"]),
+                               ("emergency", endpoints["emergency_ingress"])):
+            s = self._context.socket(zmq.PUSH)
+            s.setsockopt(zmq.SNDHWM, send_hwm)
+            s.setsockopt(zmq.SNDTIMEO, send_timeout_ms)
+            s.setsockopt(zmq.LINGER, linger_ms)
+            s.connect(endpoint)
+            self._sockets[lane] = s
+        # Sequence numbers per lane socket, as the receivers' gap tracking expects.
+        self._sequence = {"normal": 0, "emergency": 0}
+        self.sent = {"normal": 0, "emergency": 0}
+        self.unsent = {"normal": 0, "emergency": 0}
+
+    def publish(self, envelope):
+        """Stamps and sends `envelope`; False if it could not be queued within the send timeout."""
+        envelope.schema_version = SCHEMA_VERSION
+        envelope.source = self.source
+        envelope.instance = self.instance
+        envelope.demoted = False  # Only Oona demotes.
+        topic = topic_for(envelope)
+        # Reliable kinds go out on the normal socket; only emergency has its own.
+        lane = "emergency" if topic.startswith("emergency.") else "normal"
+        self._sequence[lane] += 1
+        envelope.sequence = self._sequence[lane]
+        envelope.sent_unix_ns = now_unix_ns()
+        envelope.ClearField("signature")
+        if self._signing_key is not None:
+            mac = hmac.new(self._signing_key, topic.encode(), hashlib.sha256)
+            mac.update(envelope.SerializeToString(deterministic=True))
+            envelope.signature = mac.digest()
+        payload = envelope.SerializeToString()
+        try:
+            self._sockets[lane].send_multipart([topic.encode(), payload])
+        except zmq.Again:
+            self.unsent[lane] += 1
+            return False
+        self.sent[lane] += 1
+        return True
+
+    def close(self):
+        for s in self._sockets.values():
+            s.close()
+
+
+def make_point(name, value, unit, kind=GAUGE, attributes=None, step=None, timestamp_unix_ns=0):
+    p = telemetry_pb2.MetricPoint(name=name, value=float(value), unit=unit, kind=kind,
+                                  timestamp_unix_ns=timestamp_unix_ns or now_unix_ns())
+    for k, v in (attributes or {}).items():
+        p.attributes[k] = str(v)
+    if step is not None:
+        p.step = int(step)
+    return p
+
+
+class Producer:
+    """The bounded buffer and the flush thread in front of a BusPublisher."""
+
+    def __init__(self, publisher, capacity=10000, max_points_per_packet=500, flush_interval_s=1.0):
+        self._bus = publisher
+        self._capacity = max(1, capacity)
+        self._per_packet = max(1, max_points_per_packet)
+        self._flush_interval = flush_interval_s
+        self._lock = threading.Lock()      # The buffer.
+        self._bus_lock = threading.Lock()  # The publisher: flush thread and emergency callers.
+        self._drain_lock = threading.Lock()  # One drainer at a time (flush thread or flush()).
+        self._points = collections.deque()
+        self._events = collections.deque()
+        self._packet_seq = 0
+        self._event_seq = 0
+        self.dropped_total = 0
+        self.unsent_emergency = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="esper-flush", daemon=True)
+        self._thread.start()
+
+    def _make_room_locked(self):
+        if len(self._points) + len(self._events) < self._capacity:
+            return
+        # The oldest metric point goes first, then the oldest event (telemetry_buffer.h).
+        (self._points if self._points else self._events).popleft()
+        self.dropped_total += 1
+
+    def record_metric(self, name, value, unit, kind=GAUGE, attributes=None, step=None):
+        point = make_point(name, value, unit, kind, attributes, step)
+        with self._lock:
+            self._make_room_locked()
+            self._points.append(point)
+
+    def record_event(self, description, level=INFO, attributes=None):
+        """Buffers an event; HIGH and CRITICAL are published at once on the emergency lane."""
+        with self._lock:
+            self._event_seq += 1
+            event_id = "%s-%d" % (self._bus.instance, self._event_seq)
+        event = telemetry_pb2.TelemetryEvent(event_id=event_id, description=description, level=level,
+                                             timestamp_unix_ns=now_unix_ns())
+        for k, v in (attributes or {}).items():
+            event.attributes[k] = str(v)
+        if level >= HIGH:
+            envelope = envelope_pb2.Envelope(severity=level)
+            envelope.event.CopyFrom(event)
+            with self._bus_lock:
+                ok = self._bus.publish(envelope)
+            if not ok:
+                self.unsent_emergency += 1
+            return ok
+        with self._lock:
+            self._make_room_locked()
+            self._events.append(event)
+        return True
+
+    def flush(self):
+        """Publishes everything buffered, in packets; returns the number of points published."""
+        with self._drain_lock:
+            return self._drain()
+
+    def _drain(self):
+        with self._lock:
+            points, self._points = self._points, collections.deque()
+            events, self._events = self._events, collections.deque()
+        published = 0
+        while points or events:
+            self._packet_seq += 1
+            envelope = envelope_pb2.Envelope()
+            packet = envelope.telemetry
+            packet.packet_id = "%s-%d" % (self._bus.source, self._packet_seq)
+            packet.timestamp_unix_ns = now_unix_ns()
+            packet.source_subsystem = self._bus.source
+            level = INFO
+            for _ in range(min(self._per_packet, len(points))):
+                packet.metrics.append(points.popleft())
+            for _ in range(min(self._per_packet, len(events))):
+                event = events.popleft()
+                level = max(level, event.level)
+                packet.events.append(event)
+            packet.level = level
+            envelope.severity = level
+            with self._bus_lock:
+                ok = self._bus.publish(envelope)
+            if not ok:
+                # Not handed over: back to the front of the buffer, within its bound.
+                with self._lock:
+                    self._points.extendleft(reversed(list(packet.metrics) + list(points)))
+                    self._events.extendleft(reversed(list(packet.events) + list(events)))
+                    while len(self._points) + len(self._events) > self._capacity:
+                        (self._points if self._points else self._events).popleft()
+                        self.dropped_total += 1
+                break
+            published += len(packet.metrics)
+        return published
+
+    def _run(self):
+        while not self._stop.wait(self._flush_interval):
+            self.flush()
+
+    def close(self):
+        """Stops the flush thread, drains once more and closes the sockets (they linger to deliver)."""
+        self._stop.set()
+        self._thread.join()
+        self.flush()
+        self._bus.close()

@@ -1,0 +1,194 @@
+// The Python producer through a real oona, read by the C++ bus client: its envelopes must pass the
+// C++ codec (topic, schema version, source, severity) and, with a key, signature verification;
+// carry per-lane sequence numbers from 1 without gaps; and deliver the training loop's metrics,
+// with a HIGH event on the emergency lane.
+#include <gtest/gtest.h>
+
+#include <sys/wait.h>
+
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "tests/oona/oona_harness.h"
+
+namespace esper::producers {
+namespace {
+
+using namespace std::chrono_literals;
+
+// What train_demo.py documents it publishes: key -> unit.
+const std::map<std::string, std::string> kDemoMetrics = {
+    {"trainer/loss", "loss"},
+    {"trainer/grad_norm", "norm"},
+    {"trainer/learning_rate", "lr"},
+    {"misc/steps_per_second", "steps/s"},
+    {"evaluator/mse", "loss"},
+};
+
+std::unique_ptr<esper::testing::ChildProcess> start_demo(const oona::testing::OonaProcess& oona,
+                                                         std::vector<std::string> extra) {
+  std::vector<std::string> argv = {ESPER_PYTHON3, std::string(ESPER_SOURCE_DIR) + "/producers/python/train_demo.py",
+                                   "--runtime-dir", oona.dir().path().string()};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  esper::testing::ChildProcess::Options options;
+  options.env["PYTHONPATH"] = std::string(ESPER_BINARY_DIR) + "/producers/python/gen";
+  return std::make_unique<esper::testing::ChildProcess>(argv, options);
+}
+
+struct Received {
+  std::map<std::string, std::map<std::uint64_t, leyline::MetricPoint>> points;  // key -> step -> point
+  std::vector<std::string> events;
+  std::vector<oona::BusMessage> emergency;
+  std::vector<std::uint64_t> normal_sequences;
+  std::string instance;
+};
+
+// Reads the demo's envelopes until `done` holds or the timeout passes.
+template <typename Done>
+Received receive_demo(oona::BusSubscriber& subscriber, Done&& done, std::chrono::milliseconds timeout) {
+  Received r;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!done(r) && std::chrono::steady_clock::now() < deadline) {
+    auto m = subscriber.receive(100ms);
+    if (!m || m->envelope.source() != "train_demo") continue;
+    r.instance = m->envelope.instance();
+    if (m->socket == wire::Lane::kEmergency) {
+      r.emergency.push_back(*m);
+      continue;
+    }
+    r.normal_sequences.push_back(m->envelope.sequence());
+    if (!m->envelope.has_telemetry()) continue;
+    EXPECT_EQ(m->envelope.telemetry().source_subsystem(), "train_demo");
+    for (const auto& p : m->envelope.telemetry().metrics()) r.points[p.name()][p.step()] = p;
+    for (const auto& e : m->envelope.telemetry().events()) r.events.push_back(e.description());
+  }
+  return r;
+}
+
+TEST(PythonProducerTest, TrainingMetricsArriveDecodedByTheCppBusClient) {
+  oona::testing::OonaProcess oona;
+  ASSERT_TRUE(oona.ready());
+  oona::BusSubscriber subscriber(oona::testing::subscriber_options(oona.endpoints()));
+  ASSERT_TRUE(oona::testing::connect(oona.endpoints(), subscriber));
+
+  constexpr int kSteps = 60;
+  auto demo = start_demo(oona, {"--steps", std::to_string(kSteps), "--rate", "200", "--eval-interval", "10",
+                                "--flush-interval-ms", "100", "--spike-at-step", "30"});
+  ASSERT_TRUE(demo->wait_for_line("train_demo ready", 30s)) << "train_demo.py did not start (python3-zmq, "
+                                                               "python3-protobuf and the generated code needed)";
+  const Received r = receive_demo(
+      subscriber,
+      [&](const Received& got) {
+        return std::find(got.events.begin(), got.events.end(), "training_finished") != got.events.end() &&
+               !got.emergency.empty();
+      },
+      30s);
+
+  EXPECT_EQ(subscriber.rejected_total(), 0u) << "the C++ codec rejected Python envelopes";
+  for (const auto& [key, unit] : kDemoMetrics) {
+    auto it = r.points.find(key);
+    if (it == r.points.end()) {
+      ADD_FAILURE() << key << " never arrived";
+      continue;
+    }
+    EXPECT_EQ(it->second.size(), key == "evaluator/mse" ? kSteps / 10u : static_cast<std::size_t>(kSteps)) << key;
+    for (const auto& [step, p] : it->second) {
+      EXPECT_EQ(p.unit(), unit) << key;
+      EXPECT_TRUE(p.has_step()) << key;
+      EXPECT_GT(p.timestamp_unix_ns(), 0u) << key;
+    }
+  }
+  // It trains: the loss of the last steps is far below the first.
+  const auto& loss = r.points.at("trainer/loss");
+  ASSERT_EQ(loss.count(1), 1u);
+  ASSERT_EQ(loss.count(kSteps), 1u);
+  EXPECT_LT(loss.at(kSteps).value(), loss.at(1).value() / 4);
+  EXPECT_EQ(r.points.at("evaluator/mse").begin()->second.attributes().at("phase"), "eval");
+
+  EXPECT_EQ(r.events.front(), "training_started");
+  EXPECT_EQ(r.events.back(), "training_finished");
+  // The HIGH event skipped the buffer and travelled the emergency lane, stamped as C++ stamps it.
+  ASSERT_EQ(r.emergency.size(), 1u);
+  const auto& spike = r.emergency.front();
+  EXPECT_EQ(wire::format_topic(spike.topic), "emergency.event.high.train_demo");
+  ASSERT_TRUE(spike.envelope.has_event());
+  EXPECT_EQ(spike.envelope.event().description(), "loss_spike");
+  EXPECT_EQ(spike.envelope.event().attributes().at("step"), "30");
+  EXPECT_EQ(spike.envelope.sequence(), 1u) << "the emergency lane has its own sequence";
+  EXPECT_EQ(spike.envelope.schema_version(), wire::kSchemaVersion);
+  EXPECT_GT(spike.envelope.sent_unix_ns(), 0u);
+  // "<hostname>:<pid>" of the python process.
+  EXPECT_NE(r.instance.find(":" + std::to_string(demo->pid())), std::string::npos) << r.instance;
+  // Normal-lane sequence numbers run 1, 2, ... with no gap.
+  for (std::size_t i = 0; i < r.normal_sequences.size(); ++i) {
+    EXPECT_EQ(r.normal_sequences[i], i + 1) << "sequence gap at envelope " << i;
+  }
+  EXPECT_EQ(subscriber.sequences().gaps("train_demo"), 0u);
+
+  const auto status = demo->wait(15s);
+  ASSERT_TRUE(status) << "train_demo.py did not exit";
+  EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << esper::testing::describe_status(*status);
+}
+
+TEST(PythonProducerTest, SignedEnvelopesVerifyInCppAndAWrongKeyIsRejected) {
+  const std::string key_hex = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+  std::string key;
+  for (std::size_t i = 0; i < key_hex.size(); i += 2) {
+    key.push_back(static_cast<char>(std::stoi(key_hex.substr(i, 2), nullptr, 16)));
+  }
+  oona::testing::OonaProcess oona("signing:\n  key_hex: " + key_hex + "\n");
+  ASSERT_TRUE(oona.ready());
+  auto options = oona::testing::subscriber_options(oona.endpoints());
+  options.signing_key = key;
+  oona::BusSubscriber subscriber(options);
+
+  // Oona drops what is unsigned, so the subscriber is known connected once a signed probe arrives.
+  oona::BusPublisherOptions probe_options = oona::testing::publisher_options(oona.endpoints(), "probe");
+  probe_options.signing_key = key;
+  {
+    oona::BusPublisher probe(probe_options);
+    bool connected = false;
+    const auto deadline = std::chrono::steady_clock::now() + 20s;
+    while (!connected && std::chrono::steady_clock::now() < deadline) {
+      probe.publish(oona::testing::telemetry(leyline::SEVERITY_INFO));
+      auto m = subscriber.receive(20ms);
+      connected = m && m->envelope.source() == "probe";
+    }
+    ASSERT_TRUE(connected) << "no signed probe reached the subscriber in 20s";
+  }
+
+  auto demo = start_demo(oona, {"--steps", "20", "--rate", "0", "--eval-interval", "0", "--flush-interval-ms",
+                                "100", "--signing-key-hex", key_hex});
+  ASSERT_TRUE(demo->wait_for_line("train_demo ready", 30s));
+  const Received r = receive_demo(
+      subscriber,
+      [&](const Received& got) {
+        return std::find(got.events.begin(), got.events.end(), "training_finished") != got.events.end();
+      },
+      30s);
+  EXPECT_EQ(r.points.count("trainer/loss") ? r.points.at("trainer/loss").size() : 0u, 20u);
+  EXPECT_EQ(subscriber.rejected(oona::EnvelopeSigner::Verdict::kBadSignature), 0u);
+  EXPECT_EQ(subscriber.rejected(oona::EnvelopeSigner::Verdict::kUnsigned), 0u);
+  ASSERT_TRUE(demo->wait(15s));
+
+  // The same run under another key never gets through Oona, which counts it as bad_signature.
+  oona::testing::StatsWatcher stats(oona.endpoints());
+  auto wrong = start_demo(oona, {"--steps", "5", "--rate", "0", "--flush-interval-ms", "100", "--signing-key-hex",
+                                 std::string(64, 'f')});
+  ASSERT_TRUE(wrong->wait_for_line("train_demo ready", 30s));
+  const auto wrong_status = wrong->wait(15s);
+  ASSERT_TRUE(wrong_status);
+  const auto [rejected, last] = stats.wait_for(
+      [](const oona::testing::OonaStats& st) {
+        return oona::testing::stat(st, "oona.rejected_total{reason=bad_signature}") >= 1;
+      },
+      20s);
+  EXPECT_TRUE(rejected) << "Oona did not count the wrongly signed envelopes:\n" << oona::testing::describe(last);
+  const Received none = receive_demo(subscriber, [](const Received&) { return false; }, 200ms);
+  EXPECT_TRUE(none.points.empty()) << "envelopes signed with the wrong key reached a subscriber";
+}
+
+}  // namespace
+}  // namespace esper::producers
