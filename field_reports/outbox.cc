@@ -173,12 +173,22 @@ void Outbox::publish_cycle() {
   // Publish without the lock: the publisher may deliver an ack (on_ack) from inside publish().
   std::vector<PublishResult> results;
   results.reserve(due.size());
-  for (const auto& report : due) results.push_back(publisher_.publish(report));
+  for (const auto& report : due) {
+    results.push_back(publisher_.publish(report));
+    // The bus pushed back (full, or Oona gone): the rest of this cycle's reports wait for the next
+    // cycle untried, with no failed attempt counted, instead of each blocking for the publisher's
+    // bound while acks queue up unread behind us.
+    if (results.back() == PublishResult::kRefused) break;
+  }
 
   {
     std::lock_guard lock(mu_);
     for (std::size_t i = 0; i < due.size(); ++i) {
       const std::string& id = due[i].report_id();
+      if (i >= results.size()) {  // Not tried this cycle: due again at the next one.
+        if (auto idx = pending_index_.find(id); idx != pending_index_.end()) pending_.at(idx->second).awaiting_ack = false;
+        continue;
+      }
       const bool accepted = results[i] == PublishResult::kAccepted;
       if (accepted) {
         ++counters_.published_last_cycle;

@@ -184,6 +184,26 @@ TEST(FieldReportsOutbox, RefusedPublishIsNotCountedAsPublished) {
   EXPECT_EQ(h.outbox->counters().published_last_cycle, 1u);
 }
 
+TEST(FieldReportsOutbox, ARefusalEndsTheCycleAndTheRestWaitWithoutAFailedAttempt) {
+  Harness h;
+  h.open();
+  for (int i = 0; i < 5; ++i) h.append("r" + std::to_string(i));
+  h.publisher.refuse = true;
+  h.outbox->publish_cycle();
+  // One refusal means the bus is full or gone: the other four are not pushed at it this cycle.
+  EXPECT_EQ(h.publisher.published.size(), 1u);
+  EXPECT_EQ(h.events_named("field_report_retry").size(), 1u) << "only the refused report failed an attempt";
+  EXPECT_EQ(h.outbox->pending_ids().size(), 5u);
+  h.publisher.refuse = false;
+  h.clock += 200ms;
+  h.outbox->publish_cycle();
+  EXPECT_EQ(h.publisher.published.size(), 6u) << "all five are sent once the bus takes them again";
+  for (std::size_t i = 1; i < 6; ++i) {
+    EXPECT_EQ(h.publisher.published[i].retry_count(), h.publisher.published[i].report_id() ==
+                                                              h.publisher.published[0].report_id() ? 1u : 0u);
+  }
+}
+
 TEST(FieldReportsOutbox, AckSettlesTheReportForGoodEvenAcrossRestart) {
   Harness h;
   h.open();
@@ -217,6 +237,9 @@ TEST(FieldReportsOutbox, RequeueBringsDroppedReportsBackLiveAndOnRestart) {
   const std::string a = h.append("a");
   const std::string b = h.append("b");
   h.publisher.refuse = true;
+  h.outbox->publish_cycle();  // a is refused; b is not tried in the same cycle (backpressure).
+  EXPECT_EQ(h.outbox->counters().dropped_total, 1u);
+  EXPECT_EQ(h.outbox->pending_ids(), std::vector<std::string>{b});
   h.outbox->publish_cycle();
   EXPECT_EQ(h.outbox->counters().dropped_total, 2u);
   EXPECT_TRUE(h.outbox->pending_ids().empty());
