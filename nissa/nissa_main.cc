@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "config/config_section.h"
+#include "daemon/systemd_notifier.h"
 #include "logging/log_setup.h"
 #include "nissa/http_server.h"
 #include "nissa/nissa_config.h"
@@ -53,7 +54,10 @@ int main(int argc, char** argv) {
     // One line on stdout for scripts and tests that wait for readiness.
     std::printf("nissa ready http=http://%s:%d\n", config.http_address.c_str(), http.port());
     std::fflush(stdout);
-    observer.run(signals);
+    esper::daemon::SystemdNotifier notifier;
+    notifier.ready();
+    observer.run(signals, [&] { notifier.watchdog(); });
+    notifier.stopping();
     return 0;
   } catch (const esper::config::ConfigError& e) {
     spdlog::critical("{}", e.what());

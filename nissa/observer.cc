@@ -104,7 +104,7 @@ void Observer::replay() {
                counters_.replayed_reports, counters_.replayed_events, summary.records, summary.segments);
 }
 
-void Observer::run(signals::ShutdownSignals& signals) {
+void Observer::run(signals::ShutdownSignals& signals, const std::function<void()>& on_tick) {
   auto next_telemetry = Clock::now() + config_.telemetry_interval;
   auto next_checkpoint = Clock::now() + config_.checkpoint_interval;
   std::vector<PendingReport> pending;
@@ -131,6 +131,7 @@ void Observer::run(signals::ShutdownSignals& signals) {
     const auto now = Clock::now();
     if (now >= next_telemetry) {
       publish_own_telemetry();
+      if (on_tick) on_tick();
       next_telemetry = now + config_.telemetry_interval;
     }
     if (now >= next_checkpoint) {

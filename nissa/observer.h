@@ -28,6 +28,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -97,7 +98,9 @@ class Observer {
   Observer& operator=(const Observer&) = delete;
 
   // Serves until `signals` delivers SIGINT or SIGTERM; then writes a final checkpoint.
-  void run(signals::ShutdownSignals& signals);
+  // `on_tick` runs after each publication of Nissa's own telemetry (main pings systemd's watchdog
+  // from there, so a wedged loop stops the pings).
+  void run(signals::ShutdownSignals& signals, const std::function<void()>& on_tick = {});
 
   // Calls f(aggregator, events, reports) with the state locked; for the HTTP handlers.
   template <typename F>

@@ -11,6 +11,7 @@
 
 #include "oona/bus_subscriber.h"
 #include "tests/oona/oona_harness.h"
+#include "tests/support/notify_socket.h"
 #include "tests/support/wait_until.h"
 #include "tests/weatherlight/weatherlight_harness.h"
 
@@ -44,41 +45,9 @@ struct PidFileReaper {
   }
 };
 
-// An AF_UNIX datagram socket standing in for systemd's NOTIFY_SOCKET.
-class NotifySocket {
- public:
-  explicit NotifySocket(const std::filesystem::path& path) : path_(path) {
-    fd_ = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path.c_str());
-    ok_ = fd_ >= 0 && ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-    timeval tv{0, 100'000};
-    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  }
-  ~NotifySocket() { ::close(fd_); }
-  bool ok() const { return ok_; }
-  // Every datagram received within `timeout`, one string per notification line.
-  void collect(std::vector<std::string>& into, std::chrono::milliseconds timeout) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-      char buffer[4096];
-      const ssize_t n = ::recv(fd_, buffer, sizeof buffer, 0);
-      if (n <= 0) continue;
-      std::istringstream in(std::string(buffer, static_cast<std::size_t>(n)));
-      for (std::string line; std::getline(in, line);) into.push_back(line);
-    }
-  }
-
- private:
-  std::filesystem::path path_;
-  int fd_ = -1;
-  bool ok_ = false;
-};
-
 TEST(WeatherlightProcessTest, NotifiesSystemdReadyStatusWatchdogAndStopping) {
   TempDir dir;
-  NotifySocket notify(dir.path() / "notify.sock");
+  esper::testing::NotifySocket notify(dir.path() / "notify.sock");
   ASSERT_TRUE(notify.ok());
   WeatherlightProcess wl(dir.path(),
                          "runtime_dir: " + dir.path().string() +
