@@ -185,7 +185,9 @@ void SessionViews::add_event(const leyline::TelemetryEvent& event, std::int64_t 
   if (name == options_.swap_event) s->explicit_swap = true;
   if (is_error) {
     ++s->errors;
-    if (excusable(attribute(event.attributes(), "error"))) ++s->excusable_errors;
+    // The error text: `error`, or `message` as stream-gateway (and many gateways) name it.
+    const std::string& text = attribute(event.attributes(), "error");
+    if (excusable(text.empty() ? attribute(event.attributes(), "message") : text)) ++s->excusable_errors;
   }
   const std::string& orchestrator = attribute(event.attributes(), "orchestrator");
   if (!orchestrator.empty() && s->orchestrators.size() < 2) s->orchestrators.insert(orchestrator);

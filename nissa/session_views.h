@@ -7,7 +7,7 @@
 //   gateway_no_orchestrators_available      excused startup failure (also missing capacity)
 //   gateway_ingest_stream_closed            terminal; ends the session's inference time
 //   orchestrator_swap                       explicit swap
-//   error                                   an error; its text in attribute `error`
+//   error                                   an error; its text in attribute `error` (else `message`)
 // (every name is configurable, see SessionViewOptions). FPS samples arrive as MetricPoints named
 // `output_fps`; fees as points named `fee_payment_eth`. Events and points carry these attributes:
 //   stream_id, request_id   session identity

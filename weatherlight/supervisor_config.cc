@@ -12,14 +12,31 @@
 namespace esper::weatherlight {
 namespace {
 
-std::string substitute(std::string text, const std::map<std::string, std::string>& vars) {
-  for (const auto& [name, value] : vars) {
-    const std::string token = "${" + name + "}";
-    for (auto at = text.find(token); at != std::string::npos; at = text.find(token, at + value.size())) {
-      text.replace(at, token.size(), value);
+// Replaces ${runtime_dir}, ${config_dir} and ${env:NAME} in `text`. An unset environment variable
+// or an unknown name is an error about `key` of `section`.
+std::string substitute(const std::string& text, const std::map<std::string, std::string>& vars,
+                       const config::Section& section, std::string_view key) {
+  std::string out;
+  std::size_t at = 0;
+  while (true) {
+    const auto open = text.find("${", at);
+    if (open == std::string::npos) break;
+    const auto close = text.find('}', open);
+    if (close == std::string::npos) throw section.error(key, "unterminated ${ in \"" + text + "\"");
+    out += text.substr(at, open - at);
+    const std::string name = text.substr(open + 2, close - open - 2);
+    if (name.rfind("env:", 0) == 0) {
+      const char* value = std::getenv(name.substr(4).c_str());
+      if (!value) throw section.error(key, "environment variable " + name.substr(4) + " is not set");
+      out += value;
+    } else if (auto it = vars.find(name); it != vars.end()) {
+      out += it->second;
+    } else {
+      throw section.error(key, "unknown ${" + name + "} (known: ${runtime_dir}, ${config_dir}, ${env:NAME})");
     }
+    at = close + 1;
   }
-  return text;
+  return out + text.substr(at);
 }
 
 bool is_executable_file(const std::filesystem::path& p) {
@@ -148,11 +165,11 @@ SupervisorConfig load_supervisor_config(config::Section root,
     }
     svc.argv = s.required<std::vector<std::string>>("argv");
     if (svc.argv.empty() || svc.argv[0].empty()) throw s.error("argv", "must name a program");
-    for (auto& arg : svc.argv) arg = substitute(arg, vars);
+    for (auto& arg : svc.argv) arg = substitute(arg, vars, s, "argv");
     svc.env = s.get("env", svc.env);
-    for (auto& [k, v] : svc.env) v = substitute(v, vars);
+    for (auto& [k, v] : svc.env) v = substitute(v, vars, s, "env");
     if (!svc.env.contains("RUNTIME_DIRECTORY")) svc.env["RUNTIME_DIRECTORY"] = c.runtime_dir.string();
-    svc.working_dir = substitute(s.get<std::string>("working_dir", ""), vars);
+    svc.working_dir = substitute(s.get<std::string>("working_dir", ""), vars, s, "working_dir");
     if (!svc.working_dir.empty() && !std::filesystem::is_directory(svc.working_dir)) {
       throw s.error("working_dir", "\"" + svc.working_dir.string() + "\" is not a directory");
     }

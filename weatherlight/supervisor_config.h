@@ -68,8 +68,9 @@ struct SupervisorConfig {
   std::vector<ServiceConfig> services;  // In start order: every service after its dependencies.
 };
 
-// In argv and env values, "${runtime_dir}" and "${config_dir}" (the config file's directory) are
-// replaced by their values. Children also get RUNTIME_DIRECTORY=<runtime_dir> unless their env sets
+// In argv, env values and working_dir, "${runtime_dir}", "${config_dir}" (the config file's
+// directory) and "${env:NAME}" (Weatherlight's environment, e.g. systemd's STATE_DIRECTORY) are
+// replaced by their values; an unset variable is a config error. Children also get RUNTIME_DIRECTORY=<runtime_dir> unless their env sets
 // it, so every Esper process they run finds the same bus by default (oona/bus_endpoints.h).
 //
 // Reads and validates `root`. `runtime_dir_override` (--runtime-dir) wins over the file's value.

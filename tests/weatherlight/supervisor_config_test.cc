@@ -50,6 +50,22 @@ TEST(SupervisorConfigTest, ReadsServicesInDependencyOrderWithDefaults) {
   EXPECT_EQ(c.bus.normal_ingress, "ipc:///tmp/wl-run/oona-normal-in.sock");
 }
 
+TEST(SupervisorConfigTest, SubstitutesEnvironmentVariablesAndRefusesUnsetOnes) {
+  ::setenv("ESPER_TEST_STATE", "/var/lib/esper-test", 1);
+  const auto c = load(
+      "services:\n"
+      "  a:\n"
+      "    argv: [sleep, '--state=${env:ESPER_TEST_STATE}/a']\n"
+      "    env: {DIR: '${env:ESPER_TEST_STATE}'}\n");
+  EXPECT_EQ(c.services[0].argv[1], "--state=/var/lib/esper-test/a");
+  EXPECT_EQ(c.services[0].env.at("DIR"), "/var/lib/esper-test");
+  ::unsetenv("ESPER_TEST_UNSET");
+  const auto e = error_of("services:\n  a:\n    argv: [sleep, '${env:ESPER_TEST_UNSET}']\n");
+  EXPECT_EQ(e.key(), "services.a.argv");
+  EXPECT_NE(std::string(e.what()).find("ESPER_TEST_UNSET"), std::string::npos);
+  EXPECT_EQ(error_of("services:\n  a:\n    argv: [sleep, '${nope}']\n").key(), "services.a.argv");
+}
+
 TEST(SupervisorConfigTest, UnknownKeyNamesFileKeyAndLine) {
   const auto e = error_of(
       "services:\n"
