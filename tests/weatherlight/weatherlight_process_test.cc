@@ -402,20 +402,32 @@ TEST(WeatherlightProcessTest, ConfigErrorsAreRefusedAtStartWithFileKeyAndLine) {
 namespace esper::weatherlight {
 namespace {
 
-TEST(WeatherlightProcessTest, ReferenceConfigIsValid) {
-  // The reference config names installed programs; the built ones stand in for them on PATH.
-  const std::string path = esper::testing::built_binary("oona").string() + ":" +
-                           esper::testing::built_binary("nissa").string() + ":/usr/bin:/bin";
+TEST(WeatherlightProcessTest, ReferenceAndDemoConfigsAreValid) {
+  // The configs name installed programs; the built ones stand in for them on PATH.
+  std::string path;
+  for (const char* dir : {"oona", "nissa", "producers/tolaria", "producers/kasmina", "producers/tamiyo",
+                          "producers/uma_serve", "producers/stream_gateway", "producers/rl_trainer"}) {
+    path += esper::testing::built_binary(dir).string() + ":";
+  }
+  path += "/usr/bin:/bin";
   esper::testing::ChildProcess::Options options;
-  options.env = {{"PATH", path}};
-  esper::testing::ChildProcess check({esper::testing::built_binary("weatherlight/weatherlight").string(), "--config",
-                                      std::string(ESPER_SOURCE_DIR) + "/deploy/config/weatherlight.yaml",
-                                      "--check-config"},
-                                     options);
-  EXPECT_TRUE(check.wait_for_line("valid, 2 services", 10s).has_value());
-  const auto status = check.wait(10s);
-  ASSERT_TRUE(status.has_value());
-  EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << esper::testing::describe_status(*status);
+  options.env = {{"PATH", path},
+                 {"STATE_DIRECTORY", "/var/lib/esper/producers"},
+                 {"ESPER_DEMO_STATE", "/tmp"},
+                 {"ESPER_HTTP_PORT", "0"},
+                 {"ESPER_PYTHONPATH", "/tmp"}};
+  const std::vector<std::pair<std::string, std::string>> configs = {
+      {"/deploy/config/weatherlight.yaml", "valid, 3 services"},
+      {"/deploy/config/demo/weatherlight.yaml", "valid, 9 services"}};
+  for (const auto& [config, expected] : configs) {
+    esper::testing::ChildProcess check({esper::testing::built_binary("weatherlight/weatherlight").string(), "--config",
+                                        std::string(ESPER_SOURCE_DIR) + config, "--check-config"},
+                                       options);
+    EXPECT_TRUE(check.wait_for_line(expected, 10s).has_value()) << config;
+    const auto status = check.wait(10s);
+    ASSERT_TRUE(status.has_value());
+    EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << config << ": " << esper::testing::describe_status(*status);
+  }
 }
 
 }  // namespace
