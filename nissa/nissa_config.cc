@@ -24,6 +24,7 @@ NissaConfig load_nissa_config(config::Section root,
   const oona::BusLocation bus = oona::read_bus_location(root, runtime_dir_override);
   c.runtime_dir = bus.runtime_dir;
   c.bus = bus.endpoints;
+  c.bus_curve = bus.curve;
   c.state_dir = root.get<std::string>("state_dir", default_state_dir().string());
   if (state_dir_override) c.state_dir = *state_dir_override;
 

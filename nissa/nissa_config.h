@@ -17,12 +17,14 @@
 #include "nissa/session_views.h"
 #include "nissa/unix_metrics_endpoint.h"
 #include "oona/bus_endpoints.h"
+#include "oona/curve_security.h"
 
 namespace esper::nissa {
 
 struct NissaConfig {
   std::filesystem::path runtime_dir;  // Where Oona's default ipc:// endpoints live.
   oona::BusEndpoints bus;
+  oona::CurveClientKeys bus_curve;  // client_curve: keys for a CURVE Oona on tcp://.
   std::filesystem::path state_dir;    // WAL (state_dir/wal) and checkpoint (state_dir/aggregates.ckpt).
 
   std::string http_address = "127.0.0.1";

@@ -1,5 +1,6 @@
 #include "oona/bus_location_config.h"
 
+#include <fstream>
 #include <string>
 
 namespace esper::oona {
@@ -26,6 +27,31 @@ BusLocation read_bus_location(config::Section& root,
       }
     }
     endpoints->finish();
+  }
+  if (auto curve = root.optional_section("client_curve")) {
+    auto& keys = location.curve;
+    keys.server_public_key = curve->required<std::string>("server_public_key");
+    if (keys.server_public_key.size() != 40) {
+      throw curve->error("server_public_key", "must be 40 characters of Z85");
+    }
+    const auto inline_key = curve->optional<std::string>("secret_key");
+    const auto key_file = curve->optional<std::string>("secret_key_file");
+    const char* key_name = key_file ? "secret_key_file" : "secret_key";
+    if (inline_key.has_value() == key_file.has_value()) {
+      throw curve->error(key_name, "give exactly one of secret_key and secret_key_file");
+    }
+    if (key_file) {
+      std::ifstream in(*key_file);
+      if (!(in >> keys.client_secret_key)) throw curve->error(key_name, "cannot read " + *key_file);
+    } else {
+      keys.client_secret_key = *inline_key;
+    }
+    try {
+      keys.client_public_key = curve_public_key(keys.client_secret_key);
+    } catch (const std::exception& error) {
+      throw curve->error(key_name, error.what());
+    }
+    curve->finish();
   }
   return location;
 }

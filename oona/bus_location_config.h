@@ -1,6 +1,12 @@
 // Where a process finds the bus, read from its YAML config: `runtime_dir` and an optional
 // `endpoints:` section with the four endpoints (ipc:// or tcp://), each defaulting to ipc:// under
-// runtime_dir. Oona, Nissa and every other bus user read it the same way.
+// runtime_dir; and, for a CURVE Oona on tcp://, the client's keys:
+//
+//   client_curve:
+//     server_public_key: "<Z85, 40 characters>"    # Oona's public key.
+//     secret_key_file: /etc/esper/keys/nissa.secret  # Or secret_key: "<Z85>"; the public key follows.
+//
+// Oona, Nissa and every other bus user read it the same way.
 #ifndef ESPER_OONA_BUS_LOCATION_CONFIG_H_
 #define ESPER_OONA_BUS_LOCATION_CONFIG_H_
 
@@ -9,12 +15,14 @@
 
 #include "config/config_section.h"
 #include "oona/bus_endpoints.h"
+#include "oona/curve_security.h"
 
 namespace esper::oona {
 
 struct BusLocation {
   std::filesystem::path runtime_dir;
   BusEndpoints endpoints;
+  CurveClientKeys curve;  // Empty server_public_key: no CURVE.
 };
 
 // `runtime_dir_override` (a --runtime-dir flag) wins over the config's runtime_dir, which wins over

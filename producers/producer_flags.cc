@@ -27,6 +27,7 @@ ServiceRuntimeOptions runtime_options_from_flags(const ProducerFlags& flags, con
   ServiceRuntimeOptions options;
   options.service = service;
   options.bus.endpoints = location.endpoints;
+  options.bus.curve = location.curve;
   options.flush_interval = std::chrono::milliseconds(flags.flush_interval_ms);
   apply_supervisor_environment(options);
   return options;

@@ -42,6 +42,7 @@ int main(int argc, char** argv) {
     if (config.publish_to_bus) {
       esper::oona::BusPublisherOptions options;
       options.endpoints = config.bus;
+      options.curve = config.bus_curve;
       options.source = "weatherlight";
       // The supervision loop must not wait on the bus; what cannot be queued is counted.
       options.send_timeout = std::chrono::milliseconds(20);
