@@ -13,13 +13,13 @@
 #include "config/config_error.h"
 #include "logging/log_setup.h"
 #include "producers/kasmina/seed_manager.h"
+#include "producers/paced_loop.h"
 #include "producers/producer_flags.h"
 #include "producers/service_runtime.h"
 #include "signals/shutdown_signals.h"
 
 int main(int argc, char** argv) {
   using namespace esper;
-  using Clock = std::chrono::steady_clock;
   CLI::App app{"kasmina: reference seed executor; publishes per-seed metrics (000_a975d72b67fd7215.txt)"};
   producers::ProducerFlags flags;
   producers::add_producer_flags(app, flags);
@@ -47,24 +47,12 @@ int main(int argc, char** argv) {
     std::fflush(stdout);
     spdlog::info("kasmina: {} seeds, rate {}/s", options.seeds, flags.rate);
 
-    const auto interval = producers::pacing_interval(flags.rate);
-    const auto start = Clock::now();
-    auto next = start;
-    while (true) {
-      if (flags.duration_s > 0 && Clock::now() - start >= std::chrono::duration<double>(flags.duration_s)) break;
-      if (max_steps > 0 && manager.steps() >= max_steps) break;
-      const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(next - Clock::now());
-      if (auto signo = signals.wait(static_cast<int>(std::max<std::int64_t>(0, wait.count())));
-          signo && signals::is_stop_signal(*signo)) {
-        break;
-      }
-      if (Clock::now() < next) continue;
-      next += interval;
-      if (next < Clock::now() - interval) next = Clock::now();  // Fell behind: do not burst to catch up.
-
+    producers::run_paced(flags.rate, flags.duration_s, signals, [&] {
+      if (max_steps > 0 && manager.steps() >= max_steps) return false;
       manager.step();
       for (auto& p : manager.metric_points()) runtime.buffer().record(std::move(p));
-    }
+      return true;
+    });
     spdlog::info("kasmina: stopping after {} steps", manager.steps());
     runtime.stop();
     return 0;

@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "logging/log_setup.h"
+#include "producers/paced_loop.h"
 #include "producers/producer_flags.h"
 #include "producers/rl_trainer/category_metrics.h"
 #include "producers/rl_trainer/ppo_run.h"
@@ -17,7 +18,6 @@
 
 int main(int argc, char** argv) {
   using namespace esper;
-  using Clock = std::chrono::steady_clock;
 
   CLI::App app{"rl-trainer: simulated PPO/SPO training telemetry (003) for the Esper bus"};
   producers::ProducerFlags flags;
@@ -43,23 +43,13 @@ int main(int argc, char** argv) {
     std::printf("rl-trainer ready\n");
     std::fflush(stdout);
 
-    const auto interval = producers::pacing_interval(flags.rate);
-    const auto start = Clock::now();
-    const auto duration = std::chrono::duration<double>(flags.duration_s);
-    auto next = start;
-    bool stop = false;
-    while (!stop && (max_updates == 0 || run.updates() < max_updates)) {
-      if (auto s = signals.take(); s && signals::is_stop_signal(*s)) break;
-      if (flags.duration_s > 0 && Clock::now() - start >= duration) break;
+    producers::run_paced(flags.rate, flags.duration_s, signals, [&] {
+      if (max_updates > 0 && run.updates() >= max_updates) return false;
       for (const auto& event : run.update()) {
         for (auto& p : formatter.format(event)) runtime.buffer().record(std::move(p));
       }
-      next += interval;
-      const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(next - Clock::now());
-      if (wait.count() > 0) {
-        if (auto s = signals.wait(static_cast<int>(wait.count())); s && signals::is_stop_signal(*s)) stop = true;
-      }
-    }
+      return true;
+    });
     runtime.stop();
     const auto& st = formatter.stats();
     spdlog::info("rl-trainer stopping: {} updates, {} events, {} points, {} skipped without step, {} dropped",

@@ -13,6 +13,7 @@
 
 #include "config/config_error.h"
 #include "logging/log_setup.h"
+#include "producers/paced_loop.h"
 #include "producers/producer_flags.h"
 #include "producers/service_runtime.h"
 #include "producers/tolaria/hardware_probes.h"
@@ -65,21 +66,8 @@ int main(int argc, char** argv) {
     std::fflush(stdout);
     spdlog::info("tolaria: training (enrichment {}, rate {}/s)", enrichment, flags.rate);
 
-    const auto interval = producers::pacing_interval(flags.rate);
-    const auto start = Clock::now();
-    auto next = start;
-    while (true) {
-      if (flags.duration_s > 0 && Clock::now() - start >= std::chrono::duration<double>(flags.duration_s)) break;
-      if (max_steps > 0 && trainer.steps() >= max_steps) break;
-      const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(next - Clock::now());
-      if (auto signo = signals.wait(static_cast<int>(std::max<std::int64_t>(0, wait.count())));
-          signo && signals::is_stop_signal(*signo)) {
-        break;
-      }
-      if (Clock::now() < next) continue;
-      next += interval;
-      if (next < Clock::now() - interval) next = Clock::now();  // Fell behind: do not burst to catch up.
-
+    producers::run_paced(flags.rate, flags.duration_s, signals, [&] {
+      if (max_steps > 0 && trainer.steps() >= max_steps) return false;
       const auto step_start = Clock::now();
       const auto result = trainer.step();
       const auto hook_start = Clock::now();
@@ -88,7 +76,8 @@ int main(int argc, char** argv) {
       for (auto& p : telemetry.latency_points(result, hook_ms, ms_since(step_start))) {
         runtime.buffer().record(std::move(p));
       }
-    }
+      return true;
+    });
     spdlog::info("tolaria: stopping after {} steps, dataset loss {:.4f}, accuracy {:.3f}", trainer.steps(),
                  trainer.evaluate_loss(), trainer.evaluate_accuracy());
     runtime.stop();

@@ -10,6 +10,7 @@
 #include <spdlog/spdlog.h>
 
 #include "logging/log_setup.h"
+#include "producers/paced_loop.h"
 #include "producers/producer_flags.h"
 #include "producers/service_runtime.h"
 #include "producers/uma_serve/uma_scheduler.h"
@@ -17,7 +18,6 @@
 
 int main(int argc, char** argv) {
   using namespace esper;
-  using Clock = std::chrono::steady_clock;
 
   CLI::App app{"uma-serve: simulated inference-server telemetry (004) for the Esper bus"};
   producers::ProducerFlags flags;
@@ -50,24 +50,13 @@ int main(int argc, char** argv) {
     std::printf("uma-serve ready\n");
     std::fflush(stdout);
 
-    const auto interval = producers::pacing_interval(flags.rate);
-    const auto start = Clock::now();
-    const auto duration = std::chrono::duration<double>(flags.duration_s);
-    auto next = start;
     std::vector<leyline::MetricPoint> points;
-    bool stop = false;
-    while (!stop) {
-      if (auto s = signals.take(); s && signals::is_stop_signal(*s)) break;
-      if (flags.duration_s > 0 && Clock::now() - start >= duration) break;
+    producers::run_paced(flags.rate, flags.duration_s, signals, [&] {
       points.clear();
       scheduler.tick(points);
       for (auto& p : points) runtime.buffer().record(std::move(p));
-      next += interval;
-      const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(next - Clock::now());
-      if (wait.count() > 0) {
-        if (auto s = signals.wait(static_cast<int>(wait.count())); s && signals::is_stop_signal(*s)) stop = true;
-      }
-    }
+      return true;
+    });
     runtime.stop();
     const auto& c = scheduler.counters();
     spdlog::info("uma-serve stopping: {} batch calls, {} tokens, {} sessions completed, {} dropped",
