@@ -43,6 +43,52 @@ TEST(EsperTail, JsonCountPrintsValidJsonLinesAndExitsZero) {
   EXPECT_FALSE(tail.read_line(100ms).has_value()) << "more than 5 lines";
 }
 
+// Publishes `envelopes` in turn until esper-tail prints a line (it has no readiness signal).
+std::optional<std::string> publish_until_line(BusPublisher& publisher, esper::testing::ChildProcess& tail,
+                                              const std::vector<leyline::Envelope>& envelopes) {
+  const auto deadline = std::chrono::steady_clock::now() + 20s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    for (const auto& e : envelopes) publisher.publish(e);
+    if (auto line = tail.read_line(50ms)) return line;
+  }
+  return std::nullopt;
+}
+
+TEST(EsperTail, KindAndMinSeverityFiltersLetOnlyMatchingEnvelopesThrough) {
+  OonaProcess oona;
+  ASSERT_TRUE(oona.ready());
+  esper::testing::ChildProcess tail({esper::testing::built_binary("oona/esper-tail").string(), "--runtime-dir",
+                                     oona.dir().path().string(), "--kind", "event", "--min-severity", "high",
+                                     "--source", "filtertest", "--count", "3"});
+  BusPublisher publisher(publisher_options(oona.endpoints(), "filtertest"));
+  // Telemetry at CRITICAL (wrong kind) and an event at WARNING (too low) must not pass.
+  const std::vector<leyline::Envelope> mix = {telemetry(leyline::SEVERITY_CRITICAL),
+                                              event(leyline::SEVERITY_WARNING, "low"),
+                                              event(leyline::SEVERITY_CRITICAL, "pass")};
+  for (int i = 0; i < 3; ++i) {
+    const auto line = publish_until_line(publisher, tail, mix);
+    ASSERT_TRUE(line.has_value()) << "esper-tail printed nothing";
+    EXPECT_NE(line->find("CRITICAL"), std::string::npos) << *line;
+    EXPECT_NE(line->find("event"), std::string::npos) << *line;
+    EXPECT_EQ(line->find("telemetry"), std::string::npos) << *line;
+    EXPECT_EQ(line->find("WARNING"), std::string::npos) << *line;
+    EXPECT_EQ(line->find('\033'), std::string::npos) << "colour codes on a pipe: " << *line;
+  }
+}
+
+TEST(EsperTail, ColoursBySeverityOnATerminal) {
+  OonaProcess oona;
+  ASSERT_TRUE(oona.ready());
+  // script(1) runs esper-tail on a pseudo-terminal and copies what it prints.
+  const std::string command = "'" + esper::testing::built_binary("oona/esper-tail").string() + "' --runtime-dir '" +
+                              oona.dir().path().string() + "' --source colourtest --count 1";
+  esper::testing::ChildProcess tail({"/usr/bin/script", "-qfec", command, "/dev/null"});
+  BusPublisher publisher(publisher_options(oona.endpoints(), "colourtest"));
+  const auto line = publish_until_line(publisher, tail, {event(leyline::SEVERITY_CRITICAL, "red")});
+  ASSERT_TRUE(line.has_value()) << "esper-tail printed nothing on the terminal";
+  EXPECT_NE(line->find("\033[1;37;41mCRITICAL"), std::string::npos) << "CRITICAL is not white on red: " << *line;
+}
+
 TEST(EsperTail, ExitsZeroWhenItsPipeIsClosed) {
   OonaProcess oona;
   ASSERT_TRUE(oona.ready());
