@@ -49,7 +49,7 @@ bool BusPublisher::publish(leyline::Envelope envelope) {
   envelope.set_demoted(false);  // Only Oona demotes.
   const wire::Topic topic = wire::topic_for(envelope);
   const wire::Lane lane = topic.lane;
-  envelope.set_sequence(lane == wire::Lane::kEmergency ? ++emergency_sequence_ : ++normal_sequence_);
+  envelope.set_sequence(++sequence_[static_cast<std::size_t>(lane)]);
   envelope.set_sent_unix_ns(wire::now_unix_ns());
   envelope.clear_signature();
   if (signer_) signer_->sign(wire::format_topic(topic), envelope);

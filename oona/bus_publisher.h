@@ -9,9 +9,9 @@
 // longer than the bound and nothing is lost without a count. ZeroMQ reconnects on its own when Oona
 // restarts; envelopes wait in the socket's queue (up to its high-water mark) meanwhile.
 //
-// Sequence numbers count per lane socket (see oona/sequence_tracker.h) and advance for every
-// envelope handed to publish(), sent or not, so that a subscriber sees a gap for each envelope lost
-// anywhere on the way.
+// Sequence numbers count per stream: normal, reliable and emergency (see oona/sequence_tracker.h),
+// because each may overtake the other by design. They advance for every envelope handed to
+// publish(), sent or not, so that a subscriber sees a gap for each envelope lost anywhere.
 //
 // Not thread-safe: one publisher per thread.
 #ifndef ESPER_OONA_BUS_PUBLISHER_H_
@@ -67,8 +67,7 @@ class BusPublisher {
   zmq::context_t context_{2};  // I/O threads: one per lane (kNormalIoThread, kEmergencyIoThread).
   zmq::socket_t normal_;
   zmq::socket_t emergency_;
-  std::uint64_t normal_sequence_ = 0;
-  std::uint64_t emergency_sequence_ = 0;
+  std::array<std::uint64_t, 3> sequence_{};  // Per stream (wire::Lane): see the comment at the top.
   std::array<std::uint64_t, 3> sent_{};
   std::array<std::uint64_t, 3> unsent_{};
 };

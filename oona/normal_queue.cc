@@ -44,13 +44,20 @@ void NormalQueue::push(QueuedMessage item,
   if (item.droppable) {
     droppable_by_severity_[item_severity].push_back(id);
     ++droppable_;
+  } else {
+    reliable_ids_.push_back(id);
   }
   bytes_ += item_bytes;
   items_.emplace_hint(items_.end(), id, std::move(item));
 }
 
 void NormalQueue::pop_front() {
-  auto it = items_.begin();
+  if (!reliable_ids_.empty()) {
+    erase(items_.find(reliable_ids_.front()));
+    reliable_ids_.pop_front();
+    return;
+  }
+  auto it = items_.begin();  // Only droppable items are queued: the oldest is its severity's oldest.
   if (it->second.droppable) {
     auto& ids = droppable_by_severity_[severity_index(it->second.severity)];
     assert(!ids.empty() && ids.front() == it->first);

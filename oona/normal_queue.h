@@ -9,8 +9,10 @@
 //   toward the bound, and may exceed it; the broker stops reading its ingress (backpressure) while
 //   too many are queued.
 //
-// Items leave in arrival order (FIFO across severities). Every eviction is reported to the caller,
-// which counts it.
+// Reliable items leave first, in arrival order, then droppable ones in arrival order (FIFO across
+// severities): an ack or a field report never waits behind a telemetry backlog, which under
+// overload would delay acks past the issuer's retry timeout and turn every retry into more load.
+// Every eviction is reported to the caller, which counts it.
 #ifndef ESPER_OONA_NORMAL_QUEUE_H_
 #define ESPER_OONA_NORMAL_QUEUE_H_
 
@@ -53,7 +55,9 @@ class NormalQueue {
   std::size_t bytes() const { return bytes_; }
   std::size_t reliable_size() const { return items_.size() - droppable_; }
 
-  QueuedMessage& front() { return items_.begin()->second; }
+  QueuedMessage& front() {
+    return reliable_ids_.empty() ? items_.begin()->second : items_.find(reliable_ids_.front())->second;
+  }
   void pop_front();
 
  private:
@@ -67,6 +71,7 @@ class NormalQueue {
   std::uint64_t next_id_ = 0;
   std::map<std::uint64_t, QueuedMessage> items_;  // By arrival id: FIFO order.
   std::array<std::deque<std::uint64_t>, 6> droppable_by_severity_;  // Ids, oldest first.
+  std::deque<std::uint64_t> reliable_ids_;                          // Ids, oldest first.
   std::size_t droppable_ = 0;
   std::size_t bytes_ = 0;
 };

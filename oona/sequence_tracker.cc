@@ -19,7 +19,8 @@ void SequenceTracker::observe(const leyline::Envelope& envelope) {
   key += '\0';
   key += envelope.instance();
   key += '\0';
-  key += sent_on_emergency_stream(envelope) ? 'e' : 'n';
+  const auto kind = wire::body_kind(envelope);
+  key += kind ? static_cast<char>('0' + static_cast<int>(wire::lane_for(*kind, envelope.severity()))) : '?';
   Stream& stream = streams_[key];
   const std::uint64_t seq = envelope.sequence();
   if (seq == stream.highest + 1) {

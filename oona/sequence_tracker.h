@@ -1,8 +1,9 @@
 // Gap counting on the receiving side. Producers stamp a sequence number per (source, instance,
-// stream) starting at 1; the stream is the lane socket the producer sent on (emergency or normal),
-// because the emergency lane overtakes the normal one by design and one counter across both would
-// look like loss every time it did. A demoted emergency envelope still belongs to the emergency
-// stream (Oona moves it to the normal sockets, the producer did not).
+// stream) starting at 1; the stream is the lane the producer sent on (wire::Lane: normal, reliable
+// or emergency), because each overtakes another by design (emergency travels its own sockets;
+// Oona serves reliable items before a normal backlog) and one counter across them would look like
+// loss every time it did. A demoted emergency envelope still belongs to the emergency stream (Oona
+// moves it to the normal sockets, the producer did not).
 //
 // A number above the next expected one records the numbers skipped as missing (a gap); a missing
 // number that arrives later (a late envelope, e.g. one overtaken by a demoted one) is taken back

@@ -138,8 +138,9 @@ class BusPublisher:
             s.setsockopt(zmq.LINGER, linger_ms)
             s.connect(endpoint)
             self._sockets[lane] = s
-        # Sequence numbers per lane socket, as the receivers' gap tracking expects.
-        self._sequence = {"normal": 0, "emergency": 0}
+        # Sequence numbers per stream (normal, reliable, emergency), as the receivers' gap
+        # tracking expects (oona/sequence_tracker.h).
+        self._sequence = {"normal": 0, "reliable": 0, "emergency": 0}
         self.sent = {"normal": 0, "emergency": 0}
         self.unsent = {"normal": 0, "emergency": 0}
 
@@ -152,8 +153,9 @@ class BusPublisher:
         topic = topic_for(envelope)
         # Reliable kinds go out on the normal socket; only emergency has its own.
         lane = "emergency" if topic.startswith("emergency.") else "normal"
-        self._sequence[lane] += 1
-        envelope.sequence = self._sequence[lane]
+        stream = topic.split(".", 1)[0]  # normal, reliable or emergency
+        self._sequence[stream] += 1
+        envelope.sequence = self._sequence[stream]
         envelope.sent_unix_ns = now_unix_ns()
         envelope.ClearField("signature")
         if self._signing_key is not None:

@@ -64,7 +64,7 @@ TEST(ChaosTest, EveryFieldReportIsStoredExactlyOnceThroughKills) {
   const int port = esper::nissa::testing::free_port();
   const std::string yaml =
       "runtime_dir: " + run.string() + "\n"
-      "flush_interval: 500ms\n"
+      "flush_interval: 250ms\n"
       "backoff: {initial: 100ms, max: 500ms, crash_loop_limit: 1000, crash_loop_window: 10s}\n"
       "services:\n"
       "  oona:\n"
@@ -76,9 +76,9 @@ TEST(ChaosTest, EveryFieldReportIsStoredExactlyOnceThroughKills) {
       "    restart: always\n    depends_on: [oona]\n    ready: line\n    ready_line: nissa ready\n"
       "  tamiyo:\n"
       "    argv: [" + built_binary("producers/tamiyo/tamiyo").string() +
-      ", --rate, '2000', --steps, '" + std::to_string(kReports) + "', --reports, '" + std::to_string(kReports) +
+      ", --rate, '1000', --steps, '" + std::to_string(kReports) + "', --reports, '" + std::to_string(kReports) +
       "', --report-every, '1', --state-dir, " + tamiyo_state.string() +
-      ", --retry-cap, '100000', --initial-backoff-ms, '300', --max-backoff-ms, '1000', --cycle-ms, '50']\n"
+      ", --retry-cap, '100000', --initial-backoff-ms, '500', --max-backoff-ms, '3000', --cycle-ms, '50']\n"
       "    restart: on-failure\n    depends_on: [nissa]\n    ready: hello\n";
   weatherlight::testing::WeatherlightProcess wl(dir.path(), yaml);
   ASSERT_TRUE(wl.wait_ready()) << "the deployment did not start";

@@ -54,6 +54,29 @@ TEST(NormalQueue, NeverDropsReliableItemsAndMayExceedTheBoundForThem) {
   EXPECT_EQ(drain(q), (std::vector<std::string>{"ack1", "ack2", "ack3"}));
 }
 
+TEST(NormalQueue, ReliableItemsLeaveBeforeATelemetryBacklog) {
+  NormalQueue q(100, 1 << 20);
+  auto on_drop = [](const QueuedMessage&) { FAIL() << "nothing should be dropped"; };
+  q.push(item(leyline::SEVERITY_INFO, "t1"), on_drop);
+  q.push(item(leyline::SEVERITY_WARNING, "t2"), on_drop);
+  q.push(item(leyline::SEVERITY_INFO, "ack1", false), on_drop);
+  q.push(item(leyline::SEVERITY_INFO, "t3"), on_drop);
+  q.push(item(leyline::SEVERITY_INFO, "report1", false), on_drop);
+  EXPECT_EQ(drain(q), (std::vector<std::string>{"ack1", "report1", "t1", "t2", "t3"}));
+  // Eviction still works on what is left after reliable items were served.
+  NormalQueue small(2, 1 << 20);
+  std::vector<std::string> dropped;
+  auto record = [&](const QueuedMessage& m) { dropped.push_back(name_of(m)); };
+  small.push(item(leyline::SEVERITY_DEBUG, "d1"), record);
+  small.push(item(leyline::SEVERITY_INFO, "ack", false), record);
+  EXPECT_EQ(name_of(small.front()), "ack");
+  small.pop_front();
+  small.push(item(leyline::SEVERITY_INFO, "i1"), record);
+  small.push(item(leyline::SEVERITY_INFO, "i2"), record);  // Evicts d1.
+  EXPECT_EQ(dropped, std::vector<std::string>{"d1"});
+  EXPECT_EQ(drain(small), (std::vector<std::string>{"i1", "i2"}));
+}
+
 TEST(NormalQueue, BoundsBytesToo) {
   NormalQueue q(100, 100);
   std::vector<std::string> dropped;

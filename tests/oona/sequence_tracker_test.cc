@@ -31,6 +31,27 @@ TEST(SequenceTracker, CountsGapsAndTakesBackLateArrivals) {
   EXPECT_EQ(t.gaps(), 1u);
 }
 
+TEST(SequenceTracker, ReliableEnvelopesAreTheirOwnStream) {
+  // Oona serves acks and field reports before a telemetry backlog: the publisher numbers them
+  // apart, so overtaking is not loss.
+  SequenceTracker t;
+  auto ack = [](std::uint64_t seq) {
+    leyline::Envelope e;
+    e.set_source("s");
+    e.set_instance("i");
+    e.set_sequence(seq);
+    e.mutable_field_report_ack();
+    return e;
+  };
+  t.observe(ack(1));
+  t.observe(ack(2));
+  for (std::uint64_t s : {1, 2, 3}) t.observe(with_seq(s));
+  t.observe(ack(3));
+  EXPECT_EQ(t.gaps(), 0u);
+  t.observe(ack(5));
+  EXPECT_EQ(t.gaps("s"), 1u) << "a lost ack is still a gap";
+}
+
 TEST(SequenceTracker, ALateFirstEnvelopeIsNotARestart) {
   SequenceTracker t;
   for (std::uint64_t s : {3, 4, 1, 2, 5}) t.observe(with_seq(s));
