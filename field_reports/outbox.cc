@@ -152,16 +152,28 @@ void Outbox::publish_cycle() {
     std::lock_guard lock(mu_);
     counters_.published_last_cycle = 0;
     counters_.retries_last_cycle = 0;
+    // Reports sent and still inside their ack timeout. At most max_in_flight may be: when acks are
+    // slow (Nissa or Oona overloaded) the outbox then sends less instead of adding retries to the
+    // queue that makes acks slow, which would never settle.
+    std::size_t in_flight = 0;
+    for (const auto& entry : pending_) in_flight += entry.second.awaiting_ack && entry.second.due > cycle_start;
     for (auto it = pending_.begin(); it != pending_.end();) {
       Pending& p = it->second;
       if (p.due > cycle_start) {
         ++it;
         continue;
       }
-      if (p.awaiting_ack && !fail_attempt_locked(p, events)) {  // No ack in time.
-        to_drop.push_back(p.report.report_id());
-        pending_index_.erase(p.report.report_id());
-        it = pending_.erase(it);
+      if (p.awaiting_ack) {  // No ack in time.
+        if (!fail_attempt_locked(p, events)) {
+          to_drop.push_back(p.report.report_id());
+          pending_index_.erase(p.report.report_id());
+          it = pending_.erase(it);
+          continue;
+        }
+        p.awaiting_ack = false;  // To be sent again, when the window has room.
+      }
+      if (in_flight + due.size() >= options_.max_in_flight) {  // Waits, untried, for a later cycle.
+        ++it;
         continue;
       }
       p.report.set_retry_count(p.failures);

@@ -47,6 +47,7 @@ struct OutboxOptions {
   Durability durability = Durability::kGroup;
   std::uint64_t segment_size = kDefaultSegmentSize;
   std::uint32_t retry_cap = 5;
+  std::size_t max_in_flight = 256;                // Reports sent and not yet acked or timed out.
   std::chrono::milliseconds initial_backoff{1000};
   std::chrono::milliseconds max_backoff{60000};
   std::string metric_prefix = "tamiyo.field_reports";

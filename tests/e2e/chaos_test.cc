@@ -130,24 +130,30 @@ TEST(ChaosTest, EveryFieldReportIsStoredExactlyOnceThroughKills) {
 
   // Nissa holds exactly those reports, each once.
   httplib::Client nissa("127.0.0.1", port);
-  nissa.set_read_timeout(30, 0);
+  nissa.set_read_timeout(60, 0);
   std::multiset<std::string> stored;
   std::size_t total = 0;
+  std::string last_problem = "no answer yet";
   ASSERT_TRUE(wait_until(
       [&] {
         stored.clear();
-        for (std::size_t offset = 0;; offset += 5000) {
-          auto res = nissa.Get("/api/v1/field_reports?offset=" + std::to_string(offset) + "&limit=5000");
-          if (!res || res->status != 200) return false;
+        constexpr std::size_t kPage = 1000;
+        for (std::size_t offset = 0;; offset += kPage) {
+          auto res = nissa.Get("/api/v1/field_reports?offset=" + std::to_string(offset) + "&limit=" + std::to_string(kPage));
+          if (!res || res->status != 200) {
+            last_problem = res ? "HTTP " + std::to_string(res->status) + ": " + res->body
+                               : "transport error " + httplib::to_string(res.error());
+            return false;
+          }
           const auto body = json::parse(res->body);
           total = body["total"].get<std::size_t>();
           for (const auto& r : body["field_reports"]) stored.insert(r["report"]["report_id"].get<std::string>());
-          if (body["field_reports"].size() < 5000) break;
+          if (body["field_reports"].size() < kPage) break;
         }
         return true;
       },
-      30s, 200ms))
-      << "nissa's API did not answer";
+      120s, 500ms))
+      << "nissa's API did not list its field reports: " << last_problem;
   EXPECT_EQ(total, outbox.report_ids.size());
   EXPECT_EQ(stored.size(), outbox.report_ids.size());
   for (const auto& id : outbox.report_ids) {

@@ -204,6 +204,27 @@ TEST(FieldReportsOutbox, ARefusalEndsTheCycleAndTheRestWaitWithoutAFailedAttempt
   }
 }
 
+TEST(FieldReportsOutbox, AtMostMaxInFlightReportsAwaitAnAck) {
+  Harness h;
+  h.options.max_in_flight = 3;
+  h.open();
+  std::vector<std::string> ids;
+  for (int i = 0; i < 10; ++i) ids.push_back(h.append("r" + std::to_string(i)));
+  h.outbox->publish_cycle();
+  EXPECT_EQ(h.publisher.published.size(), 3u) << "the window holds three";
+  h.outbox->publish_cycle();
+  EXPECT_EQ(h.publisher.published.size(), 3u) << "nothing more until an ack or a timeout";
+  h.ack(ids[0]);
+  h.ack(ids[1]);
+  h.outbox->publish_cycle();
+  EXPECT_EQ(h.publisher.published.size(), 5u) << "two acks make room for two";
+  // Acks never come: after the timeout the three in flight are retried, still three at a time.
+  h.clock += 1h;
+  h.outbox->publish_cycle();
+  EXPECT_EQ(h.publisher.published.size(), 8u);
+  EXPECT_EQ(h.events_named("field_report_retry").size(), 3u) << "only the timed-out ones count a retry";
+}
+
 TEST(FieldReportsOutbox, AckSettlesTheReportForGoodEvenAcrossRestart) {
   Harness h;
   h.open();
