@@ -40,17 +40,45 @@ int receive_points(oona::BusSubscriber& subscriber, const std::string& name, int
   return received;
 }
 
-std::optional<leyline::Control> receive_control(zmq::socket_t& router, std::string* identity,
-                                                std::chrono::milliseconds timeout) {
-  zmq::pollitem_t item{router.handle(), 0, ZMQ_POLLIN, 0};
-  if (zmq::poll(&item, 1, timeout) <= 0) return std::nullopt;
-  zmq::message_t id, body;
-  if (!router.recv(id) || !router.recv(body)) return std::nullopt;
-  *identity = id.to_string();
-  leyline::Control message;
-  if (!message.ParseFromArray(body.data(), static_cast<int>(body.size()))) return std::nullopt;
-  return message;
-}
+// Weatherlight's end of the control socket, driven by hand: a ROUTER that records who said HELLO
+// and sends FLUSH to it.
+class FakeWeatherlight {
+ public:
+  explicit FakeWeatherlight(const std::filesystem::path& dir)
+      : endpoint_("ipc://" + (dir / "control.sock").string()) {
+    router_.set(zmq::sockopt::linger, 0);
+    router_.bind(endpoint_);
+  }
+  const std::string& endpoint() const { return endpoint_; }
+
+  // The next control message from the runtime (its sender becomes the FLUSH target).
+  std::optional<leyline::Control> receive(std::chrono::milliseconds timeout) {
+    zmq::pollitem_t item{router_.handle(), 0, ZMQ_POLLIN, 0};
+    if (zmq::poll(&item, 1, timeout) <= 0) return std::nullopt;
+    zmq::message_t id, body;
+    if (!router_.recv(id) || !router_.recv(body)) return std::nullopt;
+    identity_ = id.to_string();
+    leyline::Control message;
+    if (!message.ParseFromArray(body.data(), static_cast<int>(body.size()))) return std::nullopt;
+    return message;
+  }
+
+  // Sends FLUSH(seq) to the runtime that last spoke and returns its next message (the FLUSHED).
+  std::optional<leyline::Control> flush(std::uint64_t seq, std::chrono::milliseconds timeout) {
+    leyline::Control flush;
+    flush.mutable_flush()->set_seq(seq);
+    const std::string bytes = flush.SerializeAsString();
+    router_.send(zmq::buffer(identity_), zmq::send_flags::sndmore);
+    router_.send(zmq::buffer(bytes));
+    return receive(timeout);
+  }
+
+ private:
+  zmq::context_t context_{1};
+  zmq::socket_t router_{context_, zmq::socket_type::router};
+  std::string endpoint_;
+  std::string identity_;
+};
 
 TEST(ServiceRuntimeTest, WithoutWeatherlightDrainsOnItsOwnTimer) {
   oona::testing::OonaProcess oona;
@@ -71,20 +99,14 @@ TEST(ServiceRuntimeTest, AnswersFlushWithCountsAndFallsBackWhenWeatherlightGoesQ
   ASSERT_TRUE(oona.ready());
   oona::BusSubscriber subscriber(oona::testing::subscriber_options(oona.endpoints()));
   ASSERT_TRUE(oona::testing::connect(oona.endpoints(), subscriber));
+  FakeWeatherlight weatherlight(oona.dir().path());
 
-  zmq::context_t context(1);
-  zmq::socket_t router(context, zmq::socket_type::router);
-  router.set(zmq::sockopt::linger, 0);
-  const std::string control = "ipc://" + (oona.dir().path() / "control.sock").string();
-  router.bind(control);
-
-  auto options = runtime_options(oona.endpoints(), control);
+  auto options = runtime_options(oona.endpoints(), weatherlight.endpoint());
   // Long enough that the own timer cannot fire between HELLO and the first FLUSH, even under ASan.
   options.flush_interval = 500ms;
   ServiceRuntime runtime(options);
 
-  std::string identity;
-  auto hello = receive_control(router, &identity, 10s);
+  auto hello = weatherlight.receive(10s);
   ASSERT_TRUE(hello && hello->has_hello()) << "no HELLO on the control socket";
   EXPECT_EQ(hello->hello().service(), "kasmina");
   EXPECT_EQ(hello->hello().pid(), static_cast<std::uint32_t>(::getpid()));
@@ -94,13 +116,7 @@ TEST(ServiceRuntimeTest, AnswersFlushWithCountsAndFallsBackWhenWeatherlightGoesQ
   for (std::uint64_t seq = 1; seq <= 3; ++seq) {
     const int n = static_cast<int>(seq) * 10;
     for (int i = 0; i < n; ++i) runtime.buffer().record(wire::make_point("kasmina.seed.alpha", i, "ratio"));
-    leyline::Control flush;
-    flush.mutable_flush()->set_seq(seq);
-    const std::string bytes = flush.SerializeAsString();
-    router.send(zmq::buffer(identity), zmq::send_flags::sndmore);
-    router.send(zmq::buffer(bytes));
-    std::string from;
-    auto reply = receive_control(router, &from, 10s);
+    auto reply = weatherlight.flush(seq, 10s);
     ASSERT_TRUE(reply && reply->has_flushed()) << "no FLUSHED for seq " << seq;
     EXPECT_EQ(reply->flushed().seq(), seq);
     EXPECT_EQ(reply->flushed().points(), static_cast<std::uint64_t>(n));
@@ -119,7 +135,7 @@ TEST(ServiceRuntimeTest, AnswersFlushWithCountsAndFallsBackWhenWeatherlightGoesQ
   EXPECT_EQ(receive_points(subscriber, "kasmina.seed.alpha", 1, 10s), 1);
   EXPECT_TRUE(wait_until([&] { return runtime.stats().timer_flushes >= 1; }, 10s));
   EXPECT_FALSE(runtime.stats().supervised);
-  auto again = receive_control(router, &identity, 10s);
+  auto again = weatherlight.receive(10s);
   ASSERT_TRUE(again && again->has_hello()) << "no second HELLO after the silence";
 }
 
@@ -128,26 +144,14 @@ TEST(ServiceRuntimeTest, OverflowIsReportedInFlushedAndInItsTelemetry) {
   ASSERT_TRUE(oona.ready());
   oona::BusSubscriber subscriber(oona::testing::subscriber_options(oona.endpoints()));
   ASSERT_TRUE(oona::testing::connect(oona.endpoints(), subscriber));
-
-  zmq::context_t context(1);
-  zmq::socket_t router(context, zmq::socket_type::router);
-  router.set(zmq::sockopt::linger, 0);
-  const std::string control = "ipc://" + (oona.dir().path() / "control.sock").string();
-  router.bind(control);
-  auto options = runtime_options(oona.endpoints(), control);
+  FakeWeatherlight weatherlight(oona.dir().path());
+  auto options = runtime_options(oona.endpoints(), weatherlight.endpoint());
   options.buffer.capacity = 100;
   ServiceRuntime runtime(options);
-  std::string identity;
-  ASSERT_TRUE(receive_control(router, &identity, 10s));
+  ASSERT_TRUE(weatherlight.receive(10s)) << "no HELLO";
 
   for (int i = 0; i < 250; ++i) runtime.buffer().record(wire::make_point("kasmina.seed.alpha", i, "ratio"));
-  leyline::Control flush;
-  flush.mutable_flush()->set_seq(1);
-  const std::string bytes = flush.SerializeAsString();
-  router.send(zmq::buffer(identity), zmq::send_flags::sndmore);
-  router.send(zmq::buffer(bytes));
-  std::string from;
-  auto reply = receive_control(router, &from, 10s);
+  auto reply = weatherlight.flush(1, 10s);
   ASSERT_TRUE(reply && reply->has_flushed());
   EXPECT_EQ(reply->flushed().points(), 100u);
   EXPECT_EQ(reply->flushed().dropped(), 150u);
