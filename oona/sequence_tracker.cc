@@ -4,11 +4,6 @@
 
 namespace esper::oona {
 
-bool sent_on_emergency_stream(const leyline::Envelope& envelope) {
-  const auto kind = wire::body_kind(envelope);
-  return kind && wire::lane_for(*kind, envelope.severity()) == wire::Lane::kEmergency;
-}
-
 std::uint64_t SequenceTracker::gaps(const std::string& source) const {
   auto it = gaps_by_source_.find(source);
   return it == gaps_by_source_.end() ? 0 : it->second;

@@ -48,10 +48,6 @@ class SequenceTracker {
   std::uint64_t restarts_ = 0;
 };
 
-// True when the envelope was sent on the emergency socket by its producer (HIGH/CRITICAL of a
-// non-reliable kind), whether or not Oona demoted it.
-bool sent_on_emergency_stream(const leyline::Envelope& envelope);
-
 }  // namespace esper::oona
 
 #endif  // ESPER_OONA_SEQUENCE_TRACKER_H_

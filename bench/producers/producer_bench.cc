@@ -16,6 +16,7 @@
 
 #include "esper/control.pb.h"
 #include "oona/bus_endpoints.h"
+#include "producers/bus_envelope_sink.h"
 #include "producers/service_runtime.h"
 #include "producers/telemetry_buffer.h"
 #include "proto/metric_point.h"
@@ -87,12 +88,7 @@ void BM_DrainToBus(benchmark::State& state) {
   bus_options.endpoints = oona.endpoints();
   bus_options.source = "bench";
   oona::BusPublisher bus(bus_options);
-  class BusSink : public producers::EnvelopeSink {
-   public:
-    explicit BusSink(oona::BusPublisher& b) : b_(b) {}
-    bool publish(leyline::Envelope e) override { return b_.publish(std::move(e)); }
-    oona::BusPublisher& b_;
-  } sink(bus);
+  producers::BusEnvelopeSink sink(bus);
   producers::TelemetryBuffer buffer({.source = "bench", .capacity = 100'000}, sink);
   const auto point = wire::make_point("tolaria.loss", 0.5, "loss", leyline::METRIC_KIND_GAUGE, {{"seed_id", "s1"}});
   std::uint64_t points = 0;
