@@ -54,7 +54,6 @@ struct Supervisor::Service {
   std::optional<Clock::time_point> kill_at;  // Set while a requested stop is in progress.
   bool restart_after_stop = false;
   bool stop_requested = false;
-  bool unhealthy = false;
   std::uint64_t restarts = 0;
 };
 
@@ -262,18 +261,14 @@ void Supervisor::on_flush_events(const std::vector<FlushEvent>& events, Clock::t
         spdlog::warn("[{}] unhealthy: {} FLUSH requests unanswered in a row", e.service, e.missed);
         reporter_.event(leyline::SEVERITY_WARNING, "service_unhealthy",
                         {{"service", e.service}, {"missed_flushes", std::to_string(e.missed)}});
-        if (s) {
-          s->unhealthy = true;
-          if (s->config.restart_when_unhealthy) {
-            spdlog::warn("[{}] restarting (restart_when_unhealthy)", e.service);
-            request_stop(*s, /*restart_after=*/true, now);
-          }
+        if (s && s->config.restart_when_unhealthy) {
+          spdlog::warn("[{}] restarting (restart_when_unhealthy)", e.service);
+          request_stop(*s, /*restart_after=*/true, now);
         }
         break;
       case FlushEvent::Type::kHealthy:
         spdlog::info("[{}] healthy again", e.service);
         reporter_.event(leyline::SEVERITY_INFO, "service_recovered", {{"service", e.service}});
-        if (s) s->unhealthy = false;
         break;
     }
   }
@@ -313,7 +308,7 @@ void Supervisor::update_status() {
     up += s->state == Service::State::kRunning ? 1 : 0;
     failed += s->state == Service::State::kFailed ? 1 : 0;
     restarts += s->restarts;
-    if (s->unhealthy) unhealthy += (unhealthy.empty() ? "" : ",") + s->config.name;
+    if (!flush_->stats(s->config.name).healthy) unhealthy += (unhealthy.empty() ? "" : ",") + s->config.name;
   }
   std::string status = std::to_string(up) + "/" + std::to_string(services_.size()) + " services up";
   if (failed) status += ", " + std::to_string(failed) + " failed";
