@@ -10,6 +10,7 @@
 #include <zmq.hpp>
 
 #include "esper/control.pb.h"
+#include "proto/envelope_codec.h"
 #include "proto/metric_point.h"
 
 namespace esper::producers {
@@ -26,12 +27,6 @@ bool send_control(zmq::socket_t& socket, const leyline::Control& message) {
   // dontwait: with ZMQ_IMMEDIATE a message for an absent Weatherlight is refused, not queued; the
   // driver says HELLO again once it has been silent too long.
   return socket.send(zmq::buffer(bytes), zmq::send_flags::dontwait).has_value();
-}
-
-std::uint64_t unix_now_ns() {
-  return static_cast<std::uint64_t>(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
-          .count());
 }
 
 }  // namespace
@@ -110,8 +105,8 @@ void ServiceRuntime::run() {
     leyline::Envelope envelope;
     envelope.set_severity(leyline::SEVERITY_INFO);
     auto* packet = envelope.mutable_telemetry();
-    packet->set_packet_id(options_.service + "-self-" + std::to_string(unix_now_ns()));
-    packet->set_timestamp_unix_ns(unix_now_ns());
+    packet->set_packet_id(options_.service + "-self-" + std::to_string(wire::now_unix_ns()));
+    packet->set_timestamp_unix_ns(wire::now_unix_ns());
     packet->set_source_subsystem(options_.service);
     packet->set_level(leyline::SEVERITY_INFO);
     *packet->add_metrics() = wire::make_point("producer.buffer_dropped_total",
@@ -175,12 +170,14 @@ void ServiceRuntime::run() {
       flushed->set_points(r.points);
       flushed->set_dropped(r.dropped);
       flushed->set_depth(r.depth);
-      if (!send_control(control, reply)) spdlog::warn("control: FLUSHED({}) not sent", message.flush().seq());
+      // State first, reply second: whoever sees the FLUSHED also sees the stats that go with it.
       ++flushes_answered_;
       last_flush_request = Clock::now();
       said_hello = true;
+      supervised_.store(true);
       // While supervised the own timer stays quiet; it restarts a full interval after the last FLUSH.
       next_timer_flush = last_flush_request + options_.control_silence;
+      if (!send_control(control, reply)) spdlog::warn("control: FLUSHED({}) not sent", message.flush().seq());
     }
   }
 }

@@ -1,17 +1,8 @@
 #include "weatherlight/supervisor_reporter.h"
 
-#include <chrono>
+#include "proto/envelope_codec.h"
 
 namespace esper::weatherlight {
-namespace {
-
-std::uint64_t unix_now_ns() {
-  return static_cast<std::uint64_t>(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
-          .count());
-}
-
-}  // namespace
 
 SupervisorReporter::SupervisorReporter(std::unique_ptr<oona::BusPublisher> bus) : bus_(std::move(bus)) {}
 
@@ -21,7 +12,7 @@ void SupervisorReporter::event(leyline::Severity severity, const std::string& na
   leyline::Envelope envelope;
   envelope.set_severity(severity);
   auto* e = envelope.mutable_event();
-  const auto now = unix_now_ns();
+  const auto now = wire::now_unix_ns();
   e->set_event_id("weatherlight-" + std::to_string(now) + "-" + std::to_string(++event_seq_));
   e->set_description(name);
   e->set_level(severity);
@@ -36,7 +27,7 @@ void SupervisorReporter::metrics(std::vector<leyline::MetricPoint> points) {
   envelope.set_severity(leyline::SEVERITY_INFO);
   auto* packet = envelope.mutable_telemetry();
   packet->set_packet_id("weatherlight-" + std::to_string(++packet_seq_));
-  packet->set_timestamp_unix_ns(unix_now_ns());
+  packet->set_timestamp_unix_ns(wire::now_unix_ns());
   packet->set_source_subsystem("weatherlight");
   packet->set_level(leyline::SEVERITY_INFO);
   for (auto& p : points) *packet->add_metrics() = std::move(p);
