@@ -18,6 +18,7 @@
 #include "nissa/unix_metrics_endpoint.h"
 #include "oona/bus_endpoints.h"
 #include "oona/curve_security.h"
+#include "oona/emergency_scheduling.h"
 
 namespace esper::nissa {
 
@@ -25,6 +26,7 @@ struct NissaConfig {
   std::filesystem::path runtime_dir;  // Where Oona's default ipc:// endpoints live.
   oona::BusEndpoints bus;
   oona::CurveClientKeys bus_curve;  // client_curve: keys for a CURVE Oona on tcp://.
+  oona::EmergencySchedulingConfig bus_emergency_scheduling;  // emergency_scheduling:
   std::filesystem::path state_dir;    // WAL (state_dir/wal) and checkpoint (state_dir/aggregates.ckpt).
 
   std::string http_address = "127.0.0.1";

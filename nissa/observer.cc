@@ -55,11 +55,13 @@ Observer::Observer(NissaConfig config)
   oona::BusSubscriberOptions sub;
   sub.endpoints = config_.bus;
   sub.curve = config_.bus_curve;
+  sub.emergency_scheduling = config_.bus_emergency_scheduling;
   sub.limits.max_envelope_bytes = config_.max_envelope_bytes;
   subscriber_ = std::make_unique<oona::BusSubscriber>(std::move(sub));
   oona::BusPublisherOptions pub;
   pub.endpoints = config_.bus;
   pub.curve = config_.bus_curve;
+  pub.emergency_scheduling = config_.bus_emergency_scheduling;
   pub.source = "nissa";
   publisher_ = std::make_unique<oona::BusPublisher>(std::move(pub));
   ready_ = true;

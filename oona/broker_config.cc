@@ -14,6 +14,7 @@ BrokerConfig load_broker_config(config::Section root,
   const BusLocation bus = read_bus_location(root, runtime_dir_override);
   c.runtime_dir = bus.runtime_dir;
   c.endpoints = bus.endpoints;
+  c.emergency_scheduling = bus.emergency_scheduling;
   if (auto normal = root.optional_section("normal_queue")) {
     c.normal_max_messages = normal->get<std::uint64_t>("max_messages", c.normal_max_messages);
     c.normal_max_bytes =

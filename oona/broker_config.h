@@ -11,6 +11,7 @@
 #include "config/config_section.h"
 #include "oona/bus_endpoints.h"
 #include "oona/curve_security.h"
+#include "oona/emergency_scheduling.h"
 
 namespace esper::oona {
 
@@ -32,6 +33,8 @@ struct BrokerConfig {
   // Per-source emergency token bucket; the excess is demoted to the reliable normal lane.
   double emergency_rate_per_source = 1000.0;
   double emergency_burst = 2000.0;
+  // How the emergency lane's threads are scheduled (oona/emergency_scheduling.h).
+  EmergencySchedulingConfig emergency_scheduling;
 
   std::chrono::milliseconds flush_interval{1000};  // Period of Oona's own oona.* telemetry.
   std::chrono::milliseconds reject_log_interval{10000};

@@ -15,7 +15,7 @@ std::uint64_t sum(const Map& map) {
   return total;
 }
 
-void add(leyline::TelemetryPacket& packet, const char* name, double value,
+void add_point(leyline::TelemetryPacket& packet, const char* name, double value,
          leyline::MetricKind kind, std::initializer_list<std::pair<const char*, std::string>> attributes) {
   auto* point = packet.add_metrics();
   point->set_name(name);
@@ -26,6 +26,21 @@ void add(leyline::TelemetryPacket& packet, const char* name, double value,
 }
 
 }  // namespace
+
+void BrokerStats::add(const BrokerStats& other) {
+  for (std::size_t i = 0; i < received.size(); ++i) received[i] += other.received[i];
+  for (std::size_t i = 0; i < routed.size(); ++i) routed[i] += other.routed[i];
+  for (const auto& [key, n] : other.dropped) dropped[key] += n;
+  for (const auto& [key, n] : other.demoted) demoted[key] += n;
+  for (const auto& [key, n] : other.rejected) rejected[key] += n;
+  for (std::size_t i = 0; i < 2; ++i) {
+    queue_depth[i] += other.queue_depth[i];
+    subscriptions[i] += other.subscriptions[i];
+    subscribers[i] += other.subscribers[i];
+  }
+  curve_refused += other.curve_refused;
+  emergency_realtime = emergency_realtime || other.emergency_realtime;
+}
 
 std::uint64_t BrokerStats::dropped_total() const { return sum(dropped); }
 std::uint64_t BrokerStats::demoted_total() const { return sum(demoted); }
@@ -40,26 +55,27 @@ void BrokerStats::fill(leyline::TelemetryPacket& packet, std::uint64_t now_unix_
   for (wire::Lane lane : kLanes) {
     const std::string name(wire::lane_name(lane));
     const auto i = static_cast<std::size_t>(lane);
-    add(packet, "oona.received_total", static_cast<double>(received[i]), METRIC_KIND_COUNTER, {{"lane", name}});
-    add(packet, "oona.routed_total", static_cast<double>(routed[i]), METRIC_KIND_COUNTER, {{"lane", name}});
+    add_point(packet, "oona.received_total", static_cast<double>(received[i]), METRIC_KIND_COUNTER, {{"lane", name}});
+    add_point(packet, "oona.routed_total", static_cast<double>(routed[i]), METRIC_KIND_COUNTER, {{"lane", name}});
   }
   for (const auto& [key, value] : dropped) {
-    add(packet, "oona.dropped_total", static_cast<double>(value), METRIC_KIND_COUNTER,
+    add_point(packet, "oona.dropped_total", static_cast<double>(value), METRIC_KIND_COUNTER,
         {{"lane", std::get<0>(key)}, {"source", std::get<1>(key)}, {"reason", std::get<2>(key)}});
   }
   for (const auto& [source, value] : demoted) {
-    add(packet, "oona.demoted_total", static_cast<double>(value), METRIC_KIND_COUNTER, {{"source", source}});
+    add_point(packet, "oona.demoted_total", static_cast<double>(value), METRIC_KIND_COUNTER, {{"source", source}});
   }
   for (const auto& [reason, value] : rejected) {
-    add(packet, "oona.rejected_total", static_cast<double>(value), METRIC_KIND_COUNTER, {{"reason", reason}});
+    add_point(packet, "oona.rejected_total", static_cast<double>(value), METRIC_KIND_COUNTER, {{"reason", reason}});
   }
-  add(packet, "oona.curve_refused_total", static_cast<double>(curve_refused), METRIC_KIND_COUNTER, {});
+  add_point(packet, "oona.curve_refused_total", static_cast<double>(curve_refused), METRIC_KIND_COUNTER, {});
+  add_point(packet, "oona.emergency_lane_realtime", emergency_realtime ? 1 : 0, METRIC_KIND_GAUGE, {});
   for (std::size_t i = 0; i < 2; ++i) {
-    add(packet, "oona.queue_depth", static_cast<double>(queue_depth[i]), METRIC_KIND_GAUGE,
+    add_point(packet, "oona.queue_depth", static_cast<double>(queue_depth[i]), METRIC_KIND_GAUGE,
         {{"lane", kSocketLanes[i]}});
-    add(packet, "oona.subscriptions", static_cast<double>(subscriptions[i]), METRIC_KIND_GAUGE,
+    add_point(packet, "oona.subscriptions", static_cast<double>(subscriptions[i]), METRIC_KIND_GAUGE,
         {{"lane", kSocketLanes[i]}});
-    add(packet, "oona.subscribers", static_cast<double>(subscribers[i]), METRIC_KIND_GAUGE,
+    add_point(packet, "oona.subscribers", static_cast<double>(subscribers[i]), METRIC_KIND_GAUGE,
         {{"lane", kSocketLanes[i]}});
   }
 }

@@ -9,6 +9,7 @@
 //   oona.subscribers{lane}               subscribers connected to each egress (gauge)
 //   oona.subscriptions{lane}             distinct topic subscriptions on each egress (gauge)
 //   oona.curve_refused_total             CURVE handshakes refused for an unknown client key
+//   oona.emergency_lane_realtime         1 if the emergency lane runs at real-time priority (gauge)
 // Counters are cumulative since start (MetricKind COUNTER).
 #ifndef ESPER_OONA_BROKER_STATS_H_
 #define ESPER_OONA_BROKER_STATS_H_
@@ -34,6 +35,10 @@ struct BrokerStats {
   std::array<std::int64_t, 2> subscriptions{};    // Normal, emergency egress.
   std::array<std::uint64_t, 2> subscribers{};     // Connected subscribers: normal, emergency egress.
   std::uint64_t curve_refused = 0;                // CURVE clients with an unknown key.
+  bool emergency_realtime = false;                // The emergency lane got real-time priority.
+
+  // Adds `other`'s counters and gauges to these (the two lanes keep their own).
+  void add(const BrokerStats& other);
 
   std::uint64_t dropped_total() const;
   std::uint64_t demoted_total() const;

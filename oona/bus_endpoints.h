@@ -4,6 +4,10 @@
 //   producers --PUSH--> normal_ingress    --PULL--\             /--XPUB--> normal_egress    --SUB--> consumers
 //   producers --PUSH--> emergency_ingress --PULL---> oona ------ ---XPUB--> emergency_egress --SUB--> consumers
 //
+// Each lane's sockets live in a ZeroMQ context of their own, in Oona and in the bus client alike,
+// so that an emergency message is never written or read behind a burst of normal traffic on a
+// shared I/O thread, and the emergency I/O thread can be scheduled ahead of the rest.
+//
 // By default every endpoint is an ipc:// socket under a runtime directory; tcp:// is allowed.
 #ifndef ESPER_OONA_BUS_ENDPOINTS_H_
 #define ESPER_OONA_BUS_ENDPOINTS_H_
@@ -20,12 +24,6 @@ struct BusEndpoints {
   std::string normal_egress;
   std::string emergency_egress;
 };
-
-// Each lane's sockets run on their own ZeroMQ I/O thread (ZMQ_AFFINITY bit masks), in Oona and in
-// the bus client alike, so that an emergency message is never written or read behind a burst of
-// normal traffic on a shared I/O thread. Contexts are created with two I/O threads.
-inline constexpr std::uint64_t kNormalIoThread = 1;     // I/O thread 0.
-inline constexpr std::uint64_t kEmergencyIoThread = 2;  // I/O thread 1.
 
 // $RUNTIME_DIRECTORY (systemd), else $XDG_RUNTIME_DIR/esper, else /tmp/esper-<uid>.
 std::filesystem::path default_runtime_dir();

@@ -53,6 +53,30 @@ BusLocation read_bus_location(config::Section& root,
     }
     curve->finish();
   }
+  if (auto scheduling = root.optional_section("emergency_scheduling")) {
+    auto& s = location.emergency_scheduling;
+    s.realtime_priority = scheduling->get("realtime_priority", s.realtime_priority);
+    if (s.realtime_priority < 0 || s.realtime_priority > 99) {
+      throw scheduling->error("realtime_priority", "must be 0 (none) or a SCHED_FIFO priority 1..99");
+    }
+    const std::string cpu = scheduling->get<std::string>("cpu", "auto");
+    if (cpu == "auto") {
+      s.cpu = EmergencySchedulingConfig::kAutoCpu;
+    } else if (cpu == "none") {
+      s.cpu = EmergencySchedulingConfig::kNoCpu;
+    } else {
+      s.cpu = -1;
+      std::size_t used = 0;
+      try {
+        s.cpu = std::stoi(cpu, &used);
+      } catch (const std::exception&) {
+      }
+      if (s.cpu < 0 || used != cpu.size()) {
+        throw scheduling->error("cpu", "must be auto, none or a CPU number, not '" + cpu + "'");
+      }
+    }
+    scheduling->finish();
+  }
   return location;
 }
 

@@ -16,10 +16,9 @@ std::string default_instance() {
 
 namespace {
 
-zmq::socket_t make_push(zmq::context_t& context, const std::string& endpoint, std::uint64_t io_thread,
+zmq::socket_t make_push(zmq::context_t& context, const std::string& endpoint,
                         const BusPublisherOptions& options) {
   zmq::socket_t socket(context, zmq::socket_type::push);
-  socket.set(zmq::sockopt::affinity, io_thread);
   socket.set(zmq::sockopt::sndhwm, options.send_hwm);
   socket.set(zmq::sockopt::sndtimeo, static_cast<int>(options.send_timeout.count()));
   socket.set(zmq::sockopt::linger, static_cast<int>(options.linger.count()));
@@ -33,8 +32,9 @@ zmq::socket_t make_push(zmq::context_t& context, const std::string& endpoint, st
 BusPublisher::BusPublisher(BusPublisherOptions options) : options_(std::move(options)) {
   if (options_.instance.empty()) options_.instance = default_instance();
   if (!options_.signing_key.empty()) signer_.emplace(options_.signing_key);
-  normal_ = make_push(context_, options_.endpoints.normal_ingress, kNormalIoThread, options_);
-  emergency_ = make_push(context_, options_.endpoints.emergency_ingress, kEmergencyIoThread, options_);
+  normal_ = make_push(normal_context_, options_.endpoints.normal_ingress, options_);
+  (void)start_emergency_io_threads(emergency_context_, options_.emergency_scheduling);
+  emergency_ = make_push(emergency_context_, options_.endpoints.emergency_ingress, options_);
 }
 
 BusPublisher::~BusPublisher() {

@@ -28,6 +28,7 @@
 #include "esper/envelope.pb.h"
 #include "oona/bus_endpoints.h"
 #include "oona/curve_security.h"
+#include "oona/emergency_scheduling.h"
 #include "oona/envelope_signer.h"
 #include "proto/topic.h"
 
@@ -42,6 +43,8 @@ struct BusPublisherOptions {
   std::chrono::milliseconds linger{1000};       // How long close waits to deliver what is queued.
   std::string signing_key;  // Raw 32-byte HMAC key (oona/envelope_signer.h); empty: unsigned.
   CurveClientKeys curve;    // For tcp:// endpoints of a CURVE Oona.
+  // How the emergency socket's I/O thread is scheduled (oona/emergency_scheduling.h).
+  EmergencySchedulingConfig emergency_scheduling;
 };
 
 class BusPublisher {
@@ -64,7 +67,9 @@ class BusPublisher {
  private:
   BusPublisherOptions options_;
   std::optional<EnvelopeSigner> signer_;
-  zmq::context_t context_{2};  // I/O threads: one per lane (kNormalIoThread, kEmergencyIoThread).
+  // A context (so an I/O thread) per lane: the emergency one runs in the emergency scheduling class.
+  zmq::context_t normal_context_{1};
+  zmq::context_t emergency_context_{1};
   zmq::socket_t normal_;
   zmq::socket_t emergency_;
   std::array<std::uint64_t, 3> sequence_{};  // Per stream (wire::Lane): see the comment at the top.

@@ -5,10 +5,9 @@
 namespace esper::oona {
 namespace {
 
-zmq::socket_t make_sub(zmq::context_t& context, const std::string& endpoint, std::uint64_t io_thread,
+zmq::socket_t make_sub(zmq::context_t& context, const std::string& endpoint,
                        const BusSubscriberOptions& options) {
   zmq::socket_t socket(context, zmq::socket_type::sub);
-  socket.set(zmq::sockopt::affinity, io_thread);
   socket.set(zmq::sockopt::rcvhwm, options.receive_hwm);
   socket.set(zmq::sockopt::linger, 0);
   for (const auto& prefix : options.prefixes) socket.set(zmq::sockopt::subscribe, prefix);
@@ -22,10 +21,11 @@ zmq::socket_t make_sub(zmq::context_t& context, const std::string& endpoint, std
 BusSubscriber::BusSubscriber(BusSubscriberOptions options) : options_(std::move(options)) {
   if (!options_.signing_key.empty()) signer_.emplace(options_.signing_key);
   if (options_.normal) {
-    normal_ = make_sub(context_, options_.endpoints.normal_egress, kNormalIoThread, options_);
+    normal_ = make_sub(normal_context_, options_.endpoints.normal_egress, options_);
   }
   if (options_.emergency) {
-    emergency_ = make_sub(context_, options_.endpoints.emergency_egress, kEmergencyIoThread, options_);
+    (void)start_emergency_io_threads(emergency_context_, options_.emergency_scheduling);
+    emergency_ = make_sub(emergency_context_, options_.endpoints.emergency_egress, options_);
   }
 }
 

@@ -21,6 +21,7 @@
 #include "esper/envelope.pb.h"
 #include "oona/bus_endpoints.h"
 #include "oona/curve_security.h"
+#include "oona/emergency_scheduling.h"
 #include "oona/envelope_signer.h"
 #include "oona/sequence_tracker.h"
 #include "proto/envelope_codec.h"
@@ -36,6 +37,10 @@ struct BusSubscriberOptions {
   wire::DecodeLimits limits;
   std::string signing_key;  // Raw 32-byte HMAC key: when set, unsigned/badly signed are rejected.
   CurveClientKeys curve;    // For tcp:// endpoints of a CURVE Oona.
+  // How the emergency socket's I/O thread is scheduled (oona/emergency_scheduling.h). For the
+  // lowest latency under CPU load, also read the emergency lane on a thread of its own that called
+  // enter_emergency_scheduling() (a second BusSubscriber with normal = false).
+  EmergencySchedulingConfig emergency_scheduling;
 };
 
 struct BusMessage {
@@ -91,7 +96,9 @@ class BusSubscriber {
 
   BusSubscriberOptions options_;
   std::optional<EnvelopeSigner> signer_;
-  zmq::context_t context_{2};  // I/O threads: one per lane (kNormalIoThread, kEmergencyIoThread).
+  // A context (so an I/O thread) per lane: the emergency one runs in the emergency scheduling class.
+  zmq::context_t normal_context_{1};
+  zmq::context_t emergency_context_{1};
   zmq::socket_t normal_;
   zmq::socket_t emergency_;
   std::array<std::uint64_t, 2> received_{};

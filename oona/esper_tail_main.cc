@@ -86,6 +86,7 @@ int main(int argc, char** argv) {
     const auto broker_config = oona::load_broker_config(root, dir);
     options.endpoints = broker_config.endpoints;
     options.signing_key = broker_config.signing_key;  // Verify signatures when Oona does.
+    options.emergency_scheduling = broker_config.emergency_scheduling;
     filter.narrow(options);
     oona::BusSubscriber subscriber(options);
     const bool colour = !json && isatty(STDOUT_FILENO) == 1;

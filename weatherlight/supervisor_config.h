@@ -16,6 +16,7 @@
 #include "config/config_section.h"
 #include "oona/bus_endpoints.h"
 #include "oona/curve_security.h"
+#include "oona/emergency_scheduling.h"
 
 namespace esper::weatherlight {
 
@@ -61,6 +62,7 @@ struct SupervisorConfig {
   std::filesystem::path runtime_dir;
   oona::BusEndpoints bus;             // Where Weatherlight publishes its events and telemetry.
   oona::CurveClientKeys bus_curve;    // client_curve: keys for a CURVE Oona on tcp://.
+  oona::EmergencySchedulingConfig bus_emergency_scheduling;  // emergency_scheduling:
   bool publish_to_bus = true;
   std::string control_endpoint;       // Default: ipc://<runtime_dir>/weatherlight-control.sock.
   std::chrono::milliseconds flush_interval{1000};

@@ -43,6 +43,7 @@ int main(int argc, char** argv) {
       esper::oona::BusPublisherOptions options;
       options.endpoints = config.bus;
       options.curve = config.bus_curve;
+      options.emergency_scheduling = config.bus_emergency_scheduling;
       options.source = "weatherlight";
       // The supervision loop must not wait on the bus; what cannot be queued is counted.
       options.send_timeout = std::chrono::milliseconds(20);

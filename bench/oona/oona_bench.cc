@@ -4,11 +4,11 @@
 //   2. the same workload through a bare zmq_proxy (PULL -> PUB with XPUB_NODROP, lossless like
 //      Oona) over the same transport (ipc:// in a temp dir), and the ratio Oona / proxy;
 //   3. emergency send-to-receive latency p50/p99 through Oona while a producer floods the normal
-//      lane faster than the subscriber reads.
+//      lane faster than the subscriber reads; with an idle normal lane; and, for reference, with a
+//      subscriber that reads both lanes from one default-priority thread.
 // Broker and proxy run in-process on their own threads; producer and subscriber are the real bus
 // client (BusPublisher / BusSubscriber, which encode and decode every envelope).
 #include <sys/eventfd.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -16,6 +16,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <future>
 #include <string>
 #include <thread>
 #include <vector>
@@ -26,6 +27,7 @@
 #include "oona/broker.h"
 #include "oona/bus_publisher.h"
 #include "oona/bus_subscriber.h"
+#include "oona/emergency_scheduling.h"
 #include "proto/envelope_codec.h"
 
 namespace {
@@ -152,7 +154,6 @@ class InProcessOona {
     close(stop_fd_);
   }
   const oona::BusEndpoints& endpoints() const { return broker_->config().endpoints; }
-  const oona::BrokerStats& stats() const { return broker_->stats(); }  // After the thread ends.
 
  private:
   int stop_fd_;
@@ -163,35 +164,88 @@ class InProcessOona {
 struct Latency {
   double p50_us = 0, p99_us = 0, max_us = 0;
   std::size_t samples = 0, normal_received = 0;
+  std::string reader;  // How the thread that read the emergencies was scheduled.
 };
 
-// A producer floods the normal lane for as long as `emergencies` are sent 1 ms apart by another
-// producer; the subscriber reads everything, emergency first, and times each emergency.
+void summarize(std::vector<double> latencies_us, Latency& result) {
+  std::sort(latencies_us.begin(), latencies_us.end());
+  result.samples = latencies_us.size();
+  if (latencies_us.empty()) return;
+  result.p50_us = latencies_us[latencies_us.size() / 2];
+  result.p99_us = latencies_us[std::min(latencies_us.size() - 1, latencies_us.size() * 99 / 100)];
+  result.max_us = latencies_us.back();
+}
+
+double latency_us(const leyline::Envelope& envelope) {
+  return static_cast<double>(wire::now_unix_ns() - envelope.sent_unix_ns()) / 1000.0;
+}
+
+// How the subscriber reads the two lanes.
+enum class Reader {
+  // The emergency lane on a thread of its own in the emergency scheduling class, the normal lane
+  // on the main thread: how a consumer that must react to emergencies at once is built.
+  kDedicated,
+  // Both lanes from one thread of the default class, emergency first (BusSubscriber::receive):
+  // the emergency waits whenever that thread waits for a CPU.
+  kShared,
+};
+
+// Waits until `subscriber` sees an emergency from a probe publisher (its subscription is in place).
+void connect_emergency(const oona::BusEndpoints& endpoints, oona::BusSubscriber& subscriber) {
+  oona::BusPublisher probe(publisher_options(endpoints, "probe"));
+  leyline::Envelope e;
+  e.set_severity(leyline::SEVERITY_HIGH);
+  e.mutable_event();
+  while (true) {
+    probe.publish(e);
+    auto m = subscriber.receive_from(wire::Lane::kEmergency, 20ms);
+    if (m && m->envelope.source() == "probe") break;
+  }
+  while (subscriber.receive_from(wire::Lane::kEmergency, 50ms)) {
+  }
+}
+
+// A producer floods the normal lane (unless `flood_on` is false) for as long as `emergencies` are
+// sent 1 ms apart by another producer of the default scheduling class (its publisher's emergency
+// I/O thread asks for real-time, as every BusPublisher does); the subscriber reads everything and
+// times each emergency from publish() to its arrival in the reading thread.
 Latency emergency_latency(const oona::BusEndpoints& endpoints, int emergencies, int points,
-                          int flooder_nice, bool flood_on = true) {
+                          Reader reader, bool flood_on = true) {
   oona::BusSubscriberOptions sub_options;
   sub_options.endpoints = endpoints;
+  sub_options.emergency = reader == Reader::kShared;
   oona::BusSubscriber subscriber(sub_options);
   connect(endpoints, subscriber);
-  {  // Also the emergency lane.
-    oona::BusPublisher probe(publisher_options(endpoints, "probe"));
-    leyline::Envelope e;
-    e.set_severity(leyline::SEVERITY_HIGH);
-    e.mutable_event();
-    bool seen = false;
-    while (!seen) {
-      probe.publish(e);
-      auto m = subscriber.receive(20ms);
-      seen = m && m->socket == wire::Lane::kEmergency;
-    }
-  }
+
+  Latency result;
+  std::vector<double> latencies_us;
   std::atomic<bool> done{false};
+  std::promise<void> emergency_ready;
+  std::thread emergency_reader;
+  if (reader == Reader::kDedicated) {
+    emergency_reader = std::thread([&] {
+      result.reader = oona::enter_emergency_scheduling({}).describe();
+      oona::BusSubscriberOptions options;
+      options.endpoints = endpoints;
+      options.normal = false;
+      oona::BusSubscriber emergency(options);
+      connect_emergency(endpoints, emergency);
+      emergency_ready.set_value();
+      while (static_cast<int>(latencies_us.size()) < emergencies) {
+        auto m = emergency.receive_from(wire::Lane::kEmergency, 5s);
+        if (!m) break;
+        if (m->envelope.source() == "alarm") latencies_us.push_back(latency_us(m->envelope));
+      }
+      done = true;
+    });
+    emergency_ready.get_future().wait();
+  } else {
+    result.reader = "the default-class thread that also reads the normal lane";
+    connect_emergency(endpoints, subscriber);
+  }
+
   const leyline::Envelope flood = workload_envelope(points);
   std::thread flooder([&] {
-    // Optionally a lower CPU priority for the flooding producer (and the ZeroMQ I/O thread its
-    // publisher starts, which inherits it), as a deployment would give Oona precedence over bulk
-    // producers; 0 keeps everyone equal.
-    if (flooder_nice != 0) (void)setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), flooder_nice);
     oona::BusPublisher publisher(publisher_options(endpoints, "flood"));
     while (flood_on && !done.load(std::memory_order_relaxed)) publisher.publish(flood);
   });
@@ -201,33 +255,41 @@ Latency emergency_latency(const oona::BusEndpoints& endpoints, int emergencies, 
     e.set_severity(leyline::SEVERITY_CRITICAL);
     e.mutable_event()->set_description("bench");
     std::this_thread::sleep_for(200ms);  // Let the flood saturate the normal lane first.
-    for (int i = 0; i < emergencies; ++i) {
+    for (int i = 0; i < emergencies && !done.load(std::memory_order_relaxed); ++i) {
       publisher.publish(e);
       std::this_thread::sleep_for(1ms);
     }
   });
-  std::vector<double> latencies_us;
-  Latency result;
-  while (static_cast<int>(latencies_us.size()) < emergencies) {
-    auto m = subscriber.receive(5s);
-    if (!m) break;
-    if (m->envelope.source() == "alarm") {
-      latencies_us.push_back(static_cast<double>(wire::now_unix_ns() - m->envelope.sent_unix_ns()) / 1000.0);
-    } else if (m->envelope.source() == "flood") {
-      ++result.normal_received;
+
+  if (reader == Reader::kDedicated) {
+    while (!done.load(std::memory_order_relaxed)) {
+      auto m = subscriber.receive_from(wire::Lane::kNormal, 100ms);
+      if (m && m->envelope.source() == "flood") ++result.normal_received;
     }
+    emergency_reader.join();
+  } else {
+    while (static_cast<int>(latencies_us.size()) < emergencies) {
+      auto m = subscriber.receive(5s);
+      if (!m) break;
+      if (m->envelope.source() == "alarm") {
+        latencies_us.push_back(latency_us(m->envelope));
+      } else if (m->envelope.source() == "flood") {
+        ++result.normal_received;
+      }
+    }
+    done = true;
   }
-  done = true;
   alarm.join();
   flooder.join();
-  std::sort(latencies_us.begin(), latencies_us.end());
-  result.samples = latencies_us.size();
-  if (!latencies_us.empty()) {
-    result.p50_us = latencies_us[latencies_us.size() / 2];
-    result.p99_us = latencies_us[std::min(latencies_us.size() - 1, latencies_us.size() * 99 / 100)];
-    result.max_us = latencies_us.back();
-  }
+  summarize(std::move(latencies_us), result);
   return result;
+}
+
+void print_latency(const char* what, const Latency& l) {
+  std::printf("%s: p50 %.0f us, p99 %.0f us, max %.0f us (%zu samples, %zu normal envelopes received "
+              "meanwhile; emergency reader: %s)\n",
+              what, l.p50_us, l.p99_us, l.max_us, l.samples, l.normal_received,
+              l.reader.c_str());
 }
 
 }  // namespace
@@ -237,12 +299,10 @@ int main(int argc, char** argv) {
   int envelopes = 200000;
   int points = 10;
   int emergencies = 2000;
-  int flooder_nice = 0;
   bool smoke = false;
   app.add_option("--envelopes", envelopes, "Envelopes per throughput run");
   app.add_option("--points", points, "Metric points per envelope");
-  app.add_option("--emergencies", emergencies, "Emergency envelopes timed under saturation");
-  app.add_option("--flooder-nice", flooder_nice, "Nice value of the normal-lane flooder (0: equal)");
+  app.add_option("--emergencies", emergencies, "Emergency envelopes timed in each latency run");
   app.add_flag("--smoke", smoke, "A very short run, to check the benchmark still works");
   CLI11_PARSE(app, argc, argv);
   if (smoke) {
@@ -260,23 +320,25 @@ int main(int argc, char** argv) {
     proxy_rate = throughput(proxy.endpoints(), envelopes, points);
   }
   double oona_rate = 0;
-  Latency latency, idle;
+  Latency saturated, idle, shared;
   {
     InProcessOona broker(dir);
     oona_rate = throughput(broker.endpoints(), envelopes, points);
-    idle = emergency_latency(broker.endpoints(), emergencies, points, 0, false);
-    latency = emergency_latency(broker.endpoints(), emergencies, points, flooder_nice);
+    idle = emergency_latency(broker.endpoints(), emergencies, points, Reader::kDedicated, false);
+    saturated = emergency_latency(broker.endpoints(), emergencies, points, Reader::kDedicated);
+    shared = emergency_latency(broker.endpoints(), emergencies, points, Reader::kShared);
   }
   std::printf("oona:       %10.0f envelopes/s  %12.0f metric points/s\n", oona_rate, oona_rate * points);
   std::printf("zmq_proxy:  %10.0f envelopes/s  %12.0f metric points/s\n", proxy_rate, proxy_rate * points);
   std::printf("ratio oona/zmq_proxy: %.2f (target >= 0.6)\n", oona_rate / proxy_rate);
-  std::printf("emergency latency under normal-lane saturation (flooder nice %d, %zu samples, %zu "
-              "normal received meanwhile): p50 %.0f us, p99 %.0f us, max %.0f us (target p99 < 1000 us)\n",
-              flooder_nice, latency.samples, latency.normal_received, latency.p50_us, latency.p99_us,
-              latency.max_us);
-  std::printf("emergency latency with an idle normal lane (reference, %zu samples): p50 %.0f us, "
-              "p99 %.0f us, max %.0f us\n",
-              idle.samples, idle.p50_us, idle.p99_us, idle.max_us);
+  std::printf("emergency send-to-receive latency, %d emergencies 1 ms apart (target p99 < 1000 us "
+              "with the normal lane saturated):\n", emergencies);
+  print_latency("  normal lane saturated", saturated);
+  print_latency("  normal lane idle     ", idle);
+  print_latency("  normal lane saturated, one reader thread for both lanes (reference)", shared);
   std::filesystem::remove_all(dir);
-  return latency.samples == static_cast<std::size_t>(emergencies) ? 0 : 1;
+  const bool complete = saturated.samples == static_cast<std::size_t>(emergencies) &&
+                        idle.samples == static_cast<std::size_t>(emergencies) &&
+                        shared.samples == static_cast<std::size_t>(emergencies);
+  return complete ? 0 : 1;
 }

@@ -50,6 +50,33 @@ TEST(BrokerConfig, RejectsBadValuesAndUnknownKeysNamingTheKey) {
                config::ConfigError);
 }
 
+TEST(BrokerConfig, ReadsEmergencyScheduling) {
+  auto defaults = load_broker_config(config::parse_text("", "t.yaml"), "/d");
+  EXPECT_EQ(defaults.emergency_scheduling.realtime_priority, 10);
+  EXPECT_EQ(defaults.emergency_scheduling.cpu, EmergencySchedulingConfig::kAutoCpu);
+  auto c = load_broker_config(
+      config::parse_text("emergency_scheduling: {realtime_priority: 0, cpu: none}\n", "t.yaml"), "/d");
+  EXPECT_EQ(c.emergency_scheduling.realtime_priority, 0);
+  EXPECT_EQ(c.emergency_scheduling.cpu, EmergencySchedulingConfig::kNoCpu);
+  auto pinned = load_broker_config(
+      config::parse_text("emergency_scheduling:\n  realtime_priority: 50\n  cpu: 3\n", "t.yaml"), "/d");
+  EXPECT_EQ(pinned.emergency_scheduling.realtime_priority, 50);
+  EXPECT_EQ(pinned.emergency_scheduling.cpu, 3);
+  for (const auto& [yaml, key] : std::vector<std::pair<std::string, std::string>>{
+           {"emergency_scheduling:\n  cpu: first\n", "emergency_scheduling.cpu"},
+           {"emergency_scheduling:\n  cpu: -3\n", "emergency_scheduling.cpu"},
+           {"emergency_scheduling:\n  realtime_priority: 100\n", "emergency_scheduling.realtime_priority"},
+           {"emergency_scheduling:\n  realtime: 5\n", "emergency_scheduling.realtime"}}) {
+    try {
+      load_broker_config(config::parse_text(yaml, "t.yaml"), "/d");
+      ADD_FAILURE() << "accepted " << yaml;
+    } catch (const config::ConfigError& e) {
+      EXPECT_EQ(e.key(), key) << yaml;
+      EXPECT_EQ(e.line(), 2) << yaml;
+    }
+  }
+}
+
 TEST(BrokerConfig, TheExampleDeployConfigIsValid) {
   auto c = load_broker_config(config::load_file(ESPER_SOURCE_DIR "/deploy/config/oona.yaml"), "/d");
   EXPECT_EQ(c.normal_max_messages, 100000u);

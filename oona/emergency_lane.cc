@@ -1,0 +1,162 @@
+#include "oona/emergency_lane.h"
+
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <pthread.h>
+
+#include <cerrno>
+#include <cstring>
+#include <set>
+#include <system_error>
+
+#include <spdlog/spdlog.h>
+
+#include "oona/lane_sockets.h"
+#include "oona/emergency_scheduling.h"
+
+namespace esper::oona {
+namespace {
+
+constexpr std::size_t kEgress = 1;  // Index of the emergency egress in BrokerStats' socket arrays.
+// Envelopes read from the ingress per wake-up before looking at the egress and the inbox again.
+constexpr int kIngressBatch = 1024;
+
+// `item` marked demoted, re-signed when signing is on, and re-encoded: its topic becomes
+// reliable.<kind>.<severity>.<source>.
+QueuedMessage demote(const QueuedMessage& item, const EnvelopeSigner* signer) {
+  wire::Decoded decoded = wire::decode(
+      std::string_view(item.topic.data<char>(), item.topic.size()),
+      std::string_view(item.payload.data<char>(), item.payload.size()));
+  leyline::Envelope& envelope = decoded.envelope();  // It decoded once already, on the way in.
+  envelope.set_demoted(true);
+  if (signer) signer->sign(wire::format_topic(wire::topic_for(envelope)), envelope);
+  wire::WireMessage message = wire::encode(envelope);
+  return QueuedMessage{zmq::message_t(message.topic), zmq::message_t(message.envelope),
+                       item.severity, false, item.source};
+}
+
+}  // namespace
+
+EmergencyLane::EmergencyLane(const BrokerConfig& config, BusEndpoints& endpoints,
+                             const EnvelopeSigner* signer, logging::RateLimitedLog& reject_log,
+                             LaneHandoff& to_normal)
+    : config_(config),
+      signer_(signer),
+      reject_log_(reject_log),
+      to_normal_(to_normal),
+      stop_fd_(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)),
+      rate_limiter_(config.emergency_rate_per_source, config.emergency_burst) {
+  if (stop_fd_ < 0) throw std::system_error(errno, std::generic_category(), "eventfd");
+  std::promise<void> bound;
+  std::future<void> result = bound.get_future();
+  thread_ = std::thread([this, &endpoints, &bound] { serve(endpoints, bound); });
+  try {
+    result.get();
+  } catch (...) {
+    thread_.join();
+    close(stop_fd_);
+    throw;
+  }
+}
+
+EmergencyLane::~EmergencyLane() {
+  stop();
+  close(stop_fd_);
+}
+
+void EmergencyLane::stop() {
+  if (!thread_.joinable()) return;
+  const std::uint64_t one = 1;
+  (void)!write(stop_fd_, &one, sizeof one);
+  thread_.join();
+}
+
+BrokerStats EmergencyLane::stats() const {
+  std::lock_guard lock(stats_mu_);
+  BrokerStats copy = stats_;
+  copy.queue_depth[kEgress] = queue_.size();
+  return copy;
+}
+
+void EmergencyLane::admit(QueuedMessage item) {
+  if (rate_limiter_.allow(item.source)) {
+    queue_.push_back(std::move(item));
+    return;
+  }
+  // Over the source's emergency rate: demote to the reliable normal lane (never dropped).
+  ++stats_.demoted[item.source];
+  to_normal_.push(demote(item, signer_));
+}
+
+void EmergencyLane::drain(zmq::socket_t& egress) {
+  while (!queue_.empty() && try_send(egress, queue_.front())) {
+    queue_.pop_front();
+    ++stats_.routed[static_cast<std::size_t>(wire::Lane::kEmergency)];
+  }
+}
+
+void EmergencyLane::serve(BusEndpoints& endpoints, std::promise<void>& bound) {
+  pthread_setname_np(pthread_self(), "oona-emergency");
+  // Before the lane's context exists, so that its I/O thread inherits the scheduling class.
+  const EmergencyScheduling scheduling = enter_emergency_scheduling(config_.emergency_scheduling);
+  if (scheduling.realtime()) {
+    spdlog::info("oona: emergency lane at {}", scheduling.describe());
+  } else {
+    spdlog::warn("oona: emergency lane at {}: under CPU saturation emergencies may wait milliseconds "
+                 "for a CPU (real-time needs LimitRTPRIO= or CAP_SYS_NICE)",
+                 scheduling.describe());
+  }
+  {
+    std::lock_guard lock(stats_mu_);
+    stats_.emergency_realtime = scheduling.realtime();
+  }
+  std::optional<LaneSockets> sockets;
+  try {
+    sockets.emplace(config_, endpoints.emergency_ingress, endpoints.emergency_egress, "emergency");
+  } catch (...) {
+    bound.set_exception(std::current_exception());
+    return;
+  }
+  bound.set_value();  // `bound` and `endpoints` belong to the constructor: not touched again.
+
+  IngressReader reader(config_.max_envelope_bytes, signer_, reject_log_);
+  IngressEnvelope in;
+  while (true) {
+    const bool ingress_open = queue_.size() < config_.emergency_max_messages &&
+                              to_normal_.size() < config_.reliable_max_messages;
+    std::vector<zmq::pollitem_t> items{
+        {nullptr, stop_fd_, ZMQ_POLLIN, 0},
+        {nullptr, inbox_.fd(), ZMQ_POLLIN, 0},
+        {sockets->ingress.handle(), 0, static_cast<short>(ingress_open ? ZMQ_POLLIN : 0), 0},
+        {sockets->egress.handle(), 0, ZMQ_POLLIN, 0},
+        {sockets->monitor.handle(), 0, ZMQ_POLLIN, 0},
+    };
+    // XPUB always reports POLLOUT, so a refused egress is retried on a 1 ms tick.
+    zmq::poll(items, queue_.empty() ? std::chrono::milliseconds(-1) : std::chrono::milliseconds(1));
+    if ((items[0].revents & ZMQ_POLLIN) != 0) break;
+
+    std::lock_guard lock(stats_mu_);
+    sockets->read_subscriptions(stats_.subscriptions[kEgress]);
+    sockets->read_monitor(stats_.subscribers[kEgress]);
+    stats_.curve_refused = sockets->curve_refused();
+    drain(sockets->egress);
+    for (QueuedMessage& item : inbox_.take_all()) admit(std::move(item));
+    drain(sockets->egress);
+    for (int i = 0; i < kIngressBatch && queue_.size() < config_.emergency_max_messages; ++i) {
+      const auto result = reader.read(sockets->ingress, stats_.rejected, in);
+      if (result == IngressReader::Result::kEmpty) break;
+      if (result == IngressReader::Result::kRejected) continue;
+      const wire::Lane lane = in.decoded.topic().lane;
+      ++stats_.received[static_cast<std::size_t>(lane)];
+      if (lane == wire::Lane::kEmergency) {
+        admit(in.to_queued());
+        drain(sockets->egress);
+      } else {
+        to_normal_.push(in.to_queued());  // A normal-topic envelope sent to the wrong socket.
+      }
+    }
+  }
+}
+
+}  // namespace esper::oona

@@ -1,0 +1,55 @@
+// Reading one envelope from one of Oona's ingress sockets, the same way on both lanes: receive all
+// frames, decode them through the codec (with Oona's size limit), verify the signature when a
+// signing key is configured. What fails is counted by reason in the caller's `rejected` map and
+// logged (rate-limited); it is never routed.
+#ifndef ESPER_OONA_INGRESS_READER_H_
+#define ESPER_OONA_INGRESS_READER_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <zmq.hpp>
+
+#include "logging/rate_limited_log.h"
+#include "oona/envelope_signer.h"
+#include "oona/normal_queue.h"
+#include "proto/envelope_codec.h"
+
+namespace esper::oona {
+
+// An accepted envelope: its frames, ready to be queued or sent on, and what decoding found.
+struct IngressEnvelope {
+  std::vector<zmq::message_t> frames;  // Topic, envelope.
+  wire::Decoded decoded;
+
+  // The frames as a queue item, marked droppable if the topic's lane is normal.
+  QueuedMessage to_queued();
+};
+
+class IngressReader {
+ public:
+  enum class Result { kEmpty, kRejected, kAccepted };
+
+  // `signer` (may be null: signing off) and `log` must outlive the reader; `log` may be shared
+  // between threads.
+  IngressReader(std::size_t max_envelope_bytes, const EnvelopeSigner* signer,
+                logging::RateLimitedLog& log)
+      : limits_{max_envelope_bytes}, signer_(signer), log_(log) {}
+
+  // Reads one message from `socket` without waiting. kEmpty: none was there. kRejected: counted in
+  // `rejected` under its reason and logged. kAccepted: `out` holds it.
+  Result read(zmq::socket_t& socket, std::map<std::string, std::uint64_t>& rejected,
+              IngressEnvelope& out);
+
+ private:
+  wire::DecodeLimits limits_;
+  const EnvelopeSigner* signer_;
+  logging::RateLimitedLog& log_;
+};
+
+}  // namespace esper::oona
+
+#endif  // ESPER_OONA_INGRESS_READER_H_

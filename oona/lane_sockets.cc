@@ -1,0 +1,87 @@
+#include "oona/lane_sockets.h"
+
+#include <cstring>
+#include <filesystem>
+
+namespace esper::oona {
+namespace {
+
+void prepare_ipc_dir(const std::string& endpoint) {
+  constexpr std::string_view kIpc = "ipc://";
+  if (endpoint.rfind(kIpc, 0) != 0) return;
+  const std::filesystem::path path(endpoint.substr(kIpc.size()));
+  if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path());
+}
+
+void bind(zmq::socket_t& socket, std::string& endpoint, const CurveServerConfig& curve) {
+  prepare_ipc_dir(endpoint);
+  socket.set(zmq::sockopt::linger, 0);
+  apply_curve_server(socket, endpoint, curve);
+  socket.bind(endpoint);
+  endpoint = socket.get(zmq::sockopt::last_endpoint);
+}
+
+}  // namespace
+
+LaneSockets::LaneSockets(const BrokerConfig& config, std::string& ingress_endpoint,
+                         std::string& egress_endpoint, std::string_view lane_name) {
+  if (!config.curve.server_secret_key.empty()) {
+    // The ZAP handler must be listening before any CURVE socket accepts a connection.
+    zap_ = std::make_unique<ZapAuthenticator>(context_, config.curve.allowed_client_keys);
+  }
+  ingress = zmq::socket_t(context_, zmq::socket_type::pull);
+  bind(ingress, ingress_endpoint, config.curve);
+  egress = zmq::socket_t(context_, zmq::socket_type::xpub);
+  egress.set(zmq::sockopt::sndhwm, config.egress_hwm);
+  egress.set(zmq::sockopt::xpub_nodrop, 1);
+  bind(egress, egress_endpoint, config.curve);
+
+  const std::string address = "inproc://oona-egress-monitor-" + std::string(lane_name);
+  if (zmq_socket_monitor(egress.handle(), address.c_str(),
+                         ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED) != 0) {
+    throw zmq::error_t();
+  }
+  monitor = zmq::socket_t(context_, zmq::socket_type::pair);
+  monitor.set(zmq::sockopt::linger, 0);
+  monitor.connect(address);
+}
+
+LaneSockets::~LaneSockets() {
+  zmq_socket_monitor(egress.handle(), nullptr, 0);
+  monitor.close();
+  ingress.close();
+  egress.close();
+}
+
+void LaneSockets::read_subscriptions(std::int64_t& count) {
+  zmq::message_t message;
+  while (egress.recv(message, zmq::recv_flags::dontwait)) {
+    // XPUB passes on each distinct subscription once: byte 1 = subscribe, 0 = unsubscribe.
+    if (message.size() >= 1) count += message.data<unsigned char>()[0] == 1 ? 1 : -1;
+  }
+}
+
+void LaneSockets::read_monitor(std::uint64_t& subscribers) {
+  zmq::message_t event;
+  while (monitor.recv(event, zmq::recv_flags::dontwait)) {
+    // Frame 1: 16-bit event id and 32-bit value (the connection's fd); frame 2: the endpoint.
+    std::uint16_t id = 0;
+    std::uint32_t fd = 0;
+    if (event.size() >= 6) {
+      std::memcpy(&id, event.data(), sizeof id);
+      std::memcpy(&fd, event.data<char>() + 2, sizeof fd);
+    }
+    while (event.more()) (void)monitor.recv(event, zmq::recv_flags::none);
+    if (id == ZMQ_EVENT_ACCEPTED) subscriber_fds_.insert(static_cast<int>(fd));
+    if (id == ZMQ_EVENT_DISCONNECTED) subscriber_fds_.erase(static_cast<int>(fd));
+  }
+  subscribers = subscriber_fds_.size();
+}
+
+bool try_send(zmq::socket_t& egress, QueuedMessage& item) {
+  if (!egress.send(item.topic, zmq::send_flags::sndmore | zmq::send_flags::dontwait)) return false;
+  (void)egress.send(item.payload, zmq::send_flags::none);  // Accepted with the first part.
+  return true;
+}
+
+}  // namespace esper::oona
