@@ -18,19 +18,10 @@
 namespace esper::oona {
 namespace {
 
+using esper::testing::last_allowed_cpu;
 using esper::testing::read_thread;
 using esper::testing::threads_of;
 
-int last_allowed_cpu() {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  sched_getaffinity(0, sizeof set, &set);
-  int last = -1;
-  for (int c = 0; c < CPU_SETSIZE; ++c) {
-    if (CPU_ISSET(c, &set)) last = c;
-  }
-  return last;
-}
 
 // Runs `body` on a fresh thread, so that what it does to its own scheduling ends with it.
 template <typename Body>

@@ -17,6 +17,7 @@
 namespace esper::oona::testing {
 namespace {
 
+using esper::testing::last_allowed_cpu;
 using esper::testing::ThreadInfo;
 using esper::testing::threads_of;
 
@@ -28,16 +29,6 @@ bool has_cap_sys_nice() {
   return false;
 }
 
-std::string last_allowed_cpu() {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  sched_getaffinity(0, sizeof set, &set);
-  int last = -1;
-  for (int c = 0; c < CPU_SETSIZE; ++c) {
-    if (CPU_ISSET(c, &set)) last = c;
-  }
-  return std::to_string(last);
-}
 
 std::optional<ThreadInfo> find_thread(pid_t pid, const std::string& name) {
   for (const auto& t : threads_of(pid)) {
@@ -66,7 +57,7 @@ TEST(OonaScheduling, EmergencyLaneThreadIsRealtimeWherePermittedPinnedAndReporte
   const pid_t pid = oona.process().pid();
   const auto lane = find_thread(pid, "oona-emergency");
   ASSERT_TRUE(lane) << "no thread named oona-emergency in oona";
-  EXPECT_EQ(lane->allowed_cpus, last_allowed_cpu());
+  EXPECT_EQ(lane->allowed_cpus, std::to_string(last_allowed_cpu()));
   if (has_cap_sys_nice()) {
     EXPECT_EQ(lane->policy, SCHED_FIFO) << "oona may have real-time but did not take it";
   }

@@ -3,6 +3,7 @@
 #ifndef ESPER_TESTS_SUPPORT_THREAD_INFO_H_
 #define ESPER_TESTS_SUPPORT_THREAD_INFO_H_
 
+#include <sched.h>
 #include <sys/types.h>
 
 #include <filesystem>
@@ -55,6 +56,18 @@ inline std::vector<ThreadInfo> threads_of(pid_t pid) {
     threads.push_back(read_thread(pid, std::stoi(entry.path().filename().string())));
   }
   return threads;
+}
+
+// The highest-numbered CPU the calling thread may run on.
+inline int last_allowed_cpu() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  sched_getaffinity(0, sizeof set, &set);
+  int last = -1;
+  for (int c = 0; c < CPU_SETSIZE; ++c) {
+    if (CPU_ISSET(c, &set)) last = c;
+  }
+  return last;
 }
 
 }  // namespace esper::testing
