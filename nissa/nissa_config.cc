@@ -64,6 +64,8 @@ NissaConfig load_nissa_config(config::Section root,
     c.persist_min_severity = *parsed;
     c.checkpoint_interval = p->get("checkpoint_interval", c.checkpoint_interval);
     c.wal_segment_size = p->get("wal_segment_size", config::ByteSize{c.wal_segment_size}).bytes;
+    c.retention = p->get("retention", c.retention);
+    if (c.retention.count() < 0) throw p->error("retention", "must be zero (keep for ever) or positive");
     p->finish();
   }
   c.max_envelope_bytes = root.get("max_envelope_bytes", config::ByteSize{c.max_envelope_bytes}).bytes;

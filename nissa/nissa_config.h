@@ -38,6 +38,9 @@ struct NissaConfig {
   leyline::Severity persist_min_severity = leyline::SEVERITY_WARNING;  // Events persisted to the WAL.
   std::chrono::milliseconds checkpoint_interval{10'000};
   std::uint64_t wal_segment_size = 64ull << 20;
+  // Field reports and persisted events are kept this long: a WAL segment (other than the one being
+  // written) whose last write is older is deleted, and its reports forgotten. Zero: kept for ever.
+  std::chrono::milliseconds retention = std::chrono::hours(24 * 30);
   std::size_t max_envelope_bytes = 1u << 20;
 
   std::chrono::milliseconds telemetry_interval{1000};  // Period of Nissa's own nissa.* telemetry.

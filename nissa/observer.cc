@@ -81,7 +81,8 @@ void Observer::replay() {
           return;
         }
         if (record.type == kRecordFieldReport && envelope.has_field_report()) {
-          StoredFieldReport stored{envelope.source(), envelope.sent_unix_ns(), envelope.field_report()};
+          StoredFieldReport stored{envelope.source(), envelope.sent_unix_ns(), envelope.field_report(),
+                                   record.position.segment};
           if (reports_.insert(std::move(stored))) ++counters_.replayed_reports;
         } else if (record.type == kRecordEvent) {
           counters_.replayed_events += events_.ingest(envelope);
@@ -140,6 +141,7 @@ void Observer::run(signals::ShutdownSignals& signals, const std::function<void()
     }
     if (now >= next_checkpoint) {
       checkpoint();
+      expire_segments();
       next_checkpoint = now + config_.checkpoint_interval;
     }
   }
@@ -225,7 +227,9 @@ void Observer::commit_batch(std::vector<PendingReport>& pending,
   for (auto& p : pending) {
     const std::string bytes = p.envelope.SerializeAsString();
     wal_dirty_ = true;
-    if (auto s = wal_->append(kRecordFieldReport, bytes); s.ok()) {
+    field_reports::Lsn lsn;
+    if (auto s = wal_->append(kRecordFieldReport, bytes, &lsn); s.ok()) {
+      p.wal_segment = lsn.position.segment;
       queued.push_back(&p);
     } else {
       std::lock_guard lock(mu_);
@@ -249,7 +253,8 @@ void Observer::commit_batch(std::vector<PendingReport>& pending,
   {
     std::lock_guard lock(mu_);
     for (PendingReport* p : queued) {
-      if (reports_.insert(StoredFieldReport{p->envelope.source(), durable_at, p->envelope.field_report()})) {
+      if (reports_.insert(StoredFieldReport{p->envelope.source(), durable_at, p->envelope.field_report(),
+                                            p->wal_segment})) {
         ++counters_.reports_stored;
       }
     }
@@ -380,6 +385,8 @@ std::string Observer::metrics_json() const {
   j["acks_total"] = counters_.acks_sent;
   j["acks_unsent_total"] = counters_.acks_unsent;
   j["wal_errors_total"] = counters_.wal_errors;
+  j["wal_segments_expired_total"] = counters_.wal_segments_expired;
+  j["field_reports_expired_total"] = counters_.reports_expired;
   j["rejected_total"] = subscriber_->rejected_total();
   j["alert_rules"] = alerts_.rules().size();
   j["alerts_total"] = alerts_.log().total();
@@ -428,6 +435,10 @@ void Observer::publish_own_telemetry() {
                                "count", counter));
     points.push_back(wire::make_point("nissa.wal_bytes", static_cast<double>(wal_bytes), "bytes", gauge));
     points.push_back(wire::make_point("nissa.wal_errors_total", static_cast<double>(counters_.wal_errors), "count", counter));
+    points.push_back(wire::make_point("nissa.wal_segments_expired_total",
+                                      static_cast<double>(counters_.wal_segments_expired), "count", counter));
+    points.push_back(wire::make_point("nissa.field_reports_expired_total",
+                                      static_cast<double>(counters_.reports_expired), "count", counter));
     points.push_back(wire::make_point("nissa.field_reports_stored", static_cast<double>(reports_.size()), "count", gauge));
     points.push_back(wire::make_point("nissa.field_reports_duplicate_total",
                                static_cast<double>(counters_.reports_duplicate), "count", counter));
@@ -464,6 +475,30 @@ void Observer::publish_own_telemetry() {
   }
   if (!publisher_->publish(std::move(envelope))) {
     problems_.log(spdlog::level::warn, "telemetry_unsent", "could not hand nissa.* telemetry to Oona in time");
+  }
+}
+
+void Observer::expire_segments() {
+  if (config_.retention.count() <= 0) return;
+  const auto cutoff = std::filesystem::file_time_type::clock::now() - config_.retention;
+  const std::uint64_t current = wal_->current_segment();
+  // Oldest first, stopping at the first one to keep: reports are forgotten as a prefix.
+  for (const auto& segment : field_reports::list_segments(wal_dir(config_))) {
+    if (segment.number >= current) break;
+    std::error_code error;
+    const auto written = std::filesystem::last_write_time(segment.path, error);
+    if (error || written > cutoff) break;
+    if (auto s = wal_->delete_segment(segment.number); !s.ok()) {
+      problems_.log(spdlog::level::err, "wal_retention",
+                    "cannot delete expired WAL segment " + std::to_string(segment.number) + ": " + s.message());
+      break;
+    }
+    std::lock_guard lock(mu_);
+    const std::size_t forgotten = reports_.forget_through_segment(segment.number);
+    counters_.reports_expired += forgotten;
+    ++counters_.wal_segments_expired;
+    spdlog::info("retention: deleted WAL segment {} ({} field reports older than the retention period)",
+                 segment.number, forgotten);
   }
 }
 

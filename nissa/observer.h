@@ -10,7 +10,9 @@
 //
 // At start the WAL is replayed (reports into the index, events into the event log) and the last
 // aggregates checkpoint is restored; aggregates since that checkpoint are lost on a crash, which is
-// why checkpoints are periodic and written again at clean shutdown.
+// why checkpoints are periodic and written again at clean shutdown. With each checkpoint, WAL
+// segments whose last write is older than the retention period are deleted and their reports
+// forgotten, so disk and memory stay bounded (a retry of a report that old would be stored again).
 //
 // Analytics ride on the same loop: every metric point goes through the alert engine
 // (nissa/alert_engine.h) and the session views (nissa/session_views.h), every telemetry packet is
@@ -67,6 +69,8 @@ struct ObserverCounters {
   std::uint64_t acks_sent = 0;
   std::uint64_t acks_unsent = 0;
   std::uint64_t wal_errors = 0;
+  std::uint64_t wal_segments_expired = 0;  // Deleted by retention.
+  std::uint64_t reports_expired = 0;       // Forgotten with them.
   std::uint64_t replayed_reports = 0;
   std::uint64_t replayed_events = 0;
   std::uint64_t alerts_published = 0;
@@ -129,6 +133,7 @@ class Observer {
  private:
   struct PendingReport {
     leyline::Envelope envelope;
+    std::uint64_t wal_segment = 0;  // Where its record went, once appended.
   };
 
   void replay();
@@ -139,6 +144,7 @@ class Observer {
   void publish_ack(leyline::FieldReportAck ack, std::uint64_t sent_unix_ns);
   void publish_own_telemetry();
   void checkpoint();
+  void expire_segments();  // Retention: deletes WAL segments older than config_.retention.
   void analyze(const leyline::Envelope& envelope);  // Alerts, contracts, session views.
   void publish_analytics();                         // What analyze() raised, onto the bus.
 

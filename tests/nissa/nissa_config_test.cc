@@ -16,6 +16,10 @@ TEST(NissaConfigTest, ShippedExampleParsesToTheDefaults) {
   EXPECT_EQ(c.aggregation.max_series_per_metric, d.aggregation.max_series_per_metric);
   EXPECT_EQ(c.persist_min_severity, leyline::SEVERITY_WARNING);
   EXPECT_EQ(c.checkpoint_interval, d.checkpoint_interval);
+  EXPECT_EQ(c.retention, d.retention);
+  EXPECT_EQ(d.retention, std::chrono::hours(720));
+  EXPECT_EQ(load_nissa_config(config::parse_text("persistence: {retention: 0s}\n", "t"), "/run/x", "/var/x").retention,
+            std::chrono::milliseconds(0));
   EXPECT_EQ(c.bus.normal_egress, "ipc:///run/x/oona-normal-out.sock");
   EXPECT_EQ(c.state_dir, "/var/x");
 }

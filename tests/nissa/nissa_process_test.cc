@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -43,9 +44,8 @@ class NissaProcessTest : public ::testing::Test {
     state_ = dir_ / "state";
     start_nissa();
   }
-  void start_nissa() {
-    nissa_ = std::make_unique<NissaProcess>(oona_.dir().path(), state_,
-                                            "persistence: {checkpoint_interval: 100ms}\n");
+  void start_nissa(const std::string& persistence = "persistence: {checkpoint_interval: 100ms}\n") {
+    nissa_ = std::make_unique<NissaProcess>(oona_.dir().path(), state_, persistence);
     ASSERT_TRUE(nissa_->ready()) << "nissa did not print its ready line";
   }
 
@@ -323,6 +323,57 @@ TEST_F(NissaProcessTest, Kill9MidStreamOfTenThousandReportsLosesNoneAndStoresNon
                                      (state_ / "wal").string()});
   EXPECT_TRUE(stat.wait_for_line("nissa_field_report: " + std::to_string(kReports), 10s))
       << "esper-wal stat did not count Nissa's field-report records";
+}
+
+// Retention: WAL segments whose last write is older than the retention period are deleted (never
+// the one being written) and their reports forgotten; a restart replays the same remainder.
+TEST_F(NissaProcessTest, RetentionDeletesExpiredWalSegmentsAndForgetsTheirReports) {
+  EXPECT_EQ(esper::testing::describe_status(nissa_->process().stop()), "exit 0");
+  const std::string persistence =
+      "persistence: {checkpoint_interval: 100ms, wal_segment_size: 2KiB, retention: 1h}\n";
+  start_nissa(persistence);
+  oona::BusPublisher tamiyo(oona::testing::publisher_options(oona_.endpoints(), "tamiyo"));
+  auto sub_options = oona::testing::subscriber_options(oona_.endpoints());
+  sub_options.prefixes = {"reliable.ack."};
+  oona::BusSubscriber acks(sub_options);
+  constexpr int kReports = 100;
+  for (int i = 0; i < kReports; ++i) {
+    ASSERT_TRUE(send_until_acked(tamiyo, acks, "old-" + std::to_string(i)).has_value()) << i;
+  }
+
+  // Which segment holds which report, as the WAL says.
+  std::map<std::uint64_t, std::vector<std::string>> ids_by_segment;
+  field_reports::WalReadSummary summary;
+  ASSERT_TRUE(field_reports::read_wal(state_ / "wal", [&](const field_reports::WalRecord& r) {
+    if (r.type != kRecordFieldReport) return;
+    leyline::Envelope e;
+    ASSERT_TRUE(e.ParseFromArray(r.payload.data(), static_cast<int>(r.payload.size())));
+    ids_by_segment[r.position.segment].push_back(e.field_report().report_id());
+  }, &summary).ok());
+  const auto segments = field_reports::list_segments(state_ / "wal");
+  ASSERT_GE(segments.size(), 3u) << "100 reports should span several 2 KiB segments";
+  const std::uint64_t current = segments.back().number;
+  ASSERT_FALSE(ids_by_segment[current].empty());
+  const std::size_t kept = ids_by_segment[current].size();
+
+  // Age every segment past the retention period, the one being written included.
+  for (const auto& segment : segments) {
+    std::filesystem::last_write_time(segment.path, std::filesystem::file_time_type::clock::now() - 2h);
+  }
+  ASSERT_TRUE(wait_until([&] { return nissa_->get_json("/api/v1/field_reports?limit=1")["total"] == kept; }, 10s))
+      << "expected " << kept << " reports left, have "
+      << nissa_->get_json("/api/v1/field_reports?limit=1")["total"];
+  const auto left = field_reports::list_segments(state_ / "wal");
+  ASSERT_EQ(left.size(), 1u);
+  EXPECT_EQ(left[0].number, current) << "the segment being written was deleted";
+
+  // The same remainder after a restart; a report of the current segment is still known.
+  EXPECT_EQ(esper::testing::describe_status(nissa_->process().stop()), "exit 0");
+  start_nissa(persistence);
+  EXPECT_EQ(nissa_->get_json("/api/v1/field_reports?limit=1")["total"], kept);
+  auto known = send_until_acked(tamiyo, acks, ids_by_segment[current].back());
+  ASSERT_TRUE(known.has_value());
+  EXPECT_TRUE(known->duplicate()) << "a report of the kept segment was forgotten";
 }
 
 }  // namespace
