@@ -1,5 +1,8 @@
 #include "nissa/alert.h"
 
+#include <algorithm>
+#include <cstdlib>
+
 #include <fmt/format.h>
 
 namespace esper::nissa {
@@ -32,6 +35,40 @@ leyline::TelemetryEvent alert_event(const Alert& alert) {
   a["message"] = alert.message;
   for (const auto& [k, v] : alert.attributes) a["attr." + k] = v;
   return e;
+}
+
+Alert alert_from_event(const leyline::TelemetryEvent& event) {
+  const auto& a = event.attributes();
+  auto get = [&](const char* key) {
+    auto it = a.find(key);
+    return it == a.end() ? std::string() : it->second;
+  };
+  auto number = [&](const char* key) { return std::strtod(get(key).c_str(), nullptr); };
+  Alert alert;
+  constexpr std::string_view kIdPrefix = "alert-";
+  if (event.event_id().rfind(kIdPrefix, 0) == 0) {
+    alert.id = std::strtoull(event.event_id().c_str() + kIdPrefix.size(), nullptr, 10);
+  }
+  const std::string kind = get("kind");
+  for (AlertKind k : {AlertKind::kThreshold, AlertKind::kDrift, AlertKind::kRegression, AlertKind::kCoverage}) {
+    if (alert_kind_name(k) == kind) alert.kind = k;
+  }
+  alert.rule = get("rule");
+  alert.event = event.description();
+  alert.severity = event.level();
+  alert.source = get("series_source");
+  alert.metric = get("metric");
+  alert.series = get("series");
+  alert.value = number("value");
+  alert.baseline = number("baseline");
+  alert.score = number("score");
+  alert.time_ms = static_cast<std::int64_t>(event.timestamp_unix_ns() / 1'000'000);
+  alert.message = get("message");
+  for (const auto& [key, value] : a) {
+    if (key.rfind("attr.", 0) == 0) alert.attributes.emplace_back(key.substr(5), value);
+  }
+  std::sort(alert.attributes.begin(), alert.attributes.end());
+  return alert;
 }
 
 }  // namespace esper::nissa

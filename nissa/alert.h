@@ -41,6 +41,8 @@ struct Alert {
 
 // The TelemetryEvent published for `alert`.
 leyline::TelemetryEvent alert_event(const Alert& alert);
+// The alert an alert_event() carries (Nissa's WAL stores alerts as their events).
+Alert alert_from_event(const leyline::TelemetryEvent& event);
 
 }  // namespace esper::nissa
 

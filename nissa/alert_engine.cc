@@ -91,6 +91,11 @@ Alert AlertEngine::make_alert(AlertKind kind, const std::string& rule, std::stri
   return a;
 }
 
+void AlertEngine::restore(Alert alert) {
+  next_id_ = std::max(next_id_, alert.id + 1);
+  log_.add(std::move(alert));
+}
+
 void AlertEngine::raise(Alert alert, std::vector<Alert>& raised) {
   alert.id = next_id_++;
   ++raised_total_[{alert.rule, alert.severity}];

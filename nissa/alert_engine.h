@@ -43,6 +43,12 @@ class AlertEngine {
 
   void reconfigure(AlertRules rules);
 
+  // Puts an alert raised before a restart back into the log (from Nissa's WAL); later alerts get
+  // higher ids. The raised_total() counters are not touched: they count since this start.
+  void restore(Alert alert);
+  // Forgets the alert log, as reconfigure() does (replaying a reload from the WAL).
+  void clear_log() { log_.clear(); }
+
   // Evaluates one point from `source` observed at `time_ms`. Alerts raised are added to the log
   // and appended to `raised` (for the caller to publish). Returns how many were raised.
   std::size_t observe(std::string_view source, const leyline::MetricPoint& point, std::int64_t time_ms,

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 
@@ -86,6 +87,12 @@ void Observer::replay() {
           if (reports_.insert(std::move(stored))) ++counters_.replayed_reports;
         } else if (record.type == kRecordEvent) {
           counters_.replayed_events += events_.ingest(envelope);
+        } else if (record.type == kRecordAlert && envelope.has_event()) {
+          alerts_.restore(alert_from_event(envelope.event()));
+          counters_.replayed_events += events_.ingest(envelope);
+          ++counters_.replayed_alerts;
+        } else if (record.type == kRecordAlertsCleared) {
+          alerts_.clear_log();
         }
       },
       &summary);
@@ -105,8 +112,9 @@ void Observer::replay() {
       spdlog::error("ignoring unreadable checkpoint {}: {}", checkpoint_path(config_).string(), e.what());
     }
   }
-  spdlog::info("replayed WAL: {} field reports, {} events ({} records in {} segments)",
-               counters_.replayed_reports, counters_.replayed_events, summary.records, summary.segments);
+  spdlog::info("replayed WAL: {} field reports, {} events, {} alerts ({} records in {} segments)",
+               counters_.replayed_reports, counters_.replayed_events, counters_.replayed_alerts,
+               summary.records, summary.segments);
 }
 
 void Observer::run(signals::ShutdownSignals& signals, const std::function<void()>& on_tick) {
@@ -195,11 +203,12 @@ void Observer::handle(const oona::BusMessageView& message, std::vector<PendingRe
                       "field report without report_id from " + envelope.source() + "; ignored");
         break;
       }
-      if (reports_.contains(id)) {
+      if (const StoredFieldReport* stored = reports_.find(id)) {
         ++counters_.reports_duplicate;
         leyline::FieldReportAck ack;
         ack.set_report_id(id);
         ack.set_duplicate(true);
+        ack.set_durable_at_unix_ns(stored->durable_at_unix_ns);  // When the first copy became durable.
         duplicate_acks.push_back(std::move(ack));
         break;
       }
@@ -307,30 +316,44 @@ void Observer::analyze(const leyline::Envelope& envelope) {
   }
 }
 
+void Observer::persist_own(std::uint8_t type, const leyline::Envelope& envelope) {
+  leyline::Envelope record = envelope;
+  record.set_source(publisher_->source());
+  record.set_instance(publisher_->instance());
+  // Queued for the WAL's group-commit flusher; nobody waits for an alert to be durable.
+  if (auto s = wal_->append(type, record.SerializeAsString()); !s.ok()) {
+    ++counters_.wal_errors;
+    problems_.log(spdlog::level::err, "wal_alert", "cannot persist an alert or violation: " + s.message());
+  }
+}
+
 void Observer::publish_analytics() {
   std::vector<leyline::Envelope> out;
   {
     std::lock_guard lock(mu_);
     if (raised_.empty() && violations_.empty()) return;
     const std::uint64_t now_ns = wire::now_unix_ns();
-    auto add = [&](leyline::TelemetryEvent e) {
+    auto add = [&](leyline::TelemetryEvent e, std::optional<std::uint8_t> record_type) {
       const std::int64_t t = static_cast<std::int64_t>((e.timestamp_unix_ns() ? e.timestamp_unix_ns() : now_ns) / 1'000'000);
       events_.add(publisher_->source(), e, t);  // Our own envelopes are ignored when they come back.
       leyline::Envelope envelope;
       envelope.set_severity(e.level());
       *envelope.mutable_event() = std::move(e);
+      if (record_type) persist_own(*record_type, envelope);
       out.push_back(std::move(envelope));
     };
     for (const Alert& a : raised_) {
       problems_.log(a.severity >= leyline::SEVERITY_HIGH ? spdlog::level::err : spdlog::level::warn,
                     "alert_" + a.rule, "alert " + a.rule + ": " + a.message);
-      add(alert_event(a));
+      add(alert_event(a), kRecordAlert);
     }
     for (const SchemaViolation& v : violations_) {
       problems_.log(spdlog::level::warn, "schema_" + v.contract,
                     "schema contract " + v.contract + " violated by " + v.source + ": " + v.reason +
                         (v.key.empty() ? "" : " " + v.key));
-      add(violation_event(v, now_ns));
+      const leyline::TelemetryEvent e = violation_event(v, now_ns);
+      const bool persisted = e.level() >= config_.persist_min_severity;
+      add(e, persisted ? std::optional<std::uint8_t>(kRecordEvent) : std::nullopt);
     }
     raised_.clear();
     violations_.clear();
@@ -363,6 +386,7 @@ ReloadResult Observer::reload() {
   result.rules = fresh.alerts.size();
   result.contracts = fresh.schema_contracts.size();
   alerts_.reconfigure(std::move(fresh.alerts));
+  persist_own(kRecordAlertsCleared, leyline::Envelope());
   contracts_.reconfigure(std::move(fresh.schema_contracts));
   sessions_.set_options(std::move(fresh.sessions));
   raised_.clear();

@@ -18,7 +18,10 @@
 // (nissa/alert_engine.h) and the session views (nissa/session_views.h), every telemetry packet is
 // checked against the schema contracts (nissa/schema_contract.h). Alerts and schema violations are
 // published back on the bus after each batch as events from "nissa" (HIGH/CRITICAL on the emergency
-// lane) and added to the local event log, since Nissa ignores its own envelopes coming back.
+// lane) and added to the local event log, since Nissa ignores its own envelopes coming back. They
+// are written to the WAL too (alerts as alert records, violations at the persisted severity as
+// events; a reload writes an alerts-cleared record), so /api/v1/alerts and the event log show the
+// same history after a restart.
 // reload() (SIGHUP, POST /api/v1/admin/reload) re-reads the config file's alerts, contracts and
 // session options and resets the alert baselines and history.
 //
@@ -59,6 +62,8 @@ namespace esper::nissa {
 // esper-wal names them). Payloads are serialized Envelopes, so replay sees exactly what arrived.
 inline constexpr std::uint8_t kRecordFieldReport = field_reports::kNissaFieldReportRecord;
 inline constexpr std::uint8_t kRecordEvent = field_reports::kNissaEventRecord;
+inline constexpr std::uint8_t kRecordAlert = field_reports::kNissaAlertRecord;
+inline constexpr std::uint8_t kRecordAlertsCleared = field_reports::kNissaAlertsClearedRecord;
 
 struct ObserverCounters {
   std::array<std::uint64_t, 7> ingested_by_kind{};  // Indexed by wire::BodyKind.
@@ -73,6 +78,7 @@ struct ObserverCounters {
   std::uint64_t reports_expired = 0;       // Forgotten with them.
   std::uint64_t replayed_reports = 0;
   std::uint64_t replayed_events = 0;
+  std::uint64_t replayed_alerts = 0;
   std::uint64_t alerts_published = 0;
   std::uint64_t alerts_unsent = 0;  // Raised (and logged) but not handed to Oona in time.
   std::uint64_t schema_violations = 0;
@@ -147,6 +153,8 @@ class Observer {
   void expire_segments();  // Retention: deletes WAL segments older than config_.retention.
   void analyze(const leyline::Envelope& envelope);  // Alerts, contracts, session views.
   void publish_analytics();                         // What analyze() raised, onto the bus.
+  // Appends Nissa's own event (an alert, a violation, an alerts-cleared mark) to the WAL. Under mu_.
+  void persist_own(std::uint8_t type, const leyline::Envelope& envelope);
 
   NissaConfig config_;
   std::unique_ptr<field_reports::WalWriter> wal_;

@@ -53,6 +53,53 @@ std::vector<Alert> replay(AlertEngine& engine, const std::vector<double>& values
   return raised;
 }
 
+TEST(AlertEngineTest, AnAlertSurvivesItsEventAndRestoredAlertsKeepIdsIncreasing) {
+  Alert a;
+  a.id = 41;
+  a.kind = AlertKind::kRegression;
+  a.rule = "loss_regression";
+  a.event = "performance_regression";
+  a.severity = leyline::SEVERITY_CRITICAL;
+  a.source = "tolaria";
+  a.metric = "loss";
+  a.attributes = {{"run", "r7"}, {"seed_id", "s3"}};
+  a.series = "tolaria/loss{run=r7,seed_id=s3}";
+  a.value = 1.5;
+  a.baseline = 1.0;
+  a.score = 5;
+  a.time_ms = 1'700'000'000'123;
+  a.message = "loss 1.5 worse than baseline 1 for 5 samples";
+  const Alert back = alert_from_event(alert_event(a));
+  EXPECT_EQ(back.id, a.id);
+  EXPECT_EQ(back.kind, a.kind);
+  EXPECT_EQ(back.rule, a.rule);
+  EXPECT_EQ(back.event, a.event);
+  EXPECT_EQ(back.severity, a.severity);
+  EXPECT_EQ(back.source, a.source);
+  EXPECT_EQ(back.metric, a.metric);
+  EXPECT_EQ(back.attributes, a.attributes);
+  EXPECT_EQ(back.series, a.series);
+  EXPECT_DOUBLE_EQ(back.value, a.value);
+  EXPECT_DOUBLE_EQ(back.baseline, a.baseline);
+  EXPECT_DOUBLE_EQ(back.score, a.score);
+  EXPECT_EQ(back.time_ms, a.time_ms);
+  EXPECT_EQ(back.message, a.message);
+
+  AlertEngine engine(parse_rules(R"(alerts:
+  threshold:
+    - {name: hot, metric: temp, comparison: ">", value: 90}
+)"));
+  engine.restore(back);
+  ASSERT_EQ(engine.log().alerts().size(), 1u);
+  EXPECT_TRUE(engine.raised_total().empty()) << "restoring is not raising";
+  std::vector<Alert> raised;
+  engine.observe("gpu", wire::make_point("temp", 95, "C"), 1, raised);
+  ASSERT_EQ(raised.size(), 1u);
+  EXPECT_EQ(raised[0].id, 42u);
+  engine.clear_log();
+  EXPECT_TRUE(engine.log().alerts().empty());
+}
+
 TEST(AlertEngineTest, RecordedStreamRaisesOneDriftAlertOnlyWhenShifted) {
   const auto values = recorded_stream();
   ASSERT_EQ(values.size(), 400u) << "recorded stream missing";

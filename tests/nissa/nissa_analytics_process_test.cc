@@ -53,9 +53,7 @@ class NissaAnalyticsTest : public ::testing::Test {
   void SetUp() override {
     ASSERT_TRUE(oona_.ready()) << "oona did not start";
     socket_ = dir_ / "nissa.sock";
-    nissa_ = std::make_unique<NissaProcess>(oona_.dir().path(), dir_ / "state",
-                                            rules_yaml() + "unix_socket: {path: " + socket_.string() + "}\n");
-    ASSERT_TRUE(nissa_->ready()) << "nissa did not print its ready line";
+    start_nissa();
     producer_ = std::make_unique<oona::BusPublisher>(oona::testing::publisher_options(oona_.endpoints(), "tolaria"));
     // Until the producer's connection has reached Oona and Oona's Nissa's, early envelopes may be
     // lost: resend a warm-up point until Nissa has it.
@@ -64,6 +62,16 @@ class NissaAnalyticsTest : public ::testing::Test {
       const json j = nissa_->get_json("/api/v1/series?metric=warmup");
       return j.is_object() && !j["series"].empty();
     }, 20s)) << "nissa never saw the warm-up point";
+  }
+
+  // Starts nissa, or starts it again on the same state directory.
+  void start_nissa() {
+    if (nissa_) {
+      ASSERT_EQ(esper::testing::describe_status(nissa_->process().stop()), "exit 0");
+    }
+    nissa_ = std::make_unique<NissaProcess>(oona_.dir().path(), dir_ / "state",
+                                            rules_yaml() + "unix_socket: {path: " + socket_.string() + "}\n");
+    ASSERT_TRUE(nissa_->ready()) << "nissa did not print its ready line";
   }
 
   // Number of points of `metric` Nissa has, for the series matching `query`.
@@ -147,6 +155,32 @@ TEST_F(NissaAnalyticsTest, RegressionRaisesCriticalOnTheEmergencyLane) {
   EXPECT_EQ(event.attributes().at("series_source"), "tolaria");
   const json list = alerts("?min_severity=critical");
   ASSERT_EQ(list.size(), 1u) << list.dump(2);
+}
+
+TEST_F(NissaAnalyticsTest, AlertsSurviveARestartAndAReloadClearsThemForGood) {
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE(producer_->publish(packet({wire::make_point("loss", 1.0, "loss")})));
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(producer_->publish(packet({wire::make_point("loss", 1.5, "loss")})));
+  ASSERT_TRUE(wait_until([&] { return alerts().size() == 1; }, 20s)) << alerts().dump(2);
+  const json before = alerts()[0];
+
+  start_nissa();  // Again: the alert comes back from the WAL.
+  const json after = alerts();
+  ASSERT_EQ(after.size(), 1u) << after.dump(2);
+  for (const char* field : {"id", "kind", "rule", "event", "severity", "source", "metric", "series",
+                            "attributes", "value", "baseline", "score", "time_ms", "message"}) {
+    EXPECT_EQ(after[0][field], before[field]) << field;
+  }
+  const json events = nissa_->get_json("/api/v1/events?source=nissa&min_severity=critical");
+  EXPECT_NE(events.dump().find("performance_regression"), std::string::npos) << events.dump(2);
+
+  // A reload clears the alert history, and it stays cleared across the next restart.
+  httplib::Client client(nissa_->url());
+  auto res = client.Post("/api/v1/admin/reload");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200) << res->body;
+  EXPECT_TRUE(alerts().empty());
+  start_nissa();
+  EXPECT_TRUE(alerts().empty()) << alerts().dump(2);
 }
 
 TEST_F(NissaAnalyticsTest, MissingRequiredKeyIsCountedAndReportedAsWarning) {
