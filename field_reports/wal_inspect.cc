@@ -9,6 +9,7 @@
 
 #include <google/protobuf/util/json_util.h>
 
+#include "esper/envelope.pb.h"
 #include "field_reports/outbox_log.h"
 #include "field_reports/outbox_records.h"
 #include "field_reports/requeue_request.h"
@@ -58,11 +59,19 @@ bool is_id_record(std::uint8_t type) {
          type == to_byte(OutboxRecord::kReportRequeued);
 }
 
+bool is_nissa_record(std::uint8_t type) {
+  return type == kNissaFieldReportRecord || type == kNissaEventRecord || type == kNissaAlertRecord ||
+         type == kNissaAlertsClearedRecord;
+}
+
 void dump_record(const WalRecord& r, bool json, std::ostream& out) {
   const std::string_view type = record_type_name(r.type);
   leyline::FieldReport report;
   const bool is_report = r.type == to_byte(OutboxRecord::kReportAppended) &&
                          report.ParseFromArray(r.payload.data(), static_cast<int>(r.payload.size()));
+  leyline::Envelope envelope;  // Nissa's records are serialized envelopes.
+  const bool is_envelope = is_nissa_record(r.type) &&
+                           envelope.ParseFromArray(r.payload.data(), static_cast<int>(r.payload.size()));
   if (json) {
     out << "{\"segment\":" << r.position.segment << ",\"offset\":" << r.position.offset << ",\"type\":\""
         << type << "\",\"type_code\":" << int{r.type} << ",\"length\":" << r.payload.size();
@@ -74,6 +83,12 @@ void dump_record(const WalRecord& r, bool json, std::ostream& out) {
       out << ",\"report\":" << body;
     } else if (is_id_record(r.type)) {
       out << ",\"report_id\":\"" << json_escape(r.payload) << "\"";
+    } else if (is_envelope) {
+      std::string body;
+      google::protobuf::util::JsonPrintOptions options;
+      options.preserve_proto_field_names = true;
+      (void)google::protobuf::util::MessageToJsonString(envelope, &body, options);
+      out << ",\"envelope\":" << body;
     }
     out << "}\n";
     return;
@@ -86,6 +101,11 @@ void dump_record(const WalRecord& r, bool json, std::ostream& out) {
         << " target_epochs=" << report.target_epochs();
   } else if (is_id_record(r.type)) {
     out << " id=" << r.payload;
+  } else if (is_envelope && envelope.has_field_report()) {
+    out << " source=" << envelope.source() << " id=" << envelope.field_report().report_id();
+  } else if (is_envelope && envelope.has_event()) {
+    out << " source=" << envelope.source() << " event=" << envelope.event().description()
+        << " severity=" << leyline::Severity_Name(envelope.event().level());
   }
   out << '\n';
 }

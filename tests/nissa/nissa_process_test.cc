@@ -228,6 +228,16 @@ TEST_F(NissaProcessTest, FieldReportsAckedOnceAndIndexSurvivesRestarts) {
   EXPECT_EQ(reports["total"], 2);
   EXPECT_EQ(reports["field_reports"][0]["report"]["report_id"], "tamiyo-r1");
   EXPECT_EQ(reports["field_reports"][0]["source"], "tamiyo");
+
+  // esper-wal decodes Nissa's records (serialized envelopes), also while Nissa is writing.
+  esper::testing::ChildProcess dump({esper::testing::built_binary("field_reports/esper-wal").string(), "dump",
+                                     "--json", (state_ / "wal").string()});
+  const auto line = dump.wait_for_line("\"report_id\":\"tamiyo-r2\"", 10s);
+  ASSERT_TRUE(line.has_value()) << "esper-wal dump --json did not decode Nissa's report record";
+  const json record = json::parse(*line, nullptr, false);
+  EXPECT_EQ(record["type"], "nissa_field_report");
+  EXPECT_EQ(record["envelope"]["source"], "tamiyo");
+  EXPECT_EQ(record["envelope"]["field_report"]["command_id"], "cmd-1");
 }
 
 TEST_F(NissaProcessTest, AggregatesAndWarningEventsSurviveKill9UpToTheLastCheckpoint) {
