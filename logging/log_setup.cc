@@ -8,7 +8,10 @@
 #include <memory>
 
 #include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/sinks/systemd_sink.h>
+
+#include "logging/syslog_prefix.h"
 
 namespace esper::logging {
 
@@ -30,6 +33,13 @@ void setup_logging(std::string_view process_name, spdlog::level::level_enum leve
     auto sink = std::make_shared<spdlog::sinks::systemd_sink_mt>(name);
     logger = std::make_shared<spdlog::logger>(name, std::move(sink));
     logger->set_pattern("%v");
+  } else if (const char* service = std::getenv("ESPER_SERVICE_NAME"); service && *service) {
+    // Under Weatherlight, which stamps each line itself: only the level, as a "<N>" prefix.
+    auto sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
+    logger = std::make_shared<spdlog::logger>(name, std::move(sink));
+    auto formatter = std::make_unique<spdlog::pattern_formatter>();
+    formatter->add_flag<SyslogPrefixFlag>('*').set_pattern("%*%v");
+    logger->set_formatter(std::move(formatter));
   } else {
     auto sink = std::make_shared<spdlog::sinks::stderr_color_sink_mt>();
     logger = std::make_shared<spdlog::logger>(name, std::move(sink));

@@ -1,6 +1,7 @@
 // Logging set-up shared by every Esper process. Under systemd (JOURNAL_STREAM set and pointing at
-// our stderr) logs go to the journal with the matching priority; otherwise to stderr, coloured when
-// it is a terminal.
+// our stderr) logs go to the journal with the matching priority; under Weatherlight
+// (ESPER_SERVICE_NAME set) to stderr as "<N>message" lines, which Weatherlight logs at that level
+// (logging/syslog_prefix.h); otherwise to stderr, coloured when it is a terminal.
 #ifndef ESPER_LOGGING_LOG_SETUP_H_
 #define ESPER_LOGGING_LOG_SETUP_H_
 

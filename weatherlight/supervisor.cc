@@ -10,6 +10,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "logging/syslog_prefix.h"
 #include "proto/metric_point.h"
 #include "weatherlight/output_lines.h"
 #include "weatherlight/restart_tracker.h"
@@ -27,6 +28,16 @@ std::string describe_exit(int status) {
 
 std::int64_t ms(std::chrono::steady_clock::duration d) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
+}
+
+// One line of a child's output, under the child's name; at the level its "<N>" prefix names (how
+// supervised Esper processes log, logging/syslog_prefix.h), else at info.
+void log_child_line(const std::string& service, std::string_view line) {
+  if (const auto prefixed = logging::parse_syslog_prefix(line)) {
+    spdlog::log(prefixed->level, "[{}] {}", service, prefixed->text);
+  } else {
+    spdlog::info("[{}] {}", service, line);
+  }
 }
 
 }  // namespace
@@ -148,7 +159,7 @@ void Supervisor::close_output(Service& s) {
   for (auto [fd, is_stderr] : {std::pair{&s.out_fd, false}, std::pair{&s.err_fd, true}}) {
     if (*fd < 0) continue;
     on_output(s, *fd, is_stderr);  // Whatever is still in the pipe.
-    for (auto& line : (is_stderr ? s.err_lines : s.out_lines).finish()) spdlog::info("[{}] {}", s.config.name, line);
+    for (auto& line : (is_stderr ? s.err_lines : s.out_lines).finish()) log_child_line(s.config.name, line);
     ::close(*fd);
     *fd = -1;
   }
@@ -161,14 +172,14 @@ void Supervisor::on_output(Service& s, int fd, bool is_stderr) {
     if (n <= 0) {
       if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
         // End of stream while the process runs (it closed its stdout): stop polling this pipe.
-        for (auto& line : (is_stderr ? s.err_lines : s.out_lines).finish()) spdlog::info("[{}] {}", s.config.name, line);
+        for (auto& line : (is_stderr ? s.err_lines : s.out_lines).finish()) log_child_line(s.config.name, line);
         ::close(fd);
         (is_stderr ? s.err_fd : s.out_fd) = -1;
       }
       return;
     }
     for (auto& line : (is_stderr ? s.err_lines : s.out_lines).append({buffer, static_cast<std::size_t>(n)})) {
-      spdlog::info("[{}] {}", s.config.name, line);
+      log_child_line(s.config.name, line);
       if (!is_stderr && !s.ready && s.config.ready == Readiness::kLine &&
           line.find(s.config.ready_line) != std::string::npos) {
         s.ready = true;

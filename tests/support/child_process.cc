@@ -44,6 +44,7 @@ ChildProcess::ChildProcess(std::vector<std::string> argv, Options options) {
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
     ::signal(SIGPIPE, SIG_DFL);
     if (options.capture_stdout) ::dup2(pipe_fds[1], STDOUT_FILENO);
+    if (options.capture_stderr) ::dup2(pipe_fds[1], STDERR_FILENO);
     for (const auto& [k, v] : options.env) ::setenv(k.c_str(), v.c_str(), 1);
     if (!options.cwd.empty() && ::chdir(options.cwd.c_str()) != 0) _exit(126);
     ::execv(args[0], args.data());

@@ -24,6 +24,7 @@ class ChildProcess {
     std::map<std::string, std::string> env;  // Added to (or overriding) the test's environment.
     std::filesystem::path cwd;               // Empty: the test's working directory.
     bool capture_stdout = true;              // Otherwise stdout goes to the test's stdout.
+    bool capture_stderr = false;             // Read stderr lines with stdout's (read_line).
   };
 
   ChildProcess(std::vector<std::string> argv, Options options);

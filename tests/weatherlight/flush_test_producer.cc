@@ -57,6 +57,7 @@ int main(int argc, char** argv) {
   app.add_flag("--mute", mute);
   CLI11_PARSE(app, argc, argv);
   esper::logging::setup_logging("flush_test_producer", flags.log_level);
+  spdlog::info("flush test producer started{}", mute ? " (mute)" : "");
 
   esper::signals::ShutdownSignals signals;
   if (mute) return run_mute(signals);

@@ -23,12 +23,14 @@ using namespace std::chrono_literals;
 class WeatherlightProcess {
  public:
   // Writes `yaml` to <dir>/weatherlight.yaml and starts weatherlight on it.
+  // `capture_stderr`: its log lines are read with its stdout (wait_for_line).
   WeatherlightProcess(const std::filesystem::path& dir, const std::string& yaml,
-                      std::map<std::string, std::string> env = {})
+                      std::map<std::string, std::string> env = {}, bool capture_stderr = false)
       : config_(dir / "weatherlight.yaml") {
     std::ofstream(config_) << yaml;
     esper::testing::ChildProcess::Options options;
     options.env = std::move(env);
+    options.capture_stderr = capture_stderr;
     process_ = std::make_unique<esper::testing::ChildProcess>(
         std::vector<std::string>{esper::testing::built_binary("weatherlight/weatherlight").string(), "--config",
                                  config_.string()},

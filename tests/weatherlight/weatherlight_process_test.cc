@@ -83,6 +83,43 @@ TEST(WeatherlightProcessTest, NotifiesSystemdReadyStatusWatchdogAndStopping) {
   EXPECT_GE(watchdogs_between, 3) << all;
 }
 
+// A child's "<N>" prefixed lines are logged at that level, and a supervised Esper process writes
+// its log lines that way, so they are stamped once, by Weatherlight.
+TEST(WeatherlightProcessTest, ChildLogLinesKeepTheirLevelAndAreStampedOnce) {
+  TempDir dir;
+  const std::string producer = esper::testing::built_binary("tests/weatherlight/flush_test_producer").string();
+  WeatherlightProcess wl(dir.path(),
+                         "runtime_dir: " + dir.path().string() +
+                             "\npublish_to_bus: false\n"
+                             "services:\n"
+                             "  talker:\n    argv: " +
+                             sh_argv("echo \"<4>disk almost full\" >&2; echo \"plain words\"; exec sleep 1000") +
+                             "\n  esper:\n    argv: [" + producer + ", --mute, --log-level, debug]\n",
+                         {}, /*capture_stderr=*/true);
+  ASSERT_TRUE(wl.wait_ready());
+  // The three lines come through different pipes, in any order.
+  std::map<std::string, std::string> found;
+  const std::vector<std::string> needles{"[talker] disk almost full", "[talker] plain words",
+                                         "[esper] flush test producer started"};
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (found.size() < needles.size() && std::chrono::steady_clock::now() < deadline) {
+    const auto line = wl.process().read_line(500ms);
+    if (!line) continue;
+    for (const auto& needle : needles) {
+      if (line->find(needle) != std::string::npos) found[needle] = *line;
+    }
+  }
+  ASSERT_EQ(found.size(), needles.size()) << "missing lines; found " << found.size();
+  const std::string& warning = found[needles[0]];
+  EXPECT_NE(warning.find(" warning weatherlight["), std::string::npos) << warning;
+  EXPECT_EQ(warning.find("<4>"), std::string::npos) << warning;
+  EXPECT_NE(found[needles[1]].find(" info  weatherlight["), std::string::npos) << found[needles[1]];
+  // The Esper child's own line: Weatherlight's stamp only, not a second one inside.
+  const std::string& esper = found[needles[2]];
+  const std::string inside = esper.substr(esper.find("[esper] ") + 8);
+  EXPECT_EQ(inside, "flush test producer started (mute)") << "stamped twice: " << esper;
+}
+
 TEST(WeatherlightProcessTest, KilledChildIsRestartedAfterTheConfiguredBackoff) {
   TempDir dir;
   const auto starts = dir.path() / "starts";
