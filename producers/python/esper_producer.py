@@ -9,7 +9,12 @@ is derived, never chosen: HIGH and CRITICAL telemetry and events go to the emerg
 
 Producer adds the producer-side buffer of producers/telemetry_buffer.h: record() never blocks and
 never does I/O; a bounded buffer drops its oldest item when full and counts it; a background thread
-drains it into TelemetryPackets every flush interval; HIGH and CRITICAL events skip the buffer.
+drains it into TelemetryPackets; HIGH and CRITICAL events skip the buffer. Under Weatherlight
+(ESPER_CONTROL_ENDPOINT and ESPER_SERVICE_NAME in the environment) that thread speaks the flush
+protocol as producers/service_runtime.h does: HELLO on the control socket, a drain and a FLUSHED
+reply (packets, points, dropped since the last FLUSHED, depth) for each FLUSH, and its own timer
+only while no FLUSH has come for `control_silence_s` (saying HELLO again then). Without
+Weatherlight it drains every flush interval.
 
 The message classes come from the project's .proto files, generated at build time by the Debian
 protoc (`protoc --python_out`) into the build directory; put that directory on PYTHONPATH.
@@ -25,6 +30,7 @@ import time
 
 import zmq
 
+from esper import control_pb2
 from esper import envelope_pb2
 from esper import severity_pb2
 from esper import telemetry_pb2
@@ -187,13 +193,24 @@ def make_point(name, value, unit, kind=GAUGE, attributes=None, step=None, timest
 
 
 class Producer:
-    """The bounded buffer and the flush thread in front of a BusPublisher."""
+    """The bounded buffer and the flush thread in front of a BusPublisher.
 
-    def __init__(self, publisher, capacity=10000, max_points_per_packet=500, flush_interval_s=1.0):
+    `control_endpoint` and `service` default to $ESPER_CONTROL_ENDPOINT and $ESPER_SERVICE_NAME (set
+    by Weatherlight for its children); with no control endpoint the producer drains on its timer.
+    """
+
+    def __init__(self, publisher, capacity=10000, max_points_per_packet=500, flush_interval_s=1.0,
+                 control_endpoint=None, service=None, version="", control_silence_s=3.0):
         self._bus = publisher
         self._capacity = max(1, capacity)
         self._per_packet = max(1, max_points_per_packet)
         self._flush_interval = flush_interval_s
+        self._control_endpoint = control_endpoint or os.environ.get("ESPER_CONTROL_ENDPOINT") or None
+        self._service = service or os.environ.get("ESPER_SERVICE_NAME") or publisher.source
+        self._version = version
+        self._control_silence = control_silence_s
+        self.flushes_answered = 0
+        self.timer_flushes = 0
         self._lock = threading.Lock()      # The buffer.
         self._bus_lock = threading.Lock()  # The publisher: flush thread and emergency callers.
         self._drain_lock = threading.Lock()  # One drainer at a time (flush thread or flush()).
@@ -245,13 +262,15 @@ class Producer:
     def flush(self):
         """Publishes everything buffered, in packets; returns the number of points published."""
         with self._drain_lock:
-            return self._drain()
+            return self._drain()[1]
 
     def _drain(self):
+        """Publishes the buffer; returns (packets, points) published."""
         with self._lock:
             points, self._points = self._points, collections.deque()
             events, self._events = self._events, collections.deque()
         published = 0
+        packets = 0
         while points or events:
             self._packet_seq += 1
             envelope = envelope_pb2.Envelope()
@@ -280,11 +299,86 @@ class Producer:
                         self.dropped_total += 1
                 break
             published += len(packet.metrics)
-        return published
+            packets += 1
+        return packets, published
 
     def _run(self):
-        while not self._stop.wait(self._flush_interval):
-            self.flush()
+        if self._control_endpoint is None:
+            while not self._stop.wait(self._flush_interval):
+                self.flush()
+                self.timer_flushes += 1
+            return
+        self._run_supervised()
+
+    def _run_supervised(self):
+        """The flush protocol on a DEALER socket to Weatherlight's control endpoint."""
+        control = zmq.Context.instance().socket(zmq.DEALER)
+        control.setsockopt(zmq.LINGER, 0)
+        control.connect(self._control_endpoint)
+        hello = control_pb2.Control()
+        hello.hello.service = self._service
+        hello.hello.pid = os.getpid()
+        hello.hello.version = self._version
+        hello_bytes = hello.SerializeToString()
+        last_flush = None  # monotonic time of the last FLUSH; None: never supervised.
+        last_hello = None
+        next_timer = time.monotonic() + self._flush_interval
+        dropped_reported = 0
+
+        def send(data):
+            try:
+                control.send(data, zmq.NOBLOCK)
+                return True
+            except zmq.Again:
+                return False
+
+        try:
+            while not self._stop.is_set():
+                now = time.monotonic()
+                supervised = last_flush is not None and now - last_flush < self._control_silence
+                if not supervised and (last_hello is None or now - last_hello >= self._control_silence):
+                    # First contact, or Weatherlight went quiet (restarted, say): introduce ourselves.
+                    if send(hello_bytes):
+                        last_hello = now
+                if not supervised and now >= next_timer:
+                    self.flush()
+                    self.timer_flushes += 1
+                    next_timer = now + self._flush_interval
+                timeout_ms = int(1000 * min(0.1, max(0.0, next_timer - now)))
+                if not control.poll(timeout_ms):
+                    continue
+                while True:
+                    try:
+                        frame = control.recv(zmq.NOBLOCK)
+                    except zmq.Again:
+                        break
+                    message = control_pb2.Control()
+                    try:
+                        message.ParseFromString(frame)
+                    except Exception:  # A malformed frame is ignored, as the C++ runtime does.
+                        continue
+                    if not message.HasField("flush"):
+                        continue
+                    with self._drain_lock:
+                        packets, points = self._drain()
+                    with self._lock:
+                        depth = len(self._points) + len(self._events)
+                        dropped = self.dropped_total - dropped_reported
+                        dropped_reported = self.dropped_total
+                    reply = control_pb2.Control()
+                    reply.flushed.seq = message.flush.seq
+                    reply.flushed.packets = packets
+                    reply.flushed.points = points
+                    reply.flushed.dropped = dropped
+                    reply.flushed.depth = depth
+                    # State first, reply second: whoever sees FLUSHED also sees the counters.
+                    self.flushes_answered += 1
+                    last_flush = time.monotonic()
+                    # While supervised the own timer stays quiet; it restarts after a silence.
+                    next_timer = last_flush + self._control_silence
+                    send(reply.SerializeToString())
+        finally:
+            control.close()
 
     def close(self):
         """Stops the flush thread, drains once more and closes the sockets (they linger to deliver)."""

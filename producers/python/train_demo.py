@@ -12,12 +12,14 @@ It fits y = 3x - 2 (plus noise) with minibatch SGD in plain Python and, like the
 
 Events: `training_started` and `training_finished` (INFO); `loss_spike` (HIGH, emergency lane) at
 --spike-at-step, a stand-in for a divergence alarm. Prints "train_demo ready" once connected.
+SIGTERM or SIGINT ends training early: what is buffered is still published, and it exits 0.
 """
 
 import argparse
 import math
 import os
 import random
+import signal
 import sys
 import time
 
@@ -61,8 +63,14 @@ def main(argv):
     w, b = 0.0, 0.0
     producer.record_event("training_started", ep.INFO, {"steps": args.steps, "seed": args.seed})
     interval = 1.0 / args.rate if args.rate > 0 else 0.0
+    stopping = []
+    for signo in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signo, lambda *_: stopping.append(True))
     start = last = time.monotonic()
+    completed = 0
     for step in range(1, args.steps + 1):
+        if stopping:
+            break
         batch = [sample(rng) for _ in range(args.batch_size)]
         errors = [(w * x + b - y, x) for x, y in batch]
         loss = sum(e * e for e, _ in errors) / len(errors)
@@ -82,11 +90,12 @@ def main(argv):
             producer.record_metric("evaluator/mse", mse, "loss", attributes={"phase": "eval"}, step=step)
         if step == args.spike_at_step:
             producer.record_event("loss_spike", ep.HIGH, {"step": step, "loss": "%.6g" % loss})
+        completed = step
         if interval > 0:
             delay = start + step * interval - time.monotonic()
             if delay > 0:
                 time.sleep(delay)
-    producer.record_event("training_finished", ep.INFO, {"steps": args.steps, "w": "%.4f" % w, "b": "%.4f" % b})
+    producer.record_event("training_finished", ep.INFO, {"steps": completed, "w": "%.4f" % w, "b": "%.4f" % b})
     producer.close()
     print("train_demo done: w=%.4f b=%.4f dropped=%d" % (w, b, producer.dropped_total), file=sys.stderr)
     return 0

@@ -9,6 +9,7 @@
 #include "producers/service_runtime.h"
 #include "proto/metric_point.h"
 #include "tests/oona/oona_harness.h"
+#include "tests/producers/fake_weatherlight.h"
 #include "tests/support/wait_until.h"
 
 namespace esper::producers {
@@ -16,6 +17,7 @@ namespace {
 
 using namespace std::chrono_literals;
 using esper::testing::wait_until;
+using testing::FakeWeatherlight;
 
 ServiceRuntimeOptions runtime_options(const oona::BusEndpoints& endpoints, std::string control = "") {
   ServiceRuntimeOptions options;
@@ -39,46 +41,6 @@ int receive_points(oona::BusSubscriber& subscriber, const std::string& name, int
   }
   return received;
 }
-
-// Weatherlight's end of the control socket, driven by hand: a ROUTER that records who said HELLO
-// and sends FLUSH to it.
-class FakeWeatherlight {
- public:
-  explicit FakeWeatherlight(const std::filesystem::path& dir)
-      : endpoint_("ipc://" + (dir / "control.sock").string()) {
-    router_.set(zmq::sockopt::linger, 0);
-    router_.bind(endpoint_);
-  }
-  const std::string& endpoint() const { return endpoint_; }
-
-  // The next control message from the runtime (its sender becomes the FLUSH target).
-  std::optional<leyline::Control> receive(std::chrono::milliseconds timeout) {
-    zmq::pollitem_t item{router_.handle(), 0, ZMQ_POLLIN, 0};
-    if (zmq::poll(&item, 1, timeout) <= 0) return std::nullopt;
-    zmq::message_t id, body;
-    if (!router_.recv(id) || !router_.recv(body)) return std::nullopt;
-    identity_ = id.to_string();
-    leyline::Control message;
-    if (!message.ParseFromArray(body.data(), static_cast<int>(body.size()))) return std::nullopt;
-    return message;
-  }
-
-  // Sends FLUSH(seq) to the runtime that last spoke and returns its next message (the FLUSHED).
-  std::optional<leyline::Control> flush(std::uint64_t seq, std::chrono::milliseconds timeout) {
-    leyline::Control flush;
-    flush.mutable_flush()->set_seq(seq);
-    const std::string bytes = flush.SerializeAsString();
-    router_.send(zmq::buffer(identity_), zmq::send_flags::sndmore);
-    router_.send(zmq::buffer(bytes));
-    return receive(timeout);
-  }
-
- private:
-  zmq::context_t context_{1};
-  zmq::socket_t router_{context_, zmq::socket_type::router};
-  std::string endpoint_;
-  std::string identity_;
-};
 
 TEST(ServiceRuntimeTest, WithoutWeatherlightDrainsOnItsOwnTimer) {
   oona::testing::OonaProcess oona;

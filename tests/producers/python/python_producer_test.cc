@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "tests/oona/oona_harness.h"
+#include "tests/producers/fake_weatherlight.h"
 
 namespace esper::producers {
 namespace {
@@ -28,11 +29,13 @@ const std::map<std::string, std::string> kDemoMetrics = {
 };
 
 std::unique_ptr<esper::testing::ChildProcess> start_demo(const oona::testing::OonaProcess& oona,
-                                                         std::vector<std::string> extra) {
+                                                         std::vector<std::string> extra,
+                                                         std::map<std::string, std::string> env = {}) {
   std::vector<std::string> argv = {ESPER_PYTHON3, std::string(ESPER_SOURCE_DIR) + "/producers/python/train_demo.py",
                                    "--runtime-dir", oona.dir().path().string()};
   argv.insert(argv.end(), extra.begin(), extra.end());
   esper::testing::ChildProcess::Options options;
+  options.env = std::move(env);
   options.env["PYTHONPATH"] = std::string(ESPER_BINARY_DIR) + "/producers/python/gen";
   return std::make_unique<esper::testing::ChildProcess>(argv, options);
 }
@@ -130,6 +133,49 @@ TEST(PythonProducerTest, TrainingMetricsArriveDecodedByTheCppBusClient) {
   const auto status = demo->wait(15s);
   ASSERT_TRUE(status) << "train_demo.py did not exit";
   EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << esper::testing::describe_status(*status);
+}
+
+// Under Weatherlight the Python producer speaks the flush protocol as the C++ runtime does: HELLO,
+// then for each FLUSH a drain and a FLUSHED whose counts are what reaches the bus; with FLUSHes
+// coming, its own (here one-minute) timer never drains.
+TEST(PythonProducerTest, AnswersWeatherlightsFlushWithTheCountsThatReachTheBus) {
+  oona::testing::OonaProcess oona;
+  ASSERT_TRUE(oona.ready());
+  oona::BusSubscriber subscriber(oona::testing::subscriber_options(oona.endpoints()));
+  ASSERT_TRUE(oona::testing::connect(oona.endpoints(), subscriber));
+  testing::FakeWeatherlight weatherlight(oona.dir().path());
+  auto demo = start_demo(oona, {"--steps", "1000000", "--rate", "200", "--flush-interval-ms", "60000"},
+                         {{"ESPER_CONTROL_ENDPOINT", weatherlight.endpoint()}, {"ESPER_SERVICE_NAME", "py-demo"}});
+
+  const auto hello = weatherlight.receive(30s);
+  ASSERT_TRUE(hello && hello->has_hello()) << "no HELLO from train_demo.py";
+  EXPECT_EQ(hello->hello().service(), "py-demo");
+  EXPECT_EQ(hello->hello().pid(), static_cast<std::uint32_t>(demo->pid()));
+
+  std::uint64_t flushed = 0;   // Points FLUSHED says were published.
+  std::uint64_t received = 0;  // Points of train_demo that reached the subscriber.
+  for (std::uint64_t seq = 1; seq <= 3; ++seq) {
+    const auto reply = weatherlight.flush(seq, 10s);
+    ASSERT_TRUE(reply && reply->has_flushed()) << "no FLUSHED for FLUSH " << seq;
+    EXPECT_EQ(reply->flushed().seq(), seq);
+    EXPECT_EQ(reply->flushed().dropped(), 0u);
+    EXPECT_EQ(reply->flushed().depth(), 0u) << "a drain leaves the buffer empty";
+    if (reply->flushed().points() > 0) {
+      EXPECT_GT(reply->flushed().packets(), 0u);
+    }
+    flushed += reply->flushed().points();
+    // What this flush published arrives before the next FLUSH.
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (received < flushed && std::chrono::steady_clock::now() < deadline) {
+      auto m = subscriber.receive(100ms);
+      if (m && m->envelope.source() == "train_demo" && m->envelope.has_telemetry()) {
+        received += static_cast<std::uint64_t>(m->envelope.telemetry().metrics_size());
+      }
+    }
+    EXPECT_EQ(received, flushed) << "after FLUSH " << seq;
+  }
+  EXPECT_GT(flushed, 0u) << "three flushes of a running training loop published nothing";
+  EXPECT_EQ(demo->stop(), 0) << "train_demo.py did not stop cleanly on SIGTERM";
 }
 
 TEST(PythonProducerTest, SignedEnvelopesVerifyInCppAndAWrongKeyIsRejected) {
