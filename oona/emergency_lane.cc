@@ -76,6 +76,8 @@ BrokerStats EmergencyLane::stats() const {
   std::lock_guard lock(stats_mu_);
   BrokerStats copy = stats_;
   copy.queue_depth[kEgress] = queue_.size();
+  // The ZAP handler counts on its own thread: read it now, not as of the lane's last wake-up.
+  if (sockets_ != nullptr) copy.curve_refused = sockets_->curve_refused();
   return copy;
 }
 
@@ -119,6 +121,10 @@ void EmergencyLane::serve(BusEndpoints& endpoints, std::promise<void>& bound) {
     return;
   }
   bound.set_value();  // `bound` and `endpoints` belong to the constructor: not touched again.
+  {
+    std::lock_guard lock(stats_mu_);
+    sockets_ = &*sockets;
+  }
 
   IngressReader reader(config_.max_envelope_bytes, signer_, reject_log_);
   IngressEnvelope in;
@@ -139,7 +145,6 @@ void EmergencyLane::serve(BusEndpoints& endpoints, std::promise<void>& bound) {
     std::lock_guard lock(stats_mu_);
     sockets->read_subscriptions(stats_.subscriptions[kEgress]);
     sockets->read_monitor(stats_.subscribers[kEgress]);
-    stats_.curve_refused = sockets->curve_refused();
     drain(sockets->egress);
     for (QueuedMessage& item : inbox_.take_all()) admit(std::move(item));
     drain(sockets->egress);
@@ -157,6 +162,9 @@ void EmergencyLane::serve(BusEndpoints& endpoints, std::promise<void>& bound) {
       }
     }
   }
+  std::lock_guard lock(stats_mu_);
+  stats_.curve_refused = sockets->curve_refused();
+  sockets_ = nullptr;
 }
 
 }  // namespace esper::oona

@@ -32,6 +32,7 @@
 #include "oona/envelope_signer.h"
 #include "oona/ingress_reader.h"
 #include "oona/lane_handoff.h"
+#include "oona/lane_sockets.h"
 
 namespace esper::oona {
 
@@ -70,8 +71,9 @@ class EmergencyLane {
   int stop_fd_;
   EmergencyRateLimiter rate_limiter_;
   std::deque<QueuedMessage> queue_;
-  mutable std::mutex stats_mu_;  // Guards stats_; held by the lane thread while it works.
+  mutable std::mutex stats_mu_;  // Guards stats_ and sockets_; held by the lane thread while it works.
   BrokerStats stats_;
+  const LaneSockets* sockets_ = nullptr;  // While the lane serves (for the CURVE refusal count).
   std::thread thread_;
 };
 
