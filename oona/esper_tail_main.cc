@@ -1,7 +1,9 @@
 // esper-tail: prints what travels on the bus, one line per envelope. Subscribes to Oona's egress
 // endpoints (found from --runtime-dir or Oona's --config), filters by lane, kind, severity and
 // source, and exits 0 on SIGINT/SIGTERM, after --count envelopes, or when stdout is closed
-// (`esper-tail | head` works).
+// (`esper-tail | head` works). The bus is read on a thread of its own (oona/tail_reader.h): when
+// the output is slower than the bus, envelopes are skipped and the count said on stderr, and Oona
+// is never held back.
 #include <unistd.h>
 
 #include <cerrno>
@@ -15,8 +17,8 @@
 
 #include "config/config_section.h"
 #include "oona/broker_config.h"
-#include "oona/bus_subscriber.h"
 #include "oona/tail_format.h"
+#include "oona/tail_reader.h"
 #include "signals/shutdown_signals.h"
 
 namespace {
@@ -26,6 +28,12 @@ bool write_line(const std::string& line) {
   if (std::fwrite(line.data(), 1, line.size(), stdout) != line.size()) return false;
   if (std::fputc('\n', stdout) == EOF) return false;
   return std::fflush(stdout) == 0;
+}
+
+// On stderr, so that --json output stays one JSON object per line.
+void report_skipped(std::uint64_t skipped) {
+  std::fprintf(stderr, "esper-tail: skipped %llu envelopes here: the output was slower than the bus\n",
+               static_cast<unsigned long long>(skipped));
 }
 
 }  // namespace
@@ -41,6 +49,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> sources;
   bool json = false;
   std::uint64_t count = 0;
+  std::size_t buffer = 10000;
   app.add_option("--runtime-dir", endpoint_dir, "Oona's runtime directory (its default ipc:// endpoints), as given to oona");
   app.add_option("--config", config_path, "Oona's YAML config, to find its egress endpoints")
       ->check(CLI::ExistingFile);
@@ -50,6 +59,7 @@ int main(int argc, char** argv) {
   app.add_option("--source", sources, "Source(s) to show");
   app.add_flag("--json", json, "One JSON object per line (protobuf JSON mapping)");
   app.add_option("--count", count, "Exit 0 after this many envelopes (0: never)");
+  app.add_option("--buffer", buffer, "Envelopes held while the output is slower than the bus; past it they are skipped");
   CLI11_PARSE(app, argc, argv);
 
   oona::TailFilter filter;
@@ -88,17 +98,19 @@ int main(int argc, char** argv) {
     options.signing_key = broker_config.signing_key;  // Verify signatures when Oona does.
     options.emergency_scheduling = broker_config.emergency_scheduling;
     filter.narrow(options);
-    oona::BusSubscriber subscriber(options);
+    oona::TailReader reader(options, filter, buffer);
     const bool colour = !json && isatty(STDOUT_FILENO) == 1;
     std::uint64_t printed = 0;
     while (count == 0 || printed < count) {
       if (const auto signo = shutdown.take(); signo && signals::is_stop_signal(*signo)) break;
-      auto message = subscriber.receive(std::chrono::milliseconds(100));
-      if (!message || !filter.matches(*message)) continue;
-      const std::string line = json ? oona::format_json(*message) : oona::format_human(*message, colour);
+      auto next = reader.next(std::chrono::milliseconds(100));
+      if (!next.message) continue;
+      if (next.skipped_before > 0) report_skipped(next.skipped_before);
+      const std::string line = json ? oona::format_json(*next.message) : oona::format_human(*next.message, colour);
       if (!write_line(line)) return errno == EPIPE ? 0 : 1;
       ++printed;
     }
+    if (const auto skipped = reader.skipped_pending(); skipped > 0) report_skipped(skipped);
     return 0;
   } catch (const config::ConfigError& error) {
     std::fprintf(stderr, "esper-tail: %s\n", error.what());

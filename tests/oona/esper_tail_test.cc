@@ -134,5 +134,54 @@ TEST(EsperTail, ExitsZeroOnSigint) {
   EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << esper::testing::describe_status(*status);
 }
 
+// An esper-tail whose output nobody reads (a paused pager) must not hold back the bus: Oona waits
+// for slow subscribers rather than drop for them, so a stalled tail would stall the normal lane for
+// everyone. It keeps reading, skips what it cannot print, and says so.
+TEST(EsperTail, AStalledOutputDoesNotHoldBackTheBus) {
+  OonaProcess oona("normal_queue: {max_messages: 1000}\negress_hwm: 100\n");
+  ASSERT_TRUE(oona.ready());
+  esper::testing::ChildProcess::Options options;
+  options.capture_stderr = true;
+  esper::testing::ChildProcess tail({esper::testing::built_binary("oona/esper-tail").string(), "--runtime-dir",
+                                     oona.dir().path().string(), "--source", "stall", "--buffer", "100"},
+                                    options);
+  BusPublisher publisher(publisher_options(oona.endpoints(), "stall"));
+  ASSERT_TRUE(publish_until_line(publisher, tail, {telemetry(leyline::SEVERITY_INFO)}))
+      << "esper-tail printed nothing";
+  // From here on nobody reads esper-tail's output: its pipe fills after a few hundred lines.
+
+  BusSubscriber subscriber(subscriber_options(oona.endpoints()));
+  ASSERT_TRUE(connect(oona.endpoints(), subscriber));
+  constexpr int kRounds = 60, kPerRound = 500;
+  int received = 0;
+  for (int round = 0; round < kRounds; ++round) {
+    for (int i = 0; i < kPerRound; ++i) ASSERT_TRUE(publisher.publish(telemetry(leyline::SEVERITY_INFO)));
+    // Paced by this subscriber, which keeps up, so Oona only drops if something else holds it back.
+    const int target = (round + 1) * kPerRound;
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (received < target && std::chrono::steady_clock::now() < deadline) {
+      auto m = subscriber.receive(100ms);
+      if (m && m->envelope.source() == "stall") ++received;
+    }
+    ASSERT_EQ(received, target) << "the bus stalled in round " << round << " behind a stalled esper-tail";
+  }
+  StatsWatcher stats(oona.endpoints());
+  auto [seen, last] = stats.wait_for(
+      [](const OonaStats& s) { return stat(s, "oona.routed_total{lane=normal}") >= kRounds * kPerRound; }, 10s);
+  ASSERT_TRUE(seen) << describe(last);
+  EXPECT_EQ(stat(last, "oona.dropped_total{lane=normal,reason=queue_full,source=stall}"), 0) << describe(last);
+
+  // Reading its output again, esper-tail reports what it skipped and exits 0 on SIGINT.
+  tail.signal(SIGINT);
+  bool said_skipped = false;
+  while (auto line = tail.read_line(5s)) {
+    said_skipped = said_skipped || line->find("esper-tail: skipped ") != std::string::npos;
+  }
+  EXPECT_TRUE(said_skipped) << "esper-tail did not say it skipped envelopes";
+  const auto status = tail.wait(10s);
+  ASSERT_TRUE(status.has_value());
+  EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << esper::testing::describe_status(*status);
+}
+
 }  // namespace
 }  // namespace esper::oona::testing
