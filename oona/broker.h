@@ -68,7 +68,10 @@ class Broker {
   void run(int stop_fd, const std::function<bool()>& should_stop, const std::function<void()>& on_tick = {});
 
   const BrokerConfig& config() const { return config_; }
-  BrokerStats stats() const;  // Both lanes' counters.
+  // Both lanes' counters. Not while run() runs on another thread (its own are not locked).
+  BrokerStats stats() const;
+  // How the emergency lane's threads are scheduled. Thread-safe.
+  const EmergencyScheduling& emergency_scheduling() const { return emergency_->scheduling(); }
 
  private:
   void route_normal(QueuedMessage item);

@@ -101,17 +101,17 @@ void EmergencyLane::drain(zmq::socket_t& egress) {
 void EmergencyLane::serve(BusEndpoints& endpoints, std::promise<void>& bound) {
   pthread_setname_np(pthread_self(), "oona-emergency");
   // Before the lane's context exists, so that its I/O thread inherits the scheduling class.
-  const EmergencyScheduling scheduling = enter_emergency_scheduling(config_.emergency_scheduling);
-  if (scheduling.realtime()) {
-    spdlog::info("oona: emergency lane at {}", scheduling.describe());
+  scheduling_ = enter_emergency_scheduling(config_.emergency_scheduling);
+  if (scheduling_.realtime()) {
+    spdlog::info("oona: emergency lane at {}", scheduling_.describe());
   } else {
     spdlog::warn("oona: emergency lane at {}: under CPU saturation emergencies may wait milliseconds "
                  "for a CPU (real-time needs LimitRTPRIO= or CAP_SYS_NICE)",
-                 scheduling.describe());
+                 scheduling_.describe());
   }
   {
     std::lock_guard lock(stats_mu_);
-    stats_.emergency_realtime = scheduling.realtime();
+    stats_.emergency_realtime = scheduling_.realtime();
   }
   std::optional<LaneSockets> sockets;
   try {

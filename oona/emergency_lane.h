@@ -29,6 +29,7 @@
 #include "oona/broker_config.h"
 #include "oona/broker_stats.h"
 #include "oona/emergency_rate_limiter.h"
+#include "oona/emergency_scheduling.h"
 #include "oona/envelope_signer.h"
 #include "oona/ingress_reader.h"
 #include "oona/lane_handoff.h"
@@ -54,6 +55,9 @@ class EmergencyLane {
   // Where the normal lane hands over emergency envelopes from its ingress.
   LaneHandoff& inbox() { return inbox_; }
 
+  // How the lane's threads are scheduled (set before the constructor returns; never changes).
+  const EmergencyScheduling& scheduling() const { return scheduling_; }
+
   // The lane's counters so far: received and routed (emergency), demoted, rejected (on its
   // ingress), and its queue depth, subscribers, subscriptions and CURVE refusals. Thread-safe.
   BrokerStats stats() const;
@@ -74,6 +78,7 @@ class EmergencyLane {
   mutable std::mutex stats_mu_;  // Guards stats_ and sockets_; held by the lane thread while it works.
   BrokerStats stats_;
   const LaneSockets* sockets_ = nullptr;  // While the lane serves (for the CURVE refusal count).
+  EmergencyScheduling scheduling_;  // Written by the lane thread before `bound` is set.
   std::thread thread_;
 };
 
