@@ -35,11 +35,21 @@ QuantileSketch load_sketch(const SketchCheckpoint& in) {
 
 }  // namespace
 
-std::string serialize_aggregates(const MetricAggregator& aggregator) {
-  AggregatesCheckpoint checkpoint;
-  checkpoint.set_version(1);
-  checkpoint.set_written_unix_ns(wire::now_unix_ns());
-  aggregator.for_each([&](const Series& s) {
+AggregatesSnapshot::AggregatesSnapshot()
+    : arena_(std::make_unique<google::protobuf::Arena>()),
+      checkpoint_(google::protobuf::Arena::CreateMessage<AggregatesCheckpoint>(arena_.get())) {
+  checkpoint_->set_version(1);
+  checkpoint_->set_written_unix_ns(wire::now_unix_ns());
+}
+
+AggregatesSnapshot::AggregatesSnapshot(const MetricAggregator& aggregator) : AggregatesSnapshot() {
+  capture(aggregator, 0, aggregator.series_count());
+}
+
+void AggregatesSnapshot::capture(const MetricAggregator& aggregator, std::size_t from, std::size_t to) {
+  AggregatesCheckpoint& checkpoint = *checkpoint_;
+  for (std::size_t i = from; i < to; ++i) {
+    const Series& s = aggregator.series_at(i);
     SeriesCheckpoint* out = checkpoint.add_series();
     out->set_source(s.key.source);
     out->set_name(s.key.name);
@@ -67,10 +77,19 @@ std::string serialize_aggregates(const MetricAggregator& aggregator) {
       c->set_max(cell.max);
       if (cell.sketch) save_sketch(*cell.sketch, c->mutable_sketch());
     }
-  });
+  }
+}
+
+AggregatesSnapshot::~AggregatesSnapshot() = default;  // The arena frees the checkpoint at once.
+
+std::string AggregatesSnapshot::serialize() const {
   std::string bytes;
-  checkpoint.SerializeToString(&bytes);
+  checkpoint_->SerializeToString(&bytes);
   return bytes;
+}
+
+std::string serialize_aggregates(const MetricAggregator& aggregator) {
+  return AggregatesSnapshot(aggregator).serialize();
 }
 
 std::size_t restore_aggregates(MetricAggregator& aggregator, const std::string& bytes) {

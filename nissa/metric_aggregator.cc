@@ -34,6 +34,7 @@ MetricAggregator::AddResult MetricAggregator::add(std::string_view source,
     ++count;
     SeriesKey key = scratch_.to_key();
     it = series_.try_emplace(key, key, point.kind(), point.unit(), options_).first;
+    by_arrival_.push_back(&it->second);
   }
   Series& series = it->second;
   const std::int64_t time_ms =
@@ -82,8 +83,10 @@ Series& MetricAggregator::restore_series(SeriesKey key, leyline::MetricKind kind
   if (it != series_.end()) return it->second;
   ++series_per_metric_[key.name];
   SeriesKey copy = key;
-  return series_.try_emplace(std::move(copy), std::move(key), kind, std::move(unit), options_)
-      .first->second;
+  Series& series =
+      series_.try_emplace(std::move(copy), std::move(key), kind, std::move(unit), options_).first->second;
+  by_arrival_.push_back(&series);
+  return series;
 }
 
 void MetricAggregator::for_each(const std::function<void(const Series&)>& visit) const {

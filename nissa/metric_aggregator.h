@@ -53,6 +53,9 @@ class MetricAggregator {
   // Creates (or returns) a series for a checkpoint being restored; it counts toward the cap.
   Series& restore_series(SeriesKey key, leyline::MetricKind kind, std::string unit);
   void for_each(const std::function<void(const Series&)>& visit) const;
+  // The series created `index`-th (0 <= index < series_count()). Series are never removed and
+  // their addresses never change, so a walk by index can pause (release the lock) and resume.
+  const Series& series_at(std::size_t index) const { return *by_arrival_[index]; }
 
   std::size_t series_count() const { return series_.size(); }
   std::uint64_t points_total() const { return points_total_; }
@@ -64,6 +67,7 @@ class MetricAggregator {
  private:
   AggregatorOptions options_;
   std::unordered_map<SeriesKey, Series, SeriesKeyHash, SeriesKeyEqual> series_;
+  std::vector<Series*> by_arrival_;  // Into series_ (its nodes are stable), in creation order.
   std::unordered_map<std::string, std::uint32_t> series_per_metric_;
   std::map<std::string, std::uint64_t> refused_by_metric_;
   std::uint64_t points_total_ = 0;

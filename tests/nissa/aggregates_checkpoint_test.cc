@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -20,6 +21,42 @@ leyline::MetricPoint point(const std::string& name, double v, leyline::MetricKin
   p.set_kind(kind);
   if (!seed.empty()) (*p.mutable_attributes())["seed_id"] = seed;
   return p;
+}
+
+// Nissa captures its checkpoint a chunk of series at a time, ingesting in between: every series
+// that existed at the start is in it, with its state as of its own chunk; series created between
+// chunks wait for the next checkpoint.
+TEST(AggregatesCheckpointTest, ACheckpointCapturedInChunksWithIngestBetweenRestoresEverySeries) {
+  MetricAggregator before;
+  const std::int64_t t = 1'700'000'000'000;
+  for (int s = 0; s < 2500; ++s) {
+    before.add("kasmina", point("kasmina.seed.alpha", s, leyline::METRIC_KIND_GAUGE, "s" + std::to_string(s)), t);
+  }
+  AggregatesSnapshot snapshot;
+  const std::size_t total = before.series_count();
+  std::size_t done = 0;
+  int late = 0;
+  while (done < total) {
+    const std::size_t end = std::min(total, done + 1000);
+    snapshot.capture(before, done, end);
+    done = end;
+    // Ingest between chunks: a point for a captured series (not in this checkpoint) and a new series.
+    before.add("kasmina", point("kasmina.seed.alpha", -1, leyline::METRIC_KIND_GAUGE, "s0"), t + 1);
+    before.add("kasmina", point("kasmina.seed.alpha", 7, leyline::METRIC_KIND_GAUGE, "late" + std::to_string(late++)), t);
+  }
+  auto key = [](const std::string& seed) {
+    return SeriesKey{"kasmina", "kasmina.seed.alpha", {{"seed_id", seed}}};
+  };
+  MetricAggregator after;
+  EXPECT_EQ(restore_aggregates(after, snapshot.serialize()), 2500u);
+  EXPECT_EQ(before.series_count(), 2500u + static_cast<std::size_t>(late));
+  EXPECT_EQ(after.find(key("late0")), nullptr);
+  const Series* s0 = after.find(key("s0"));
+  ASSERT_NE(s0, nullptr);
+  EXPECT_EQ(s0->stats.count(), 1u) << "s0 as of its chunk, before the later point";
+  const Series* s2499 = after.find(key("s2499"));
+  ASSERT_NE(s2499, nullptr);
+  EXPECT_EQ(s2499->stats.last(), 2499);
 }
 
 TEST(AggregatesCheckpointTest, RestoreReproducesEveryStatisticAndRollup) {
