@@ -70,21 +70,36 @@ TEST(EmergencyScheduling, ACpuTheProcessMayNotUseIsReportedNotFatal) {
   });
 }
 
+// Exit codes of as_nobody() itself; `body` uses others.
+constexpr int kCannotSetRtprio = 9;  // Raising the hard limit needs CAP_SYS_RESOURCE.
+constexpr int kCannotDropPrivileges = 10;
+
+// Runs `body` (returning an exit code) in a child process as user nobody with RLIMIT_RTPRIO set to
+// `rtprio`; returns the child's exit code (or -1 if it did not exit).
+template <typename Body>
+int as_nobody(rlim_t rtprio, Body&& body) {
+  const pid_t child = fork();
+  if (child == 0) {
+    const rlimit limit{rtprio, rtprio};
+    if (setrlimit(RLIMIT_RTPRIO, &limit) != 0) _exit(kCannotSetRtprio);
+    if (setresgid(65534, 65534, 65534) != 0 || setresuid(65534, 65534, 65534) != 0) {
+      _exit(kCannotDropPrivileges);
+    }
+    _exit(body());
+  }
+  int status = 0;
+  if (child < 0 || waitpid(child, &status, 0) != child || !WIFEXITED(status)) return -1;
+  return WEXITSTATUS(status);
+}
+
 // Unprivileged (as nobody, RLIMIT_RTPRIO 0) real-time is refused; the thread gets a short slice.
 TEST(EmergencyScheduling, WithoutPrivilegeFallsBackToAShortSlice) {
   if (geteuid() != 0) GTEST_SKIP() << "needs root to become an unprivileged user";
-  const pid_t child = fork();
-  ASSERT_GE(child, 0);
-  if (child == 0) {
-    const rlimit none{0, 0};
-    if (setrlimit(RLIMIT_RTPRIO, &none) != 0 || setresgid(65534, 65534, 65534) != 0 ||
-        setresuid(65534, 65534, 65534) != 0) {
-      _exit(10);
-    }
+  const int code = as_nobody(0, [] {
     const EmergencyScheduling got = enter_emergency_scheduling({});
-    if (got.realtime()) _exit(11);
-    if (got.obtained != EmergencyScheduling::Class::kShortSlice) _exit(12);
-    if (got.detail.find("SCHED_FIFO 10: Operation not permitted") == std::string::npos) _exit(13);
+    if (got.realtime()) return 11;
+    if (got.obtained != EmergencyScheduling::Class::kShortSlice) return 12;
+    if (got.detail.find("SCHED_FIFO 10: Operation not permitted") == std::string::npos) return 13;
     // Linux 6.12+ shows the slice it granted; older kernels accept the request and ignore it.
     utsname u{};
     uname(&u);
@@ -95,38 +110,26 @@ TEST(EmergencyScheduling, WithoutPrivilegeFallsBackToAShortSlice) {
       for (std::string line; std::getline(sched, line);) {
         if (line.rfind("se.slice", 0) == 0) {
           found = true;
-          if (line.substr(line.rfind(' ') + 1) != "100000") _exit(14);
+          if (line.substr(line.rfind(' ') + 1) != "100000") return 14;
         }
       }
-      if (!found) _exit(15);
+      if (!found) return 15;
     }
-    _exit(0);
-  }
-  int status = 0;
-  ASSERT_EQ(waitpid(child, &status, 0), child);
-  ASSERT_TRUE(WIFEXITED(status));
-  EXPECT_EQ(WEXITSTATUS(status), 0)
-      << "10: could not drop privileges, 11: got real-time anyway, 12: no short slice, 13: wrong "
-         "detail, 14: slice not 0.1 ms, 15: no se.slice in /proc/thread-self/sched";
+    return 0;
+  });
+  EXPECT_EQ(code, 0) << "10: could not drop privileges, 11: got real-time anyway, 12: no short slice, "
+                        "13: wrong detail, 14: slice not 0.1 ms, 15: no se.slice in /proc/thread-self/sched";
 }
 
 // What LimitRTPRIO=10 in the systemd units grants: real-time for an unprivileged user.
 TEST(EmergencyScheduling, AnUnprivilegedUserWithRlimitRtprioGetsRealtime) {
   if (geteuid() != 0) GTEST_SKIP() << "needs root to become an unprivileged user";
-  const pid_t child = fork();
-  ASSERT_GE(child, 0);
-  if (child == 0) {
-    const rlimit ten{10, 10};
-    if (setrlimit(RLIMIT_RTPRIO, &ten) != 0) _exit(9);  // Raising the hard limit: CAP_SYS_RESOURCE.
-    if (setresgid(65534, 65534, 65534) != 0 || setresuid(65534, 65534, 65534) != 0) _exit(10);
+  const int code = as_nobody(10, [] {
     const EmergencyScheduling got = enter_emergency_scheduling({});
-    _exit(got.realtime() && sched_getscheduler(0) == SCHED_FIFO ? 0 : 11);
-  }
-  int status = 0;
-  ASSERT_EQ(waitpid(child, &status, 0), child);
-  ASSERT_TRUE(WIFEXITED(status));
-  if (WEXITSTATUS(status) == 9) GTEST_SKIP() << "cannot raise RLIMIT_RTPRIO here (no CAP_SYS_RESOURCE)";
-  EXPECT_EQ(WEXITSTATUS(status), 0) << "10: could not drop privileges, 11: no real-time";
+    return got.realtime() && sched_getscheduler(0) == SCHED_FIFO ? 0 : 11;
+  });
+  if (code == kCannotSetRtprio) GTEST_SKIP() << "cannot raise RLIMIT_RTPRIO here (no CAP_SYS_RESOURCE)";
+  EXPECT_EQ(code, 0) << "10: could not drop privileges, 11: no real-time";
 }
 
 TEST(EmergencyScheduling, IoThreadsInheritTheClassAndTheCallerIsUntouched) {
