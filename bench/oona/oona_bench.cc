@@ -61,18 +61,25 @@ oona::BusPublisherOptions publisher_options(const oona::BusEndpoints& endpoints,
   return options;
 }
 
-// Sends probes until the subscriber sees one on the normal lane (subscription in place).
-void connect(const oona::BusEndpoints& endpoints, oona::BusSubscriber& subscriber) {
+// Sends probes on `lane` until the subscriber sees one there (its subscription is in place), then
+// reads what else was there.
+void connect(const oona::BusEndpoints& endpoints, oona::BusSubscriber& subscriber,
+             wire::Lane lane = wire::Lane::kNormal) {
   oona::BusPublisher probe(publisher_options(endpoints, "probe"));
   leyline::Envelope e;
-  e.set_severity(leyline::SEVERITY_DEBUG);
-  e.mutable_telemetry();
+  if (lane == wire::Lane::kEmergency) {
+    e.set_severity(leyline::SEVERITY_HIGH);
+    e.mutable_event();
+  } else {
+    e.set_severity(leyline::SEVERITY_DEBUG);
+    e.mutable_telemetry();
+  }
   while (true) {
     probe.publish(e);
-    auto m = subscriber.receive(20ms);
+    auto m = subscriber.receive_from(lane, 20ms);
     if (m && m->envelope.source() == "probe") break;
   }
-  while (subscriber.receive(50ms)) {
+  while (subscriber.receive_from(lane, 50ms)) {
   }
 }
 
@@ -191,21 +198,6 @@ enum class Reader {
   kShared,
 };
 
-// Waits until `subscriber` sees an emergency from a probe publisher (its subscription is in place).
-void connect_emergency(const oona::BusEndpoints& endpoints, oona::BusSubscriber& subscriber) {
-  oona::BusPublisher probe(publisher_options(endpoints, "probe"));
-  leyline::Envelope e;
-  e.set_severity(leyline::SEVERITY_HIGH);
-  e.mutable_event();
-  while (true) {
-    probe.publish(e);
-    auto m = subscriber.receive_from(wire::Lane::kEmergency, 20ms);
-    if (m && m->envelope.source() == "probe") break;
-  }
-  while (subscriber.receive_from(wire::Lane::kEmergency, 50ms)) {
-  }
-}
-
 // A producer floods the normal lane (unless `flood_on` is false) for as long as `emergencies` are
 // sent 1 ms apart by another producer of the default scheduling class (its publisher's emergency
 // I/O thread asks for real-time, as every BusPublisher does); the subscriber reads everything and
@@ -230,7 +222,7 @@ Latency emergency_latency(const oona::BusEndpoints& endpoints, int emergencies, 
       options.endpoints = endpoints;
       options.normal = false;
       oona::BusSubscriber emergency(options);
-      connect_emergency(endpoints, emergency);
+      connect(endpoints, emergency, wire::Lane::kEmergency);
       emergency_ready.set_value();
       while (static_cast<int>(latencies_us.size()) < emergencies) {
         auto m = emergency.receive_from(wire::Lane::kEmergency, 5s);
@@ -242,7 +234,7 @@ Latency emergency_latency(const oona::BusEndpoints& endpoints, int emergencies, 
     emergency_ready.get_future().wait();
   } else {
     result.reader = "the default-class thread that also reads the normal lane";
-    connect_emergency(endpoints, subscriber);
+    connect(endpoints, subscriber, wire::Lane::kEmergency);
   }
 
   const leyline::Envelope flood = workload_envelope(points);
