@@ -76,6 +76,7 @@ BrokerStats EmergencyLane::stats() const {
   std::lock_guard lock(stats_mu_);
   BrokerStats copy = stats_;
   copy.queue_depth[kEgress] = queue_.size();
+  copy.emergency_realtime = scheduling_.realtime();
   // The ZAP handler counts on its own thread: read it now, not as of the lane's last wake-up.
   if (sockets_ != nullptr) copy.curve_refused = sockets_->curve_refused();
   return copy;
@@ -108,10 +109,6 @@ void EmergencyLane::serve(BusEndpoints& endpoints, std::promise<void>& bound) {
     spdlog::warn("oona: emergency lane at {}: under CPU saturation emergencies may wait milliseconds "
                  "for a CPU (real-time needs LimitRTPRIO= or CAP_SYS_NICE)",
                  scheduling_.describe());
-  }
-  {
-    std::lock_guard lock(stats_mu_);
-    stats_.emergency_realtime = scheduling_.realtime();
   }
   std::optional<LaneSockets> sockets;
   try {
