@@ -10,7 +10,7 @@
 // max_backoff). Each failure that will be retried emits field_report_retry; the failure that
 // exceeds the cap emits field_report_drop. Both carry retry_count = failed attempts so far.
 //
-// Counters, under the seed's names (000_a975d72b67fd7215.txt), exported by metric_points():
+// Counters, under the seed's names (docs/reference/training-system.md), exported by metric_points():
 //   <prefix>.pending_total    reports kept in memory for retry after the last publish cycle
 //   <prefix>.published_total  reports the publisher accepted in the last cycle
 //   <prefix>.retries_total    publish attempts that failed in the last cycle

@@ -1,5 +1,5 @@
-// The derived statistics producers compute before recording (000_a975d72b67fd7215.txt: loss_ewma,
-// loss_volatility as a rolling std, loss_delta, grad_norm_ewma, grad_var; 004: decode_ms_ewma).
+// The derived statistics producers compute before recording (docs/reference/training-system.md: loss_ewma,
+// loss_volatility as a rolling std, loss_delta, grad_norm_ewma, grad_var; docs/reference/inference-server.md: decode_ms_ewma).
 #ifndef ESPER_PRODUCERS_DERIVED_STATS_H_
 #define ESPER_PRODUCERS_DERIVED_STATS_H_
 

@@ -1,5 +1,5 @@
 // What every producing process runs beside its own work: the bus publisher, the telemetry buffer,
-// and the flush driver (DESIGN.md "Flush protocol").
+// and the flush driver (README.md, "Weatherlight, the supervisor").
 //
 // Under Weatherlight the environment names the control socket (ESPER_CONTROL_ENDPOINT) and the
 // service (ESPER_SERVICE_NAME). The driver thread then connects to it, says HELLO, and on each

@@ -5,7 +5,7 @@
 // lane. drain() (on each FLUSH from Weatherlight, or on the producer's own timer) batches what is
 // buffered into TelemetryPackets and hands them to the sink.
 //
-// Gated metrics (the "enrichment" set of 000_a975d72b67fd7215.txt, e.g. loss_ewma, grad_var,
+// Gated metrics (the "enrichment" set of docs/reference/training-system.md, e.g. loss_ewma, grad_var,
 // gpu_util_percent) are suppressed at record() when the producer's gate is off, as Tolaria's
 // `tolaria_step_enrichment_enabled = False` does.
 #ifndef ESPER_PRODUCERS_TELEMETRY_BUFFER_H_
@@ -30,7 +30,7 @@ class EnvelopeSink {
   virtual bool publish(leyline::Envelope envelope) = 0;
 };
 
-// The gated metrics of 000_a975d72b67fd7215.txt.
+// The gated metrics of docs/reference/training-system.md.
 const std::set<std::string>& reference_gated_metrics();
 
 struct TelemetryBufferOptions {

@@ -1,6 +1,6 @@
 // kasmina: the reference seed executor. Steps N seed slots through their lifecycle
 // (seed_manager.h) at --rate steps per second and publishes the per-seed metrics of
-// 000_a975d72b67fd7215.txt with {"seed_id": id}; doubles as a load generator (--seeds N points
+// docs/reference/training-system.md with {"seed_id": id}; doubles as a load generator (--seeds N points
 // ~7-10 N per step). Prints "kasmina ready"; stops after --duration/--steps or on SIGTERM/SIGINT.
 #include <chrono>
 #include <cstdio>
@@ -20,7 +20,7 @@
 
 int main(int argc, char** argv) {
   using namespace esper;
-  CLI::App app{"kasmina: reference seed executor; publishes per-seed metrics (000_a975d72b67fd7215.txt)"};
+  CLI::App app{"kasmina: reference seed executor; publishes per-seed metrics (docs/reference/training-system.md)"};
   producers::ProducerFlags flags;
   producers::add_producer_flags(app, flags);
   kasmina::SeedManagerOptions options;

@@ -1,7 +1,7 @@
 // Kasmina's seed manager, as a load-generating reference: N seed slots, each moving through the
 // Leyline lifecycle (DORMANT -> GERMINATED -> TRAINING -> BLENDING -> SHADOWING -> PROBATIONARY ->
 // FOSSILIZED, or CULLED -> EMBARGOED -> RESETTING -> DORMANT when isolation fails), with alpha
-// blending during BLENDING, and the per-seed metrics of 000_a975d72b67fd7215.txt computed on the way:
+// blending during BLENDING, and the per-seed metrics of docs/reference/training-system.md computed on the way:
 //
 // - kernels: attaching a seed builds its kernel (a weight matrix, really computed and checked);
 //   the time it takes is last_kernel_latency_ms. A kernel that fails its check (non-finite or out

@@ -2,7 +2,7 @@
 """A small training loop that publishes its metrics to Esper through esper_producer.
 
 It fits y = 3x - 2 (plus noise) with minibatch SGD in plain Python and, like the RL trainer of
-003_8dc8bd580016e104.txt, names its metrics by category prefix with the step on every point:
+docs/reference/rl-trainer.md, names its metrics by category prefix with the step on every point:
 
   trainer/loss           loss     mean squared error of the step's minibatch
   trainer/grad_norm      norm     L2 norm of the gradient

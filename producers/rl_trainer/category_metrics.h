@@ -1,4 +1,4 @@
-// The metrics formatter of 003_8dc8bd580016e104.txt: a structured log event with a category and
+// The metrics formatter of docs/reference/rl-trainer.md: a structured log event with a category and
 // fields becomes metric points keyed `<prefix><field>`, where the category picks the prefix
 // (TRAINER/TRAIN -> trainer/, ACTOR/ACT -> actor/, EVALUATOR/EVAL -> evaluator/, anything else ->
 // misc/). Only numeric fields become metrics; `category`, `message` and `telemetry` never do. An

@@ -1,4 +1,4 @@
-// A simulated PPO/SPO training run emitting the structured events of 003_8dc8bd580016e104.txt on
+// A simulated PPO/SPO training run emitting the structured events of docs/reference/rl-trainer.md on
 // its documented cadence: per update one TRAINER (optimization), one ACTOR (episodic aggregates)
 // and one MISC (throughput) event, and an EVALUATOR event with the shared evaluation schema when
 // eval_interval > 0, num_eval_episodes > 0 and update % eval_interval == 0. The numbers follow a
@@ -24,7 +24,7 @@ struct RunOptions {
   double learning_rate = 3e-4;
 };
 
-// The eval cadence contract of 003.
+// The eval cadence contract of docs/reference/rl-trainer.md.
 bool eval_due(std::uint64_t update, std::uint64_t eval_interval, std::uint64_t num_eval_episodes);
 
 class PpoRun {

@@ -1,4 +1,4 @@
-// rl-trainer: the RL trainer telemetry of 003_8dc8bd580016e104.txt as a producer and load
+// rl-trainer: the RL trainer telemetry of docs/reference/rl-trainer.md as a producer and load
 // generator. One PPO/SPO update per work unit (--rate updates per second); its category events go
 // through the metrics formatter into the telemetry buffer, whose flush batches them to Oona.
 #include <chrono>
@@ -19,7 +19,7 @@
 int main(int argc, char** argv) {
   using namespace esper;
 
-  CLI::App app{"rl-trainer: simulated PPO/SPO training telemetry (003) for the Esper bus"};
+  CLI::App app{"rl-trainer: simulated PPO/SPO training telemetry (docs/reference/rl-trainer.md) for the Esper bus"};
   producers::ProducerFlags flags;
   producers::add_producer_flags(app, flags);
   producers::rl::RunOptions run_options;

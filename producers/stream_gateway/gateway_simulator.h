@@ -1,6 +1,6 @@
 // A simulated streaming gateway: starts sessions with outcomes drawn from a seeded mix and advances
 // every live session one step of its lifecycle script per tick, producing the trace events, errors
-// and output FPS status samples of 001_c9d34258e4991b6f.txt. Every event and sample carries the
+// and output FPS status samples of docs/reference/streaming-sessions.md. Every event and sample carries the
 // session identity (stream_id, request_id) and its dimensions (gpu_id, region, pipeline, model_id,
 // and the serving orchestrator, which the swap-rate fallback counts unique values of).
 #ifndef ESPER_PRODUCERS_STREAM_GATEWAY_GATEWAY_SIMULATOR_H_

@@ -1,4 +1,4 @@
-// One streaming session's lifecycle as 001_c9d34258e4991b6f.txt traces it, and the outcome mix a
+// One streaming session's lifecycle as docs/reference/streaming-sessions.md traces it, and the outcome mix a
 // simulated gateway draws from.
 //
 // Every session starts with gateway_receive_stream_request and ends with
@@ -8,8 +8,8 @@
 //   excused   gateway_no_orchestrators_available plus the error "no orchestrators available", or an
 //             error from the excusable taxonomy; no startup-success signal
 //   unexcused an error outside the taxonomy; no startup-success signal
-// Errors are events named "error" with the error text in the `message` attribute (001's
-// ai_stream_events with event_type = 'error').
+// Errors are events named "error" with the error text in the `message` attribute
+// (docs/reference/streaming-sessions.md).
 #ifndef ESPER_PRODUCERS_STREAM_GATEWAY_SESSION_LIFECYCLE_H_
 #define ESPER_PRODUCERS_STREAM_GATEWAY_SESSION_LIFECYCLE_H_
 
@@ -25,7 +25,7 @@ namespace esper::producers::gateway {
 enum class SessionOutcome { kSuccess, kExcused, kUnexcused, kSwapped };
 std::string_view outcome_name(SessionOutcome outcome);
 
-// The excusable taxonomy seed of 001 (matched as substrings of the error text).
+// The excusable taxonomy of docs/reference/streaming-sessions.md (matched as substrings of the error text).
 inline constexpr std::array<std::string_view, 6> kExcusableErrors{
     "no orchestrators available", "mediamtx ingest disconnected", "whip disconnected",
     "missing video",              "ice connection state failed",  "user disconnected",

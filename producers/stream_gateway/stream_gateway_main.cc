@@ -1,4 +1,4 @@
-// stream-gateway: the session telemetry of 001_c9d34258e4991b6f.txt as a producer and load
+// stream-gateway: the session telemetry of docs/reference/streaming-sessions.md as a producer and load
 // generator. One tick per work unit (--rate per second): new sessions start, live ones advance one
 // lifecycle step. With --sessions N it exits once N sessions have started and closed.
 #include <chrono>
@@ -19,7 +19,7 @@
 int main(int argc, char** argv) {
   using namespace esper;
 
-  CLI::App app{"stream-gateway: simulated streaming-session telemetry (001) for the Esper bus"};
+  CLI::App app{"stream-gateway: simulated streaming-session telemetry (docs/reference/streaming-sessions.md) for the Esper bus"};
   producers::ProducerFlags flags;
   producers::add_producer_flags(app, flags);
   producers::gateway::GatewayOptions sim;

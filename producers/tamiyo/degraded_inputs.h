@@ -1,4 +1,4 @@
-// Coverage-driven `degraded_inputs` events (000_a975d72b67fd7215.txt): the severity escalates as
+// Coverage-driven `degraded_inputs` events (docs/reference/training-system.md): the severity escalates as
 // the average feature coverage falls below the configured thresholds - WARNING, then HIGH, then
 // CRITICAL. HIGH and CRITICAL go to the emergency lane (the telemetry buffer publishes them at
 // once). An event is raised when the severity changes while degraded, and repeated every

@@ -2,7 +2,7 @@
 // (node.seed, node.layer) and edge families (edges.layer_connects, edges.seed_monitors), each item
 // with a fixed number of features; a feature the upstream signals did not provide is missing.
 // Coverage per family is present / total features; the average over families is the legacy
-// tamiyo.gnn.feature_coverage (000_a975d72b67fd7215.txt).
+// tamiyo.gnn.feature_coverage (docs/reference/training-system.md).
 #ifndef ESPER_PRODUCERS_TAMIYO_FEATURE_COVERAGE_H_
 #define ESPER_PRODUCERS_TAMIYO_FEATURE_COVERAGE_H_
 

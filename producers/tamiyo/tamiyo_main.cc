@@ -50,7 +50,7 @@ bool parse_schedule(const std::string& text, std::vector<double>* out) {
 
 int main(int argc, char** argv) {
   using namespace esper;
-  CLI::App app{"tamiyo: reference policy service; coverage, compile and field-report telemetry (000_a975d72b67fd7215.txt)"};
+  CLI::App app{"tamiyo: reference policy service; coverage, compile and field-report telemetry (docs/reference/training-system.md)"};
   producers::ProducerFlags flags;
   producers::add_producer_flags(app, flags);
   tamiyo::TamiyoOptions options;

@@ -1,7 +1,7 @@
 // Tamiyo, the policy service, as a reference producer. Each decision observes the policy graph
 // (feature_coverage.h) at the coverage the schedule asks for, runs the policy forward to pick the
 // seed to act on, and yields an AdaptationCommand annotated with its coverage (feature_coverage,
-// coverage_map, coverage_types) and the policy-service telemetry of 000_a975d72b67fd7215.txt:
+// coverage_map, coverage_types) and the policy-service telemetry of docs/reference/training-system.md:
 //
 //   tamiyo.gnn.feature_coverage, tamiyo.gnn.feature_coverage.<type>    (ratio)
 //   tamiyo.gnn.compile_enabled (bool), compile_fallback_total (count, only when non-zero),

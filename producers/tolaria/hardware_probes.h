@@ -1,4 +1,4 @@
-// Tolaria's hardware probes (000_a975d72b67fd7215.txt, gated): CPU utilisation from /proc/stat, and
+// Tolaria's hardware probes (docs/reference/training-system.md, gated): CPU utilisation from /proc/stat, and
 // GPU utilisation and memory through NVML, loaded at run time with dlopen("libnvidia-ml.so.1") so
 // the program needs no CUDA to build or run. A probe without its source yields nothing: metrics are
 // omitted, never invented.

@@ -1,4 +1,4 @@
-// Turns Tolaria's measured steps into the step metrics of 000_a975d72b67fd7215.txt, under their
+// Turns Tolaria's measured steps into the step metrics of docs/reference/training-system.md, under their
 // exact names and units, each point carrying its `step`. The derived statistics (loss_delta,
 // loss_ewma, loss_volatility as a rolling std, grad_norm_ewma, grad_var) are computed here, and
 // hardware probes are read here, only with enrichment on

@@ -1,5 +1,5 @@
 // tolaria: the reference trainer. Trains a small perceptron by SGD (tolaria_trainer.h) and publishes
-// the step metrics of 000_a975d72b67fd7215.txt through the producer runtime, paced by --rate steps
+// the step metrics of docs/reference/training-system.md through the producer runtime, paced by --rate steps
 // per second; doubles as a load generator. Prints "tolaria ready" once running; stops after
 // --duration (or --steps) or on SIGTERM/SIGINT, drains, and exits 0.
 #include <chrono>
@@ -33,7 +33,7 @@ double ms_since(Clock::time_point start) {
 
 int main(int argc, char** argv) {
   using namespace esper;
-  CLI::App app{"tolaria: reference trainer; publishes step metrics (000_a975d72b67fd7215.txt)"};
+  CLI::App app{"tolaria: reference trainer; publishes step metrics (docs/reference/training-system.md)"};
   producers::ProducerFlags flags;
   producers::add_producer_flags(app, flags);
   std::string enrichment = "on";

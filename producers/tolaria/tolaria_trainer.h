@@ -1,6 +1,6 @@
 // Tolaria's training loop, small enough to run anywhere: a two-layer perceptron (tanh hidden layer,
 // sigmoid output) trained by minibatch SGD on a generated, non-linearly separable data set. Every
-// number the step telemetry reports (000_a975d72b67fd7215.txt "Step Metrics") is computed here from
+// number the step telemetry reports (docs/reference/training-system.md "Step Metrics") is computed here from
 // the real step: the batch's cross-entropy loss and accuracy, the gradient's L2 norm, the conflict
 // between micro-batch gradients, and the wall time of each phase.
 //

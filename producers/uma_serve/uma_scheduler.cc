@@ -69,7 +69,7 @@ void UmaScheduler::admit_arrivals() {
   }
 }
 
-// The adaptive batching of 004: the EWMA of decode times steers the token budget towards the
+// The adaptive batching of docs/reference/inference-server.md: the EWMA of decode times steers the token budget towards the
 // target decode latency.
 void UmaScheduler::adapt_budget() {
   const auto ewma = decode_ms_ewma_.value();

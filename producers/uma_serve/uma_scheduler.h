@@ -1,4 +1,4 @@
-// A simulated UMA Serve scheduler: the inference server of 004_2b5eb3aa608ffe2a.txt without the
+// A simulated UMA Serve scheduler: the inference server of docs/reference/inference-server.md without the
 // model. Requests arrive with a configurable mix (prompt and output lengths, interactive vs
 // background QoS, prefix-cache sharing); each tick builds one batch of generation tokens plus
 // chunked prefill under an adaptive token budget, "runs" it on a virtual clock with a linear cost

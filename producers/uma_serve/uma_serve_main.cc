@@ -1,4 +1,4 @@
-// uma-serve: the simulated inference server of 004_2b5eb3aa608ffe2a.txt as a producer and load
+// uma-serve: the simulated inference server of docs/reference/inference-server.md as a producer and load
 // generator. One scheduler tick per work unit (--rate ticks per second); every tick's histogram
 // observations and counter/gauge snapshot go into the telemetry buffer.
 #include <chrono>
@@ -19,7 +19,7 @@
 int main(int argc, char** argv) {
   using namespace esper;
 
-  CLI::App app{"uma-serve: simulated inference-server telemetry (004) for the Esper bus"};
+  CLI::App app{"uma-serve: simulated inference-server telemetry (docs/reference/inference-server.md) for the Esper bus"};
   producers::ProducerFlags flags;
   producers::add_producer_flags(app, flags);
   producers::uma::UmaServeOptions sim;

@@ -88,7 +88,7 @@ TEST(TelemetryBufferTest, GatedMetricsAreSuppressedWhenTheGateIsOff) {
   EXPECT_TRUE(buffer.record(wire::make_point("hook_latency_ms", 2, "ms")));
   EXPECT_EQ(buffer.suppressed_total(), 2u);
   EXPECT_EQ(buffer.drain().points, 2u);
-  EXPECT_EQ(reference_gated_metrics().size(), 15u) << "the gated set of 000";
+  EXPECT_EQ(reference_gated_metrics().size(), 15u) << "the gated set of docs/reference/training-system.md";
 }
 
 TEST(TelemetryBufferTest, RefusedPacketsGoBackIntoTheBuffer) {

@@ -1,7 +1,8 @@
-// Every metric and event named in the reference document 000 (Tolaria step metrics, Kasmina per-seed
-// metrics, Tamiyo telemetry and the field-report lifecycle) can be carried on the bus with its exact
-// name, unit and attributes. The names are read from the document itself, so a renamed or added
-// metric there is covered without editing this test.
+// Every metric and event of the training-system reference (docs/reference/training-system.md: the
+// trainer's step metrics, the seed executor's per-seed metrics, the policy service's telemetry and
+// the field-report lifecycle) can be carried on the bus with its exact name, unit, kind and
+// attributes. The names are read from the catalogue itself, so a renamed or added metric there is
+// covered without editing this test.
 #include <google/protobuf/util/message_differencer.h>
 #include <gtest/gtest.h>
 
@@ -17,36 +18,26 @@ namespace esper::wire {
 namespace {
 
 struct Reference {
-  std::string section;  // Heading the bullet sits under.
+  std::string section;  // The "## " heading the bullet sits under.
   std::string name;
   std::string unit;     // "event" for events.
-  std::string detail;   // Text after the unit, e.g. "event, INFO" or attribute lists.
+  std::string kind;     // gauge, counter, histogram; for events the severity.
+  std::string detail;   // Text after the parenthesis, e.g. "— attributes: a, b".
 };
 
+// The catalogue's bullets: "- name (unit, kind) — note" and "- name (event, SEVERITY) — attributes: a, b".
 std::vector<Reference> read_reference(const std::string& path) {
   std::ifstream in(path);
   std::vector<Reference> out;
   std::string line, section;
-  // "- name (unit) — note" or "- name (event, INFO) — attributes: a, b".
-  const std::regex bullet(R"(^- ([A-Za-z0-9_.<>]+) \(([^)]*)\)(.*)$)");
+  const std::regex bullet(R"(^- ([A-Za-z0-9_.<>]+) \(([^,()]+), ([^()]+)\)(.*)$)");
   while (std::getline(in, line)) {
-    if (line.starts_with("#") || (!line.empty() && line.front() != '-' && line.find(':') == std::string::npos)) {
-      section = line;
-      continue;
-    }
-    if (!line.empty() && line.front() != '-' && line.find("Lifecycle") != std::string::npos) {
-      section = line;
+    if (line.starts_with("## ")) {
+      section = line.substr(3);
       continue;
     }
     std::smatch m;
-    if (!std::regex_match(line, m, bullet)) continue;
-    std::string unit = m[2];
-    std::string detail = m[3];
-    if (unit.starts_with("event")) {
-      detail = unit + detail;
-      unit = "event";
-    }
-    out.push_back({section, m[1], unit, detail});
+    if (std::regex_match(line, m, bullet)) out.push_back({section, m[1], m[2], m[3], m[4]});
   }
   return out;
 }
@@ -66,14 +57,20 @@ std::vector<std::string> attributes_of(const std::string& detail) {
   return out;
 }
 
-leyline::Severity severity_of(const std::string& detail) {
-  if (detail.find("WARNING") != std::string::npos) return leyline::SEVERITY_WARNING;
-  if (detail.find("INFO") != std::string::npos) return leyline::SEVERITY_INFO;
-  return leyline::SEVERITY_HIGH;  // degraded_inputs: escalated severity.
+leyline::Severity severity_of(const std::string& kind) {
+  if (kind == "WARNING") return leyline::SEVERITY_WARNING;
+  if (kind == "INFO") return leyline::SEVERITY_INFO;
+  return leyline::SEVERITY_HIGH;  // degraded_inputs: escalating; HIGH is one of its levels.
 }
 
-TEST(ReferenceMetricsTest, EveryMetricAndEventOf000RoundTrips) {
-  const std::string path = std::string(ESPER_SEEDS_DIR) + "/000_a975d72b67fd7215.txt";
+leyline::MetricKind metric_kind_of(const std::string& kind) {
+  if (kind == "counter") return leyline::METRIC_KIND_COUNTER;
+  if (kind == "histogram") return leyline::METRIC_KIND_HISTOGRAM;
+  return leyline::METRIC_KIND_GAUGE;
+}
+
+TEST(ReferenceMetricsTest, EveryMetricAndEventOfTheTrainingSystemRoundTrips) {
+  const std::string path = std::string(ESPER_SOURCE_DIR) + "/docs/reference/training-system.md";
   const auto refs = read_reference(path);
   // 21 step metrics, 10 per-seed metrics, 5 Tamiyo metrics + 1 event, 4 counters + 3 events.
   ASSERT_EQ(refs.size(), 44u) << "could not read the reference metrics from " << path;
@@ -89,7 +86,7 @@ TEST(ReferenceMetricsTest, EveryMetricAndEventOf000RoundTrips) {
       auto* e = packet->add_events();
       e->set_event_id("ev-" + ref.name);
       e->set_description(ref.name);
-      e->set_level(severity_of(ref.detail));
+      e->set_level(severity_of(ref.kind));
       for (const auto& attr : attributes_of(ref.detail)) (*e->mutable_attributes())[attr] = "v-" + attr;
       ++events;
       continue;
@@ -102,7 +99,7 @@ TEST(ReferenceMetricsTest, EveryMetricAndEventOf000RoundTrips) {
     p->set_name(name);
     p->set_unit(ref.unit);
     p->set_value(0.5);
-    p->set_kind(name.ends_with("_total") ? leyline::METRIC_KIND_COUNTER : leyline::METRIC_KIND_GAUGE);
+    p->set_kind(metric_kind_of(ref.kind));
     if (name.starts_with("kasmina.seed.")) (*p->mutable_attributes())["seed_id"] = "seed-1";
     if (ref.section.find("Step Metrics") != std::string::npos) p->set_step(500);
     ++metrics;
@@ -130,6 +127,8 @@ TEST(ReferenceMetricsTest, EveryMetricAndEventOf000RoundTrips) {
   EXPECT_EQ(find("kasmina.seed.alpha")->attributes().at("seed_id"), "seed-1");
   ASSERT_NE(find("tamiyo.field_reports.dropped_total"), nullptr);
   EXPECT_EQ(find("tamiyo.field_reports.dropped_total")->unit(), "count");
+  EXPECT_EQ(find("tamiyo.field_reports.dropped_total")->kind(), leyline::METRIC_KIND_COUNTER);
+  EXPECT_EQ(find("tamiyo.field_reports.pending_total")->kind(), leyline::METRIC_KIND_GAUGE);
   ASSERT_NE(find("tamiyo.gnn.feature_coverage.edges.seed_monitors"), nullptr);
   bool saw_retry = false;
   for (const auto& e : back.telemetry().events()) {

@@ -1,5 +1,5 @@
 // A real `kasmina` publishing through a real `oona`: every per-seed metric of
-// 000_a975d72b67fd7215.txt arrives for every seed, with its unit and exactly {"seed_id"}, and the
+// docs/reference/training-system.md arrives for every seed, with its unit and exactly {"seed_id"}, and the
 // seeds are seen moving through the lifecycle with alpha blended up to 1.
 #include <gtest/gtest.h>
 
@@ -19,7 +19,7 @@ namespace {
 using namespace std::chrono_literals;
 using esper::testing::ChildProcess;
 
-// The per-seed metrics of 000_a975d72b67fd7215.txt (attributes={"seed_id": <id>}).
+// The per-seed metrics of docs/reference/training-system.md (attributes={"seed_id": <id>}).
 const std::map<std::string, std::string> kSeedMetricUnits = {
     {"kasmina.seed.stage", "state"},
     {"kasmina.seed.alpha", "ratio"},

@@ -1,6 +1,6 @@
 // The seed manager walks seeds through the lifecycle in order, blends alpha linearly over
 // blend_steps, culls a seed whose gradients are not isolated, and emits exactly the per-seed
-// metrics of 000_a975d72b67fd7215.txt with their seed_id.
+// metrics of docs/reference/training-system.md with their seed_id.
 #include <gtest/gtest.h>
 
 #include <map>

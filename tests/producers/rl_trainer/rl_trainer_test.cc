@@ -1,4 +1,4 @@
-// rl-trainer against 003_8dc8bd580016e104.txt: the category -> prefix mapping, numeric-only fields,
+// rl-trainer against docs/reference/rl-trainer.md: the category -> prefix mapping, numeric-only fields,
 // required step fields, the eval cadence, and the real program through a real oona, where every
 // key must carry its category prefix, a finite value and a step, and the shared evaluation schema
 // must arrive on its cadence.
@@ -23,7 +23,7 @@ using namespace std::chrono_literals;
 
 const std::vector<std::string> kPrefixes = {"trainer/", "actor/", "evaluator/", "misc/"};
 
-// The shared evaluation schema of 003 (EVALUATOR category): `phase` is text, the rest numeric.
+// The shared evaluation schema of docs/reference/rl-trainer.md (EVALUATOR category): `phase` is text, the rest numeric.
 const std::vector<std::pair<std::string, std::string>> kEvaluationSchema = {
     {"evaluator/policy_version", "version"},   {"evaluator/episodes", "episodes"},
     {"evaluator/mean_return", "return"},       {"evaluator/max_return", "return"},

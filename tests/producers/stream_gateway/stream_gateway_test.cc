@@ -1,4 +1,4 @@
-// stream-gateway against 001_c9d34258e4991b6f.txt: the excusable taxonomy, the seeded outcome mix,
+// stream-gateway against docs/reference/streaming-sessions.md: the excusable taxonomy, the seeded outcome mix,
 // and the real program through a real oona, where each session's trace events, classified by the
 // document's rules, must give back the mix the seed planned.
 #include <gtest/gtest.h>
@@ -19,7 +19,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// From 001: the trace subtypes, the error taxonomy, the status-sample metric and its dimensions.
+// From docs/reference/streaming-sessions.md: the trace subtypes, the error taxonomy, the status-sample metric and its dimensions.
 const std::set<std::string> kTraceEvents = {
     "gateway_receive_stream_request", "gateway_receive_few_processed_segments",
     "gateway_no_orchestrators_available", "gateway_ingest_stream_closed", "orchestrator_swap"};
@@ -30,7 +30,7 @@ const char* const kFpsMetric = "output_fps";
 const char* const kFpsUnit = "FPS";
 const std::vector<std::string> kDimensions = {"stream_id", "request_id", "gpu_id", "region", "pipeline", "model_id"};
 
-// What the trace says about one session (keyed by stream_id + '|' + request_id, as 001 keys it).
+// What the trace says about one session (keyed by stream_id + '|' + request_id, as docs/reference/streaming-sessions.md keys it).
 struct SessionTrace {
   std::vector<std::string> events;  // Names in arrival order ("error" for errors).
   std::vector<std::string> errors;  // Error messages.
@@ -46,7 +46,7 @@ bool excusable(const std::string& message) {
                      [&](const std::string& e) { return message.find(e) != std::string::npos; });
 }
 
-// 001's status classification rules, with the explicit swap signal on top of startup success.
+// docs/reference/streaming-sessions.md's status classification rules, with the explicit swap signal on top of startup success.
 SessionOutcome classify(const SessionTrace& t) {
   if (has(t, "orchestrator_swap")) return SessionOutcome::kSwapped;
   if (has(t, "gateway_receive_few_processed_segments")) return SessionOutcome::kSuccess;
@@ -163,7 +163,7 @@ TEST(StreamGatewayProgramTest, SeededRunDeliversConsistentLifecyclesWithTheirDim
     if (!m || m->envelope.source() != "stream-gateway" || !m->envelope.has_telemetry()) continue;
     for (const auto& e : m->envelope.telemetry().events()) {
       const bool known = kTraceEvents.count(e.description()) || e.description() == "error";
-      EXPECT_TRUE(known) << "event " << e.description() << " is not in 001";
+      EXPECT_TRUE(known) << "event " << e.description() << " is not in docs/reference/streaming-sessions.md";
       expect_dimensions(e.attributes(), "event " + e.description());
       auto& t = sessions[session_key(e.attributes())];
       t.events.push_back(e.description());

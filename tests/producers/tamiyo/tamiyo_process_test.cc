@@ -1,4 +1,4 @@
-// A real `tamiyo` through a real `oona`: every policy-service name of 000_a975d72b67fd7215.txt
+// A real `tamiyo` through a real `oona`: every policy-service name of docs/reference/training-system.md
 // arrives with its unit; lowering coverage below the thresholds raises degraded_inputs at WARNING
 // (normal lane) and then HIGH on the emergency lane; without Nissa its field reports are retried
 // and dropped after the cap (events and counters in its telemetry); with a real Nissa they are
@@ -24,7 +24,7 @@ namespace {
 using namespace std::chrono_literals;
 using esper::testing::ChildProcess;
 
-// Tamiyo's metrics in 000_a975d72b67fd7215.txt (per-type coverage for the families this service's
+// Tamiyo's metrics in docs/reference/training-system.md (per-type coverage for the families this service's
 // graph has), and the units the document gives them.
 const std::map<std::string, std::string> kTamiyoMetricUnits = {
     {"tamiyo.gnn.feature_coverage", "ratio"},

@@ -1,4 +1,4 @@
-// A real `tolaria` publishing through a real `oona`: every step metric of 000_a975d72b67fd7215.txt
+// A real `tolaria` publishing through a real `oona`: every step metric of docs/reference/training-system.md
 // arrives under its exact name and unit, carrying its step; with enrichment off none of the gated
 // set does; and the loss the trainer reports falls over the run.
 #include <gtest/gtest.h>
@@ -23,7 +23,7 @@ namespace {
 using namespace std::chrono_literals;
 using esper::testing::ChildProcess;
 
-// The step metrics of 000_a975d72b67fd7215.txt. `hardware`: depends on a CUDA device/NVML, so it is
+// The step metrics of docs/reference/training-system.md. `hardware`: depends on a CUDA device/NVML, so it is
 // only checked when it appears (this trainer makes no host-to-device copies; NVML may be absent).
 struct ExpectedMetric {
   const char* name;

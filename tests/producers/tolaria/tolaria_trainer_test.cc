@@ -1,5 +1,5 @@
 // The trainer learns (its loss falls, its accuracy rises above chance), deterministically, and the
-// step telemetry names, gates and derives exactly what 000_a975d72b67fd7215.txt lists.
+// step telemetry names, gates and derives exactly what docs/reference/training-system.md lists.
 #include <gtest/gtest.h>
 
 #include <map>

@@ -1,4 +1,4 @@
-// uma-serve against 004_2b5eb3aa608ffe2a.txt: the scheduler's arithmetic on a seeded run, and the
+// uma-serve against docs/reference/inference-server.md: the scheduler's arithmetic on a seeded run, and the
 // real program through a real oona, where every metric the document names must arrive with its
 // unit and kind.
 #include <gtest/gtest.h>
@@ -24,7 +24,7 @@ struct Expected {
   leyline::MetricKind kind;
 };
 
-// Every metric of 004 (current M3 metrics, then the planned scorecard), with the unit the
+// Every metric of docs/reference/inference-server.md (current M3 metrics, then the planned scorecard), with the unit the
 // document's description gives it and its type (Counter, Gauge, Histogram).
 constexpr leyline::MetricKind kCounter = leyline::METRIC_KIND_COUNTER;
 constexpr leyline::MetricKind kGauge = leyline::METRIC_KIND_GAUGE;
@@ -196,7 +196,7 @@ TEST(UmaServeProgramTest, EveryReferenceMetricArrivesWithItsUnitAndKind) {
   for (const auto& e : kReference) reference_names.insert(e.name);
   for (const auto& [name, point] : seen) {
     EXPECT_TRUE(reference_names.count(name) || name.rfind("producer.", 0) == 0)
-        << "metric " << name << " is not in 004";
+        << "metric " << name << " is not in docs/reference/inference-server.md";
   }
 
   const int status = producer.stop();
