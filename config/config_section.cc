@@ -1,11 +1,17 @@
 #include "config/config_section.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <charconv>
+#include <cstring>
 #include <cmath>
-#include <fstream>
 #include <limits>
-#include <sstream>
 #include <type_traits>
+
+#include <spdlog/spdlog.h>
 
 namespace esper::config {
 namespace {
@@ -261,7 +267,7 @@ void Section::finish() const {
   }
 }
 
-Section parse_text(std::string_view text, std::string file_name) {
+Section parse_document(std::string_view text, std::string file_name, bool* empty) {
   auto file = std::make_shared<const std::string>(std::move(file_name));
   YAML::Node root;
   try {
@@ -270,6 +276,7 @@ Section parse_text(std::string_view text, std::string file_name) {
     throw ConfigError(*file, "", e.mark.line >= 0 ? e.mark.line + 1 : 0,
                       "invalid YAML: " + e.msg);
   }
+  *empty = root.IsNull();
   if (root.IsNull()) root = YAML::Node(YAML::NodeType::Map);  // An empty file means all defaults.
   if (!root.IsMap()) {
     throw ConfigError(*file, "", line_of(root), "the document must be a mapping, got " + describe(root));
@@ -277,12 +284,59 @@ Section parse_text(std::string_view text, std::string file_name) {
   return Section(file, root, "");
 }
 
+namespace {
+
+constexpr std::size_t kMaxConfigBytes = 16u << 20;
+
+std::string read_config_text(const std::filesystem::path& path) {
+  const std::string name = path.string();
+  // O_NONBLOCK: opening a FIFO given by mistake must not hang the process; fstat refuses it next.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) {
+    const int err = errno;
+    if (err == ENOENT) throw ConfigError(name, "", 0, "the file does not exist");
+    throw ConfigError(name, "", 0, std::string("cannot open the file: ") + std::strerror(err));
+  }
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) throw ConfigError(name, "", 0, std::string("cannot stat: ") + std::strerror(errno));
+  // Reading a directory would give an empty text, that is "all defaults": a silent surprise.
+  if (S_ISDIR(st.st_mode)) throw ConfigError(name, "", 0, "is a directory, not a config file");
+  if (!S_ISREG(st.st_mode)) throw ConfigError(name, "", 0, "is not a regular file");
+  std::string text;
+  char buffer[64 * 1024];
+  while (true) {
+    const ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (n == 0) break;
+    if (n < 0) {
+      if (errno == EINTR || errno == EAGAIN) continue;
+      throw ConfigError(name, "", 0, std::string("cannot read the file: ") + std::strerror(errno));
+    }
+    text.append(buffer, static_cast<std::size_t>(n));
+    if (text.size() > kMaxConfigBytes) {
+      throw ConfigError(name, "", 0, "is larger than " + std::to_string(kMaxConfigBytes >> 20) + " MiB; not a config file");
+    }
+  }
+  return text;
+}
+
+}  // namespace
+
+Section parse_text(std::string_view text, std::string file_name) {
+  bool empty = false;
+  return parse_document(text, std::move(file_name), &empty);
+}
+
 Section load_file(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  if (!in) throw ConfigError(path.string(), "", 0, "cannot read the file");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return parse_text(text.str(), path.string());
+  bool empty = false;
+  Section root = parse_document(read_config_text(path), path.string(), &empty);
+  // Legal, but rarely meant: an operator who points at an empty file should see that nothing in it
+  // took effect.
+  if (empty) spdlog::warn("config {} is empty: every setting takes its default", path.string());
+  return root;
 }
 
 // The value types callers may ask for; anything else fails to link, not silently.

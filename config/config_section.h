@@ -72,7 +72,7 @@ class Section {
   ConfigError error(std::string_view key, std::string problem) const;
 
  private:
-  friend Section parse_text(std::string_view, std::string);
+  friend Section parse_document(std::string_view, std::string, bool*);
   Section(std::shared_ptr<const std::string> file, YAML::Node node, std::string path);
 
   YAML::Node lookup(std::string_view key);  // Marks the key as known; null node if absent.
@@ -86,10 +86,14 @@ class Section {
   std::set<std::string, std::less<>> known_;
 };
 
-// Parses a YAML file into its root section. Syntax errors and an unreadable file are ConfigErrors.
+// Parses a YAML file into its root section. Syntax errors are ConfigErrors, and so is a path that is
+// missing, a directory, not a regular file, or unreadable (each said in the message). An empty file
+// means every default, and says so in the log (a warning).
 Section load_file(const std::filesystem::path& path);
 // The same for text already in memory; `file_name` is used in error messages.
 Section parse_text(std::string_view text, std::string file_name);
+// parse_text that also says whether the document was empty (no YAML content at all).
+Section parse_document(std::string_view text, std::string file_name, bool* empty);
 
 // The textual forms accepted for durations and sizes, exposed for command-line flags.
 std::optional<std::chrono::milliseconds> parse_duration(std::string_view text);

@@ -51,8 +51,8 @@ int main(int argc, char** argv) {
   std::uint64_t count = 0;
   std::size_t buffer = 10000;
   app.add_option("--runtime-dir", endpoint_dir, "Oona's runtime directory (its default ipc:// endpoints), as given to oona");
-  app.add_option("--config", config_path, "Oona's YAML config, to find its egress endpoints")
-      ->check(CLI::ExistingFile);
+  // Not CLI::ExistingFile: config::load_file says what is wrong with the path, as every program does.
+  app.add_option("--config", config_path, "Oona's YAML config, to find its egress endpoints");
   app.add_option("--lane", lane_name, "normal, emergency or reliable");
   app.add_option("--kind", kind_names, "Body kind(s): telemetry, event, field_report, ack, ...");
   app.add_option("--min-severity", min_severity, "debug, info, warning, high, critical");

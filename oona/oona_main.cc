@@ -23,8 +23,8 @@ int main(int argc, char** argv) {
   std::string config_path;
   std::string runtime_dir;
   std::string log_level = "info";
-  app.add_option("--config", config_path, "YAML config file (see deploy/config/oona.yaml)")
-      ->check(CLI::ExistingFile);
+  // Not CLI::ExistingFile: config::load_file says what is wrong with the path, as every program does.
+  app.add_option("--config", config_path, "YAML config file (see deploy/config/oona.yaml)");
   app.add_option("--runtime-dir", runtime_dir,
                  "Directory of the default ipc:// endpoints (overrides runtime_dir in the config)");
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error");

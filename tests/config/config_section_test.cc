@@ -1,8 +1,12 @@
 #include "config/config_section.h"
 
 #include <gtest/gtest.h>
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
 
 #include <fstream>
+#include <sstream>
 
 #include "tests/support/temp_dir.h"
 
@@ -182,6 +186,51 @@ TEST(ConfigValueTest, BoolsAreStrict) {
   Section root = parse_text("a: true\nb: no\n", "x.yaml");
   EXPECT_TRUE(root.required<bool>("a"));
   EXPECT_THROW(root.required<bool>("b"), ConfigError);
+}
+
+// A path that is not a readable config file is an error naming it, never "all defaults".
+class ConfigFileTest : public ::testing::Test {
+ protected:
+  esper::testing::TempDir dir_;
+};
+
+TEST_F(ConfigFileTest, ADirectoryIsRefusedByName) {
+  const ConfigError e = error_from([&] { load_file(dir_.path()); });
+  EXPECT_EQ(e.file(), dir_.path().string());
+  EXPECT_NE(std::string(e.what()).find("is a directory"), std::string::npos) << e.what();
+}
+
+TEST_F(ConfigFileTest, AMissingFileSaysItDoesNotExist) {
+  const auto path = dir_ / "nope.yaml";
+  const ConfigError e = error_from([&] { load_file(path); });
+  EXPECT_EQ(e.file(), path.string());
+  EXPECT_NE(std::string(e.what()).find("does not exist"), std::string::npos) << e.what();
+}
+
+TEST_F(ConfigFileTest, AFileThatFailsToReadIsAnError) {
+  // Reading /proc/self/mem at offset 0 fails with EIO even for root, which reads every mode.
+  const ConfigError e = error_from([&] { load_file("/proc/self/mem"); });
+  EXPECT_NE(std::string(e.what()).find("cannot read the file"), std::string::npos) << e.what();
+}
+
+TEST_F(ConfigFileTest, AFifoIsRefusedWithoutHanging) {
+  const auto path = dir_ / "fifo";
+  ASSERT_EQ(::mkfifo(path.c_str(), 0600), 0);
+  const ConfigError e = error_from([&] { load_file(path); });
+  EXPECT_NE(std::string(e.what()).find("not a regular file"), std::string::npos) << e.what();
+}
+
+TEST_F(ConfigFileTest, AnEmptyFileMeansDefaultsAndSaysSo) {
+  const auto path = dir_ / "empty.yaml";
+  std::ofstream(path) << "# nothing set\n";
+  std::ostringstream log;
+  auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(log);
+  auto previous = spdlog::default_logger();
+  spdlog::set_default_logger(std::make_shared<spdlog::logger>("test", sink));
+  Section root = load_file(path);
+  spdlog::set_default_logger(previous);
+  EXPECT_EQ(root.optional<int>("anything"), std::nullopt);
+  EXPECT_NE(log.str().find(path.string() + " is empty"), std::string::npos) << log.str();
 }
 
 }  // namespace
