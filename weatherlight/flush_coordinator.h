@@ -1,4 +1,4 @@
-// Weatherlight's end of the flush protocol (DESIGN.md "Flush protocol"). It binds the control
+// Weatherlight's end of the flush protocol (README.md, "Weatherlight, the supervisor"). It binds the control
 // socket (ROUTER); each service's runtime connects (DEALER) and says HELLO. On every tick the
 // coordinator sends FLUSH(seq) to each service that said HELLO and matches the FLUSHED(seq, ...)
 // replies to measure flush latency per service. A service still owing a reply when the next tick

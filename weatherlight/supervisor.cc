@@ -12,6 +12,8 @@
 
 #include "logging/syslog_prefix.h"
 #include "proto/metric_point.h"
+#include "weatherlight/adopted_processes.h"
+#include "weatherlight/dependency_tiers.h"
 #include "weatherlight/output_lines.h"
 #include "weatherlight/restart_tracker.h"
 #include "weatherlight/service_process.h"
@@ -60,7 +62,11 @@ struct Supervisor::Service {
   int out_fd = -1, err_fd = -1;
   OutputLines out_lines, err_lines;
   bool ready = false;
+  bool done = false;  // Exited 0 and not to be restarted: a one-shot that did its job.
   RestartTracker tracker;
+
+  // Ready, or finished for good after doing its job: either way nothing waits for it any more.
+  bool settled() const { return ready || done; }
   Clock::time_point started_at, restart_at;
   std::optional<Clock::time_point> kill_at;  // Set while a requested stop is in progress.
   bool restart_after_stop = false;
@@ -105,7 +111,15 @@ Supervisor::Service* Supervisor::find_by_pid(pid_t pid) {
 }
 
 bool Supervisor::all_ready() const {
-  return std::all_of(services_.begin(), services_.end(), [](const auto& s) { return s->ready; });
+  return std::all_of(services_.begin(), services_.end(), [](const auto& s) { return s->settled(); });
+}
+
+void Supervisor::fail_start(const Service& s, const std::string& how) {
+  if (announced_ready_ || start_failure_) return;
+  start_failure_ = "service " + s.config.name + " " + how + " before every service was ready";
+  spdlog::critical("start failed: {}; stopping the others", *start_failure_);
+  notifier_.status("start failed: " + *start_failure_);
+  stopping_ = true;
 }
 
 void Supervisor::start(Service& s, Clock::time_point now) {
@@ -135,6 +149,7 @@ void Supervisor::start(Service& s, Clock::time_point now) {
   s.restart_after_stop = false;
   s.kill_at.reset();
   s.ready = s.config.ready == Readiness::kStarted;
+  s.done = false;
   s.tracker.on_start(now);
   spdlog::info("[{}] started pid {} ({})", s.config.name, s.pid, s.config.executable.string());
   reporter_.event(leyline::SEVERITY_INFO, "service_started",
@@ -149,7 +164,7 @@ void Supervisor::start_services(Clock::time_point now) {
     if (!due) continue;
     const bool deps_ready = std::all_of(s->config.depends_on.begin(), s->config.depends_on.end(), [&](const auto& d) {
       const Service* dep = find(d);
-      return dep && dep->ready;
+      return dep && dep->settled();
     });
     if (deps_ready) start(*s, now);
   }
@@ -215,8 +230,10 @@ void Supervisor::on_child_exit(pid_t pid, int status, Clock::time_point now) {
   if (!restart || stopping_) {
     spdlog::info("[{}] exited ({}); restart policy {}: not restarted", s.config.name, how, to_string(s.config.restart));
     s.state = Service::State::kStopped;
+    s.done = clean;
     reporter_.event(clean ? leyline::SEVERITY_INFO : leyline::SEVERITY_WARNING, "service_exited",
                     {{"service", s.config.name}, {"status", how}});
+    if (!clean && !stopping_) fail_start(s, "exited (" + how + ")");
     return;
   }
   const auto delay = s.tracker.on_exit(now);
@@ -229,6 +246,7 @@ void Supervisor::on_child_exit(pid_t pid, int status, Clock::time_point now) {
                      {"status", how},
                      {"restarts", std::to_string(s.restarts)},
                      {"crash_loop_limit", std::to_string(config_.backoff.crash_loop_limit)}});
+    fail_start(s, "crash-looped (" + how + ")");
     return;
   }
   s.state = Service::State::kBackoff;
@@ -455,6 +473,42 @@ void Supervisor::poll_once(std::chrono::milliseconds timeout) {
   }
 }
 
+template <typename List>
+void Supervisor::stop_and_wait(const List& group) {
+  const auto now = Clock::now();
+  for (const auto& s : group) {
+    if (s->state != Service::State::kRunning) continue;
+    spdlog::info("[{}] stopping (SIGTERM)", s->config.name);
+    request_stop(*s, /*restart_after=*/false, now);
+  }
+  // poll_once SIGKILLs whatever overruns stop_timeout and reaps what exits.
+  while (std::any_of(group.begin(), group.end(), [](const auto& s) { return s->pid > 0; })) {
+    poll_once(std::chrono::milliseconds(50));
+  }
+}
+
+void Supervisor::stop_adopted_orphans() {
+  // Every service has exited and its process group was SIGKILLed, so whatever is still our child
+  // escaped its group (setsid) and was re-parented to us. It gets what a service gets: SIGTERM,
+  // stop_timeout, SIGKILL; and it is reaped, so nothing outlives Weatherlight.
+  auto orphans = living_children_of(::getpid());
+  if (!orphans.empty()) {
+    spdlog::warn("{} process(es) left behind by services are still running; SIGTERM", orphans.size());
+    for (pid_t pid : orphans) ::kill(pid, SIGTERM);
+    const auto kill_at = Clock::now() + config_.stop_timeout;
+    while (!(orphans = living_children_of(::getpid())).empty() && Clock::now() < kill_at) {
+      poll_once(std::chrono::milliseconds(20));
+    }
+    for (pid_t pid : orphans) {
+      spdlog::warn("left-behind pid {} did not stop within {} ms: SIGKILL", pid, config_.stop_timeout.count());
+      ::kill(pid, SIGKILL);
+    }
+  }
+  const auto reap_deadline = Clock::now() + std::chrono::seconds(2);
+  while (ChildExits::has_children() && Clock::now() < reap_deadline) poll_once(std::chrono::milliseconds(20));
+  child_exits_.reap();
+}
+
 void Supervisor::shutdown() {
   notifier_.stopping();
   notifier_.status("stopping");
@@ -465,21 +519,18 @@ void Supervisor::shutdown() {
   while (!flush_->all_answered() && Clock::now() < flush_deadline) {
     poll_once(std::chrono::milliseconds(ms(flush_deadline - Clock::now()) + 1));
   }
-  // Reverse dependency order: a service stops before what it depends on.
-  for (auto* list : {&retiring_, &services_}) {
-    for (auto it = list->rbegin(); it != list->rend(); ++it) {
-      Service& s = **it;
-      if (s.state != Service::State::kRunning) continue;
-      spdlog::info("[{}] stopping (SIGTERM)", s.config.name);
-      request_stop(s, /*restart_after=*/false, Clock::now());
-      while (s.pid > 0) poll_once(std::chrono::milliseconds(50));
-    }
+  // Services removed by a reload first, then tier by tier from the top of the dependency graph: a
+  // service stops before what it depends on, and a whole tier stops at once.
+  stop_and_wait(retiring_);
+  std::vector<TierInput> graph;
+  for (const auto& svc : services_) graph.push_back({svc->config.name, svc->config.depends_on});
+  const auto tiers = dependency_tiers(graph);
+  for (auto tier = tiers.rbegin(); tier != tiers.rend(); ++tier) {
+    std::vector<Service*> group;
+    for (std::size_t i : *tier) group.push_back(services_[i].get());
+    stop_and_wait(group);
   }
-  // What the services' groups left behind was SIGKILLed with them; reap it (we are the subreaper)
-  // so nothing outlives Weatherlight, not even as a zombie.
-  const auto reap_deadline = Clock::now() + std::chrono::seconds(2);
-  while (ChildExits::has_children() && Clock::now() < reap_deadline) poll_once(std::chrono::milliseconds(20));
-  child_exits_.reap();
+  stop_adopted_orphans();
   publish_telemetry();
   spdlog::info("all services stopped");
 }
@@ -518,7 +569,7 @@ int Supervisor::run() {
     poll_once(std::chrono::milliseconds(std::max<std::int64_t>(0, ms(wake - Clock::now()) + 1)));
   }
   shutdown();
-  return 0;
+  return start_failure_ ? 1 : 0;
 }
 
 }  // namespace esper::weatherlight

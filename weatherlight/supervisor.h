@@ -6,7 +6,13 @@
 // exit is restarted per its policy with backoff (weatherlight/restart_tracker.h) until a crash loop
 // makes Weatherlight give up on it (CRITICAL event). SIGHUP re-reads the config and restarts only
 // the services whose config changed. SIGTERM/SIGINT: a final flush, then services stopped in
-// reverse dependency order (SIGTERM to the process group, stop_timeout, SIGKILL).
+// reverse dependency order, a tier at a time (SIGTERM to the process group, stop_timeout, SIGKILL),
+// then whatever they left behind outside their groups (same treatment), all reaped.
+//
+// Readiness (READY=1, "weatherlight ready") waits for every service to be ready, except a one-shot
+// (`restart: never`, or `on-failure` exiting 0) that already finished cleanly, which counts as done.
+// A service that fails for good before that point fails the start: the others are stopped and
+// run() returns 1.
 #ifndef ESPER_WEATHERLIGHT_SUPERVISOR_H_
 #define ESPER_WEATHERLIGHT_SUPERVISOR_H_
 
@@ -33,7 +39,8 @@ class Supervisor {
              signals::ShutdownSignals& signals, ChildExits& child_exits, SupervisorReporter& reporter);
   ~Supervisor();
 
-  // Runs until SIGTERM/SIGINT, then stops every service. Returns the process exit code (0).
+  // Runs until SIGTERM/SIGINT, then stops every service. Returns the process exit code: 0, or 1 when
+  // a service failed for good before every service was ready.
   int run();
 
  private:
@@ -50,6 +57,10 @@ class Supervisor {
   void flush_tick(Clock::time_point now);
   void reload(Clock::time_point now);
   void shutdown();
+  template <typename List>
+  void stop_and_wait(const List& group);  // SIGTERM to each running one, then wait for all to exit.
+  void stop_adopted_orphans();
+  void fail_start(const Service& s, const std::string& how);
   void poll_once(std::chrono::milliseconds timeout);
   void publish_telemetry();
   void update_status();
@@ -69,6 +80,7 @@ class Supervisor {
   std::vector<std::unique_ptr<Service>> retiring_;  // Removed by a reload, stopping.
   bool stopping_ = false;
   bool announced_ready_ = false;
+  std::optional<std::string> start_failure_;  // Why the start failed, if it did.
   Clock::time_point next_flush_;
   Clock::time_point next_watchdog_;
 };
