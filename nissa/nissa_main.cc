@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "config/config_section.h"
+#include "daemon/private_directory.h"
 #include "daemon/systemd_notifier.h"
 #include "logging/log_setup.h"
 #include "nissa/http_server.h"
@@ -41,6 +42,7 @@ int main(int argc, char** argv) {
     if (http_port) config.http_port = *http_port;
     if (!config_path.empty()) config.config_file = std::filesystem::absolute(config_path);
 
+    esper::daemon::ensure_private_directory(config.state_dir);  // Every field report is in there.
     esper::nissa::Observer observer(config);
     esper::nissa::HttpServer http(observer, config.http_address, config.http_port);
     std::unique_ptr<esper::nissa::UnixMetricsEndpoint> unix_metrics;

@@ -13,6 +13,7 @@
 #include <spdlog/spdlog.h>
 
 #include "config/config_section.h"
+#include "daemon/private_directory.h"
 #include "daemon/systemd_notifier.h"
 #include "logging/log_setup.h"
 #include "oona/broker.h"
@@ -37,7 +38,16 @@ int main(int argc, char** argv) {
                                           : esper::config::load_file(config_path);
     std::optional<std::filesystem::path> dir_override;
     if (!runtime_dir.empty()) dir_override = runtime_dir;
-    esper::oona::Broker broker(esper::oona::load_broker_config(root, dir_override));
+    auto config = esper::oona::load_broker_config(root, dir_override);
+    // The directories of its ipc:// sockets are Oona's alone: refuse one someone else could swap a
+    // socket in (a squatted /tmp/esper-<uid>).
+    for (const auto* endpoint : {&config.endpoints.normal_ingress, &config.endpoints.emergency_ingress,
+                                 &config.endpoints.normal_egress, &config.endpoints.emergency_egress}) {
+      if (endpoint->rfind("ipc://", 0) == 0) {
+        esper::daemon::ensure_private_directory(std::filesystem::path(endpoint->substr(6)).parent_path());
+      }
+    }
+    esper::oona::Broker broker(std::move(config));
     const auto& e = broker.config().endpoints;
     spdlog::info("oona listening: normal_ingress={} emergency_ingress={} normal_egress={} "
                  "emergency_egress={}",

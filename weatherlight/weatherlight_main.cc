@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
+#include "daemon/private_directory.h"
 #include "logging/log_setup.h"
 #include "oona/bus_publisher.h"
 #include "signals/shutdown_signals.h"
@@ -36,7 +37,7 @@ int main(int argc, char** argv) {
       std::printf("%s: valid, %zu services\n", config_path.c_str(), config.services.size());
       return 0;
     }
-    std::filesystem::create_directories(config.runtime_dir);
+    esper::daemon::ensure_private_directory(config.runtime_dir);
 
     std::unique_ptr<esper::oona::BusPublisher> bus;
     if (config.publish_to_bus) {
