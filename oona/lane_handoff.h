@@ -14,7 +14,7 @@
 #include <deque>
 #include <mutex>
 
-#include "oona/normal_queue.h"
+#include "oona/subscriber_queue.h"
 
 namespace esper::oona {
 
