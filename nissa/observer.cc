@@ -58,6 +58,7 @@ Observer::Observer(NissaConfig config)
   sub.curve = config_.bus_curve;
   sub.emergency_scheduling = config_.bus_emergency_scheduling;
   sub.limits.max_envelope_bytes = config_.max_envelope_bytes;
+  sub.name = "nissa";  // Oona gives it the larger queue of named_subscribers.
   subscriber_ = std::make_unique<oona::BusSubscriber>(std::move(sub));
   oona::BusPublisherOptions pub;
   pub.endpoints = config_.bus;

@@ -10,8 +10,8 @@ namespace esper::oona {
 namespace {
 
 constexpr std::size_t kNormalEgress = 0;  // Index of the normal egress in BrokerStats' socket arrays.
-// Normal messages read, or sent from the backlog, per batch; and batches of each per loop turn
-// before the handoff, subscriptions and the flush tick are looked at again.
+// Normal messages read, or sent to each subscriber, per batch; and batches per loop turn before the
+// handoff, HELLOs and the flush tick are looked at again.
 constexpr int kNormalBatch = 64;
 constexpr int kBatchesPerTurn = 16;
 
@@ -33,7 +33,7 @@ Broker::Broker(BrokerConfig config)
       signer_(make_signer(config_.signing_key)),
       reject_log_(config_.reject_log_interval),
       reader_(config_.max_envelope_bytes, signer_ ? &*signer_ : nullptr, reject_log_),
-      normal_queue_(config_.normal_max_messages, config_.normal_max_bytes),
+      subscribers_(config_, "normal", kNormalEgress, stats_),
       instance_(default_instance()) {
   auto& e = config_.endpoints;
   normal_ = std::make_unique<LaneSockets>(config_, e.normal_ingress, e.normal_egress, "normal");
@@ -45,7 +45,7 @@ Broker::~Broker() = default;
 
 BrokerStats Broker::stats() const {
   BrokerStats total = stats_;
-  total.queue_depth[kNormalEgress] = normal_queue_.size();
+  subscribers_.fill_gauges(total);
   total.curve_refused = normal_->curve_refused();
   total.add(emergency_->stats());
   return total;
@@ -53,29 +53,12 @@ BrokerStats Broker::stats() const {
 
 void Broker::route_normal(QueuedMessage item) {
   const auto lane = item.droppable ? wire::Lane::kNormal : wire::Lane::kReliable;
-  if (normal_queue_.empty() && try_send(normal_->egress, item)) {
-    ++stats_.routed[static_cast<std::size_t>(lane)];
-    return;
-  }
-  normal_queue_.push(std::move(item), [this](const QueuedMessage& dropped) {
-    ++stats_.dropped[{"normal", dropped.source, "queue_full"}];
-  });
-}
-
-bool Broker::drain_normal() {
-  for (int i = 0; i < kNormalBatch && !normal_queue_.empty(); ++i) {
-    QueuedMessage& front = normal_queue_.front();
-    const auto lane = front.droppable ? wire::Lane::kNormal : wire::Lane::kReliable;
-    if (!try_send(normal_->egress, front)) return false;
-    normal_queue_.pop_front();
-    ++stats_.routed[static_cast<std::size_t>(lane)];
-  }
-  return true;
+  ++stats_.routed[static_cast<std::size_t>(lane)];
+  subscribers_.route(std::move(item));
 }
 
 bool Broker::read_normal_ingress() {
   for (int i = 0; i < kNormalBatch; ++i) {
-    if (normal_queue_.reliable_size() >= config_.reliable_max_messages) return false;
     const auto result = reader_.read(normal_->ingress, stats_.rejected, in_);
     if (result == IngressReader::Result::kEmpty) return false;
     if (result == IngressReader::Result::kRejected) continue;
@@ -106,23 +89,22 @@ void Broker::publish_stats() {
 void Broker::run(int stop_fd, const std::function<bool()>& should_stop, const std::function<void()>& on_tick) {
   auto next_flush = std::chrono::steady_clock::now() + config_.flush_interval;
   while (true) {
-    normal_->read_subscriptions(stats_.subscriptions[kNormalEgress]);
-    normal_->read_monitor(stats_.subscribers[kNormalEgress]);
+    subscribers_.read_hellos(normal_->egress);
+    normal_->read_monitor([this](int fd) { subscribers_.disconnected(fd); });
     for (QueuedMessage& item : from_emergency_.take_all()) route_normal(std::move(item));
 
-    // The backlog waiting for the egress first, then the ingress, a batch at a time.
-    bool blocked = false;
-    for (int batch = 0; batch < kBatchesPerTurn && !normal_queue_.empty() && !blocked; ++batch) {
-      blocked = !drain_normal();
-    }
+    // The ingress a batch at a time, each followed by what credit lets Oona send; a subscriber
+    // without credit only has its own queue grow.
     bool more_input = false;
     for (int batch = 0; batch < kBatchesPerTurn; ++batch) {
       more_input = read_normal_ingress();
-      blocked = !drain_normal();
+      subscribers_.send(normal_->egress, kNormalBatch);
       if (!more_input) break;
     }
+    const bool more_output = subscribers_.send(normal_->egress, kNormalBatch * kBatchesPerTurn);
 
     if (std::chrono::steady_clock::now() >= next_flush) {
+      subscribers_.forget_silent();
       publish_stats();
       if (on_tick) on_tick();
       next_flush += config_.flush_interval;
@@ -131,18 +113,17 @@ void Broker::run(int stop_fd, const std::function<bool()>& should_stop, const st
       }
     }
 
-    // Wait for input. XPUB always reports POLLOUT, so a refused egress is retried on a 1 ms tick;
-    // unfinished work (more ingress, a backlog the egress still accepts) does not wait at all.
+    // Wait for input: an envelope, a HELLO (credit), a closed connection. Unfinished work does not
+    // wait at all; a pipe that was full (ROUTER always reports POLLOUT) is retried on a 1 ms tick.
     std::chrono::milliseconds timeout = until(next_flush);
-    if (more_input || (!normal_queue_.empty() && !blocked)) timeout = std::chrono::milliseconds(0);
-    else if (!normal_queue_.empty()) timeout = std::min(timeout, std::chrono::milliseconds(1));
-    const bool ingress_open = normal_queue_.reliable_size() < config_.reliable_max_messages;
+    if (more_input || more_output) timeout = std::chrono::milliseconds(0);
+    else if (subscribers_.blocked()) timeout = std::min(timeout, std::chrono::milliseconds(1));
     std::vector<zmq::pollitem_t> items{
         {nullptr, stop_fd, ZMQ_POLLIN, 0},
         {nullptr, from_emergency_.fd(), ZMQ_POLLIN, 0},
         {normal_->egress.handle(), 0, ZMQ_POLLIN, 0},
         {normal_->monitor.handle(), 0, ZMQ_POLLIN, 0},
-        {normal_->ingress.handle(), 0, static_cast<short>(ingress_open ? ZMQ_POLLIN : 0), 0},
+        {normal_->ingress.handle(), 0, ZMQ_POLLIN, 0},
     };
     zmq::poll(items, timeout);
     if ((items[0].revents & ZMQ_POLLIN) != 0 && should_stop()) break;
@@ -150,6 +131,7 @@ void Broker::run(int stop_fd, const std::function<bool()>& should_stop, const st
   emergency_->stop();
   for (QueuedMessage& item : from_emergency_.take_all()) route_normal(std::move(item));
   publish_stats();
+  subscribers_.send(normal_->egress, kNormalBatch * kBatchesPerTurn);
   spdlog::info("oona stopping: {}", stats().summary());
 }
 

@@ -1,7 +1,8 @@
 // Oona, the bus broker. Every envelope passes through here:
 //
 //   ingress (PULL, one socket per lane) -> decode (bad input rejected and counted) -> route by the
-//   envelope's own lane -> egress (XPUB with XPUB_NODROP, one socket per lane)
+//   envelope's own lane -> a queue per subscriber -> egress (ROUTER, one socket per lane), sent to
+//   each subscriber as its credit allows
 //
 // The two lanes are served by two threads that share nothing but two LaneHandoffs and the reject
 // log: the emergency lane (oona/emergency_lane.h) runs on a thread of its own with its own ZeroMQ
@@ -9,12 +10,13 @@
 // the normal lane runs on the thread that calls run(). An envelope that arrives on the other lane's
 // ingress is handed over to the lane its topic names.
 //
-// Nothing is dropped silently: ZeroMQ is told never to drop (XPUB_NODROP makes a full subscriber
-// an EAGAIN), and what it refuses waits in Oona's own queues, where only the normal lane is bounded
-// and drops (lowest severity first, then oldest; NormalQueue), each drop counted by lane, source
-// and reason. Emergency and reliable items are never dropped: past their bound Oona stops reading
-// the ingress, which pushes back to the producers (whose publish() is bounded and counts what it
-// could not send).
+// No subscriber can hold back another, or Oona's ingress: every subscriber has its own bounded queue
+// and credit (oona/subscriber_registry.h). A subscriber that stops reading stops granting credit;
+// only its own queue fills, and it sheds by the lane policy (oona/subscriber_queue.h: lowest
+// severity first, then oldest; reliable last), each shed envelope counted by lane, source and
+// reason and by subscriber, and told to that subscriber in-band. Oona reads its ingress whatever
+// its subscribers do. Nothing is dropped silently: ZeroMQ is told never to drop (ROUTER_MANDATORY),
+// and credit keeps each connection's pipe below its high-water mark.
 //
 // An emergency envelope over its source's token bucket is demoted by the emergency lane: marked
 // `demoted` (which makes its topic `reliable.<kind>.<severity>.<source>`), re-serialized and handed
@@ -47,7 +49,7 @@
 #include "oona/ingress_reader.h"
 #include "oona/lane_handoff.h"
 #include "oona/lane_sockets.h"
-#include "oona/normal_queue.h"
+#include "oona/subscriber_registry.h"
 
 namespace esper::oona {
 
@@ -75,7 +77,6 @@ class Broker {
 
  private:
   void route_normal(QueuedMessage item);
-  bool drain_normal();  // Up to one batch; false if the egress refused (EAGAIN).
   bool read_normal_ingress();  // Up to one batch; false if the ingress ran dry.
   void publish_stats();
 
@@ -87,8 +88,8 @@ class Broker {
   std::unique_ptr<EmergencyLane> emergency_;
   IngressReader reader_;
   IngressEnvelope in_;
-  NormalQueue normal_queue_;
   BrokerStats stats_;  // The normal lane's counters (the emergency lane keeps its own).
+  SubscriberRegistry subscribers_;
   std::string instance_;
   std::uint64_t sequence_ = 0;
 };

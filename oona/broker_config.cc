@@ -8,6 +8,21 @@
 #include "oona/envelope_signer.h"
 
 namespace esper::oona {
+namespace {
+
+// {max_messages, max_bytes}; what is not given keeps `defaults`.
+SubscriberQueueLimits read_queue_limits(config::Section& section, SubscriberQueueLimits defaults) {
+  SubscriberQueueLimits limits;
+  limits.max_messages = section.get<std::uint64_t>("max_messages", defaults.max_messages);
+  limits.max_bytes = section.get("max_bytes", config::ByteSize{defaults.max_bytes}).bytes;
+  if (limits.max_messages == 0) throw section.error("max_messages", "must be at least 1");
+  if (limits.max_bytes == 0) throw section.error("max_bytes", "must be at least 1");
+  section.finish();
+  return limits;
+}
+
+}  // namespace
+
 BrokerConfig load_broker_config(config::Section root,
                                 const std::optional<std::filesystem::path>& runtime_dir_override) {
   BrokerConfig c;
@@ -15,18 +30,15 @@ BrokerConfig load_broker_config(config::Section root,
   c.runtime_dir = bus.runtime_dir;
   c.endpoints = bus.endpoints;
   c.emergency_scheduling = bus.emergency_scheduling;
-  if (auto normal = root.optional_section("normal_queue")) {
-    c.normal_max_messages = normal->get<std::uint64_t>("max_messages", c.normal_max_messages);
-    c.normal_max_bytes =
-        normal->get("max_bytes", config::ByteSize{c.normal_max_bytes}).bytes;
-    c.reliable_max_messages =
-        normal->get<std::uint64_t>("reliable_max_messages", c.reliable_max_messages);
-    if (c.normal_max_messages == 0) throw normal->error("max_messages", "must be at least 1");
-    normal->finish();
+  if (auto queue = root.optional_section("subscriber_queue")) {
+    c.subscriber_queue = read_queue_limits(*queue, c.subscriber_queue);
   }
+  for (auto& [name, limits] : root.named_sections("named_subscribers")) {
+    c.named_subscribers[name] = read_queue_limits(limits, c.subscriber_queue);
+  }
+  c.subscriber_timeout = root.get("subscriber_timeout", c.subscriber_timeout);
+  if (c.subscriber_timeout.count() <= 0) throw root.error("subscriber_timeout", "must be positive");
   if (auto emergency = root.optional_section("emergency")) {
-    c.emergency_max_messages =
-        emergency->get<std::uint64_t>("max_messages", c.emergency_max_messages);
     c.emergency_rate_per_source =
         emergency->get("rate_per_source", c.emergency_rate_per_source);
     c.emergency_burst = emergency->get("burst", c.emergency_burst);

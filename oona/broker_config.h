@@ -6,7 +6,10 @@
 #include <chrono>
 #include <cstddef>
 #include <filesystem>
+#include <map>
 #include <optional>
+#include <string>
+#include <string_view>
 
 #include "config/config_section.h"
 #include "oona/bus_endpoints.h"
@@ -15,19 +18,29 @@
 
 namespace esper::oona {
 
+// The bound of one subscriber's queue (oona/subscriber_queue.h).
+struct SubscriberQueueLimits {
+  std::size_t max_messages = 100000;
+  std::size_t max_bytes = 64u << 20;
+};
+
 struct BrokerConfig {
   std::filesystem::path runtime_dir;  // Holds the default ipc:// endpoints.
   BusEndpoints endpoints;
 
-  // The normal lane's own queue (used while subscribers are slower than producers).
-  std::size_t normal_max_messages = 100000;
-  std::size_t normal_max_bytes = 64u << 20;
-  // Reliable and emergency items are never dropped; past these counts Oona stops reading the
-  // matching ingress until its queue drains (backpressure to producers instead of loss).
-  std::size_t reliable_max_messages = 100000;
-  std::size_t emergency_max_messages = 100000;
+  // What Oona holds for each subscriber, on each lane, while it reads slower than producers send
+  // (subscriber_queue); larger for the subscribers named in named_subscribers (by the name they
+  // give in their HELLO), by default Nissa.
+  SubscriberQueueLimits subscriber_queue;
+  std::map<std::string, SubscriberQueueLimits, std::less<>> named_subscribers{
+      {"nissa", SubscriberQueueLimits{1000000, 256u << 20}}};
+  // A subscriber that says nothing (no HELLO, not even a heartbeat) for this long is forgotten.
+  std::chrono::milliseconds subscriber_timeout{30000};
 
-  int egress_hwm = 10000;  // ZeroMQ's per-subscriber queue on each egress socket.
+  // ZeroMQ's queue per subscriber connection on each egress socket, in envelopes. A subscriber's
+  // credit window is capped at a quarter of it: ZeroMQ learns what the peer has taken only every
+  // half high-water mark, and DROPPED notices share the pipe.
+  int egress_hwm = 10000;
   std::size_t max_envelope_bytes = 1u << 20;
 
   // Per-source emergency token bucket; the excess is demoted to the reliable normal lane.
@@ -44,6 +57,11 @@ struct BrokerConfig {
 
   // CurveZMQ on tcp:// endpoints (curve.server_secret_key, curve.allowed_client_keys); off if empty.
   CurveServerConfig curve;
+
+  SubscriberQueueLimits queue_limits_for(std::string_view subscriber_name) const {
+    const auto it = named_subscribers.find(subscriber_name);
+    return it == named_subscribers.end() ? subscriber_queue : it->second;
+  }
 };
 
 // Reads the config from `root`; endpoints not given default to ipc:// under runtime_dir, which the

@@ -32,17 +32,22 @@ void BrokerStats::add(const BrokerStats& other) {
   for (std::size_t i = 0; i < routed.size(); ++i) routed[i] += other.routed[i];
   for (const auto& [key, n] : other.dropped) dropped[key] += n;
   for (const auto& [key, n] : other.demoted) demoted[key] += n;
+  for (const auto& [key, n] : other.subscriber_dropped) subscriber_dropped[key] += n;
+  for (const auto& [key, n] : other.subscriber_sent) subscriber_sent[key] += n;
+  for (const auto& [key, n] : other.subscriber_queue_depth) subscriber_queue_depth[key] += n;
   for (const auto& [key, n] : other.rejected) rejected[key] += n;
   for (std::size_t i = 0; i < 2; ++i) {
     queue_depth[i] += other.queue_depth[i];
     subscriptions[i] += other.subscriptions[i];
     subscribers[i] += other.subscribers[i];
+    egress_control_rejected[i] += other.egress_control_rejected[i];
   }
   curve_refused += other.curve_refused;
   emergency_realtime = emergency_realtime || other.emergency_realtime;
 }
 
 std::uint64_t BrokerStats::dropped_total() const { return sum(dropped); }
+std::uint64_t BrokerStats::subscriber_dropped_total() const { return sum(subscriber_dropped); }
 std::uint64_t BrokerStats::demoted_total() const { return sum(demoted); }
 std::uint64_t BrokerStats::rejected_total() const { return sum(rejected); }
 
@@ -62,6 +67,18 @@ void BrokerStats::fill(leyline::TelemetryPacket& packet, std::uint64_t now_unix_
     add_point(packet, "oona.dropped_total", static_cast<double>(value), METRIC_KIND_COUNTER,
         {{"lane", std::get<0>(key)}, {"source", std::get<1>(key)}, {"reason", std::get<2>(key)}});
   }
+  for (const auto& [key, value] : subscriber_dropped) {
+    add_point(packet, "oona.subscriber_dropped_total", static_cast<double>(value), METRIC_KIND_COUNTER,
+        {{"subscriber", std::get<0>(key)}, {"lane", std::get<1>(key)}, {"reason", std::get<2>(key)}});
+  }
+  for (const auto& [key, value] : subscriber_sent) {
+    add_point(packet, "oona.subscriber_sent_total", static_cast<double>(value), METRIC_KIND_COUNTER,
+        {{"subscriber", key.first}, {"lane", key.second}});
+  }
+  for (const auto& [key, value] : subscriber_queue_depth) {
+    add_point(packet, "oona.subscriber_queue_depth", static_cast<double>(value), METRIC_KIND_GAUGE,
+        {{"subscriber", key.first}, {"lane", key.second}});
+  }
   for (const auto& [source, value] : demoted) {
     add_point(packet, "oona.demoted_total", static_cast<double>(value), METRIC_KIND_COUNTER, {{"source", source}});
   }
@@ -77,6 +94,8 @@ void BrokerStats::fill(leyline::TelemetryPacket& packet, std::uint64_t now_unix_
         {{"lane", kSocketLanes[i]}});
     add_point(packet, "oona.subscribers", static_cast<double>(subscribers[i]), METRIC_KIND_GAUGE,
         {{"lane", kSocketLanes[i]}});
+    add_point(packet, "oona.egress_control_rejected_total", static_cast<double>(egress_control_rejected[i]),
+        METRIC_KIND_COUNTER, {{"lane", kSocketLanes[i]}});
   }
 }
 
@@ -88,6 +107,7 @@ std::string BrokerStats::summary() const {
                   " emergency=" + std::to_string(routed[1]) +
                   " reliable=" + std::to_string(routed[2]) +
                   "; dropped=" + std::to_string(dropped_total()) +
+                  " (for subscribers: " + std::to_string(subscriber_dropped_total()) + ")" +
                   " demoted=" + std::to_string(demoted_total()) +
                   " rejected=" + std::to_string(rejected_total());
   for (const auto& [reason, value] : rejected) s += " " + reason + "=" + std::to_string(value);

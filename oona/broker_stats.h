@@ -2,12 +2,18 @@
 // points are
 //   oona.received_total{lane}            envelopes accepted from ingress, by topic lane
 //   oona.routed_total{lane}              envelopes handed to an egress socket, by topic lane
-//   oona.dropped_total{lane,source,reason}  envelopes Oona dropped (only normal lane, queue_full)
+//   oona.dropped_total{lane,source,reason}  envelopes shed for some subscriber, by source (reason:
+//                                        queue_full_messages, queue_full_bytes)
+//   oona.subscriber_dropped_total{subscriber,lane,reason}  the same by subscriber name, and what a
+//                                        forgotten subscriber still had queued (forgotten, disconnected)
+//   oona.subscriber_sent_total{subscriber,lane}  envelopes sent to each subscriber
+//   oona.subscriber_queue_depth{subscriber,lane}  envelopes waiting for each subscriber (gauge)
 //   oona.demoted_total{source}           emergencies over their source's rate, sent reliable
 //   oona.rejected_total{reason}          bad input, by codec error name
-//   oona.queue_depth{lane}               envelopes waiting in Oona's own queues (gauge)
-//   oona.subscribers{lane}               subscribers connected to each egress (gauge)
-//   oona.subscriptions{lane}             distinct topic subscriptions on each egress (gauge)
+//   oona.queue_depth{lane}               envelopes waiting in all subscribers' queues (gauge)
+//   oona.subscribers{lane}               subscribers known on each egress (said HELLO) (gauge)
+//   oona.subscriptions{lane}             topic prefixes subscribed on each egress (gauge)
+//   oona.egress_control_rejected_total{lane}  frames from subscribers that are not a HELLO
 //   oona.curve_refused_total             CURVE handshakes refused for an unknown client key
 //   oona.emergency_lane_realtime         1 if the emergency lane runs at real-time priority (gauge)
 // Counters are cumulative since start (MetricKind COUNTER).
@@ -31,6 +37,11 @@ struct BrokerStats {
   std::map<std::tuple<std::string, std::string, std::string>, std::uint64_t> dropped;  // lane, source, reason
   std::map<std::string, std::uint64_t> demoted;   // By source.
   std::map<std::string, std::uint64_t> rejected;  // By reason.
+  // subscriber name, lane, reason
+  std::map<std::tuple<std::string, std::string, std::string>, std::uint64_t> subscriber_dropped;
+  std::map<std::pair<std::string, std::string>, std::uint64_t> subscriber_sent;  // name, lane
+  std::map<std::pair<std::string, std::string>, std::uint64_t> subscriber_queue_depth;  // gauge
+  std::array<std::uint64_t, 2> egress_control_rejected{};  // Normal, emergency egress.
   std::array<std::uint64_t, 2> queue_depth{};     // Normal (incl. reliable), emergency.
   std::array<std::int64_t, 2> subscriptions{};    // Normal, emergency egress.
   std::array<std::uint64_t, 2> subscribers{};     // Connected subscribers: normal, emergency egress.
@@ -41,6 +52,7 @@ struct BrokerStats {
   void add(const BrokerStats& other);
 
   std::uint64_t dropped_total() const;
+  std::uint64_t subscriber_dropped_total() const;
   std::uint64_t demoted_total() const;
   std::uint64_t rejected_total() const;
 

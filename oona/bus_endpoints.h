@@ -1,8 +1,8 @@
 // Where Oona listens. Four endpoints, two per lane, so that emergency traffic never shares a socket
 // (or a ZeroMQ pipe, or a high-water mark) with the normal backlog:
 //
-//   producers --PUSH--> normal_ingress    --PULL--\             /--XPUB--> normal_egress    --SUB--> consumers
-//   producers --PUSH--> emergency_ingress --PULL---> oona ------ ---XPUB--> emergency_egress --SUB--> consumers
+//   producers --PUSH--> normal_ingress    --PULL--\             /--ROUTER--> normal_egress    <--DEALER-- consumers
+//   producers --PUSH--> emergency_ingress --PULL---> oona ------ ---ROUTER--> emergency_egress <--DEALER-- consumers
 //
 // Each lane's sockets live in a ZeroMQ context of their own, in Oona and in the bus client alike,
 // so that an emergency message is never written or read behind a burst of normal traffic on a

@@ -1,16 +1,20 @@
 #include "oona/bus_subscriber.h"
 
+#include <errno.h>
+
 #include <numeric>
+
+#include "oona/bus_publisher.h"
+#include "oona/egress_protocol.h"
 
 namespace esper::oona {
 namespace {
 
-zmq::socket_t make_sub(zmq::context_t& context, const std::string& endpoint,
-                       const BusSubscriberOptions& options) {
-  zmq::socket_t socket(context, zmq::socket_type::sub);
+zmq::socket_t make_dealer(zmq::context_t& context, const std::string& endpoint,
+                          const BusSubscriberOptions& options) {
+  zmq::socket_t socket(context, zmq::socket_type::dealer);
   socket.set(zmq::sockopt::rcvhwm, options.receive_hwm);
   socket.set(zmq::sockopt::linger, 0);
-  for (const auto& prefix : options.prefixes) socket.set(zmq::sockopt::subscribe, prefix);
   apply_curve_client(socket, endpoint, options.curve);
   socket.connect(endpoint);
   return socket;
@@ -18,20 +22,27 @@ zmq::socket_t make_sub(zmq::context_t& context, const std::string& endpoint,
 
 }  // namespace
 
+std::string default_subscriber_name() {
+  return std::string(program_invocation_short_name) + "@" + default_instance();
+}
+
 BusSubscriber::BusSubscriber(BusSubscriberOptions options) : options_(std::move(options)) {
+  if (options_.name.empty()) options_.name = default_subscriber_name();
   if (!options_.signing_key.empty()) signer_.emplace(options_.signing_key);
   if (options_.normal) {
-    normal_ = make_sub(normal_context_, options_.endpoints.normal_egress, options_);
+    normal_.socket = make_dealer(normal_context_, options_.endpoints.normal_egress, options_);
+    maybe_hello(normal_, Hello::kNow);
   }
   if (options_.emergency) {
     (void)start_emergency_io_threads(emergency_context_, options_.emergency_scheduling);
-    emergency_ = make_sub(emergency_context_, options_.endpoints.emergency_egress, options_);
+    emergency_.socket = make_dealer(emergency_context_, options_.endpoints.emergency_egress, options_);
+    maybe_hello(emergency_, Hello::kNow);
   }
 }
 
 BusSubscriber::~BusSubscriber() {
-  normal_.close();
-  emergency_.close();
+  normal_.socket.close();
+  emergency_.socket.close();
 }
 
 std::uint64_t BusSubscriber::rejected_total() const {
@@ -39,17 +50,48 @@ std::uint64_t BusSubscriber::rejected_total() const {
          std::accumulate(signature_rejected_.begin(), signature_rejected_.end(), std::uint64_t{0});
 }
 
-std::optional<wire::Decoded> BusSubscriber::read_decoded(zmq::socket_t& socket, wire::Lane lane,
+void BusSubscriber::maybe_hello(Egress& egress, Hello when) {
+  if (!egress.socket) return;
+  const auto now = std::chrono::steady_clock::now();
+  // Credit goes back after a quarter window, and whenever the socket ran dry: Oona may have capped
+  // the window below what was asked, and must not wait for a return that would never come.
+  const std::uint64_t unreported = egress.consumed - egress.reported;
+  const bool credit_due = unreported >= std::max<std::uint32_t>(1, options_.credit_window / 4) ||
+                          (when == Hello::kIfDrained && unreported > 0);
+  if (when != Hello::kNow && !credit_due && now - egress.last_hello < egress::kHeartbeatInterval) return;
+  const auto frames = egress::hello_frames(
+      egress::Hello{options_.name, options_.credit_window, egress.consumed, options_.prefixes});
+  // Never waits: a HELLO that does not fit now is said again at the next chance.
+  for (std::size_t i = 0; i < frames.size(); ++i) {
+    const auto flags = i + 1 < frames.size() ? zmq::send_flags::sndmore | zmq::send_flags::dontwait
+                                             : zmq::send_flags::dontwait;
+    if (!egress.socket.send(zmq::buffer(frames[i]), flags)) return;  // Only the first part can fail.
+  }
+  egress.reported = egress.consumed;
+  egress.last_hello = now;
+}
+
+void BusSubscriber::heartbeat() {
+  maybe_hello(emergency_);
+  maybe_hello(normal_);
+}
+
+std::optional<wire::Decoded> BusSubscriber::read_decoded(Egress& egress, wire::Lane lane,
                                                          google::protobuf::Arena* arena) {
+  zmq::socket_t& socket = egress.socket;
   // A non-blocking recv only looks at ZeroMQ's command mailbox (where "a pipe has data" arrives)
   // about once a millisecond while the thread is busy; asking for ZMQ_EVENTS always looks. That is
   // the difference between microseconds and milliseconds for an emergency behind a busy normal lane.
   if (lane == wire::Lane::kEmergency && (socket.get(zmq::sockopt::events) & ZMQ_POLLIN) == 0) {
+    maybe_hello(egress, Hello::kIfDrained);
     return std::nullopt;
   }
   while (true) {
     zmq::message_t topic;
-    if (!socket.recv(topic, zmq::recv_flags::dontwait)) return std::nullopt;
+    if (!socket.recv(topic, zmq::recv_flags::dontwait)) {
+      maybe_hello(egress, Hello::kIfDrained);
+      return std::nullopt;
+    }
     std::vector<zmq::message_t> frames;
     frames.push_back(std::move(topic));
     while (frames.back().more()) {
@@ -59,6 +101,12 @@ std::optional<wire::Decoded> BusSubscriber::read_decoded(zmq::socket_t& socket, 
     }
     std::vector<std::string_view> views;
     for (const auto& f : frames) views.emplace_back(f.data<char>(), f.size());
+    if (egress::is_notice(views[0])) {
+      if (const auto dropped = egress::parse_dropped(views)) missed_[lane == wire::Lane::kEmergency] += *dropped;
+      continue;
+    }
+    ++egress.consumed;
+    maybe_hello(egress);
     wire::Decoded decoded = wire::decode(views, options_.limits, arena);
     if (!decoded.ok()) {
       ++rejected_[static_cast<std::size_t>(decoded.error())];
@@ -77,17 +125,19 @@ std::optional<wire::Decoded> BusSubscriber::read_decoded(zmq::socket_t& socket, 
   }
 }
 
-std::optional<BusMessage> BusSubscriber::try_read(zmq::socket_t& socket, wire::Lane lane) {
-  auto decoded = read_decoded(socket, lane, nullptr);
+std::optional<BusMessage> BusSubscriber::try_read(Egress& egress, wire::Lane lane) {
+  auto decoded = read_decoded(egress, lane, nullptr);
   if (!decoded) return std::nullopt;
   return BusMessage{lane, decoded->topic(), std::move(decoded->envelope())};
 }
 
 bool BusSubscriber::wait_readable(std::chrono::milliseconds timeout) {
+  heartbeat();
   std::vector<zmq::pollitem_t> items;
-  if (emergency_) items.push_back({emergency_.handle(), 0, ZMQ_POLLIN, 0});
-  if (normal_) items.push_back({normal_.handle(), 0, ZMQ_POLLIN, 0});
-  return zmq::poll(items, timeout) > 0;
+  if (emergency_.socket) items.push_back({emergency_.socket.handle(), 0, ZMQ_POLLIN, 0});
+  if (normal_.socket) items.push_back({normal_.socket.handle(), 0, ZMQ_POLLIN, 0});
+  // Wake for the heartbeat too: an idle subscriber must still be heard from.
+  return zmq::poll(items, std::min(timeout, std::chrono::milliseconds(egress::kHeartbeatInterval))) > 0;
 }
 
 std::size_t BusSubscriber::receive_batch(std::chrono::milliseconds timeout, std::size_t max,
@@ -98,8 +148,8 @@ std::size_t BusSubscriber::receive_batch(std::chrono::milliseconds timeout, std:
   while (n < max) {
     std::optional<wire::Decoded> d;
     wire::Lane lane = wire::Lane::kEmergency;
-    if (emergency_) d = read_decoded(emergency_, lane, arena);
-    if (!d && normal_) {
+    if (emergency_.socket) d = read_decoded(emergency_, lane, arena);
+    if (!d && normal_.socket) {
       lane = wire::Lane::kNormal;
       d = read_decoded(normal_, lane, arena);
     }
@@ -114,41 +164,42 @@ std::size_t BusSubscriber::receive_batch(std::chrono::milliseconds timeout, std:
     if (left.count() <= 0) break;
     wait_readable(left);
   }
+  heartbeat();
   return n;
 }
 
 std::optional<BusMessage> BusSubscriber::receive(std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (true) {
-    if (emergency_) {
+    if (emergency_.socket) {
       if (auto m = try_read(emergency_, wire::Lane::kEmergency)) return m;
     }
-    if (normal_) {
+    if (normal_.socket) {
       if (auto m = try_read(normal_, wire::Lane::kNormal)) return m;
     }
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) return std::nullopt;
-    std::vector<zmq::pollitem_t> items;
-    if (emergency_) items.push_back({emergency_.handle(), 0, ZMQ_POLLIN, 0});
-    if (normal_) items.push_back({normal_.handle(), 0, ZMQ_POLLIN, 0});
-    zmq::poll(items, left);
+    if (left.count() <= 0) {
+      heartbeat();
+      return std::nullopt;
+    }
+    wait_readable(left);
   }
 }
 
 std::optional<BusMessage> BusSubscriber::receive_from(wire::Lane lane,
                                                       std::chrono::milliseconds timeout) {
-  zmq::socket_t& socket = lane == wire::Lane::kEmergency ? emergency_ : normal_;
+  Egress& egress = lane == wire::Lane::kEmergency ? emergency_ : normal_;
+  const wire::Lane socket_lane = lane == wire::Lane::kEmergency ? lane : wire::Lane::kNormal;
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (true) {
-    if (auto m = try_read(socket, lane == wire::Lane::kEmergency ? lane : wire::Lane::kNormal)) {
-      return m;
-    }
+    if (auto m = try_read(egress, socket_lane)) return m;
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
+    heartbeat();
     if (left.count() <= 0) return std::nullopt;
-    std::vector<zmq::pollitem_t> items{{socket.handle(), 0, ZMQ_POLLIN, 0}};
-    zmq::poll(items, left);
+    std::vector<zmq::pollitem_t> items{{egress.socket.handle(), 0, ZMQ_POLLIN, 0}};
+    zmq::poll(items, std::min(left, std::chrono::milliseconds(egress::kHeartbeatInterval)));
   }
 }
 

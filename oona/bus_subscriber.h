@@ -1,9 +1,17 @@
-// The consumer side of the bus: one SUB socket per egress lane of Oona. receive() always drains
-// the emergency socket before looking at the normal one, so an emergency envelope is handed to the
-// caller ahead of any normal backlog. Every message is decoded through the codec; bad ones are
-// counted by reason (never returned) and sequence gaps are counted (oona/sequence_tracker.h).
+// The consumer side of the bus: one DEALER socket per egress lane of Oona, speaking the egress
+// protocol (oona/egress_protocol.h): it says HELLO with its name, its topic prefixes and its credit
+// window, and returns credit as the caller consumes envelopes, so Oona sends it no more than it
+// reads. A caller that stops reading only lets its own queue in Oona fill; Oona sheds from it and
+// says how many it shed (missed()). A subscriber that calls none of receive*, wait_readable for
+// longer than Oona's subscriber_timeout (30 s by default) is forgotten by Oona; its next call says
+// HELLO again (what was sent meanwhile it never sees: sequence gaps show it).
 //
-// Subscriptions are ZeroMQ topic prefixes, e.g. "normal.telemetry." or "reliable."; the default
+// receive() always drains the emergency socket before looking at the normal one, so an emergency
+// envelope is handed to the caller ahead of any normal backlog. Every message is decoded through
+// the codec; bad ones are counted by reason (never returned) and sequence gaps are counted
+// (oona/sequence_tracker.h).
+//
+// Subscriptions are topic prefixes, e.g. "normal.telemetry." or "reliable."; the default
 // subscribes to everything on the lanes asked for. Not thread-safe.
 #ifndef ESPER_OONA_BUS_SUBSCRIBER_H_
 #define ESPER_OONA_BUS_SUBSCRIBER_H_
@@ -30,6 +38,12 @@ namespace esper::oona {
 
 struct BusSubscriberOptions {
   BusEndpoints endpoints;
+  // Who this is, in Oona's logs and counters (oona.subscriber_*{subscriber}); named consumers may
+  // get a larger queue (named_subscribers in oona.yaml). Empty: "<program>@<host>:<pid>".
+  std::string name;
+  // Envelopes Oona may have in flight to each socket before this subscriber has consumed them
+  // (capped by Oona at a quarter of its egress_hwm).
+  std::uint32_t credit_window = 1000;
   bool normal = true;     // Connect to the normal egress (normal and reliable topics).
   bool emergency = true;  // Connect to the emergency egress.
   std::vector<std::string> prefixes{""};  // Topic prefixes subscribed on every connected socket.
@@ -55,6 +69,9 @@ struct BusMessageView {
   const wire::Topic& topic;
   leyline::Envelope& envelope;
 };
+
+// "<program>@<hostname>:<pid>", the default subscriber name.
+std::string default_subscriber_name();
 
 class BusSubscriber {
  public:
@@ -86,21 +103,38 @@ class BusSubscriber {
     return signature_rejected_[static_cast<std::size_t>(verdict)];
   }
   std::uint64_t rejected_total() const;
+  // Envelopes Oona shed for this subscriber (its queue there was full), as Oona told it.
+  std::uint64_t missed() const { return missed_[0] + missed_[1]; }
+  std::uint64_t missed(wire::Lane socket) const { return missed_[socket == wire::Lane::kEmergency]; }
   const SequenceTracker& sequences() const { return sequences_; }
+  const std::string& name() const { return options_.name; }
 
  private:
-  std::optional<BusMessage> try_read(zmq::socket_t& socket, wire::Lane lane);
+  // One egress socket and what this subscriber told Oona on it.
+  struct Egress {
+    zmq::socket_t socket;
+    std::uint64_t consumed = 0;  // Messages taken from the socket (envelopes, good or bad).
+    std::uint64_t reported = 0;  // `consumed` as of the last HELLO sent.
+    std::chrono::steady_clock::time_point last_hello{};
+  };
+
+  std::optional<BusMessage> try_read(Egress& egress, wire::Lane lane);
   // Reads until one message decodes and verifies (counting those that do not), or none is left.
-  std::optional<wire::Decoded> read_decoded(zmq::socket_t& socket, wire::Lane lane,
-                                            google::protobuf::Arena* arena);
+  std::optional<wire::Decoded> read_decoded(Egress& egress, wire::Lane lane, google::protobuf::Arena* arena);
+  enum class Hello { kNow, kIfDue, kIfDrained };
+  // Says HELLO on `egress` now, or if credit is due (a quarter window consumed; with kIfDrained,
+  // anything consumed since the last one) or the heartbeat is.
+  void maybe_hello(Egress& egress, Hello when = Hello::kIfDue);
+  void heartbeat();  // maybe_hello on both.
 
   BusSubscriberOptions options_;
   std::optional<EnvelopeSigner> signer_;
   // A context (so an I/O thread) per lane: the emergency one runs in the emergency scheduling class.
   zmq::context_t normal_context_{1};
   zmq::context_t emergency_context_{1};
-  zmq::socket_t normal_;
-  zmq::socket_t emergency_;
+  Egress normal_;
+  Egress emergency_;
+  std::array<std::uint64_t, 2> missed_{};
   std::array<std::uint64_t, 2> received_{};
   std::array<std::uint64_t, wire::kDecodeErrorCount> rejected_{};
   std::array<std::uint64_t, 3> signature_rejected_{};

@@ -21,6 +21,13 @@ namespace {
 constexpr std::size_t kEgress = 1;  // Index of the emergency egress in BrokerStats' socket arrays.
 // Envelopes read from the ingress per wake-up before looking at the egress and the inbox again.
 constexpr int kIngressBatch = 1024;
+// Envelopes sent to one subscriber per call of send().
+constexpr std::size_t kSendBudget = 1024;
+// How often silent subscribers are looked for.
+constexpr std::chrono::seconds kForgetInterval{1};
+// The handoff to the normal lane is drained by that lane every turn; should it fall this far
+// behind, the emergency ingress waits for it rather than grow the handoff without bound.
+constexpr std::size_t kMaxHandedToNormal = 100000;
 
 // `item` marked demoted, re-signed when signing is on, and re-encoded: its topic becomes
 // reliable.<kind>.<severity>.<source>.
@@ -46,7 +53,8 @@ EmergencyLane::EmergencyLane(const BrokerConfig& config, BusEndpoints& endpoints
       reject_log_(reject_log),
       to_normal_(to_normal),
       stop_fd_(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)),
-      rate_limiter_(config.emergency_rate_per_source, config.emergency_burst) {
+      rate_limiter_(config.emergency_rate_per_source, config.emergency_burst),
+      subscribers_(config, "emergency", kEgress, stats_) {
   if (stop_fd_ < 0) throw std::system_error(errno, std::generic_category(), "eventfd");
   std::promise<void> bound;
   std::future<void> result = bound.get_future();
@@ -75,28 +83,23 @@ void EmergencyLane::stop() {
 BrokerStats EmergencyLane::stats() const {
   std::lock_guard lock(stats_mu_);
   BrokerStats copy = stats_;
-  copy.queue_depth[kEgress] = queue_.size();
+  subscribers_.fill_gauges(copy);
   copy.emergency_realtime = scheduling_.realtime();
   // The ZAP handler counts on its own thread: read it now, not as of the lane's last wake-up.
   if (sockets_ != nullptr) copy.curve_refused = sockets_->curve_refused();
   return copy;
 }
 
-void EmergencyLane::admit(QueuedMessage item) {
+void EmergencyLane::admit(QueuedMessage item, zmq::socket_t& egress) {
   if (rate_limiter_.allow(item.source)) {
-    queue_.push_back(std::move(item));
+    ++stats_.routed[static_cast<std::size_t>(wire::Lane::kEmergency)];
+    subscribers_.route(std::move(item));
+    subscribers_.send(egress, kSendBudget);
     return;
   }
   // Over the source's emergency rate: demote to the reliable normal lane (never dropped).
   ++stats_.demoted[item.source];
   to_normal_.push(demote(item, signer_));
-}
-
-void EmergencyLane::drain(zmq::socket_t& egress) {
-  while (!queue_.empty() && try_send(egress, queue_.front())) {
-    queue_.pop_front();
-    ++stats_.routed[static_cast<std::size_t>(wire::Lane::kEmergency)];
-  }
 }
 
 void EmergencyLane::serve(BusEndpoints& endpoints, std::promise<void>& bound) {
@@ -125,9 +128,10 @@ void EmergencyLane::serve(BusEndpoints& endpoints, std::promise<void>& bound) {
 
   IngressReader reader(config_.max_envelope_bytes, signer_, reject_log_);
   IngressEnvelope in;
+  auto next_forget = std::chrono::steady_clock::now() + kForgetInterval;
+  bool more_output = false;
   while (true) {
-    const bool ingress_open = queue_.size() < config_.emergency_max_messages &&
-                              to_normal_.size() < config_.reliable_max_messages;
+    const bool ingress_open = to_normal_.size() < kMaxHandedToNormal;
     std::vector<zmq::pollitem_t> items{
         {nullptr, stop_fd_, ZMQ_POLLIN, 0},
         {nullptr, inbox_.fd(), ZMQ_POLLIN, 0},
@@ -135,28 +139,36 @@ void EmergencyLane::serve(BusEndpoints& endpoints, std::promise<void>& bound) {
         {sockets->egress.handle(), 0, ZMQ_POLLIN, 0},
         {sockets->monitor.handle(), 0, ZMQ_POLLIN, 0},
     };
-    // XPUB always reports POLLOUT, so a refused egress is retried on a 1 ms tick.
-    zmq::poll(items, queue_.empty() ? std::chrono::milliseconds(-1) : std::chrono::milliseconds(1));
+    // A pipe that was full is retried on a 1 ms tick (ROUTER always reports POLLOUT); silent
+    // subscribers are looked for every second.
+    auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
+        next_forget - std::chrono::steady_clock::now());
+    if (more_output) timeout = std::chrono::milliseconds(0);
+    else if (subscribers_.blocked() || !ingress_open) timeout = std::min(timeout, std::chrono::milliseconds(1));
+    zmq::poll(items, std::max(timeout, std::chrono::milliseconds(0)));
     if ((items[0].revents & ZMQ_POLLIN) != 0) break;
 
     std::lock_guard lock(stats_mu_);
-    sockets->read_subscriptions(stats_.subscriptions[kEgress]);
-    sockets->read_monitor(stats_.subscribers[kEgress]);
-    drain(sockets->egress);
-    for (QueuedMessage& item : inbox_.take_all()) admit(std::move(item));
-    drain(sockets->egress);
-    for (int i = 0; i < kIngressBatch && queue_.size() < config_.emergency_max_messages; ++i) {
+    subscribers_.read_hellos(sockets->egress);
+    sockets->read_monitor([this](int fd) { subscribers_.disconnected(fd); });
+    subscribers_.send(sockets->egress, kSendBudget);
+    for (QueuedMessage& item : inbox_.take_all()) admit(std::move(item), sockets->egress);
+    for (int i = 0; i < kIngressBatch && to_normal_.size() < kMaxHandedToNormal; ++i) {
       const auto result = reader.read(sockets->ingress, stats_.rejected, in);
       if (result == IngressReader::Result::kEmpty) break;
       if (result == IngressReader::Result::kRejected) continue;
       const wire::Lane lane = in.decoded.topic().lane;
       ++stats_.received[static_cast<std::size_t>(lane)];
       if (lane == wire::Lane::kEmergency) {
-        admit(in.to_queued());
-        drain(sockets->egress);
+        admit(in.to_queued(), sockets->egress);
       } else {
         to_normal_.push(in.to_queued());  // A normal-topic envelope sent to the wrong socket.
       }
+    }
+    more_output = subscribers_.send(sockets->egress, kSendBudget);
+    if (std::chrono::steady_clock::now() >= next_forget) {
+      subscribers_.forget_silent();
+      next_forget = std::chrono::steady_clock::now() + kForgetInterval;
     }
   }
   std::lock_guard lock(stats_mu_);

@@ -11,12 +11,13 @@
 // demoted (over their source's rate: marked `demoted`, re-signed, topic `reliable.…`) and any
 // normal-topic envelope that arrived on the emergency ingress.
 //
-// Emergency items are never dropped: past `emergency_max_messages` queued (or `to_normal` holding
-// `reliable_max_messages`) the lane stops reading its ingress, which pushes back to producers.
+// Like the normal lane, every subscriber has its own queue and credit (oona/subscriber_registry.h):
+// a subscriber that stops reading the emergency egress has its own queue shed (HIGH before CRITICAL,
+// then oldest), counted, and never delays the emergencies of another. Emergencies are sent as soon
+// as they are routed, before the lane reads more.
 #ifndef ESPER_OONA_EMERGENCY_LANE_H_
 #define ESPER_OONA_EMERGENCY_LANE_H_
 
-#include <deque>
 #include <future>
 #include <memory>
 #include <mutex>
@@ -34,6 +35,7 @@
 #include "oona/ingress_reader.h"
 #include "oona/lane_handoff.h"
 #include "oona/lane_sockets.h"
+#include "oona/subscriber_registry.h"
 
 namespace esper::oona {
 
@@ -59,13 +61,14 @@ class EmergencyLane {
   const EmergencyScheduling& scheduling() const { return scheduling_; }
 
   // The lane's counters so far: received and routed (emergency), demoted, rejected (on its
-  // ingress), and its queue depth, subscribers, subscriptions and CURVE refusals. Thread-safe.
+  // ingress), what it shed for its subscribers, its queue depths, subscribers, subscriptions and
+  // CURVE refusals. Thread-safe.
   BrokerStats stats() const;
 
  private:
   void serve(BusEndpoints& endpoints, std::promise<void>& bound);
-  void admit(QueuedMessage item);  // Rate limit: to the emergency queue, or demoted to normal.
-  void drain(zmq::socket_t& egress);
+  // Rate limit: to the subscribers' queues, or demoted to normal.
+  void admit(QueuedMessage item, zmq::socket_t& egress);
 
   const BrokerConfig& config_;
   const EnvelopeSigner* signer_;
@@ -74,9 +77,9 @@ class EmergencyLane {
   LaneHandoff inbox_;
   int stop_fd_;
   EmergencyRateLimiter rate_limiter_;
-  std::deque<QueuedMessage> queue_;
-  mutable std::mutex stats_mu_;  // Guards stats_ and sockets_; held by the lane thread while it works.
+  mutable std::mutex stats_mu_;  // Guards stats_, subscribers_ and sockets_; held by the lane thread while it works.
   BrokerStats stats_;
+  SubscriberRegistry subscribers_;
   const LaneSockets* sockets_ = nullptr;  // While the lane serves (for the CURVE refusal count).
   EmergencyScheduling scheduling_;  // Written by the lane thread before `bound` is set.
   std::thread thread_;

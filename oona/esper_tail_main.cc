@@ -1,9 +1,10 @@
 // esper-tail: prints what travels on the bus, one line per envelope. Subscribes to Oona's egress
 // endpoints (found from --runtime-dir or Oona's --config), filters by lane, kind, severity and
 // source, and exits 0 on SIGINT/SIGTERM, after --count envelopes, or when stdout is closed
-// (`esper-tail | head` works). The bus is read on a thread of its own (oona/tail_reader.h): when
-// the output is slower than the bus, envelopes are skipped and the count said on stderr, and Oona
-// is never held back.
+// (`esper-tail | head` works). It is a named subscriber ("esper-tail@<host>:<pid>") with a queue of
+// its own in Oona: when it stops reading (its output is slower than the bus, a paused pager, Ctrl-Z)
+// only that queue fills, Oona sheds from it, and when esper-tail reads again it says on stderr how
+// many envelopes it missed. Nobody else on the bus is held back.
 #include <unistd.h>
 
 #include <cerrno>
@@ -18,7 +19,8 @@
 #include "config/config_section.h"
 #include "oona/broker_config.h"
 #include "oona/tail_format.h"
-#include "oona/tail_reader.h"
+#include "oona/bus_publisher.h"
+#include "oona/bus_subscriber.h"
 #include "signals/shutdown_signals.h"
 
 namespace {
@@ -31,9 +33,11 @@ bool write_line(const std::string& line) {
 }
 
 // On stderr, so that --json output stays one JSON object per line.
-void report_skipped(std::uint64_t skipped) {
-  std::fprintf(stderr, "esper-tail: skipped %llu envelopes here: the output was slower than the bus\n",
-               static_cast<unsigned long long>(skipped));
+void report_missed(std::uint64_t missed) {
+  std::fprintf(stderr,
+               "esper-tail: missed %llu envelopes here: Oona shed them while esper-tail was not reading "
+               "(stopped, or its output slower than the bus)\n",
+               static_cast<unsigned long long>(missed));
 }
 
 }  // namespace
@@ -49,7 +53,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> sources;
   bool json = false;
   std::uint64_t count = 0;
-  std::size_t buffer = 10000;
+  std::uint32_t buffer = 1000;
   app.add_option("--runtime-dir", endpoint_dir, "Oona's runtime directory (its default ipc:// endpoints), as given to oona");
   // Not CLI::ExistingFile: config::load_file says what is wrong with the path, as every program does.
   app.add_option("--config", config_path, "Oona's YAML config, to find its egress endpoints");
@@ -59,7 +63,9 @@ int main(int argc, char** argv) {
   app.add_option("--source", sources, "Source(s) to show");
   app.add_flag("--json", json, "One JSON object per line (protobuf JSON mapping)");
   app.add_option("--count", count, "Exit 0 after this many envelopes (0: never)");
-  app.add_option("--buffer", buffer, "Envelopes held while the output is slower than the bus; past it they are skipped");
+  app.add_option("--buffer", buffer,
+                 "Envelopes Oona may send ahead of what esper-tail has printed (its credit window); the rest "
+                 "wait in its queue in Oona, which sheds when full");
   CLI11_PARSE(app, argc, argv);
 
   oona::TailFilter filter;
@@ -93,24 +99,30 @@ int main(int argc, char** argv) {
     std::optional<std::filesystem::path> dir;
     if (!endpoint_dir.empty()) dir = endpoint_dir;
     oona::BusSubscriberOptions options;
+    options.name = "esper-tail@" + oona::default_instance();
+    options.credit_window = buffer == 0 ? 1 : buffer;
     const auto broker_config = oona::load_broker_config(root, dir);
     options.endpoints = broker_config.endpoints;
     options.signing_key = broker_config.signing_key;  // Verify signatures when Oona does.
     options.emergency_scheduling = broker_config.emergency_scheduling;
     filter.narrow(options);
-    oona::TailReader reader(options, filter, buffer);
+    oona::BusSubscriber subscriber(options);
     const bool colour = !json && isatty(STDOUT_FILENO) == 1;
     std::uint64_t printed = 0;
+    std::uint64_t missed_reported = 0;
     while (count == 0 || printed < count) {
       if (const auto signo = shutdown.take(); signo && signals::is_stop_signal(*signo)) break;
-      auto next = reader.next(std::chrono::milliseconds(100));
-      if (!next.message) continue;
-      if (next.skipped_before > 0) report_skipped(next.skipped_before);
-      const std::string line = json ? oona::format_json(*next.message) : oona::format_human(*next.message, colour);
+      auto message = subscriber.receive(std::chrono::milliseconds(100));
+      // Oona says what it shed just ahead of the next envelope: that is where it is missing.
+      if (subscriber.missed() > missed_reported) {
+        report_missed(subscriber.missed() - missed_reported);
+        missed_reported = subscriber.missed();
+      }
+      if (!message || !filter.matches(*message)) continue;
+      const std::string line = json ? oona::format_json(*message) : oona::format_human(*message, colour);
       if (!write_line(line)) return errno == EPIPE ? 0 : 1;
       ++printed;
     }
-    if (const auto skipped = reader.skipped_pending(); skipped > 0) report_skipped(skipped);
     return 0;
   } catch (const config::ConfigError& error) {
     std::fprintf(stderr, "esper-tail: %s\n", error.what());

@@ -15,7 +15,7 @@
 
 #include "logging/rate_limited_log.h"
 #include "oona/envelope_signer.h"
-#include "oona/normal_queue.h"
+#include "oona/subscriber_queue.h"
 #include "proto/envelope_codec.h"
 
 namespace esper::oona {
@@ -25,7 +25,7 @@ struct IngressEnvelope {
   std::vector<zmq::message_t> frames;  // Topic, envelope.
   wire::Decoded decoded;
 
-  // The frames as a queue item, marked droppable if the topic's lane is normal.
+  // The frames as a queue item, droppable (shed before reliable ones) unless the topic is reliable.
   QueuedMessage to_queued();
 };
 

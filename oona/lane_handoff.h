@@ -4,8 +4,9 @@
 //
 // A mutex-guarded queue with an eventfd that is readable exactly while the queue holds something,
 // so the receiving thread polls it beside its ZeroMQ sockets (zmq_poll takes plain descriptors).
-// It is unbounded because nothing passed over may be dropped; the sending thread throttles its own
-// ingress on size() instead.
+// It is unbounded because nothing passed over may be dropped; the emergency lane throttles its own
+// ingress on size() instead. The normal lane hands over only the emergencies that producers sent to
+// the wrong socket.
 #ifndef ESPER_OONA_LANE_HANDOFF_H_
 #define ESPER_OONA_LANE_HANDOFF_H_
 
@@ -14,7 +15,7 @@
 #include <deque>
 #include <mutex>
 
-#include "oona/normal_queue.h"
+#include "oona/subscriber_queue.h"
 
 namespace esper::oona {
 

@@ -3,6 +3,8 @@
 #include <cstring>
 #include <filesystem>
 
+#include "oona/egress_protocol.h"
+
 namespace esper::oona {
 namespace {
 
@@ -31,14 +33,14 @@ LaneSockets::LaneSockets(const BrokerConfig& config, std::string& ingress_endpoi
   }
   ingress = zmq::socket_t(context_, zmq::socket_type::pull);
   bind(ingress, ingress_endpoint, config.curve);
-  egress = zmq::socket_t(context_, zmq::socket_type::xpub);
+  egress = zmq::socket_t(context_, zmq::socket_type::router);
   egress.set(zmq::sockopt::sndhwm, config.egress_hwm);
-  egress.set(zmq::sockopt::xpub_nodrop, 1);
+  egress.set(zmq::sockopt::router_mandatory, true);
+  egress.set(zmq::sockopt::maxmsgsize, static_cast<std::int64_t>(egress::kMaxControlFrameBytes));
   bind(egress, egress_endpoint, config.curve);
 
   const std::string address = "inproc://oona-egress-monitor-" + std::string(lane_name);
-  if (zmq_socket_monitor(egress.handle(), address.c_str(),
-                         ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED) != 0) {
+  if (zmq_socket_monitor(egress.handle(), address.c_str(), ZMQ_EVENT_DISCONNECTED) != 0) {
     throw zmq::error_t();
   }
   monitor = zmq::socket_t(context_, zmq::socket_type::pair);
@@ -53,15 +55,7 @@ LaneSockets::~LaneSockets() {
   egress.close();
 }
 
-void LaneSockets::read_subscriptions(std::int64_t& count) {
-  zmq::message_t message;
-  while (egress.recv(message, zmq::recv_flags::dontwait)) {
-    // XPUB passes on each distinct subscription once: byte 1 = subscribe, 0 = unsubscribe.
-    if (message.size() >= 1) count += message.data<unsigned char>()[0] == 1 ? 1 : -1;
-  }
-}
-
-void LaneSockets::read_monitor(std::uint64_t& subscribers) {
+void LaneSockets::read_monitor(const std::function<void(int fd)>& on_disconnected) {
   zmq::message_t event;
   while (monitor.recv(event, zmq::recv_flags::dontwait)) {
     // Frame 1: 16-bit event id and 32-bit value (the connection's fd); frame 2: the endpoint.
@@ -72,16 +66,8 @@ void LaneSockets::read_monitor(std::uint64_t& subscribers) {
       std::memcpy(&fd, event.data<char>() + 2, sizeof fd);
     }
     while (event.more()) (void)monitor.recv(event, zmq::recv_flags::none);
-    if (id == ZMQ_EVENT_ACCEPTED) subscriber_fds_.insert(static_cast<int>(fd));
-    if (id == ZMQ_EVENT_DISCONNECTED) subscriber_fds_.erase(static_cast<int>(fd));
+    if (id == ZMQ_EVENT_DISCONNECTED) on_disconnected(static_cast<int>(fd));
   }
-  subscribers = subscriber_fds_.size();
-}
-
-bool try_send(zmq::socket_t& egress, QueuedMessage& item) {
-  if (!egress.send(item.topic, zmq::send_flags::sndmore | zmq::send_flags::dontwait)) return false;
-  (void)egress.send(item.payload, zmq::send_flags::none);  // Accepted with the first part.
-  return true;
 }
 
 }  // namespace esper::oona

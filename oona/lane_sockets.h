@@ -2,18 +2,19 @@
 // lanes share no I/O thread and no pipe:
 //
 // - the ingress, a PULL socket producers' PUSH sockets connect to;
-// - the egress, an XPUB with XPUB_NODROP (a full subscriber is an EAGAIN that Oona handles, never a
-//   silent drop) whose subscription messages are counted;
-// - a monitor of the egress counting connected subscribers: accepted connections (by file
-//   descriptor) not yet disconnected. The handshake event carries no fd, so a CURVE client being
-//   refused counts for the moment until it is dropped;
+// - the egress, a ROUTER that bus clients' DEALER sockets connect to: they say HELLO on it and Oona
+//   sends each one what its credit allows (oona/egress_protocol.h, oona/subscriber_registry.h).
+//   ROUTER_MANDATORY makes a full pipe an EAGAIN and an unknown peer an error, never a silent drop;
+//   ZMQ_MAXMSGSIZE keeps what a client may send down to the size of a HELLO frame;
+// - a monitor of the egress reporting closed connections (by file descriptor), so that Oona forgets
+//   a subscriber as soon as it is gone;
 // - the ZAP handler when CurveZMQ is configured (ZAP is per context).
 #ifndef ESPER_OONA_LANE_SOCKETS_H_
 #define ESPER_OONA_LANE_SOCKETS_H_
 
 #include <cstdint>
 #include <memory>
-#include <set>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -21,7 +22,6 @@
 
 #include "oona/broker_config.h"
 #include "oona/curve_security.h"
-#include "oona/normal_queue.h"
 
 namespace esper::oona {
 
@@ -36,10 +36,8 @@ class LaneSockets {
   LaneSockets(const LaneSockets&) = delete;
   LaneSockets& operator=(const LaneSockets&) = delete;
 
-  // Reads pending subscription messages of the egress into `count` (distinct subscriptions).
-  void read_subscriptions(std::int64_t& count);
-  // Reads pending monitor events; `subscribers` becomes the number connected.
-  void read_monitor(std::uint64_t& subscribers);
+  // Reads pending monitor events, calling `on_disconnected` with the fd of each closed connection.
+  void read_monitor(const std::function<void(int fd)>& on_disconnected);
   std::uint64_t curve_refused() const { return zap_ ? zap_->refused() : 0; }
 
  private:
@@ -50,13 +48,7 @@ class LaneSockets {
   zmq::socket_t ingress;
   zmq::socket_t egress;
   zmq::socket_t monitor;
-
- private:
-  std::set<int> subscriber_fds_;
 };
-
-// Hands `item` to `egress` without waiting; false (and `item` untouched) if the egress refused.
-bool try_send(zmq::socket_t& egress, QueuedMessage& item);
 
 }  // namespace esper::oona
 

@@ -3,6 +3,9 @@
 //   1. envelopes/s and metric points/s, one producer -> broker -> one subscriber, through Oona;
 //   2. the same workload through a bare zmq_proxy (PULL -> PUB with XPUB_NODROP, lossless like
 //      Oona) over the same transport (ipc:// in a temp dir), and the ratio Oona / proxy;
+//   2b. fan-out: the same with 1, 4 and 16 subscribers (envelopes/s each subscriber receives), and
+//      with one reading subscriber beside one stuck one (it subscribes to everything and never
+//      reads), through Oona and through the bare XPUB, where the stuck one stalls everyone;
 //   3. emergency send-to-receive latency p50/p99 through Oona while a producer floods the normal
 //      lane faster than the subscriber reads; with an idle normal lane; and, for reference, with a
 //      subscriber that reads both lanes from one default-priority thread.
@@ -17,6 +20,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <future>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
@@ -83,33 +87,127 @@ void connect(const oona::BusEndpoints& endpoints, oona::BusSubscriber& subscribe
   }
 }
 
-// One producer publishes `count` envelopes; one subscriber receives them. Returns envelopes/s.
-double throughput(const oona::BusEndpoints& endpoints, int count, int points) {
-  oona::BusSubscriberOptions sub_options;
-  sub_options.endpoints = endpoints;
-  sub_options.emergency = false;
-  oona::BusSubscriber subscriber(sub_options);
-  connect(endpoints, subscriber);
+// A reading subscriber of either broker: the bus client for Oona, a SUB socket (decoding every
+// envelope through the same codec) for the bare XPUB, which speaks no HELLO.
+class BenchReader {
+ public:
+  BenchReader(const oona::BusEndpoints& endpoints, bool through_oona, const std::string& name) {
+    if (through_oona) {
+      oona::BusSubscriberOptions options;
+      options.endpoints = endpoints;
+      options.emergency = false;
+      options.name = name;
+      subscriber_ = std::make_unique<oona::BusSubscriber>(options);
+    } else {
+      sub_ = zmq::socket_t(context_, zmq::socket_type::sub);
+      sub_.set(zmq::sockopt::linger, 0);
+      sub_.set(zmq::sockopt::subscribe, "");
+      sub_.connect(endpoints.normal_egress);
+    }
+  }
+  // The source of the next envelope, or nullopt after `timeout`.
+  std::optional<std::string> receive(std::chrono::milliseconds timeout) {
+    if (subscriber_) {
+      auto m = subscriber_->receive(timeout);
+      if (!m) return std::nullopt;
+      return m->envelope.source();
+    }
+    std::vector<zmq::pollitem_t> items{{sub_.handle(), 0, ZMQ_POLLIN, 0}};
+    if (zmq::poll(items, timeout) == 0) return std::nullopt;
+    zmq::message_t topic, payload;
+    (void)sub_.recv(topic);
+    (void)sub_.recv(payload);
+    auto decoded = wire::decode(topic.to_string_view(), payload.to_string_view());
+    return decoded.ok() ? std::optional<std::string>(decoded.envelope().source()) : std::string();
+  }
+
+ private:
+  zmq::context_t context_{1};
+  zmq::socket_t sub_;
+  std::unique_ptr<oona::BusSubscriber> subscriber_;
+};
+
+// Sends probes until `reader` sees one (its subscription is in place), then reads what else was there.
+void connect(const oona::BusEndpoints& endpoints, BenchReader& reader) {
+  oona::BusPublisher probe(publisher_options(endpoints, "probe"));
+  leyline::Envelope e;
+  e.set_severity(leyline::SEVERITY_DEBUG);
+  e.mutable_telemetry();
+  while (true) {
+    probe.publish(e);
+    auto source = reader.receive(20ms);
+    if (source && *source == "probe") break;
+  }
+  while (reader.receive(50ms)) {
+  }
+}
+
+// One producer publishes `count` envelopes; `subscribers` subscribers each receive them, and, if
+// `stuck`, one more subscribes to everything and never reads. Returns envelopes/s per reading
+// subscriber (the slowest), 0 if one of them stalled for 5 s.
+double fan_out(const oona::BusEndpoints& endpoints, bool through_oona, int count, int points, int subscribers,
+               bool stuck) {
+  std::vector<std::unique_ptr<BenchReader>> readers;
+  for (int i = 0; i < subscribers; ++i) {
+    readers.push_back(std::make_unique<BenchReader>(endpoints, through_oona, "bench-" + std::to_string(i)));
+    connect(endpoints, *readers.back());
+  }
+  // The stuck one: through Oona it says HELLO and grants no more credit; through the proxy it is
+  // a SUB whose pipe fills. Either way it never reads.
+  zmq::context_t context;
+  zmq::socket_t stuck_socket(context, zmq::socket_type::dealer);
+  zmq::socket_t stuck_sub(context, zmq::socket_type::sub);
+  stuck_socket.set(zmq::sockopt::linger, 0);
+  stuck_sub.set(zmq::sockopt::linger, 0);
+  if (stuck && through_oona) {
+    stuck_socket.connect(endpoints.normal_egress);
+    for (const char* frame : {"esper-hello/1", "stuck", "100", "0"}) {
+      stuck_socket.send(zmq::buffer(std::string_view(frame)), zmq::send_flags::sndmore);
+    }
+    stuck_socket.send(zmq::str_buffer(""), zmq::send_flags::none);
+  } else if (stuck) {
+    stuck_sub.set(zmq::sockopt::subscribe, "");
+    stuck_sub.connect(endpoints.normal_egress);
+  }
+  if (stuck) {
+    std::this_thread::sleep_for(200ms);  // Not synchronisation: a head start for its subscription.
+  }
   const leyline::Envelope envelope = workload_envelope(points);
+  std::atomic<bool> stop{false};
   const auto start = Clock::now();
   std::thread producer([&] {
-    oona::BusPublisher publisher(publisher_options(endpoints, "bench"));
-    for (int i = 0; i < count; ++i) {
-      if (!publisher.publish(envelope)) std::fprintf(stderr, "publish timed out\n");
+    oona::BusPublisherOptions options = publisher_options(endpoints, "bench");
+    options.send_timeout = 100ms;
+    oona::BusPublisher publisher(options);
+    for (int i = 0; i < count && !stop.load(); ++i) {
+      while (!publisher.publish(envelope) && !stop.load()) {
+      }
     }
   });
-  int received = 0;
-  while (received < count) {
-    auto m = subscriber.receive(5s);
-    if (!m) {
-      std::fprintf(stderr, "stalled at %d of %d\n", received, count);
-      break;
-    }
-    if (m->envelope.source() == "bench") ++received;
+  std::vector<std::thread> threads;
+  std::vector<double> rates(readers.size(), 0);
+  for (std::size_t r = 0; r < readers.size(); ++r) {
+    threads.emplace_back([&, r] {
+      int received = 0;
+      while (received < count) {
+        auto source = readers[r]->receive(5s);
+        if (!source) return;  // Stalled.
+        if (*source == "bench") ++received;
+      }
+      rates[r] = received / std::chrono::duration<double>(Clock::now() - start).count();
+    });
   }
-  const std::chrono::duration<double> elapsed = Clock::now() - start;
+  for (auto& t : threads) t.join();
+  stop = true;
+  stuck_sub.close();  // Lets a proxy blocked on the stuck pipe go on.
+  stuck_socket.close();
   producer.join();
-  return received / elapsed.count();
+  return *std::min_element(rates.begin(), rates.end());
+}
+
+// One producer publishes `count` envelopes; one subscriber receives them. Returns envelopes/s.
+double throughput(const oona::BusEndpoints& endpoints, bool through_oona, int count, int points) {
+  return fan_out(endpoints, through_oona, count, points, 1, false);
 }
 
 // A bare forwarder: PULL -> PUB (lossless, XPUB_NODROP), run by zmq_proxy_steerable.
@@ -308,9 +406,19 @@ int main(int argc, char** argv) {
   std::printf("workload: %d envelopes of %d metric points, 1 producer, 1 subscriber, ipc://\n",
               envelopes, points);
   double proxy_rate = 0;
+  struct FanOut {
+    const char* what;
+    int subscribers;
+    bool stuck;
+    double oona = 0, proxy = 0;
+  };
+  std::vector<FanOut> fan_outs{{"1 subscriber", 1, false}, {"4 subscribers", 4, false},
+                               {"16 subscribers", 16, false}, {"1 subscriber + 1 stuck", 1, true}};
+  const int fan_out_envelopes = std::max(1000, envelopes / 4);
   {
     BareProxy proxy(dir);
-    proxy_rate = throughput(proxy.endpoints(), envelopes, points);
+    proxy_rate = throughput(proxy.endpoints(), false, envelopes, points);
+    for (auto& f : fan_outs) f.proxy = fan_out(proxy.endpoints(), false, fan_out_envelopes, points, f.subscribers, f.stuck);
   }
   double oona_rate = 0;
   Latency saturated, idle, shared;
@@ -318,7 +426,8 @@ int main(int argc, char** argv) {
   {
     InProcessOona broker(dir);
     oona_realtime = broker.emergency_realtime();
-    oona_rate = throughput(broker.endpoints(), envelopes, points);
+    oona_rate = throughput(broker.endpoints(), true, envelopes, points);
+    for (auto& f : fan_outs) f.oona = fan_out(broker.endpoints(), true, fan_out_envelopes, points, f.subscribers, f.stuck);
     idle = emergency_latency(broker.endpoints(), emergencies, points, Reader::kDedicated, false);
     saturated = emergency_latency(broker.endpoints(), emergencies, points, Reader::kDedicated);
     shared = emergency_latency(broker.endpoints(), emergencies, points, Reader::kShared);
@@ -326,6 +435,11 @@ int main(int argc, char** argv) {
   std::printf("oona:       %10.0f envelopes/s  %12.0f metric points/s\n", oona_rate, oona_rate * points);
   std::printf("zmq_proxy:  %10.0f envelopes/s  %12.0f metric points/s\n", proxy_rate, proxy_rate * points);
   std::printf("ratio oona/zmq_proxy: %.2f (target >= 0.6)\n", oona_rate / proxy_rate);
+  std::printf("fan-out, %d envelopes, envelopes/s received by each reading subscriber (0: stalled):\n",
+              fan_out_envelopes);
+  for (const auto& f : fan_outs) {
+    std::printf("  %-24s oona %10.0f   bare XPUB %10.0f\n", f.what, f.oona, f.proxy);
+  }
   std::printf("emergency send-to-receive latency, %d emergencies 1 ms apart (target p99 < 1000 us "
               "with the normal lane saturated; Oona's emergency lane %s):\n",
               emergencies, oona_realtime ? "real-time" : "NOT real-time: see its warning above");

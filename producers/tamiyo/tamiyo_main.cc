@@ -137,6 +137,7 @@ int main(int argc, char** argv) {
       ack_options.emergency_scheduling = runtime_options.bus.emergency_scheduling;
       ack_options.emergency = false;
       ack_options.prefixes = {"reliable.ack."};
+      ack_options.name = "tamiyo";
       acks = std::make_unique<oona::BusSubscriber>(ack_options);
     }
 

@@ -17,18 +17,26 @@ TEST(BrokerConfig, ReadsEveryKey) {
   auto c = load_broker_config(config::parse_text(R"(
 endpoints:
   normal_ingress: tcp://127.0.0.1:5000
-normal_queue: {max_messages: 7, max_bytes: 1KiB, reliable_max_messages: 9}
-emergency: {max_messages: 11, rate_per_source: 2.5, burst: 4}
+subscriber_queue: {max_messages: 7, max_bytes: 1KiB}
+named_subscribers:
+  nissa: {max_messages: 70}
+  archiver: {max_bytes: 3KiB}
+subscriber_timeout: 5s
+emergency: {rate_per_source: 2.5, burst: 4}
 egress_hwm: 50
 max_envelope_bytes: 2KiB
 flush_interval: 250ms
 )", "t.yaml"), "/d");
   EXPECT_EQ(c.endpoints.normal_ingress, "tcp://127.0.0.1:5000");
   EXPECT_EQ(c.endpoints.normal_egress, "ipc:///d/oona-normal-out.sock");
-  EXPECT_EQ(c.normal_max_messages, 7u);
-  EXPECT_EQ(c.normal_max_bytes, 1024u);
-  EXPECT_EQ(c.reliable_max_messages, 9u);
-  EXPECT_EQ(c.emergency_max_messages, 11u);
+  EXPECT_EQ(c.subscriber_queue.max_messages, 7u);
+  EXPECT_EQ(c.subscriber_queue.max_bytes, 1024u);
+  EXPECT_EQ(c.queue_limits_for("nissa").max_messages, 70u);
+  EXPECT_EQ(c.queue_limits_for("nissa").max_bytes, 1024u) << "what a named entry omits is subscriber_queue's";
+  EXPECT_EQ(c.queue_limits_for("archiver").max_messages, 7u);
+  EXPECT_EQ(c.queue_limits_for("archiver").max_bytes, 3072u);
+  EXPECT_EQ(c.queue_limits_for("esper-tail@h:1").max_messages, 7u);
+  EXPECT_EQ(c.subscriber_timeout, std::chrono::milliseconds(5000));
   EXPECT_DOUBLE_EQ(c.emergency_rate_per_source, 2.5);
   EXPECT_DOUBLE_EQ(c.emergency_burst, 4);
   EXPECT_EQ(c.egress_hwm, 50);
@@ -47,6 +55,10 @@ TEST(BrokerConfig, RejectsBadValuesAndUnknownKeysNamingTheKey) {
   EXPECT_THROW(load_broker_config(config::parse_text("flush_intervl: 1s\n", "t.yaml"), "/d"),
                config::ConfigError);
   EXPECT_THROW(load_broker_config(config::parse_text("emergency: {rate_per_source: 0}\n", "t.yaml"), "/d"),
+               config::ConfigError);
+  EXPECT_THROW(load_broker_config(config::parse_text("subscriber_queue: {max_messages: 0}\n", "t.yaml"), "/d"),
+               config::ConfigError);
+  EXPECT_THROW(load_broker_config(config::parse_text("named_subscribers: {nissa: {max_mesages: 5}}\n", "t.yaml"), "/d"),
                config::ConfigError);
 }
 
@@ -79,7 +91,8 @@ TEST(BrokerConfig, ReadsEmergencyScheduling) {
 
 TEST(BrokerConfig, TheExampleDeployConfigIsValid) {
   auto c = load_broker_config(config::load_file(ESPER_SOURCE_DIR "/deploy/config/oona.yaml"), "/d");
-  EXPECT_EQ(c.normal_max_messages, 100000u);
+  EXPECT_EQ(c.subscriber_queue.max_messages, 100000u);
+  EXPECT_EQ(c.queue_limits_for("nissa").max_messages, 1000000u);
   EXPECT_EQ(c.flush_interval, std::chrono::milliseconds(1000));
   EXPECT_TRUE(c.signing_key.empty());
 }

@@ -85,7 +85,7 @@ TEST(OonaRouting, EverySeverityAndKindReachesItsLaneAndTopic) {
 // within 5 s of being sent, and before the first normal envelope is read), and none is dropped.
 TEST(OonaRouting, EmergencyOvertakesAHundredThousandQueuedNormalEnvelopes) {
   constexpr int kNormal = 100000;
-  OonaProcess oona("normal_queue:\n  max_messages: 200000\negress_hwm: 1000\n");
+  OonaProcess oona("subscriber_queue:\n  max_messages: 200000\negress_hwm: 1000\n");
   ASSERT_TRUE(oona.ready());
   StatsWatcher stats(oona.endpoints());
   BusSubscriber subscriber(subscriber_options(oona.endpoints(), 1000));
@@ -130,7 +130,7 @@ TEST(OonaRouting, EmergencyOvertakesAHundredThousandQueuedNormalEnvelopes) {
 // sent = received + counted drops exactly, DEBUG goes before INFO, and no WARNING, reliable or
 // emergency envelope is lost.
 TEST(OonaRouting, OverloadDropsAreCountedExactlyLowestSeverityFirst) {
-  OonaProcess oona("normal_queue:\n  max_messages: 1000\negress_hwm: 100\n");
+  OonaProcess oona("subscriber_queue:\n  max_messages: 1000\negress_hwm: 100\n");
   ASSERT_TRUE(oona.ready());
   StatsWatcher stats(oona.endpoints());
   BusSubscriber subscriber(subscriber_options(oona.endpoints(), 100));
@@ -164,7 +164,7 @@ TEST(OonaRouting, OverloadDropsAreCountedExactlyLowestSeverityFirst) {
   int total_received = 0;
   auto [ok, last] = stats.wait_for(
       [&](const OonaStats& s) {
-        return total_received + stat(s, "oona.dropped_total{lane=normal,reason=queue_full,source=loadgen}") ==
+        return total_received + stat(s, "oona.dropped_total{lane=normal,reason=queue_full_messages,source=loadgen}") ==
                total_sent;
       },
       60s,
@@ -185,7 +185,7 @@ TEST(OonaRouting, OverloadDropsAreCountedExactlyLowestSeverityFirst) {
   EXPECT_EQ(received["normal.warning"], 300);
   EXPECT_EQ(received["reliable.info"], 100);
   EXPECT_EQ(received["emergency.high"], 50);
-  EXPECT_EQ(stat(last, "oona.dropped_total{lane=normal,reason=queue_full,source=loadgen}"),
+  EXPECT_EQ(stat(last, "oona.dropped_total{lane=normal,reason=queue_full_messages,source=loadgen}"),
             dropped_debug + dropped_info);
   EXPECT_EQ(publisher.unsent(Lane::kNormal) + publisher.unsent(Lane::kEmergency) +
                 publisher.unsent(Lane::kReliable),
@@ -387,7 +387,7 @@ TEST(OonaProcessLifecycle, CountsConnectedSubscribersPerLane) {
 
 TEST(OonaProcessLifecycle, RefusesABadConfigNamingTheKey) {
   esper::testing::TempDir dir;
-  std::ofstream(dir / "bad.yaml") << "normal_queue:\n  max_messages: 0\n";
+  std::ofstream(dir / "bad.yaml") << "subscriber_queue:\n  max_messages: 0\n";
   esper::testing::ChildProcess oona({esper::testing::built_binary("oona/oona").string(), "--config",
                                      (dir / "bad.yaml").string()});
   const auto status = oona.wait(10s);

@@ -238,3 +238,52 @@ TEST(PythonProducerTest, SignedEnvelopesVerifyInCppAndAWrongKeyIsRejected) {
 
 }  // namespace
 }  // namespace esper::producers
+
+namespace esper::producers {
+namespace {
+
+// The Python subscriber (esper_producer.BusSubscriber, run by follow_bus.py) speaks the egress
+// protocol to a real oona: it gets both lanes, decoded, under the name it gave, and Oona lists it.
+TEST(PythonSubscriberTest, FollowsBothLanesUnderItsName) {
+  oona::testing::OonaProcess oona;
+  ASSERT_TRUE(oona.ready());
+  esper::testing::ChildProcess::Options options;
+  options.env["PYTHONPATH"] = std::string(ESPER_BINARY_DIR) + "/producers/python/gen";
+  esper::testing::ChildProcess follower(
+      {ESPER_PYTHON3, std::string(ESPER_SOURCE_DIR) + "/producers/python/follow_bus.py", "--runtime-dir",
+       oona.dir().path().string(), "--source", "pyfollow", "--count", "4", "--name", "notebook"},
+      options);
+  ASSERT_TRUE(follower.wait_for_line("follow_bus ready", 30s));
+  oona::testing::StatsWatcher stats(oona.endpoints());
+  oona::BusPublisher publisher(oona::testing::publisher_options(oona.endpoints(), "pyfollow"));
+  std::vector<std::string> lines;
+  const auto deadline = std::chrono::steady_clock::now() + 20s;
+  while (lines.size() < 4 && std::chrono::steady_clock::now() < deadline) {
+    if (lines.size() % 2 == 0) {
+      ASSERT_TRUE(publisher.publish(oona::testing::telemetry(leyline::SEVERITY_INFO)));
+    } else {
+      ASSERT_TRUE(publisher.publish(oona::testing::event(leyline::SEVERITY_CRITICAL, "py")));
+    }
+    if (auto line = follower.read_line(200ms)) lines.push_back(*line);
+  }
+  ASSERT_EQ(lines.size(), 4u);
+  std::set<std::string> kinds;
+  for (const auto& line : lines) {
+    if (line.find("normal normal.telemetry.info.pyfollow") == 0) kinds.insert("normal");
+    if (line.find("emergency emergency.event.critical.pyfollow") == 0) kinds.insert("emergency");
+  }
+  EXPECT_EQ(kinds, (std::set<std::string>{"normal", "emergency"})) << lines[0] << " / " << lines[1];
+  const auto status = follower.wait(10s);
+  ASSERT_TRUE(status.has_value()) << "follow_bus.py did not exit after --count 4";
+  EXPECT_EQ(esper::testing::describe_status(*status), "exit 0");
+  auto [listed, last] = stats.wait_for(
+      [](const oona::testing::OonaStats& s) {
+        return oona::testing::stat(s, "oona.subscriber_sent_total{lane=normal,subscriber=notebook}") >= 2 &&
+               oona::testing::stat(s, "oona.subscriber_sent_total{lane=emergency,subscriber=notebook}") >= 2;
+      },
+      10s);
+  EXPECT_TRUE(listed) << oona::testing::describe(last);
+}
+
+}  // namespace
+}  // namespace esper::producers

@@ -1,4 +1,4 @@
-#include "oona/normal_queue.h"
+#include "oona/subscriber_queue.h"
 
 #include <gtest/gtest.h>
 
@@ -16,7 +16,7 @@ QueuedMessage item(leyline::Severity severity, const std::string& name, bool dro
 
 std::string name_of(const QueuedMessage& m) { return std::string(m.topic.data<char>(), m.topic.size()); }
 
-std::vector<std::string> drain(NormalQueue& q) {
+std::vector<std::string> drain(SubscriberQueue& q) {
   std::vector<std::string> out;
   while (!q.empty()) {
     out.push_back(name_of(q.front()));
@@ -25,10 +25,10 @@ std::vector<std::string> drain(NormalQueue& q) {
   return out;
 }
 
-TEST(NormalQueue, DropsLowestSeverityFirstThenOldestAndKeepsFifoOrder) {
-  NormalQueue q(3, 1 << 20);
+TEST(SubscriberQueue, DropsLowestSeverityFirstThenOldestAndKeepsFifoOrder) {
+  SubscriberQueue q(3, 1 << 20);
   std::vector<std::string> dropped;
-  auto on_drop = [&](const QueuedMessage& m) { dropped.push_back(name_of(m)); };
+  auto on_drop = [&](const QueuedMessage& m, ShedReason) { dropped.push_back(name_of(m)); };
   q.push(item(leyline::SEVERITY_INFO, "info1"), on_drop);
   q.push(item(leyline::SEVERITY_DEBUG, "debug1"), on_drop);
   q.push(item(leyline::SEVERITY_DEBUG, "debug2"), on_drop);
@@ -40,23 +40,49 @@ TEST(NormalQueue, DropsLowestSeverityFirstThenOldestAndKeepsFifoOrder) {
   EXPECT_EQ(drain(q), (std::vector<std::string>{"warn1", "info2", "info3"}));
 }
 
-TEST(NormalQueue, NeverDropsReliableItemsAndMayExceedTheBoundForThem) {
-  NormalQueue q(2, 1 << 20);
+TEST(SubscriberQueue, ShedsReliableItemsLastOldestFirst) {
+  SubscriberQueue q(2, 1 << 20);
   std::vector<std::string> dropped;
-  auto on_drop = [&](const QueuedMessage& m) { dropped.push_back(name_of(m)); };
+  auto on_drop = [&](const QueuedMessage& m, ShedReason) { dropped.push_back(name_of(m)); };
   q.push(item(leyline::SEVERITY_INFO, "ack1", false), on_drop);
   q.push(item(leyline::SEVERITY_CRITICAL, "crit", true), on_drop);
-  q.push(item(leyline::SEVERITY_DEBUG, "ack2", false), on_drop);  // Evicts crit, the only droppable.
-  q.push(item(leyline::SEVERITY_INFO, "ack3", false), on_drop);   // Nothing droppable: over bound.
-  q.push(item(leyline::SEVERITY_CRITICAL, "crit2", true), on_drop);  // No room: itself.
-  EXPECT_EQ(dropped, (std::vector<std::string>{"crit", "crit2"}));
-  EXPECT_EQ(q.reliable_size(), 3u);
-  EXPECT_EQ(drain(q), (std::vector<std::string>{"ack1", "ack2", "ack3"}));
+  q.push(item(leyline::SEVERITY_DEBUG, "ack2", false), on_drop);     // Evicts crit, the only droppable.
+  q.push(item(leyline::SEVERITY_CRITICAL, "crit2", true), on_drop);  // Only reliable queued: itself.
+  q.push(item(leyline::SEVERITY_INFO, "ack3", false), on_drop);      // Nothing else: the oldest reliable.
+  EXPECT_EQ(dropped, (std::vector<std::string>{"crit", "crit2", "ack1"}));
+  EXPECT_EQ(q.reliable_size(), 2u);
+  EXPECT_EQ(drain(q), (std::vector<std::string>{"ack2", "ack3"}));
 }
 
-TEST(NormalQueue, ReliableItemsLeaveBeforeATelemetryBacklog) {
-  NormalQueue q(100, 1 << 20);
-  auto on_drop = [](const QueuedMessage&) { FAIL() << "nothing should be dropped"; };
+TEST(SubscriberQueue, NamesTheBoundThatWasFull) {
+  SubscriberQueue by_count(1, 1 << 20);
+  SubscriberQueue by_bytes(100, 50);
+  std::vector<ShedReason> reasons;
+  auto on_drop = [&](const QueuedMessage&, ShedReason reason) { reasons.push_back(reason); };
+  by_count.push(item(leyline::SEVERITY_INFO, "a"), on_drop);
+  by_count.push(item(leyline::SEVERITY_INFO, "b"), on_drop);
+  by_bytes.push(item(leyline::SEVERITY_INFO, "c", true, 40), on_drop);
+  by_bytes.push(item(leyline::SEVERITY_INFO, "d", true, 40), on_drop);
+  by_bytes.push(item(leyline::SEVERITY_INFO, "too-big", false, 60), on_drop);  // Larger than the bound.
+  // b evicts a; d evicts c; too-big evicts d and then does not fit on its own.
+  EXPECT_EQ(reasons, (std::vector<ShedReason>{ShedReason::kQueueFullMessages, ShedReason::kQueueFullBytes,
+                                              ShedReason::kQueueFullBytes, ShedReason::kQueueFullBytes}));
+  EXPECT_EQ(shed_reason_name(ShedReason::kQueueFullMessages), "queue_full_messages");
+  EXPECT_EQ(shed_reason_name(ShedReason::kQueueFullBytes), "queue_full_bytes");
+  EXPECT_EQ(drain(by_bytes), std::vector<std::string>{});
+}
+
+TEST(SubscriberQueue, SharedItemsReferenceTheSameFrames) {
+  QueuedMessage original = item(leyline::SEVERITY_INFO, "topic", true, 4096);
+  QueuedMessage second = original.share();
+  EXPECT_EQ(second.payload.data(), original.payload.data()) << "a large frame must be shared, not copied";
+  EXPECT_EQ(name_of(second), "topic");
+  EXPECT_EQ(second.source, "src");
+}
+
+TEST(SubscriberQueue, ReliableItemsLeaveBeforeATelemetryBacklog) {
+  SubscriberQueue q(100, 1 << 20);
+  auto on_drop = [](const QueuedMessage&, ShedReason) { FAIL() << "nothing should be dropped"; };
   q.push(item(leyline::SEVERITY_INFO, "t1"), on_drop);
   q.push(item(leyline::SEVERITY_WARNING, "t2"), on_drop);
   q.push(item(leyline::SEVERITY_INFO, "ack1", false), on_drop);
@@ -64,9 +90,9 @@ TEST(NormalQueue, ReliableItemsLeaveBeforeATelemetryBacklog) {
   q.push(item(leyline::SEVERITY_INFO, "report1", false), on_drop);
   EXPECT_EQ(drain(q), (std::vector<std::string>{"ack1", "report1", "t1", "t2", "t3"}));
   // Eviction still works on what is left after reliable items were served.
-  NormalQueue small(2, 1 << 20);
+  SubscriberQueue small(2, 1 << 20);
   std::vector<std::string> dropped;
-  auto record = [&](const QueuedMessage& m) { dropped.push_back(name_of(m)); };
+  auto record = [&](const QueuedMessage& m, ShedReason) { dropped.push_back(name_of(m)); };
   small.push(item(leyline::SEVERITY_DEBUG, "d1"), record);
   small.push(item(leyline::SEVERITY_INFO, "ack", false), record);
   EXPECT_EQ(name_of(small.front()), "ack");
@@ -77,10 +103,10 @@ TEST(NormalQueue, ReliableItemsLeaveBeforeATelemetryBacklog) {
   EXPECT_EQ(drain(small), (std::vector<std::string>{"i1", "i2"}));
 }
 
-TEST(NormalQueue, BoundsBytesToo) {
-  NormalQueue q(100, 100);
+TEST(SubscriberQueue, BoundsBytesToo) {
+  SubscriberQueue q(100, 100);
   std::vector<std::string> dropped;
-  auto on_drop = [&](const QueuedMessage& m) { dropped.push_back(name_of(m)); };
+  auto on_drop = [&](const QueuedMessage& m, ShedReason) { dropped.push_back(name_of(m)); };
   q.push(item(leyline::SEVERITY_INFO, "a", true, 40), on_drop);
   q.push(item(leyline::SEVERITY_INFO, "b", true, 40), on_drop);
   q.push(item(leyline::SEVERITY_WARNING, "c", true, 90), on_drop);  // Needs both gone.

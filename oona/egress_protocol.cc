@@ -1,0 +1,68 @@
+#include "oona/egress_protocol.h"
+
+#include <charconv>
+
+#include "proto/envelope_codec.h"
+
+namespace esper::oona::egress {
+namespace {
+
+template <typename Int>
+std::optional<Int> parse_number(std::string_view text) {
+  Int value{};
+  const char* end = text.data() + text.size();
+  auto [ptr, ec] = std::from_chars(text.data(), end, value);
+  if (text.empty() || ec != std::errc() || ptr != end) return std::nullopt;
+  return value;
+}
+
+bool printable(std::string_view text) {
+  for (const char c : text) {
+    if (c <= ' ' || c > '~') return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::vector<std::string> hello_frames(const Hello& hello) {
+  std::vector<std::string> frames{std::string(kHelloMarker), hello.name,
+                                  std::to_string(hello.credit_window), std::to_string(hello.consumed)};
+  frames.insert(frames.end(), hello.prefixes.begin(), hello.prefixes.end());
+  return frames;
+}
+
+std::optional<Hello> parse_hello(std::span<const std::string_view> frames) {
+  if (frames.size() < 4 || frames.size() > 4 + kMaxPrefixes || frames[0] != kHelloMarker) return std::nullopt;
+  Hello hello;
+  if (frames[1].empty() || frames[1].size() > kMaxNameBytes || !printable(frames[1])) return std::nullopt;
+  hello.name = frames[1];
+  const auto window = parse_number<std::uint32_t>(frames[2]);
+  const auto consumed = parse_number<std::uint64_t>(frames[3]);
+  if (!window || *window == 0 || *window > kMaxCreditWindow || !consumed) return std::nullopt;
+  hello.credit_window = *window;
+  hello.consumed = *consumed;
+  for (std::size_t i = 4; i < frames.size(); ++i) {
+    if (frames[i].size() > wire::kMaxTopicBytes || !printable(frames[i])) return std::nullopt;
+    hello.prefixes.emplace_back(frames[i]);
+  }
+  return hello;
+}
+
+std::vector<std::string> dropped_frames(std::uint64_t count) {
+  return {std::string(), std::string(kDroppedKind), std::to_string(count)};
+}
+
+std::optional<std::uint64_t> parse_dropped(std::span<const std::string_view> frames) {
+  if (frames.size() != 3 || !frames[0].empty() || frames[1] != kDroppedKind) return std::nullopt;
+  return parse_number<std::uint64_t>(frames[2]);
+}
+
+bool matches(const std::vector<std::string>& prefixes, std::string_view topic) {
+  for (const auto& prefix : prefixes) {
+    if (topic.substr(0, prefix.size()) == prefix) return true;
+  }
+  return false;
+}
+
+}  // namespace esper::oona::egress

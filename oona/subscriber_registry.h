@@ -1,0 +1,98 @@
+// The subscribers of one egress lane as Oona knows them: each said HELLO (oona/egress_protocol.h)
+// and has a name, topic prefixes, a queue of its own (oona/subscriber_queue.h) and credit. A routed
+// envelope is queued, shared rather than copied, for every subscriber whose prefixes match; each
+// subscriber is sent from its queue only while it has credit. So a subscriber that stops reading
+// (a stopped process, a paused pager) stops granting credit, and only its own queue fills and sheds;
+// Oona keeps reading its ingress and every other subscriber keeps its pace.
+//
+// Shed envelopes are counted (oona.dropped_total by source, oona.subscriber_dropped_total by
+// subscriber), logged (rate-limited) and told to the subscriber in-band: a DROPPED notice ahead of
+// the next envelope it receives.
+//
+// A subscriber is forgotten, its queue freed and the fact logged and counted, when its connection
+// closes or when it has said nothing for the configured timeout. Its next HELLO makes it anew.
+//
+// Not thread-safe: each lane's thread has its own registry.
+#ifndef ESPER_OONA_SUBSCRIBER_REGISTRY_H_
+#define ESPER_OONA_SUBSCRIBER_REGISTRY_H_
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <zmq.hpp>
+
+#include "logging/rate_limited_log.h"
+#include "oona/broker_config.h"
+#include "oona/broker_stats.h"
+#include "oona/egress_protocol.h"
+#include "oona/subscriber_queue.h"
+
+namespace esper::oona {
+
+class SubscriberRegistry {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  // Counts into `stats` (the lane's own), under lane name `lane`; `socket_index` is the lane's
+  // index in BrokerStats' per-socket arrays. `config` and `stats` must outlive the registry.
+  SubscriberRegistry(const BrokerConfig& config, std::string lane, std::size_t socket_index,
+                     BrokerStats& stats);
+
+  // Reads every pending HELLO from `egress` (a ROUTER): makes or refreshes its subscriber.
+  void read_hellos(zmq::socket_t& egress, Clock::time_point now = Clock::now());
+  // Queues `item` for every subscriber whose prefixes match its topic (the last one takes `item`
+  // itself, the others share its frames). Returns how many.
+  std::size_t route(QueuedMessage item);
+  // Sends to each subscriber what its credit allows, up to `budget` envelopes per subscriber.
+  // Returns true if something is left that credit would allow now (call again without waiting).
+  bool send(zmq::socket_t& egress, std::size_t budget);
+  // The connection with file descriptor `fd` closed: forgets its subscriber.
+  void disconnected(int fd);
+  // Forgets subscribers silent for longer than the configured timeout.
+  void forget_silent(Clock::time_point now = Clock::now());
+
+  // Whether the last send() met a full pipe (retry soon: the ROUTER never says when it has room).
+  bool blocked() const { return blocked_; }
+  std::size_t size() const { return subscribers_.size(); }
+  std::size_t queued() const;
+  // Sets the lane's gauges in `stats`: subscribers, subscriptions, queue depth (total and each).
+  void fill_gauges(BrokerStats& stats) const;
+
+ private:
+  struct Subscriber {
+    std::string name;
+    int fd = -1;
+    std::vector<std::string> prefixes;
+    SubscriberQueue queue;
+    std::uint32_t window = 1;
+    std::uint64_t sent = 0;      // In the subscriber's count: what it consumed when it said HELLO first.
+    std::uint64_t consumed = 0;  // As it last said.
+    std::uint64_t unreported_drops = 0;  // Shed since the last envelope sent: the next DROPPED.
+    Clock::time_point last_heard;
+
+    std::uint64_t credit() const { return sent - consumed < window ? window - (sent - consumed) : 0; }
+  };
+  using Subscribers = std::map<std::string, Subscriber>;  // By ROUTER identity.
+
+  void hello(std::string identity, int fd, const egress::Hello& hello, Clock::time_point now);
+  // `label` is the counter's reason (forgotten, disconnected), `reason` the log's.
+  void forget(Subscribers::iterator it, const char* label, std::string_view reason);
+  // False if the egress refused (its pipe to this subscriber is full, or the peer is gone).
+  bool send_one(zmq::socket_t& egress, const std::string& identity, Subscriber& subscriber);
+
+  const BrokerConfig& config_;
+  std::string lane_;
+  std::size_t socket_index_;
+  BrokerStats& stats_;
+  logging::RateLimitedLog shed_log_;
+  Subscribers subscribers_;
+  std::vector<std::string> gone_;
+  bool blocked_ = false;  // Identities the egress no longer knows (found while sending).
+};
+
+}  // namespace esper::oona
+
+#endif  // ESPER_OONA_SUBSCRIBER_REGISTRY_H_

@@ -1,0 +1,51 @@
+#!/usr/bin/env python3
+"""Follows the bus from Python, as a notebook would: one line per envelope on stdout.
+
+  follow_bus.py --runtime-dir DIR [--source NAME] [--count N] [--name NAME]
+
+Prints "follow_bus ready" once its HELLOs are sent, then for each envelope
+"<lane socket> <topic> seq=<n>", and "missed <n>" whenever Oona says it shed envelopes for it.
+Exits 0 after --count envelopes (0: never) or on SIGTERM/SIGINT.
+"""
+
+import argparse
+import signal
+import sys
+
+import esper_producer as ep
+
+
+def main(argv):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--runtime-dir", default=ep.default_runtime_dir())
+    p.add_argument("--source", help="only envelopes from this source")
+    p.add_argument("--count", type=int, default=0)
+    p.add_argument("--name", help="subscriber name Oona knows this one by")
+    p.add_argument("--signing-key-hex")
+    args = p.parse_args(argv)
+    stop = []
+    signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
+    signal.signal(signal.SIGINT, lambda *_: stop.append(1))
+    key = ep.parse_hex_key(args.signing_key_hex) if args.signing_key_hex else None
+    subscriber = ep.BusSubscriber(ep.endpoints_under(args.runtime_dir), name=args.name, signing_key=key)
+    print("follow_bus ready", flush=True)
+    printed = 0
+    missed = 0
+    while not stop and (args.count == 0 or printed < args.count):
+        message = subscriber.receive(0.2)
+        if subscriber.missed > missed:
+            print("missed %d" % (subscriber.missed - missed), flush=True)
+            missed = subscriber.missed
+        if message is None:
+            continue
+        lane, topic, envelope = message
+        if args.source and envelope.source != args.source:
+            continue
+        print("%s %s seq=%d" % (lane, topic, envelope.sequence), flush=True)
+        printed += 1
+    subscriber.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
