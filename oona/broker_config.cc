@@ -4,6 +4,8 @@
 #include <stdexcept>
 #include <string>
 
+#include <spdlog/spdlog.h>
+
 #include "oona/bus_location_config.h"
 #include "oona/envelope_signer.h"
 
@@ -32,6 +34,13 @@ BrokerConfig load_broker_config(config::Section root,
   c.emergency_scheduling = bus.emergency_scheduling;
   if (auto queue = root.optional_section("subscriber_queue")) {
     c.subscriber_queue = read_queue_limits(*queue, c.subscriber_queue);
+  } else if (auto old = root.optional_section("normal_queue")) {
+    // The one shared queue of earlier versions: its bounds now apply to each subscriber's queue, and
+    // nothing stops the ingress any more, so reliable_max_messages has no meaning left.
+    (void)old->optional<std::uint64_t>("reliable_max_messages");
+    c.subscriber_queue = read_queue_limits(*old, c.subscriber_queue);
+    spdlog::warn("{}: normal_queue is deprecated: its bounds now apply to each subscriber (subscriber_queue); "
+                 "reliable_max_messages is ignored", root.file());
   }
   for (auto& [name, limits] : root.named_sections("named_subscribers")) {
     c.named_subscribers[name] = read_queue_limits(limits, c.subscriber_queue);
@@ -42,6 +51,10 @@ BrokerConfig load_broker_config(config::Section root,
     c.emergency_rate_per_source =
         emergency->get("rate_per_source", c.emergency_rate_per_source);
     c.emergency_burst = emergency->get("burst", c.emergency_burst);
+    if (emergency->optional<std::uint64_t>("max_messages")) {
+      spdlog::warn("{}: emergency.max_messages is deprecated and ignored: each subscriber's queue is bounded by "
+                   "subscriber_queue", root.file());
+    }
     if (c.emergency_rate_per_source <= 0) {
       throw emergency->error("rate_per_source", "must be greater than 0");
     }

@@ -44,6 +44,18 @@ flush_interval: 250ms
   EXPECT_EQ(c.flush_interval, std::chrono::milliseconds(250));
 }
 
+TEST(BrokerConfig, AcceptsTheSharedQueueKeysOfEarlierVersions) {
+  // An oona.yaml written for the single shared queue still starts: its bounds become each
+  // subscriber's, and the keys that lost their meaning are accepted (with a warning).
+  auto c = load_broker_config(config::parse_text(R"(
+normal_queue: {max_messages: 5000, max_bytes: 1MiB, reliable_max_messages: 7}
+emergency: {max_messages: 9, rate_per_source: 10}
+)", "old.yaml"), "/d");
+  EXPECT_EQ(c.subscriber_queue.max_messages, 5000u);
+  EXPECT_EQ(c.subscriber_queue.max_bytes, 1u << 20);
+  EXPECT_EQ(c.emergency_rate_per_source, 10);
+}
+
 TEST(BrokerConfig, RejectsBadValuesAndUnknownKeysNamingTheKey) {
   try {
     load_broker_config(config::parse_text("endpoints:\n  normal_ingress: udp://x\n", "t.yaml"), "/d");
