@@ -42,12 +42,12 @@
 
 #include <google/protobuf/arena.h>
 
-#include "field_reports/outbox_records.h"
 #include "field_reports/wal_writer.h"
 #include "logging/rate_limited_log.h"
 #include "nissa/alert_engine.h"
 #include "nissa/event_log.h"
 #include "nissa/field_report_store.h"
+#include "nissa/journal_records.h"
 #include "nissa/metric_aggregator.h"
 #include "nissa/nissa_config.h"
 #include "nissa/schema_contract.h"
@@ -57,13 +57,6 @@
 #include "signals/shutdown_signals.h"
 
 namespace esper::nissa {
-
-// Record types of Nissa's WAL (numbered beside the outbox's in field_reports/outbox_records.h, so
-// esper-wal names them). Payloads are serialized Envelopes, so replay sees exactly what arrived.
-inline constexpr std::uint8_t kRecordFieldReport = field_reports::kNissaFieldReportRecord;
-inline constexpr std::uint8_t kRecordEvent = field_reports::kNissaEventRecord;
-inline constexpr std::uint8_t kRecordAlert = field_reports::kNissaAlertRecord;
-inline constexpr std::uint8_t kRecordAlertsCleared = field_reports::kNissaAlertsClearedRecord;
 
 struct ObserverCounters {
   std::array<std::uint64_t, 7> ingested_by_kind{};  // Indexed by wire::BodyKind.
