@@ -61,7 +61,9 @@ Status read_wal(const std::filesystem::path& dir,
                 const std::function<void(const WalRecord&)>& on_record, WalReadSummary* summary,
                 const WalReadOptions& options) {
   using Clock = std::chrono::steady_clock;
+  // The clock is read only after this many records or bytes (whichever comes first).
   constexpr std::uint64_t kRecordsPerClockCheck = 4096;
+  constexpr std::uint64_t kBytesPerClockCheck = 4u << 20;
   WalReadSummary local;
   WalReadSummary& out = summary ? *summary : local;
   out = WalReadSummary{};
@@ -95,13 +97,17 @@ Status read_wal(const std::filesystem::path& dir,
     } else {
       ++out.segments;
       out.bytes += buffer.size();
+      std::uint64_t records_since_check = 0, checked_at = 0;
       const SegmentScan scan = scan_segment(buffer, [&](const ScannedRecord& record) {
         if (on_record) {
           on_record(WalRecord{record.type, record.payload, RecordPosition{segment.number, record.offset}});
         }
         ++out.records;
-        if (options.on_progress && out.records % kRecordsPerClockCheck == 0) {
-          const std::uint64_t in_segment = record.offset + kRecordHeaderSize + record.payload.size();
+        if (!options.on_progress) return;
+        const std::uint64_t in_segment = record.offset + kRecordHeaderSize + record.payload.size();
+        if (++records_since_check >= kRecordsPerClockCheck || in_segment - checked_at >= kBytesPerClockCheck) {
+          records_since_check = 0;
+          checked_at = in_segment;
           report(segment_base + std::min(in_segment, segment.size), false);
         }
       });
