@@ -1,5 +1,6 @@
 // The on-disk format of the field-reports write-ahead log (WAL). Generic: records are a type byte
-// plus an opaque payload; the outbox (outbox_records.h) and later Nissa give the types meaning.
+// plus an opaque payload; the outbox (outbox_records.h) and Nissa (nissa/journal_records.h) give the
+// types meaning.
 //
 // A WAL is a directory:
 //   DIR/00000000000000000001.wal   segment files, numbered from 1, zero-padded to 20 digits
