@@ -11,6 +11,7 @@
 #include "field_reports/outbox_records.h"
 #include "field_reports/report_id.h"
 #include "field_reports/requeue_request.h"
+#include "field_reports/wal_quarantine.h"
 
 namespace esper::field_reports {
 namespace {
@@ -50,11 +51,9 @@ Status Outbox::replay() {
   WalReadSummary summary;
   Status s = read_wal(options_.wal_dir, [&](const WalRecord& record) { log_.apply(record); }, &summary);
   if (!s.ok()) return s;
-  for (const WalProblem& problem : summary.problems) {
-    // The writer already truncated a torn tail; anything left is damage in an older segment.
-    spdlog::error("field-report WAL {}: {}; records after it in that segment are lost, continuing",
-                  options_.wal_dir.string(), describe(problem));
-  }
+  // The writer already truncated a torn tail; what is left is corruption, which costs only the
+  // damaged records: copy it aside, say so once, count it.
+  const CorruptionReport corruption = quarantine_corruption(options_.wal_dir, "field-report WAL", summary.problems);
   if (log_.unparseable() > 0) {
     spdlog::error("field-report WAL {}: {} records could not be parsed and were skipped",
                   options_.wal_dir.string(), log_.unparseable());
@@ -71,6 +70,7 @@ Status Outbox::replay() {
   });
   for (const auto* report : unsettled) queue_locked(*report, start);
   counters_.pending_total = pending_.size();
+  counters_.wal_corrupt_records = corruption.corrupt_ranges;
   spdlog::info("field-report outbox {}: replayed {} records, {} reports pending, {} dropped",
                options_.wal_dir.string(), summary.records, pending_.size(), log_.dropped_count());
   return {};
@@ -421,6 +421,7 @@ std::vector<leyline::MetricPoint> Outbox::metric_points() const {
   add("published_total", c.published_last_cycle, leyline::METRIC_KIND_GAUGE);
   add("retries_total", c.retries_last_cycle, leyline::METRIC_KIND_GAUGE);
   add("dropped_total", c.dropped_total, leyline::METRIC_KIND_COUNTER);
+  add("wal_corrupt_records_total", c.wal_corrupt_records, leyline::METRIC_KIND_COUNTER);
   return points;
 }
 

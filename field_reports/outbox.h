@@ -2,8 +2,11 @@
 // on each publish cycle, retried with exponential backoff until Nissa's ack settles it, and dropped
 // from memory (not from the WAL) after `retry_cap` retries. On open the WAL is replayed: reports
 // neither settled nor dropped are pending again; requeue requests (requeue_request.h) bring dropped
-// ones back. Retention deletes fully settled segments and relocates dropped reports that would
-// otherwise keep old segments for ever (outbox_log.h).
+// ones back. Corrupt bytes in the WAL cost only the records in them: replay goes on after them, and
+// each damaged range is copied to the WAL's quarantine/ and logged once (wal_quarantine.h). A lost
+// append is a report its issuer never sees settle; a lost settle record means one more send, which
+// Nissa acknowledges as a duplicate. Retention deletes fully settled segments and relocates dropped
+// reports that would otherwise keep old segments for ever (outbox_log.h).
 //
 // Attempts: a report is published at most 1 + retry_cap times. An attempt fails when the publisher
 // refuses it or when no ack arrived within the backoff (initial_backoff * 2^failures, capped at
@@ -15,6 +18,8 @@
 //   <prefix>.published_total  reports the publisher accepted in the last cycle
 //   <prefix>.retries_total    publish attempts that failed in the last cycle
 //   <prefix>.dropped_total    reports dropped after the retry cap, since start (cumulative)
+//   <prefix>.wal_corrupt_records_total  corrupt ranges the WAL replay found on open (each costs
+//                             only the records in it; quarantined and logged, see wal_quarantine.h)
 // The cumulative published/retries totals are kept in OutboxCounters (not exported as metrics).
 #ifndef ESPER_FIELD_REPORTS_OUTBOX_H_
 #define ESPER_FIELD_REPORTS_OUTBOX_H_
@@ -66,6 +71,7 @@ struct OutboxCounters {
   std::uint64_t requeued_cumulative = 0;
   std::uint64_t unknown_acks = 0;           // Acks for ids this outbox does not know.
   std::uint64_t wal_errors = 0;             // Settle/drop/requeue records that could not be written.
+  std::uint64_t wal_corrupt_records = 0;    // Corrupt ranges found by the replay on open.
 };
 
 using EventSink = std::function<void(const leyline::TelemetryEvent&)>;

@@ -9,6 +9,8 @@
 #include <cstdint>
 #include <string_view>
 
+#include "nissa/journal_records.h"
+
 namespace esper::field_reports {
 
 enum class OutboxRecord : std::uint8_t {
@@ -18,20 +20,10 @@ enum class OutboxRecord : std::uint8_t {
   kReportRequeued = 4,
 };
 
-// Record types other Esper WALs write, numbered apart from the outbox's so that esper-wal names
-// every record of any Esper WAL and never mistakes one for an outbox record. Nissa's WAL
-// (nissa/observer.h): a serialized esper.leyline.Envelope with a field_report or an event body (an
-// alert's event for kNissaAlertRecord; an empty envelope for kNissaAlertsClearedRecord).
-inline constexpr std::uint8_t kNissaFieldReportRecord = 16;
-inline constexpr std::uint8_t kNissaEventRecord = 17;
-inline constexpr std::uint8_t kNissaAlertRecord = 18;
-inline constexpr std::uint8_t kNissaAlertsClearedRecord = 19;
-
+// The name of a record type in any Esper WAL: the outbox's, or Nissa's (nissa/journal_records.h,
+// numbered apart so that esper-wal never mistakes one for the other).
 inline std::string_view record_type_name(std::uint8_t type) {
-  if (type == kNissaFieldReportRecord) return "nissa_field_report";
-  if (type == kNissaEventRecord) return "nissa_event";
-  if (type == kNissaAlertRecord) return "nissa_alert";
-  if (type == kNissaAlertsClearedRecord) return "nissa_alerts_cleared";
+  if (const std::string_view nissa = nissa::journal_record_name(type); !nissa.empty()) return nissa;
   switch (static_cast<OutboxRecord>(type)) {
     case OutboxRecord::kReportAppended: return "report";
     case OutboxRecord::kReportSettled: return "settled";

@@ -1,5 +1,19 @@
-// Parses one segment image (the bytes of a segment file) record by record, stopping at the first
-// record that is not good and saying where and why. Pure: no I/O, so the fuzzer drives it directly.
+// Parses one segment image (the bytes of a segment file) record by record and says which byte ranges
+// are not good records, and why. Pure: no I/O, so the fuzzer drives it directly.
+//
+// Damage costs only the damaged bytes. At a bad record (or a bad segment header) the scanner looks
+// for the next position, byte by byte, where a complete valid record starts: a header that passes
+// its check and the type/reserved/length rules, and a payload that passes its checksum. Records are
+// not aligned, so every offset is a candidate; the two 32-bit checks make a false match
+// vanishingly unlikely. If it finds one, the bytes in between are one corrupt range and scanning
+// resumes there. If it finds none, the damage reaches the end of the segment: a torn tail when it
+// looks like an unfinished write (fewer than 16 bytes, a valid header whose payload runs past the
+// end, or zero bytes from somewhere inside the first damaged record to the end, which is space a
+// crash allocated before the data reached it), otherwise a corrupt range up to where such a torn
+// tail starts (or to the end).
+//
+// So records, problems and the 16-byte segment header (when it is good) tile the segment exactly,
+// in order; at most one problem is a torn tail, and it is the last.
 #ifndef ESPER_FIELD_REPORTS_SEGMENT_SCANNER_H_
 #define ESPER_FIELD_REPORTS_SEGMENT_SCANNER_H_
 
@@ -8,6 +22,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace esper::field_reports {
 
@@ -19,7 +34,8 @@ std::string_view to_string(ProblemKind kind);
 
 struct ScanProblem {
   ProblemKind kind;
-  std::uint64_t offset;  // Where the bad record (or segment header) starts.
+  std::uint64_t offset;  // Where the damage starts: a record header, or 0 for the segment header.
+  std::uint64_t length;  // Damaged bytes: up to the next good record, or to the end of the segment.
   std::string what;      // e.g. "payload checksum mismatch (length 256, type 1)".
 };
 
@@ -30,9 +46,15 @@ struct ScannedRecord {
 };
 
 struct SegmentScan {
-  std::uint64_t valid_end = 0;  // End of the last good record (or of the segment header).
+  bool header_ok = false;         // The 16-byte segment header is intact.
   std::uint64_t records = 0;
-  std::optional<ScanProblem> problem;
+  std::vector<ScanProblem> problems;  // In offset order; a torn tail, if any, is the last.
+  // The segment without its torn tail: where a writer may append (the whole size if no torn tail).
+  std::uint64_t append_offset = 0;
+
+  const ScanProblem* torn_tail() const {
+    return !problems.empty() && problems.back().kind == ProblemKind::kTornTail ? &problems.back() : nullptr;
+  }
 };
 
 SegmentScan scan_segment(std::string_view bytes,

@@ -1,10 +1,15 @@
 // The on-disk format of the field-reports write-ahead log (WAL). Generic: records are a type byte
-// plus an opaque payload; the outbox (outbox_records.h) and later Nissa give the types meaning.
+// plus an opaque payload; the outbox (outbox_records.h) and Nissa (nissa/journal_records.h) give the
+// types meaning.
 //
 // A WAL is a directory:
 //   DIR/00000000000000000001.wal   segment files, numbered from 1, zero-padded to 20 digits
 //   DIR/LOCK                       flock()ed by the one live writer
 //   DIR/requeue/*.req              requeue requests dropped by `esper-wal requeue` (outbox only)
+//   DIR/quarantine/S-O-L.bad       copies of damaged byte ranges (segment S, offset O, length L),
+//                                  made by the WAL's owner when it replays (wal_quarantine.h)
+//   DIR/acknowledged_corruption    damaged ranges an operator acknowledged with `esper-wal
+//                                  acknowledge` (corruption_acknowledgments.h)
 //
 // Segment file (all integers little-endian):
 //   segment header, 16 bytes:  "ESPERWAL" (8) | format version u32 (=1) | reserved u32 (=0)
@@ -27,12 +32,25 @@
 // fsynced, so a segment header is never torn. A segment never exceeds the configured segment size
 // unless a single record is larger than it (then that record has the segment to itself).
 //
-// Problems a reader can find at (segment, offset):
-//   torn tail: fewer than 16 bytes left, or a valid header whose payload runs past end of file, or
-//              only zero bytes from here to end of file (space allocated by a crash before the data
-//              reached it). Normal at the end of the LAST segment; repaired on open by truncation.
-//   corrupt:   bad segment header, a header failing its check, a payload failing its check, or a
-//              torn tail in a segment that is not the last.
+// Problems a reader can find, each a byte range (segment, offset, length):
+//   torn tail: damage that no good record follows and that looks like an unfinished write: fewer
+//              than 16 bytes left, a valid header whose payload runs past end of file, or zero
+//              bytes from inside the record to end of file (space allocated by a crash before the
+//              data reached it). Normal at the end of the LAST segment; repaired on open by
+//              truncation, since no record in it was ever acknowledged.
+//   corrupt:   bytes that were written completely but fail a check: a bad segment header, a header
+//              failing its check or rules, a payload failing its check; or a torn tail in a segment
+//              that is not the last.
+//
+// Resynchronisation: corruption costs only the damaged record. Past a corrupt range the reader
+// searches byte by byte for the next position where a good record starts (a header passing its
+// check and rules AND a payload passing its check: 64 bits of checks, so a false match is
+// vanishingly rare) and delivers every record from there on, in any segment, the last included,
+// and after a damaged segment header. Corrupt bytes are never truncated or rewritten (segments are
+// append-only): the owner copies each range to quarantine/, logs and counts it once, and `esper-wal
+// verify` fails on it until it is acknowledged. One blind spot: a damaged record at the very end of
+// the last segment whose payload happens to end in zero bytes looks like an unfinished write and is
+// truncated as a torn tail.
 #ifndef ESPER_FIELD_REPORTS_WAL_FORMAT_H_
 #define ESPER_FIELD_REPORTS_WAL_FORMAT_H_
 

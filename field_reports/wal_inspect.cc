@@ -3,17 +3,27 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <functional>
+#include <optional>
+#include <sstream>
+#include <unordered_set>
 
 #include <google/protobuf/util/json_util.h>
 
 #include "esper/envelope.pb.h"
+#include "field_reports/corruption_acknowledgments.h"
 #include "field_reports/outbox_log.h"
 #include "field_reports/outbox_records.h"
 #include "field_reports/requeue_request.h"
+#include "field_reports/wal_progress_display.h"
+#include "field_reports/wal_quarantine.h"
 #include "field_reports/wal_reader.h"
+#include "nissa/journal_records.h"
 
 namespace esper::field_reports {
 namespace {
@@ -27,11 +37,31 @@ bool check_dir(const std::filesystem::path& dir, std::ostream& err) {
   return true;
 }
 
-// Replays the outbox state; false (and a message) on I/O error.
-bool load_log(const std::filesystem::path& dir, OutboxLog& log, WalReadSummary& summary, std::ostream& err) {
-  const Status s = read_wal(dir, [&](const WalRecord& r) { log.apply(r); }, &summary);
+// Progress of a whole-WAL read, on `err`.
+WalProgressDisplay progress_display(const std::string& what, std::ostream& err, const ProgressOutput& progress) {
+  return WalProgressDisplay(
+      what, progress.terminal ? &err : nullptr, [&err](const std::string& line) { err << "esper-wal: " << line << '\n'; },
+      progress.log_every);
+}
+
+// Reads the WAL, showing progress unless `progress` is null; false (and a message) on I/O error.
+bool read_all(const std::filesystem::path& dir, const std::string& what, const std::function<void(const WalRecord&)>& f,
+              WalReadSummary& summary, std::ostream& err, const ProgressOutput* progress) {
+  Status s;
+  if (progress) {
+    WalProgressDisplay display = progress_display(what + " " + dir.string(), err, *progress);
+    s = read_wal(dir, f, &summary, display.read_options());
+  } else {
+    s = read_wal(dir, f, &summary);
+  }
   if (!s.ok()) err << "esper-wal: " << s.message() << '\n';
   return s.ok();
+}
+
+// Replays the outbox state; false (and a message) on I/O error.
+bool load_log(const std::filesystem::path& dir, OutboxLog& log, WalReadSummary& summary, std::ostream& err,
+              const ProgressOutput* progress) {
+  return read_all(dir, "reading", [&](const WalRecord& r) { log.apply(r); }, summary, err, progress);
 }
 
 std::string json_escape(std::string_view text) {
@@ -59,77 +89,194 @@ bool is_id_record(std::uint8_t type) {
          type == to_byte(OutboxRecord::kReportRequeued);
 }
 
-bool is_nissa_record(std::uint8_t type) {
-  return type == kNissaFieldReportRecord || type == kNissaEventRecord || type == kNissaAlertRecord ||
-         type == kNissaAlertsClearedRecord;
+// One record as esper-wal understands it, whichever WAL it comes from: dump prints it, stat counts it.
+struct DecodedRecord {
+  std::string_view type_name;
+  bool known_type = false;
+  bool parsed = false;  // A known type whose payload parses (and has the body the type promises).
+  std::optional<leyline::FieldReport> report;  // The outbox's kReportAppended.
+  std::string_view report_id;                  // The outbox's settle, drop and requeue records.
+  std::optional<leyline::Envelope> envelope;   // Nissa's records.
+};
+
+DecodedRecord decode_record(const WalRecord& r) {
+  DecodedRecord d;
+  d.type_name = record_type_name(r.type);
+  const int size = static_cast<int>(r.payload.size());
+  if (nissa::is_journal_record(r.type)) {
+    d.known_type = true;
+    d.envelope.emplace();
+    const bool envelope_ok = d.envelope->ParseFromArray(r.payload.data(), size);
+    if (!envelope_ok) d.envelope.reset();
+    switch (r.type) {
+      case nissa::kRecordFieldReport: d.parsed = envelope_ok && d.envelope->has_field_report(); break;
+      case nissa::kRecordEvent:
+      case nissa::kRecordAlert: d.parsed = envelope_ok && d.envelope->has_event(); break;
+      default: d.parsed = envelope_ok; break;
+    }
+  } else if (r.type == to_byte(OutboxRecord::kReportAppended)) {
+    d.known_type = true;
+    d.report.emplace();
+    d.parsed = d.report->ParseFromArray(r.payload.data(), size) && !d.report->report_id().empty();
+    if (!d.parsed) d.report.reset();
+  } else if (is_id_record(r.type)) {
+    d.known_type = true;
+    d.parsed = !r.payload.empty();
+    d.report_id = r.payload;
+  }
+  return d;
+}
+
+std::string to_json(const google::protobuf::Message& message) {
+  std::string body;
+  google::protobuf::util::JsonPrintOptions options;
+  options.preserve_proto_field_names = true;
+  (void)google::protobuf::util::MessageToJsonString(message, &body, options);
+  return body;
 }
 
 void dump_record(const WalRecord& r, bool json, std::ostream& out) {
-  const std::string_view type = record_type_name(r.type);
-  leyline::FieldReport report;
-  const bool is_report = r.type == to_byte(OutboxRecord::kReportAppended) &&
-                         report.ParseFromArray(r.payload.data(), static_cast<int>(r.payload.size()));
-  leyline::Envelope envelope;  // Nissa's records are serialized envelopes.
-  const bool is_envelope = is_nissa_record(r.type) &&
-                           envelope.ParseFromArray(r.payload.data(), static_cast<int>(r.payload.size()));
+  const DecodedRecord d = decode_record(r);
   if (json) {
     out << "{\"segment\":" << r.position.segment << ",\"offset\":" << r.position.offset << ",\"type\":\""
-        << type << "\",\"type_code\":" << int{r.type} << ",\"length\":" << r.payload.size();
-    if (is_report) {
-      std::string body;
-      google::protobuf::util::JsonPrintOptions options;
-      options.preserve_proto_field_names = true;
-      (void)google::protobuf::util::MessageToJsonString(report, &body, options);
-      out << ",\"report\":" << body;
+        << d.type_name << "\",\"type_code\":" << int{r.type} << ",\"length\":" << r.payload.size();
+    if (d.report) {
+      out << ",\"report\":" << to_json(*d.report);
     } else if (is_id_record(r.type)) {
-      out << ",\"report_id\":\"" << json_escape(r.payload) << "\"";
-    } else if (is_envelope) {
-      std::string body;
-      google::protobuf::util::JsonPrintOptions options;
-      options.preserve_proto_field_names = true;
-      (void)google::protobuf::util::MessageToJsonString(envelope, &body, options);
-      out << ",\"envelope\":" << body;
+      out << ",\"report_id\":\"" << json_escape(d.report_id) << "\"";
+    } else if (d.envelope) {
+      out << ",\"envelope\":" << to_json(*d.envelope);
     }
     out << "}\n";
     return;
   }
-  out << "segment " << r.position.segment << " offset " << r.position.offset << " " << type << " ("
+  out << "segment " << r.position.segment << " offset " << r.position.offset << " " << d.type_name << " ("
       << r.payload.size() << " bytes)";
-  if (is_report) {
-    out << " id=" << report.report_id() << " command=" << report.command_id()
-        << " outcome=" << leyline::FieldReportOutcome_Name(report.outcome())
-        << " target_epochs=" << report.target_epochs();
+  if (d.report) {
+    out << " id=" << d.report->report_id() << " command=" << d.report->command_id()
+        << " outcome=" << leyline::FieldReportOutcome_Name(d.report->outcome())
+        << " target_epochs=" << d.report->target_epochs();
   } else if (is_id_record(r.type)) {
-    out << " id=" << r.payload;
-  } else if (is_envelope && envelope.has_field_report()) {
-    out << " source=" << envelope.source() << " id=" << envelope.field_report().report_id();
-  } else if (is_envelope && envelope.has_event()) {
-    out << " source=" << envelope.source() << " event=" << envelope.event().description()
-        << " severity=" << leyline::Severity_Name(envelope.event().level());
+    out << " id=" << d.report_id;
+  } else if (d.envelope && d.envelope->has_field_report()) {
+    out << " source=" << d.envelope->source() << " id=" << d.envelope->field_report().report_id();
+  } else if (d.envelope && d.envelope->has_event()) {
+    out << " source=" << d.envelope->source() << " event=" << d.envelope->event().description()
+        << " severity=" << leyline::Severity_Name(d.envelope->event().level());
   }
   out << '\n';
 }
 
+// What Nissa's WAL holds, counted from decoded records.
+struct NissaJournalCounts {
+  std::uint64_t records = 0;  // Of Nissa's types.
+  std::uint64_t field_reports = 0;
+  std::unordered_set<std::string> report_ids;
+  std::unordered_set<std::string> report_sources;
+  std::uint64_t events = 0;
+  std::uint64_t schema_violations = 0;
+  std::uint64_t alerts = 0;
+  std::uint64_t alerts_cleared = 0;
+  std::uint64_t unparseable = 0;
+
+  void add(const WalRecord& r, const DecodedRecord& d) {
+    if (!nissa::is_journal_record(r.type)) return;
+    ++records;
+    if (!d.parsed) {
+      ++unparseable;
+      return;
+    }
+    switch (r.type) {
+      case nissa::kRecordFieldReport:
+        ++field_reports;
+        report_ids.insert(d.envelope->field_report().report_id());
+        report_sources.insert(d.envelope->source());
+        break;
+      case nissa::kRecordEvent:
+        if (d.envelope->event().description() == nissa::kSchemaViolationEvent) {
+          ++schema_violations;
+        } else {
+          ++events;
+        }
+        break;
+      case nissa::kRecordAlert: ++alerts; break;
+      case nissa::kRecordAlertsCleared: ++alerts_cleared; break;
+      default: break;
+    }
+  }
+};
+
+// Corrupt ranges (torn tails of the last segment are not), split by acknowledgment.
+struct CorruptionCounts {
+  std::vector<const WalProblem*> unacknowledged, acknowledged;
+  const WalProblem* tail = nullptr;
+
+  CorruptionCounts(const std::filesystem::path& dir, const WalReadSummary& summary) {
+    const auto acks = CorruptionAcknowledgments::load(dir);
+    for (const WalProblem& problem : summary.problems) {
+      if (problem.is_tail()) {
+        tail = &problem;
+      } else {
+        (acks.covers(problem) ? acknowledged : unacknowledged).push_back(&problem);
+      }
+    }
+  }
+  std::size_t total() const { return unacknowledged.size() + acknowledged.size(); }
+};
+
+// " (quarantined in DIR/quarantine/...)" when the owner made a copy.
+std::string quarantine_note(const std::filesystem::path& dir, const WalProblem& problem) {
+  std::error_code ec;
+  const auto path = quarantine_path(dir, problem);
+  return std::filesystem::exists(path, ec) ? " (copy in " + path.string() + ")" : std::string();
+}
+
 }  // namespace
 
-int wal_stat(const std::filesystem::path& dir, std::ostream& out, std::ostream& err) {
+int wal_stat(const std::filesystem::path& dir, std::ostream& out, std::ostream& err, const ProgressOutput& progress) {
   if (!check_dir(dir, err)) return kExitError;
   OutboxLog log;
+  NissaJournalCounts nissa;
+  std::array<std::uint64_t, 256> by_type{};
   WalReadSummary summary;
-  if (!load_log(dir, log, summary, err)) return kExitError;
+  const bool ok = read_all(dir, "reading", [&](const WalRecord& r) {
+    ++by_type[r.type];
+    if (nissa::is_journal_record(r.type)) {
+      nissa.add(r, decode_record(r));
+    } else {
+      log.apply(r);
+    }
+  }, summary, err, &progress);
+  if (!ok) return kExitError;
   const auto segments = list_segments(dir);
   out << "segments: " << segments.size();
   if (!segments.empty()) out << " (" << segments.front().number << ".." << segments.back().number << ")";
   out << "\nbytes: " << summary.bytes << "\nrecords: " << summary.records << '\n';
   for (int type = 0; type < 256; ++type) {
-    if (const auto n = log.records_by_type()[static_cast<std::size_t>(type)]) {
+    if (const auto n = by_type[static_cast<std::size_t>(type)]) {
       out << "  " << record_type_name(static_cast<std::uint8_t>(type)) << ": " << n << '\n';
     }
   }
-  out << "reports: pending " << log.pending() << ", settled " << log.settled_count() << ", dropped "
-      << log.dropped_count() << '\n';
-  if (log.unparseable() > 0) out << "unparseable records: " << log.unparseable() << '\n';
-  out << "requeue requests waiting: " << read_requeue_requests(dir).size() << '\n';
+  // Nissa's WAL holds Nissa's records; an outbox's never does.
+  const bool is_nissa = nissa.records > summary.records - nissa.records;
+  if (is_nissa) {
+    out << "owner: nissa\n"
+        << "field reports stored: " << nissa.field_reports << " (" << nissa.report_ids.size() << " distinct ids from "
+        << nissa.report_sources.size() << " sources)\n"
+        << "events: " << nissa.events << "\nschema violations: " << nissa.schema_violations
+        << "\nalerts: " << nissa.alerts << "\nalerts-cleared marks: " << nissa.alerts_cleared << '\n';
+    if (nissa.unparseable > 0) out << "unparseable records: " << nissa.unparseable << '\n';
+  } else {
+    out << "reports: pending " << log.pending() << ", settled " << log.settled_count() << ", dropped "
+        << log.dropped_count() << '\n';
+    if (log.unparseable() > 0) out << "unparseable records: " << log.unparseable() << '\n';
+    out << "requeue requests waiting: " << read_requeue_requests(dir).size() << '\n';
+  }
+  const CorruptionCounts corruption(dir, summary);
+  if (corruption.total() > 0) {
+    out << "corrupt records: " << corruption.total() << " ranges (" << corruption.acknowledged.size()
+        << " acknowledged, " << corruption.unacknowledged.size() << " not; see `esper-wal verify`)\n";
+  }
   for (const auto& problem : summary.problems) out << "problem: " << describe(problem) << '\n';
   return kExitOk;
 }
@@ -146,26 +293,80 @@ int wal_dump(const std::filesystem::path& dir, bool json, std::ostream& out, std
   return kExitOk;
 }
 
-int wal_verify(const std::filesystem::path& dir, std::ostream& out, std::ostream& err) {
+int wal_verify(const std::filesystem::path& dir, std::ostream& out, std::ostream& err, const ProgressOutput& progress) {
   if (!check_dir(dir, err)) return kExitError;
   WalReadSummary summary;
-  const Status s = read_wal(dir, nullptr, &summary);
-  if (!s.ok()) {
-    err << "esper-wal: " << s.message() << '\n';
-    return kExitError;
-  }
-  int bad = 0;
+  if (!read_all(dir, "verifying", nullptr, summary, err, &progress)) return kExitError;
+  const CorruptionCounts corruption(dir, summary);
   for (const auto& problem : summary.problems) {
     if (problem.is_tail()) {
       out << "note: " << describe(problem) << '\n';
+    } else if (std::find(corruption.acknowledged.begin(), corruption.acknowledged.end(), &problem) !=
+               corruption.acknowledged.end()) {
+      out << "acknowledged: " << describe(problem) << quarantine_note(dir, problem) << '\n';
     } else {
-      out << "CORRUPT " << describe(problem) << '\n';
-      ++bad;
+      out << "CORRUPT " << describe(problem) << quarantine_note(dir, problem) << '\n';
     }
   }
+  const std::size_t bad = corruption.unacknowledged.size();
   out << (bad ? "FAILED" : "OK") << ": " << summary.segments << " segments, " << summary.records
-      << " records checked, " << bad << " problems\n";
+      << " records checked, " << bad << " problems";
+  if (!corruption.acknowledged.empty()) out << " (" << corruption.acknowledged.size() << " acknowledged)";
+  out << '\n';
+  if (bad) {
+    out << "every record outside these ranges is intact; once they have been looked at, record it with "
+        << "`esper-wal acknowledge " << dir.string();
+    for (const WalProblem* p : corruption.unacknowledged) out << ' ' << p->segment << ':' << p->offset;
+    out << "` (or --all)\n";
+  }
   return bad ? kExitProblems : kExitOk;
+}
+
+int wal_acknowledge(const std::filesystem::path& dir, const std::vector<std::string>& ranges, bool all,
+                    std::ostream& out, std::ostream& err, const ProgressOutput& progress) {
+  if (!check_dir(dir, err)) return kExitError;
+  if (all == !ranges.empty()) {
+    err << "esper-wal acknowledge: give --all or SEGMENT:OFFSET ranges (as verify prints them)\n";
+    return kExitError;
+  }
+  WalReadSummary summary;
+  if (!read_all(dir, "reading", nullptr, summary, err, &progress)) return kExitError;
+  const CorruptionCounts corruption(dir, summary);
+  std::vector<WalProblem> chosen;
+  if (all) {
+    for (const WalProblem* p : corruption.unacknowledged) chosen.push_back(*p);
+  } else {
+    for (const std::string& range : ranges) {
+      std::uint64_t segment = 0, offset = 0;
+      char colon = 0;
+      std::istringstream in(range);
+      if (!(in >> segment >> colon >> offset) || colon != ':' || !in.eof()) {
+        err << "esper-wal acknowledge: '" << range << "' is not SEGMENT:OFFSET\n";
+        return kExitError;
+      }
+      const auto match = std::find_if(summary.problems.begin(), summary.problems.end(), [&](const WalProblem& p) {
+        return !p.is_tail() && p.segment == segment && p.offset == offset;
+      });
+      if (match == summary.problems.end()) {
+        err << "esper-wal acknowledge: no corrupt range at segment " << segment << " offset " << offset
+            << " (`esper-wal verify` lists them)\n";
+        return kExitError;
+      }
+      chosen.push_back(*match);
+    }
+  }
+  if (chosen.empty()) {
+    out << "nothing to acknowledge: " << corruption.acknowledged.size() << " corrupt ranges, all acknowledged\n";
+    return kExitOk;
+  }
+  auto acks = CorruptionAcknowledgments::load(dir);
+  if (const Status s = acks.add(dir, chosen); !s.ok()) {
+    err << "esper-wal: " << s.message() << '\n';
+    return kExitError;
+  }
+  for (const WalProblem& p : chosen) out << "acknowledged " << describe(p) << '\n';
+  out << "recorded in " << acknowledgments_path(dir).string() << "; the damaged bytes stay where they are\n";
+  return kExitOk;
 }
 
 int wal_requeue(const std::filesystem::path& dir, const std::string& report_id, std::ostream& out,
@@ -173,7 +374,7 @@ int wal_requeue(const std::filesystem::path& dir, const std::string& report_id, 
   if (!check_dir(dir, err)) return kExitError;
   OutboxLog log;
   WalReadSummary summary;
-  if (!load_log(dir, log, summary, err)) return kExitError;
+  if (!load_log(dir, log, summary, err, nullptr)) return kExitError;
   std::vector<std::string> ids;
   if (report_id.empty()) {
     if (log.dropped_count() == 0) {
@@ -205,11 +406,26 @@ int wal_requeue(const std::filesystem::path& dir, const std::string& report_id, 
   return kExitOk;
 }
 
-int wal_compact(const std::filesystem::path& dir, std::ostream& out, std::ostream& err) {
+int wal_compact(const std::filesystem::path& dir, std::ostream& out, std::ostream& err,
+                const ProgressOutput& progress) {
   if (!check_dir(dir, err)) return kExitError;
   OutboxLog log;
   WalReadSummary summary;
-  if (!load_log(dir, log, summary, err)) return kExitError;
+  std::uint64_t nissa_records = 0;
+  const bool ok = read_all(dir, "reading", [&](const WalRecord& r) {
+    if (nissa::is_journal_record(r.type)) {
+      ++nissa_records;
+    } else {
+      log.apply(r);
+    }
+  }, summary, err, &progress);
+  if (!ok) return kExitError;
+  if (nissa_records > 0) {
+    // Nissa's records settle nothing in the outbox's sense: every segment would look deletable.
+    err << "esper-wal compact: " << dir.string() << " is Nissa's WAL; Nissa deletes its own segments by age "
+        << "(persistence.retention), compact is for outbox WALs\n";
+    return kExitError;
+  }
   const auto segments = list_segments(dir);
   if (segments.empty()) {
     out << "no segments\n";

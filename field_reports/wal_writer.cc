@@ -95,17 +95,16 @@ Status WalWriter::open_files(RepairReport* repair) {
   std::string bytes;
   if (Status s = read_segment_file(last.path, bytes); !s.ok()) return s;
   const SegmentScan scan = scan_segment(bytes, nullptr);
-  if (scan.problem && scan.problem->offset == 0) {
+  if (!scan.header_ok) {
     // The header is written before the rename that makes a segment visible, so this is damage,
-    // not a torn write. Keep the file for inspection and carry on in a fresh segment.
-    repair->problems.push_back(WalProblem{last.number, 0, ProblemKind::kCorrupt, true, scan.problem->what});
-    auto aside = last.path;
-    aside += ".corrupt";
-    if (::rename(last.path.c_str(), aside.c_str()) != 0) return errno_status(errno, "rename " + last.path.string());
-    repair->set_aside.push_back(aside);
-    spdlog::error("WAL {}: last segment {} has a bad header ({}); moved to {} and starting a new segment",
-                  dir.string(), last.number, scan.problem->what, aside.string());
-    if (ops_->fsync(dir_fd_) != 0) return errno_status(errno, "fsync WAL directory " + dir.string());
+    // not a torn write. The records after it still replay (the reader resynchronises); appending
+    // to a segment whose header is bad would only put new records behind damage, so carry on in a
+    // fresh segment and leave this one as it is for the owner to quarantine.
+    const ScanProblem& problem = scan.problems.front();
+    repair->problems.push_back(
+        WalProblem{last.number, problem.offset, problem.length, ProblemKind::kCorrupt, true, problem.what});
+    spdlog::error("WAL {}: last segment {} has a bad header ({}); starting segment {} after it",
+                  dir.string(), last.number, problem.what, last.number + 1);
     Status s = create_segment(last.number + 1);
     tail_ = RecordPosition{fd_segment_, fd_size_};
     return s;
@@ -113,14 +112,16 @@ Status WalWriter::open_files(RepairReport* repair) {
   fd_ = ::open(last.path.c_str(), O_WRONLY | O_CLOEXEC);
   if (fd_ < 0) return errno_status(errno, "open " + last.path.string());
   fd_segment_ = last.number;
-  fd_size_ = scan.valid_end;
-  if (scan.problem) {
+  // Only a torn tail is cut off. Corrupt ranges stay where they are (segments are append-only and
+  // the owner quarantines them); new records go after them and readers resynchronise on those.
+  fd_size_ = scan.append_offset;
+  if (const ScanProblem* torn = scan.torn_tail()) {
     repair->problems.push_back(
-        WalProblem{last.number, scan.problem->offset, scan.problem->kind, true, scan.problem->what});
-    repair->truncated_bytes = bytes.size() - scan.valid_end;
-    spdlog::warn("WAL {}: repairing {}: {} ({}); truncating {} bytes, keeping {} records before it",
-                 dir.string(), where(last.number, scan.problem->offset), to_string(scan.problem->kind),
-                 scan.problem->what, repair->truncated_bytes, scan.records);
+        WalProblem{last.number, torn->offset, torn->length, ProblemKind::kTornTail, true, torn->what});
+    repair->truncated_bytes = bytes.size() - scan.append_offset;
+    spdlog::warn("WAL {}: repairing {}: torn tail ({}); truncating {} bytes, keeping {} records before it",
+                 dir.string(), where(last.number, torn->offset), torn->what, repair->truncated_bytes,
+                 scan.records);
     if (ops_->ftruncate(fd_, static_cast<off_t>(fd_size_)) != 0 || ops_->fdatasync(fd_) != 0) {
       return errno_status(errno, "truncate torn tail of " + last.path.string());
     }

@@ -6,10 +6,12 @@
 //           that covers the record, so many concurrent appenders share one fsync;
 //   kNone   append() writes (page cache) and returns; no fsync. For data that may be lost.
 //
-// Opening repairs the last segment: a torn or corrupt tail is truncated (everything before it kept)
-// and a last segment whose header is unreadable is renamed aside (*.wal.corrupt) and a new segment
-// started. Opening never refuses because of bad data; only I/O errors (or another live writer, by
-// the LOCK file) make it fail.
+// Opening repairs the last segment: a torn tail (an unfinished write after the last good record,
+// see segment_scanner.h) is truncated. Corrupt bytes are never truncated: records that follow them
+// still replay, and new records are appended after them. A last segment whose header is damaged is
+// left as it is and a new segment started after it. Opening never refuses because of bad data; only
+// I/O errors (or another live writer, by the LOCK file) make it fail. Quarantining and reporting
+// corrupt ranges is the owner's job (wal_quarantine.h), done when it replays.
 //
 // Errors (ENOSPC, EIO...) from write or fsync fail every record that was not yet durable, with a
 // message naming segment and offset; the partial bytes are truncated away before the next write, so
@@ -64,9 +66,10 @@ struct Lsn {
 
 // What opening found and fixed.
 struct RepairReport {
-  std::vector<WalProblem> problems;  // Problems found in the last segment.
+  // What opening acted on in the last segment: a torn tail it truncated, or a damaged segment
+  // header it started a new segment after.
+  std::vector<WalProblem> problems;
   std::uint64_t truncated_bytes = 0;
-  std::vector<std::filesystem::path> set_aside;  // Segments renamed to *.corrupt.
 };
 
 class WalWriter {

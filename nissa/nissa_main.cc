@@ -43,7 +43,9 @@ int main(int argc, char** argv) {
     if (!config_path.empty()) config.config_file = std::filesystem::absolute(config_path);
 
     esper::daemon::ensure_private_directory(config.state_dir);  // Every field report is in there.
-    esper::nissa::Observer observer(config);
+    esper::daemon::SystemdNotifier notifier;
+    // Replaying a large WAL takes a while; systemd shows how far it has got (STATUS=).
+    esper::nissa::Observer observer(config, [&notifier](const std::string& line) { notifier.status(line); });
     esper::nissa::HttpServer http(observer, config.http_address, config.http_port);
     std::unique_ptr<esper::nissa::UnixMetricsEndpoint> unix_metrics;
     if (config.unix_socket) {
@@ -56,8 +58,8 @@ int main(int argc, char** argv) {
     // One line on stdout for scripts and tests that wait for readiness.
     std::printf("nissa ready http=http://%s:%d\n", config.http_address.c_str(), http.port());
     std::fflush(stdout);
-    esper::daemon::SystemdNotifier notifier;
     notifier.ready();
+    notifier.status("serving");
     observer.run(signals, [&] { notifier.watchdog(); });
     notifier.stopping();
     return 0;

@@ -1,7 +1,10 @@
 #include "nissa/observer.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <fstream>
+#include <iostream>
 #include <optional>
 #include <sstream>
 #include <stdexcept>
@@ -9,7 +12,10 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "field_reports/wal_progress_display.h"
+#include "field_reports/wal_quarantine.h"
 #include "field_reports/wal_reader.h"
+#include "logging/log_setup.h"
 #include "nissa/aggregates_checkpoint.h"
 #include "nissa/envelope_points.h"
 #include "proto/envelope_codec.h"
@@ -28,7 +34,7 @@ std::filesystem::path wal_dir(const NissaConfig& c) { return c.state_dir / "wal"
 
 }  // namespace
 
-Observer::Observer(NissaConfig config)
+Observer::Observer(NissaConfig config, std::function<void(const std::string&)> startup_status)
     : config_(std::move(config)),
       aggregator_(config_.aggregation),
       events_(config_.event_log_capacity),
@@ -51,7 +57,7 @@ Observer::Observer(NissaConfig config)
     spdlog::warn("WAL: truncated a torn tail of {} bytes; every record before it is kept",
                  repair.truncated_bytes);
   }
-  replay();
+  replay(startup_status);
 
   oona::BusSubscriberOptions sub;
   sub.endpoints = config_.bus;
@@ -71,7 +77,12 @@ Observer::Observer(NissaConfig config)
 
 Observer::~Observer() = default;
 
-void Observer::replay() {
+void Observer::replay(const std::function<void(const std::string&)>& startup_status) {
+  // A large WAL takes a while: show how far replay has got, so that start-up does not look hung.
+  const bool terminal = ::isatty(STDERR_FILENO) == 1 && !logging::stderr_is_journal();
+  field_reports::WalProgressDisplay progress("replaying WAL", terminal ? &std::cerr : nullptr,
+                                             [](const std::string& line) { spdlog::info("{}", line); });
+  if (startup_status) progress.set_status_sink(startup_status);
   field_reports::WalReadSummary summary;
   const auto status = field_reports::read_wal(
       wal_dir(config_),
@@ -96,11 +107,12 @@ void Observer::replay() {
           alerts_.clear_log();
         }
       },
-      &summary);
+      &summary, progress.read_options());
   if (!status.ok()) throw std::runtime_error("cannot replay WAL: " + status.message());
-  for (const auto& problem : summary.problems) {
-    if (!problem.is_tail()) spdlog::error("WAL problem during replay: {}", field_reports::describe(problem));
-  }
+  // Corruption cost only the damaged records (the reader went on after each range): keep a copy of
+  // the bytes, say so once, and count it so that it shows on dashboards.
+  const auto corruption = field_reports::quarantine_corruption(wal_dir(config_), "Nissa's WAL", summary.problems);
+  counters_.wal_corrupt_records = corruption.corrupt_ranges;
 
   std::ifstream in(checkpoint_path(config_), std::ios::binary);
   if (in) {
@@ -113,9 +125,10 @@ void Observer::replay() {
       spdlog::error("ignoring unreadable checkpoint {}: {}", checkpoint_path(config_).string(), e.what());
     }
   }
-  spdlog::info("replayed WAL: {} field reports, {} events, {} alerts ({} records in {} segments)",
+  spdlog::info("replayed WAL: {} field reports, {} events, {} alerts ({} records in {} segments; {} corrupt "
+               "ranges, {} acknowledged)",
                counters_.replayed_reports, counters_.replayed_events, counters_.replayed_alerts,
-               summary.records, summary.segments);
+               summary.records, summary.segments, corruption.corrupt_ranges, corruption.acknowledged);
 }
 
 void Observer::run(signals::ShutdownSignals& signals, const std::function<void()>& on_tick) {
@@ -411,6 +424,7 @@ std::string Observer::metrics_json() const {
   j["acks_unsent_total"] = counters_.acks_unsent;
   j["wal_errors_total"] = counters_.wal_errors;
   j["wal_segments_expired_total"] = counters_.wal_segments_expired;
+  j["wal_corrupt_records_total"] = counters_.wal_corrupt_records;
   j["field_reports_expired_total"] = counters_.reports_expired;
   j["rejected_total"] = subscriber_->rejected_total();
   j["alert_rules"] = alerts_.rules().size();
@@ -462,6 +476,8 @@ void Observer::publish_own_telemetry() {
     points.push_back(wire::make_point("nissa.wal_errors_total", static_cast<double>(counters_.wal_errors), "count", counter));
     points.push_back(wire::make_point("nissa.wal_segments_expired_total",
                                       static_cast<double>(counters_.wal_segments_expired), "count", counter));
+    points.push_back(wire::make_point("nissa.wal_corrupt_records_total",
+                                      static_cast<double>(counters_.wal_corrupt_records), "count", counter));
     points.push_back(wire::make_point("nissa.field_reports_expired_total",
                                       static_cast<double>(counters_.reports_expired), "count", counter));
     points.push_back(wire::make_point("nissa.field_reports_stored", static_cast<double>(reports_.size()), "count", gauge));

@@ -8,9 +8,13 @@
 // duplicate and never stored twice. If the fsync fails (disk full...), nothing of the batch is
 // acknowledged or indexed; the issuers' outboxes retry and the retries succeed once space returns.
 //
-// At start the WAL is replayed (reports into the index, events into the event log) and the last
+// At start the WAL is replayed (reports into the index, events into the event log), with progress on
+// a terminal, in the log and in systemd's status, and the last
 // aggregates checkpoint is restored; aggregates since that checkpoint are lost on a crash, which is
-// why checkpoints are periodic and written again at clean shutdown. With each checkpoint, WAL
+// why checkpoints are periodic and written again at clean shutdown. Corrupt bytes in the WAL cost
+// only the records in them: replay goes on after each damaged range, copies it to wal/quarantine/,
+// logs it once and counts it (nissa.wal_corrupt_records_total); `esper-wal verify` keeps failing on
+// it until an operator acknowledges it. With each checkpoint, WAL
 // segments whose last write is older than the retention period are deleted and their reports
 // forgotten, so disk and memory stay bounded (a retry of a report that old would be stored again).
 //
@@ -42,12 +46,12 @@
 
 #include <google/protobuf/arena.h>
 
-#include "field_reports/outbox_records.h"
 #include "field_reports/wal_writer.h"
 #include "logging/rate_limited_log.h"
 #include "nissa/alert_engine.h"
 #include "nissa/event_log.h"
 #include "nissa/field_report_store.h"
+#include "nissa/journal_records.h"
 #include "nissa/metric_aggregator.h"
 #include "nissa/nissa_config.h"
 #include "nissa/schema_contract.h"
@@ -57,13 +61,6 @@
 #include "signals/shutdown_signals.h"
 
 namespace esper::nissa {
-
-// Record types of Nissa's WAL (numbered beside the outbox's in field_reports/outbox_records.h, so
-// esper-wal names them). Payloads are serialized Envelopes, so replay sees exactly what arrived.
-inline constexpr std::uint8_t kRecordFieldReport = field_reports::kNissaFieldReportRecord;
-inline constexpr std::uint8_t kRecordEvent = field_reports::kNissaEventRecord;
-inline constexpr std::uint8_t kRecordAlert = field_reports::kNissaAlertRecord;
-inline constexpr std::uint8_t kRecordAlertsCleared = field_reports::kNissaAlertsClearedRecord;
 
 struct ObserverCounters {
   std::array<std::uint64_t, 7> ingested_by_kind{};  // Indexed by wire::BodyKind.
@@ -75,6 +72,7 @@ struct ObserverCounters {
   std::uint64_t acks_unsent = 0;
   std::uint64_t wal_errors = 0;
   std::uint64_t wal_segments_expired = 0;  // Deleted by retention.
+  std::uint64_t wal_corrupt_records = 0;   // Corrupt ranges the replay at start found (quarantined).
   std::uint64_t reports_expired = 0;       // Forgotten with them.
   std::uint64_t replayed_reports = 0;
   std::uint64_t replayed_events = 0;
@@ -102,7 +100,10 @@ struct ReloadResult {
 
 class Observer {
  public:
-  explicit Observer(NissaConfig config);  // Throws std::runtime_error if the WAL cannot be opened.
+  // Opens and replays the WAL; throws std::runtime_error if it cannot be opened. `startup_status`
+  // receives one-line progress of the replay ("replaying WAL: 41% (...)"); main passes it to
+  // systemd as STATUS=.
+  explicit Observer(NissaConfig config, std::function<void(const std::string&)> startup_status = {});
   ~Observer();
   Observer(const Observer&) = delete;
   Observer& operator=(const Observer&) = delete;
@@ -142,7 +143,7 @@ class Observer {
     std::uint64_t wal_segment = 0;  // Where its record went, once appended.
   };
 
-  void replay();
+  void replay(const std::function<void(const std::string&)>& startup_status);
   void handle(const oona::BusMessageView& message, std::vector<PendingReport>& pending,
               std::vector<leyline::FieldReportAck>& duplicate_acks);
   void commit_batch(std::vector<PendingReport>& pending,

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <set>
 
+#include "nissa/journal_records.h"
+
 namespace esper::nissa {
 
 std::vector<SchemaContract> read_schema_contracts(config::Section& root) {
@@ -31,7 +33,7 @@ std::vector<SchemaContract> read_schema_contracts(config::Section& root) {
 
 leyline::TelemetryEvent violation_event(const SchemaViolation& v, std::uint64_t time_unix_ns) {
   leyline::TelemetryEvent e;
-  e.set_description("schema_violation");
+  e.set_description(std::string(kSchemaViolationEvent));
   e.set_level(leyline::SEVERITY_WARNING);
   e.set_timestamp_unix_ns(time_unix_ns);
   auto& a = *e.mutable_attributes();

@@ -21,9 +21,11 @@ struct ToolResult {
   std::string out;
 };
 
-ToolResult esper_wal(std::vector<std::string> args) {
+// Runs the tool to its end; stdout (and stderr too when `with_stderr`) in `out`. Its stderr is a
+// pipe, never a terminal, so progress comes as plain lines.
+ToolResult esper_wal(std::vector<std::string> args, bool with_stderr = false) {
   args.insert(args.begin(), esper::testing::built_binary("field_reports/esper-wal").string());
-  esper::testing::ChildProcess tool(args);
+  esper::testing::ChildProcess tool(args, {.env = {}, .cwd = {}, .capture_stdout = true, .capture_stderr = with_stderr});
   ToolResult result;
   while (auto line = tool.read_line(30s)) result.out += *line + "\n";
   const auto status = tool.wait(30s);
@@ -75,6 +77,34 @@ TEST(FieldReportsEsperWalCli, VerifyExitsNonZeroWithSegmentAndOffsetOfCorruption
   const ToolResult dump = esper_wal({"dump", "--json", dir.string()});
   EXPECT_EQ(dump.exit_code, 0);
   EXPECT_NE(dump.out.find("\"offset\":16"), std::string::npos) << dump.out;
+}
+
+TEST(FieldReportsEsperWalCli, VerifyOfAMultiSegmentWalPrintsProgressLinesEndingAtOneHundredPercent) {
+  esper::testing::TempDir tmp;
+  const auto dir = tmp / "wal";
+  {
+    WalWriterOptions options;
+    options.dir = dir;
+    options.segment_size = 16 * 1024;
+    options.durability = Durability::kNone;
+    Status status;
+    auto writer = WalWriter::open(options, &status);
+    for (int i = 0; i < 3000; ++i) ASSERT_TRUE(writer->append(1, std::string(60, static_cast<char>('a' + i % 26))).ok());
+  }
+  ASSERT_GT(list_segments(dir).size(), 5u);
+  const ToolResult verify = esper_wal({"verify", dir.string()}, /*with_stderr=*/true);
+  EXPECT_EQ(verify.exit_code, 0) << verify.out;
+  EXPECT_NE(verify.out.find("esper-wal: verifying " + dir.string() + ": 100% ("), std::string::npos) << verify.out;
+  EXPECT_NE(verify.out.find("3000 records"), std::string::npos) << verify.out;
+  EXPECT_EQ(verify.out.find('\r'), std::string::npos) << "no terminal, so no redrawn line: " << verify.out;
+  EXPECT_NE(verify.out.find("OK: "), std::string::npos) << verify.out;
+}
+
+TEST(FieldReportsEsperWalCli, HelpDocumentsAcknowledge) {
+  const ToolResult help = esper_wal({"--help"});
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_NE(help.out.find("acknowledge"), std::string::npos) << help.out;
+  EXPECT_NE(help.out.find("quarantine"), std::string::npos) << help.out;
 }
 
 class RefusingPublisher : public ReportPublisher {

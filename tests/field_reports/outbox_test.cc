@@ -353,6 +353,7 @@ TEST(FieldReportsOutbox, AppendFailsCleanlyWhenTheWalCannotMakeTheReportDurable)
   EXPECT_EQ(h.outbox->pending_ids(), (std::vector<std::string>{kept, later}));
 }
 
+// The seed's four names, plus the WAL's corrupt-record count (outbox.h).
 TEST(FieldReportsOutbox, MetricPointsUseTheSeedNames) {
   Harness h;
   h.open();
@@ -366,7 +367,8 @@ TEST(FieldReportsOutbox, MetricPointsUseTheSeedNames) {
   EXPECT_EQ(values, (std::map<std::string, double>{{"tamiyo.field_reports.dropped_total", 0},
                                                    {"tamiyo.field_reports.pending_total", 1},
                                                    {"tamiyo.field_reports.published_total", 1},
-                                                   {"tamiyo.field_reports.retries_total", 0}}));
+                                                   {"tamiyo.field_reports.retries_total", 0},
+                                                   {"tamiyo.field_reports.wal_corrupt_records_total", 0}}));
 }
 
 TEST(FieldReportsOutboxConfig, ReadsEveryKeyAndNamesFileKeyAndLineOnErrors) {

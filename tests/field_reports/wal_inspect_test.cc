@@ -4,11 +4,15 @@
 
 #include <sstream>
 
+#include "esper/envelope.pb.h"
+
 #include "field_reports/outbox.h"
 #include "field_reports/outbox_records.h"
 #include "field_reports/requeue_request.h"
 #include "field_reports/wal_inspect.h"
+#include "field_reports/wal_quarantine.h"
 #include "field_reports/wal_writer.h"
+#include "nissa/journal_records.h"
 #include "tests/field_reports/wal_test_util.h"
 #include "tests/support/temp_dir.h"
 
@@ -165,6 +169,151 @@ TEST(FieldReportsEsperWal, CompactDeletesOnlyFullySettledLeadingSegmentsNeverThe
   WalReadSummary summary;
   ASSERT_TRUE(read_wal(dir, [&](const WalRecord& rec) { log.apply(rec); }, &summary).ok());
   EXPECT_EQ(log.pending(), 3u) << "the unsettled reports survive compaction";
+}
+
+// A WAL as Nissa writes it: serialized envelopes under Nissa's record types.
+struct NissaWal {
+  esper::testing::TempDir tmp;
+  std::filesystem::path dir = tmp / "wal";
+
+  NissaWal() {
+    WalWriterOptions options;
+    options.dir = dir;
+    Status status;
+    auto writer = WalWriter::open(options, &status);
+    auto put = [&](std::uint8_t type, const leyline::Envelope& e) {
+      EXPECT_TRUE(writer->append_durable(type, e.SerializeAsString()).ok());
+    };
+    for (int i = 0; i < 5; ++i) {
+      leyline::Envelope e;
+      e.set_source(i < 3 ? "tamiyo" : "kasmina");
+      e.mutable_field_report()->set_report_id("r" + std::to_string(i));
+      put(nissa::kRecordFieldReport, e);
+    }
+    leyline::Envelope event;
+    event.set_source("tolaria");
+    event.mutable_event()->set_description("field_report_retry");
+    put(nissa::kRecordEvent, event);
+    put(nissa::kRecordEvent, event);
+    leyline::Envelope violation;
+    violation.set_source("nissa");
+    violation.mutable_event()->set_description(std::string(nissa::kSchemaViolationEvent));
+    put(nissa::kRecordEvent, violation);
+    leyline::Envelope alert;
+    alert.set_source("nissa");
+    alert.mutable_event()->set_description("loss_spike");
+    put(nissa::kRecordAlert, alert);
+    put(nissa::kRecordAlertsCleared, leyline::Envelope());
+    // A record of a known type whose payload is not an envelope.
+    EXPECT_TRUE(writer->append_durable(nissa::kRecordFieldReport, std::string("\xff\xff\xff", 3)).ok());
+  }
+};
+
+TEST(FieldReportsEsperWal, StatOnNissasWalCountsItsRecordsNotOutboxReports) {
+  NissaWal wal;
+  const CliRun r = run([&](auto& out, auto& err) { return wal_stat(wal.dir, out, err); });
+  EXPECT_EQ(r.code, kExitOk) << r.err;
+  EXPECT_NE(r.out.find("owner: nissa"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("nissa_field_report: 6"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("field reports stored: 5 (5 distinct ids from 2 sources)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("events: 2\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("schema violations: 1\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("alerts: 1\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("alerts-cleared marks: 1\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("unparseable records: 1\n"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("reports: pending"), std::string::npos) << "outbox figures on Nissa's WAL: " << r.out;
+  EXPECT_EQ(r.out.find("corrupt"), std::string::npos) << r.out;
+}
+
+TEST(FieldReportsEsperWal, StatOnNissasWalCountsCorruptRangesAcknowledgedOrNot) {
+  NissaWal wal;
+  const auto segment = list_segments(wal.dir).at(0).path;
+  std::string bytes = file_bytes(segment);
+  const auto positions = testing::read_back(wal.dir).positions;
+  bytes[positions[1].offset + kRecordHeaderSize + 1] ^= 0x02;
+  bytes[positions[6].offset + 3] ^= 0x02;
+  write_bytes(segment, bytes);
+  CliRun r = run([&](auto& out, auto& err) { return wal_acknowledge(wal.dir, {"1:" + std::to_string(positions[1].offset)}, false, out, err); });
+  ASSERT_EQ(r.code, kExitOk) << r.err;
+  r = run([&](auto& out, auto& err) { return wal_stat(wal.dir, out, err); });
+  EXPECT_NE(r.out.find("field reports stored: 4"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("corrupt records: 2 ranges (1 acknowledged, 1 not"), std::string::npos) << r.out;
+}
+
+TEST(FieldReportsEsperWal, CompactRefusesNissasWal) {
+  NissaWal wal;
+  const CliRun r = run([&](auto& out, auto& err) { return wal_compact(wal.dir, out, err); });
+  EXPECT_EQ(r.code, kExitError);
+  EXPECT_NE(r.err.find("is Nissa's WAL"), std::string::npos) << r.err;
+  EXPECT_EQ(list_segments(wal.dir).size(), 1u);
+}
+
+TEST(FieldReportsEsperWal, VerifyFailsOnEachCorruptRangeUntilAcknowledged) {
+  OutboxWal wal;
+  const auto segment = list_segments(wal.dir).at(0).path;
+  std::string bytes = file_bytes(segment);
+  const auto positions = testing::read_back(wal.dir).positions;
+  bytes[positions[0].offset + kRecordHeaderSize + 2] ^= 0x04;
+  bytes[positions[3].offset + 9] ^= 0x04;  // A header: the range reaches the next good record.
+  write_bytes(segment, bytes);
+  const std::string first = "segment 1 offset " + std::to_string(positions[0].offset) + " length " +
+                            std::to_string(positions[1].offset - positions[0].offset);
+  const std::string second = "segment 1 offset " + std::to_string(positions[3].offset) + " length " +
+                             std::to_string(positions[4].offset - positions[3].offset);
+
+  CliRun r = run([&](auto& out, auto& err) { return wal_verify(wal.dir, out, err); });
+  EXPECT_EQ(r.code, kExitProblems) << r.out;
+  EXPECT_NE(r.out.find("CORRUPT " + first), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("CORRUPT " + second), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("3 records checked, 2 problems"), std::string::npos) << r.out;
+
+  // The owner's quarantine copy is named in the listing.
+  WalReadSummary summary;
+  ASSERT_TRUE(read_wal(wal.dir, nullptr, &summary).ok());
+  bool copied = false;
+  ASSERT_TRUE(quarantine_range(wal.dir, summary.problems.at(0), &copied).ok());
+  EXPECT_TRUE(copied);
+
+  const std::string first_token = "1:" + std::to_string(positions[0].offset);
+  r = run([&](auto& out, auto& err) { return wal_acknowledge(wal.dir, {first_token}, false, out, err); });
+  EXPECT_EQ(r.code, kExitOk) << r.err;
+  r = run([&](auto& out, auto& err) { return wal_verify(wal.dir, out, err); });
+  EXPECT_EQ(r.code, kExitProblems) << r.out;
+  EXPECT_NE(r.out.find("acknowledged: " + first), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(quarantine_path(wal.dir, summary.problems[0]).string()), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("CORRUPT " + second), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("1 problems (1 acknowledged)"), std::string::npos) << r.out;
+
+  r = run([&](auto& out, auto& err) { return wal_acknowledge(wal.dir, {"1:5"}, false, out, err); });
+  EXPECT_EQ(r.code, kExitError) << "a range verify does not list cannot be acknowledged";
+  r = run([&](auto& out, auto& err) { return wal_acknowledge(wal.dir, {}, true, out, err); });
+  EXPECT_EQ(r.code, kExitOk) << r.err;
+  r = run([&](auto& out, auto& err) { return wal_verify(wal.dir, out, err); });
+  EXPECT_EQ(r.code, kExitOk) << r.out;
+  EXPECT_NE(r.out.find("OK: 1 segments, 3 records checked, 0 problems (2 acknowledged)"), std::string::npos) << r.out;
+  EXPECT_EQ(file_bytes(segment), bytes) << "acknowledging must not touch the damaged bytes";
+
+  // More damage to an acknowledged range makes it a new range that fails verify again.
+  bytes[positions[1].offset + kRecordHeaderSize + 1] ^= 0x04;
+  write_bytes(segment, bytes);
+  r = run([&](auto& out, auto& err) { return wal_verify(wal.dir, out, err); });
+  EXPECT_EQ(r.code, kExitProblems) << r.out;
+}
+
+TEST(FieldReportsEsperWal, VerifyAndCompactShowProgressOnStderr) {
+  OutboxWal wal(256);
+  ProgressOutput progress;
+  progress.log_every = std::chrono::milliseconds(0);  // Every update the reader sends.
+  CliRun r = run([&](auto& out, auto& err) { return wal_verify(wal.dir, out, err, progress); });
+  EXPECT_EQ(r.code, kExitOk);
+  EXPECT_NE(r.err.find("esper-wal: verifying " + wal.dir.string() + ": 100% ("), std::string::npos) << r.err;
+  EXPECT_EQ(r.out.find("100%"), std::string::npos) << "progress belongs on stderr: " << r.out;
+  progress.terminal = true;
+  r = run([&](auto& out, auto& err) { return wal_compact(wal.dir, out, err, progress); });
+  EXPECT_EQ(r.code, kExitOk);
+  EXPECT_TRUE(r.err.starts_with("\r")) << r.err;
+  EXPECT_TRUE(r.err.ends_with("\n")) << r.err;
+  EXPECT_NE(r.err.find("100%"), std::string::npos) << r.err;
 }
 
 TEST(FieldReportsEsperWal, MissingDirectoryIsAnError) {

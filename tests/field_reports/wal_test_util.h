@@ -19,7 +19,7 @@ struct ReadBack {
   WalReadSummary summary;
 };
 
-inline ReadBack read_back(const std::filesystem::path& dir, ReadMode mode = ReadMode::kSkipToNextSegment) {
+inline ReadBack read_back(const std::filesystem::path& dir) {
   ReadBack out;
   read_wal(
       dir,
@@ -27,7 +27,7 @@ inline ReadBack read_back(const std::filesystem::path& dir, ReadMode mode = Read
         out.records.emplace_back(r.type, std::string(r.payload));
         out.positions.push_back(r.position);
       },
-      &out.summary, mode);
+      &out.summary);
   return out;
 }
 

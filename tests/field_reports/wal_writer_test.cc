@@ -241,16 +241,15 @@ TEST(FieldReportsWalReader, CorruptOlderSegmentIsReportedAndLaterSegmentsStillRe
   ASSERT_EQ(back.summary.problems.size(), 1u);
   EXPECT_EQ(back.summary.problems[0].segment, segments[0].number);
   EXPECT_EQ(back.summary.problems[0].offset, kSegmentHeaderSize);
-  EXPECT_EQ(back.records.size(), 12u - 2u);  // Two records per 256-byte segment; the first segment lost both.
-  const auto strict = read_back(dir, ReadMode::kStopAtFirstProblem);
-  EXPECT_TRUE(strict.records.empty());
+  EXPECT_EQ(back.summary.problems[0].length, kRecordHeaderSize + 100);
+  EXPECT_EQ(back.records.size(), 12u - 1u) << "only the damaged record may be lost";
   // Start-up still works and appends go on.
   auto writer = open_writer(dir, Durability::kFsync, 256);
   ASSERT_NE(writer, nullptr);
   EXPECT_TRUE(writer->append(1, "more").ok());
 }
 
-TEST(FieldReportsWalWriter, LastSegmentWithBadHeaderIsSetAsideAndANewSegmentStarted) {
+TEST(FieldReportsWalWriter, LastSegmentWithBadHeaderIsKeptAndANewSegmentStartedAfterIt) {
   esper::testing::TempDir tmp;
   const auto dir = tmp.path() / "wal";
   { auto writer = open_writer(dir, Durability::kFsync); ASSERT_TRUE(writer->append(1, "a").ok()); }
@@ -259,12 +258,18 @@ TEST(FieldReportsWalWriter, LastSegmentWithBadHeaderIsSetAsideAndANewSegmentStar
   RepairReport repair;
   auto writer = open_writer(dir, Durability::kFsync, kDefaultSegmentSize, nullptr, &repair);
   ASSERT_NE(writer, nullptr);
-  ASSERT_EQ(repair.set_aside.size(), 1u);
-  EXPECT_TRUE(std::filesystem::exists(repair.set_aside[0]));
+  ASSERT_EQ(repair.problems.size(), 1u);
+  EXPECT_EQ(repair.problems[0].offset, 0u);
+  EXPECT_EQ(file_bytes(segment), "garbage") << "a damaged segment must be left as it is";
+  EXPECT_EQ(writer->current_segment(), 2u);
   ASSERT_TRUE(writer->append(1, "b").ok());
   const auto back = read_back(dir);
   ASSERT_EQ(back.records.size(), 1u);
   EXPECT_EQ(back.records[0].second, "b");
+  ASSERT_EQ(back.summary.problems.size(), 1u);
+  EXPECT_EQ(back.summary.problems[0].segment, 1u);
+  EXPECT_EQ(back.summary.problems[0].length, 7u);
+  EXPECT_EQ(back.summary.problems[0].kind, ProblemKind::kCorrupt);
 }
 
 TEST(FieldReportsWalWriter, DeleteSegmentRefusesTheCurrentOneAndDeletesOlderOnes) {

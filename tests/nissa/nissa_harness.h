@@ -1,5 +1,6 @@
 // A real `nissa` process for integration tests, beside a real `oona` (tests/oona/oona_harness.h):
-// its config in a TempDir, HTTP on a free loopback port, and a small HTTP client for its API.
+// its config in a TempDir, HTTP on a free loopback port, and a small HTTP client for its API; and a
+// field-report issuer's side: send a report until Nissa acknowledges it.
 #ifndef ESPER_TESTS_NISSA_NISSA_HARNESS_H_
 #define ESPER_TESTS_NISSA_NISSA_HARNESS_H_
 
@@ -11,6 +12,7 @@
 #include <fstream>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 
 #include "tests/oona/oona_harness.h"
@@ -77,6 +79,32 @@ class NissaProcess {
   std::string base_url_;
   std::unique_ptr<httplib::Client> client_;
 };
+
+inline leyline::Envelope field_report(const std::string& id) {
+  leyline::Envelope e;
+  e.set_severity(leyline::SEVERITY_INFO);
+  e.mutable_field_report()->set_report_id(id);
+  e.mutable_field_report()->set_command_id("cmd-1");
+  e.mutable_field_report()->set_target_epochs(3);
+  return e;
+}
+
+// Sends `id` until its ack arrives (30 s at most); returns the ack.
+inline std::optional<leyline::FieldReportAck> send_until_acked(oona::BusPublisher& publisher,
+                                                               oona::BusSubscriber& acks, const std::string& id) {
+  const auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    publisher.publish(field_report(id));
+    const auto until = std::chrono::steady_clock::now() + 200ms;
+    while (std::chrono::steady_clock::now() < until) {
+      auto m = acks.receive(20ms);
+      if (m && m->envelope.has_field_report_ack() && m->envelope.field_report_ack().report_id() == id) {
+        return m->envelope.field_report_ack();
+      }
+    }
+  }
+  return std::nullopt;
+}
 
 }  // namespace esper::nissa::testing
 

@@ -171,32 +171,6 @@ TEST_F(NissaProcessTest, HourWindowOverNinetyMinuteBucketsMatchesDirectComputati
   EXPECT_NEAR(g["p95"].get<double>(), p95, p95 * 0.01);
 }
 
-leyline::Envelope field_report(const std::string& id) {
-  leyline::Envelope e;
-  e.set_severity(leyline::SEVERITY_INFO);
-  e.mutable_field_report()->set_report_id(id);
-  e.mutable_field_report()->set_command_id("cmd-1");
-  e.mutable_field_report()->set_target_epochs(3);
-  return e;
-}
-
-// Sends `id` until its ack arrives; returns the ack.
-std::optional<leyline::FieldReportAck> send_until_acked(oona::BusPublisher& publisher,
-                                                        oona::BusSubscriber& acks, const std::string& id) {
-  const auto deadline = std::chrono::steady_clock::now() + 30s;
-  while (std::chrono::steady_clock::now() < deadline) {
-    publisher.publish(field_report(id));
-    const auto until = std::chrono::steady_clock::now() + 200ms;
-    while (std::chrono::steady_clock::now() < until) {
-      auto m = acks.receive(20ms);
-      if (m && m->envelope.has_field_report_ack() && m->envelope.field_report_ack().report_id() == id) {
-        return m->envelope.field_report_ack();
-      }
-    }
-  }
-  return std::nullopt;
-}
-
 TEST_F(NissaProcessTest, FieldReportsAckedOnceAndIndexSurvivesRestarts) {
   oona::BusPublisher tamiyo(oona::testing::publisher_options(oona_.endpoints(), "tamiyo"));
   auto sub_options = oona::testing::subscriber_options(oona_.endpoints());

@@ -39,6 +39,8 @@ const std::map<std::string, std::string> kTamiyoMetricUnits = {
     {"tamiyo.field_reports.published_total", "count"},
     {"tamiyo.field_reports.retries_total", "count"},
     {"tamiyo.field_reports.dropped_total", "count"},
+    // Not in the document: corrupt ranges the outbox's WAL replay found (field_reports/outbox.h).
+    {"tamiyo.field_reports.wal_corrupt_records_total", "count"},
 };
 // Events and the attributes the document lists for them.
 const std::map<std::string, std::set<std::string>> kTamiyoEvents = {

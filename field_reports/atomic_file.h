@@ -1,0 +1,19 @@
+// Small files that must be whole or absent after a crash (quarantine copies, the acknowledgment
+// list): written under a temporary name beside the target, fsynced, renamed into place, and the
+// directory fsynced. The temporary name ends in ".new", not ".tmp", which the WAL writer deletes
+// from its directory on open.
+#ifndef ESPER_FIELD_REPORTS_ATOMIC_FILE_H_
+#define ESPER_FIELD_REPORTS_ATOMIC_FILE_H_
+
+#include <filesystem>
+#include <string_view>
+
+#include "field_reports/wal_status.h"
+
+namespace esper::field_reports {
+
+Status write_file_atomically(const std::filesystem::path& path, std::string_view bytes);
+
+}  // namespace esper::field_reports
+
+#endif  // ESPER_FIELD_REPORTS_ATOMIC_FILE_H_
