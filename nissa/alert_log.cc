@@ -12,7 +12,7 @@ namespace {
 using nlohmann::json;
 
 QueryReply bad(const std::string& parameter, const std::string& error) {
-  return QueryReply{400, json{{"error", error}, {"parameter", parameter}}.dump()};
+  return QueryReply{400, bad_parameter_json(parameter, error)};
 }
 
 bool parse_u64(const std::string& text, std::uint64_t& out) {

@@ -1,44 +1,96 @@
-// Nissa's HTTP endpoints (cpp-httplib), bound to 127.0.0.1 by default:
-//   /metrics                 Prometheus text exposition (nissa/prometheus_exposition.h)
-//   /api/v1/series, /api/v1/rollups, /api/v1/events, /api/v1/field_reports   (nissa/query_api.h)
-//   /api/v1/alerts           the alert log (nissa/alert_log.h)
-//   /api/v1/views/gpu/metrics, /api/v1/views/network/demand, /api/v1/views/sla/compliance
-//                            session rollup views (nissa/session_views.h)
-//   POST /api/v1/admin/reload  re-reads the config's alerts, schema contracts and session options,
-//                            resetting alert baselines and history (as SIGHUP does); 200 with
-//                            {"reloaded":true,...}, or 400 with {"reloaded":false,"error":"..."}
-//   /healthz                 200 while the process serves
-//   /readyz                  200 once the WAL is replayed and the bus is connected, else 503
+// Nissa's HTTP server (GNU libmicrohttpd). One epoll event-loop thread owns every socket, so a
+// connection that is idle or sends a byte a second costs a file descriptor and a few KiB, never a
+// thread. Routes marked `on_event_loop` (cheap, never blocking: /healthz, /readyz) are answered
+// right there; every other route runs on a small HandlerPool while its connection is suspended, so
+// a slow handler delays only the requests queued behind it in the pool, never the event loop.
+//
+// What every request gets, whatever the route (nissa/http_routes.h lists Nissa's):
+//   - its query string decoded and checked (nissa/query_params.h), else 400
+//     {"error": ..., "parameter": ...}: handlers only ever see valid UTF-8 without NUL;
+//   - 414 for a request target over kMaxRequestTargetBytes, 431 for headers over
+//     kMaxRequestHeaderBytes (a head that does not even fit kConnectionMemoryBytes is refused by
+//     libmicrohttpd itself, with 414 or 431), 413 for a body over kMaxRequestBodyBytes;
+//   - 404 {"error":"no such endpoint"} for an unknown path, and for a known path with another method
+//     (as the server before this one did); HEAD is served by GET routes;
+//   - 500 {"error":"internal error"} if its handler throws, logged (rate-limited) with the reason,
+//     which never reaches the client;
+//   - the connection closed if the request is not whole within `request_timeout` of the connection
+//     opening or of its previous response (nissa/request_deadlines.h), or if nothing moves on it
+//     for kIdleTimeout (an idle keep-alive connection; a client that stops reading its reply).
+// At most `max_connections` connections are open; beyond that new ones are closed at once.
 #ifndef ESPER_NISSA_HTTP_SERVER_H_
 #define ESPER_NISSA_HTTP_SERVER_H_
 
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
-#include <thread>
+#include <vector>
 
-#include "nissa/observer.h"
-
-namespace httplib {
-class Server;
-}
+#include "nissa/query_params.h"
 
 namespace esper::nissa {
 
+// A request line plus headers far beyond what any client of Nissa sends (curl, Prometheus and
+// Grafana send well under 1 KiB); the limits bound what one connection can make the server hold.
+inline constexpr std::size_t kMaxRequestTargetBytes = 8 * 1024;
+inline constexpr std::size_t kMaxRequestHeaderBytes = 8 * 1024;
+// No route takes a body today (POST /api/v1/admin/reload ignores it); room for a small one.
+inline constexpr std::size_t kMaxRequestBodyBytes = 64 * 1024;
+// libmicrohttpd's per-connection memory pool: holds the head, the read buffer and reply headers.
+inline constexpr std::size_t kConnectionMemoryBytes = 32 * 1024;
+// A keep-alive connection idle this long is closed (cpp-httplib, the server before, used 5 s too);
+// scrapers simply reconnect.
+inline constexpr std::chrono::seconds kIdleTimeout{5};
+// Handler threads: every Nissa handler reads the observer under one mutex, so more threads would
+// only queue on it; two keep one slow handler (a huge /metrics) from holding up all the others.
+inline constexpr std::size_t kHandlerThreads = 2;
+
+struct HttpRequest {
+  std::string method;  // As sent ("HEAD" for HEAD, though GET routes serve it).
+  std::string path;
+  QueryParams params;  // Decoded and checked.
+  std::string body;
+};
+
+struct HttpReply {
+  int status = 200;
+  std::string body;
+  std::string content_type = "application/json";
+};
+
+struct HttpRoute {
+  std::string method;  // "GET" (serves HEAD too) or "POST".
+  std::string path;
+  std::function<HttpReply(const HttpRequest&)> handler;
+  bool on_event_loop = false;  // Cheap and never blocks: answered on the event loop.
+};
+
+struct HttpServerOptions {
+  std::string address = "127.0.0.1";
+  int port = 0;  // 0: any free port.
+  std::size_t max_connections = 256;
+  std::chrono::milliseconds request_timeout{10'000};
+};
+
 class HttpServer {
  public:
-  // Binds address:port (port 0: any free port) and serves on a background thread. Throws
-  // std::runtime_error if the address cannot be bound.
-  HttpServer(Observer& observer, const std::string& address, int port);
-  ~HttpServer();  // Stops serving and joins.
+  // Binds and serves on background threads. Throws std::runtime_error if the address cannot be
+  // bound.
+  HttpServer(std::vector<HttpRoute> routes, const HttpServerOptions& options);
+  ~HttpServer();  // Finishes the handlers already queued, then closes every connection.
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
 
-  int port() const { return port_; }
+  int port() const;
+  // Connections closed because a request did not arrive whole within request_timeout.
+  std::uint64_t requests_timed_out() const;
 
  private:
-  std::unique_ptr<httplib::Server> server_;
-  int port_ = 0;
-  std::thread thread_;
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
 };
 
 }  // namespace esper::nissa

@@ -30,9 +30,15 @@ NissaConfig load_nissa_config(config::Section root,
   if (state_dir_override) c.state_dir = *state_dir_override;
 
   if (auto http = root.optional_section("http")) {
-    c.http_address = http->get("address", c.http_address);
-    c.http_port = http->get("port", c.http_port);
-    if (c.http_port < 0 || c.http_port > 65535) throw http->error("port", "must be 0..65535");
+    c.http.address = http->get("address", c.http.address);
+    c.http.port = http->get("port", c.http.port);
+    if (c.http.port < 0 || c.http.port > 65535) throw http->error("port", "must be 0..65535");
+    c.http.max_connections = http->get<std::uint64_t>("max_connections", c.http.max_connections);
+    if (c.http.max_connections < 8 || c.http.max_connections > 10'000) {
+      throw http->error("max_connections", "must be 8..10000");
+    }
+    c.http.request_timeout = http->get("request_timeout", c.http.request_timeout);
+    if (c.http.request_timeout < std::chrono::milliseconds(100)) throw http->error("request_timeout", "must be at least 100ms");
     http->finish();
   }
 

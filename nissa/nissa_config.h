@@ -12,6 +12,7 @@
 #include "config/config_section.h"
 #include "esper/severity.pb.h"
 #include "nissa/alert_rules.h"
+#include "nissa/http_server.h"
 #include "nissa/metric_aggregator.h"
 #include "nissa/schema_contract.h"
 #include "nissa/session_views.h"
@@ -29,8 +30,8 @@ struct NissaConfig {
   oona::EmergencySchedulingConfig bus_emergency_scheduling;  // emergency_scheduling:
   std::filesystem::path state_dir;    // WAL (state_dir/wal) and checkpoint (state_dir/aggregates.ckpt).
 
-  std::string http_address = "127.0.0.1";
-  int http_port = 9464;  // 0: any free port (printed at start).
+  // `http:` address, port (0: any free port, printed at start), max_connections, request_timeout.
+  HttpServerOptions http{.address = "127.0.0.1", .port = 9464};
 
   AggregatorOptions aggregation;
   std::size_t event_log_capacity = 100'000;

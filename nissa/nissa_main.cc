@@ -12,6 +12,7 @@
 #include "daemon/private_directory.h"
 #include "daemon/systemd_notifier.h"
 #include "logging/log_setup.h"
+#include "nissa/http_routes.h"
 #include "nissa/http_server.h"
 #include "nissa/nissa_config.h"
 #include "nissa/observer.h"
@@ -39,14 +40,14 @@ int main(int argc, char** argv) {
     auto config = esper::nissa::load_nissa_config(
         std::move(root), runtime_dir.empty() ? std::nullopt : std::optional<std::filesystem::path>(runtime_dir),
         state_dir.empty() ? std::nullopt : std::optional<std::filesystem::path>(state_dir));
-    if (http_port) config.http_port = *http_port;
+    if (http_port) config.http.port = *http_port;
     if (!config_path.empty()) config.config_file = std::filesystem::absolute(config_path);
 
     esper::daemon::ensure_private_directory(config.state_dir);  // Every field report is in there.
     esper::daemon::SystemdNotifier notifier;
     // Replaying a large WAL takes a while; systemd shows how far it has got (STATUS=).
     esper::nissa::Observer observer(config, [&notifier](const std::string& line) { notifier.status(line); });
-    esper::nissa::HttpServer http(observer, config.http_address, config.http_port);
+    esper::nissa::HttpServer http(esper::nissa::nissa_http_routes(observer), config.http);
     std::unique_ptr<esper::nissa::UnixMetricsEndpoint> unix_metrics;
     if (config.unix_socket) {
       unix_metrics = std::make_unique<esper::nissa::UnixMetricsEndpoint>(
@@ -56,7 +57,7 @@ int main(int argc, char** argv) {
     spdlog::info("state in {}; bus {} / {}", config.state_dir.string(), config.bus.normal_egress,
                  config.bus.emergency_egress);
     // One line on stdout for scripts and tests that wait for readiness.
-    std::printf("nissa ready http=http://%s:%d\n", config.http_address.c_str(), http.port());
+    std::printf("nissa ready http=http://%s:%d\n", config.http.address.c_str(), http.port());
     std::fflush(stdout);
     notifier.ready();
     notifier.status("serving");

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "config/config_section.h"
+#include "nissa/query_params.h"
 #include "proto/topic.h"
 
 namespace esper::nissa {
@@ -121,7 +122,7 @@ QueryReply guarded(Handler&& handler) {
   try {
     return handler();
   } catch (const BadParameter& e) {
-    return reply(json{{"error", e.what()}, {"parameter", e.parameter}}, 400);
+    return QueryReply{400, bad_parameter_json(e.parameter, e.what())};
   }
 }
 

@@ -1,6 +1,7 @@
 // Nissa's JSON query API, independent of the HTTP server that carries it so it can be tested
-// directly. Every handler validates its parameters and answers 400 with
-// {"error": "...", "parameter": "..."} for an unknown parameter or a bad value.
+// directly. Parameters arrive decoded and checked as UTF-8 (nissa/query_params.h); every handler
+// validates them and answers 400 with {"error": "...", "parameter": "..."} (bad_parameter_json) for
+// an unknown parameter or a bad value.
 //
 //   GET /api/v1/series         ?metric= &source= &attr.<key>=<value> &limit=
 //   GET /api/v1/rollups        ?metric= (required) &source= &attr.<key>=<value> &group_by=a,b
@@ -16,16 +17,14 @@
 
 #include <cstdint>
 #include <functional>
-#include <map>
 #include <string>
 
 #include "nissa/event_log.h"
 #include "nissa/field_report_store.h"
 #include "nissa/metric_aggregator.h"
+#include "nissa/query_params.h"
 
 namespace esper::nissa {
-
-using QueryParams = std::multimap<std::string, std::string>;
 
 struct QueryReply {
   int status = 200;

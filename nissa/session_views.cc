@@ -44,7 +44,7 @@ const std::vector<int>& view_dims(SessionView view) {
 json ratio(double num, double den) { return den > 0 ? json(num / den) : json(nullptr); }
 
 QueryReply bad(const std::string& parameter, const std::string& error) {
-  return QueryReply{400, json{{"error", error}, {"parameter", parameter}}.dump()};
+  return QueryReply{400, bad_parameter_json(parameter, error)};
 }
 
 }  // namespace

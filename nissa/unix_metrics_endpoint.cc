@@ -7,9 +7,12 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <optional>
 #include <stdexcept>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
@@ -43,14 +46,16 @@ bool complete(const std::string& buffer) {
   return json::accept(buffer);
 }
 
-void write_all(int fd, const std::string& bytes) {
-  std::size_t at = 0;
-  while (at < bytes.size()) {
-    const ssize_t n = ::send(fd, bytes.data() + at, bytes.size() - at, MSG_NOSIGNAL);
+// Sends what the socket takes now; true once the whole reply is out (or the client is gone).
+bool write_some(int fd, const std::string& bytes, std::size_t& written) {
+  while (written < bytes.size()) {
+    const ssize_t n = ::send(fd, bytes.data() + written, bytes.size() - written, MSG_NOSIGNAL | MSG_DONTWAIT);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return;  // The client went away, or its buffer stayed full past SO_SNDTIMEO.
-    at += static_cast<std::size_t>(n);
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return false;
+    if (n <= 0) return true;  // The client went away.
+    written += static_cast<std::size_t>(n);
   }
+  return true;
 }
 
 }  // namespace
@@ -96,7 +101,7 @@ UnixMetricsEndpoint::UnixMetricsEndpoint(UnixMetricsEndpointOptions options, std
     if (!S_ISSOCK(st.st_mode)) throw std::runtime_error("unix socket path '" + path + "' exists and is not a socket");
     ::unlink(path.c_str());  // A stale socket from a previous run.
   }
-  listen_fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  listen_fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);  // serve() accepts until EAGAIN.
   if (listen_fd_ < 0) throw std::runtime_error(std::string("socket(AF_UNIX): ") + std::strerror(errno));
   addr.sun_family = AF_UNIX;
   std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
@@ -123,55 +128,95 @@ UnixMetricsEndpoint::~UnixMetricsEndpoint() {
   ::unlink(options_.path.c_str());
 }
 
-void UnixMetricsEndpoint::serve() {
-  while (true) {
-    pollfd fds[2] = {{listen_fd_, POLLIN, 0}, {stop_fd_, POLLIN, 0}};
-    const int r = ::poll(fds, 2, -1);
-    if (r < 0 && errno == EINTR) continue;
-    if (r < 0 || (fds[1].revents & POLLIN)) return;
-    if (!(fds[0].revents & POLLIN)) continue;
-    const int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
-    if (fd < 0) continue;
-    handle(fd);
-    ::close(fd);
+struct UnixMetricsEndpoint::Client {
+  int fd = -1;
+  Clock::time_point deadline;  // For the request, then for the reply.
+  std::string request;
+  std::string reply;  // Being written once `replying`.
+  std::size_t written = 0;
+  bool replying = false;
+  bool done = false;  // To be closed.
+};
+
+void UnixMetricsEndpoint::reply(Client& c, const std::string& failure) {
+  bool ok = false;
+  c.reply = failure.empty() ? reply_to(c.request, metrics_json_(), &ok) : error_reply(json_mode(c.request), failure);
+  (ok ? served_ : errors_).fetch_add(1);
+  if (!ok) spdlog::debug("unix metrics endpoint: bad request answered with {}", c.reply);
+  c.reply += '\n';
+  c.replying = true;
+  c.deadline = Clock::now() + kWriteTimeout;
+}
+
+void UnixMetricsEndpoint::read_from(Client& c) {
+  char chunk[1024];
+  while (!c.replying) {
+    const ssize_t n = ::recv(c.fd, chunk, sizeof(chunk), MSG_DONTWAIT);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
+    if (n <= 0) {  // End of the request (or a reset): answer what arrived.
+      reply(c, trim(c.request).empty() ? "empty request" : "");
+      return;
+    }
+    c.request.append(chunk, static_cast<std::size_t>(n));
+    if (c.request.size() > kMaxRequestBytes) {
+      reply(c, "request longer than " + std::to_string(kMaxRequestBytes) + " bytes");
+    } else if (complete(c.request)) {
+      reply(c, "");
+    }
   }
 }
 
-void UnixMetricsEndpoint::handle(int fd) {
-  const auto deadline = Clock::now() + options_.read_timeout;
-  timeval send_timeout{1, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &send_timeout, sizeof(send_timeout));
-  std::string buffer;
-  std::string failure;
-  char chunk[1024];
-  while (!complete(buffer)) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
-    if (left <= 0) {
-      failure = buffer.empty() ? "no request within the read timeout" : "incomplete request within the read timeout";
-      break;
+void UnixMetricsEndpoint::serve() {
+  std::vector<Client> clients;
+  std::vector<pollfd> fds;
+  while (true) {
+    fds.assign({{stop_fd_, POLLIN, 0}, {listen_fd_, static_cast<short>(clients.size() < kMaxClients ? POLLIN : 0), 0}});
+    std::optional<Clock::time_point> next_deadline;
+    for (const Client& c : clients) {
+      fds.push_back({c.fd, static_cast<short>(c.replying ? POLLOUT : POLLIN), 0});
+      if (!next_deadline || c.deadline < *next_deadline) next_deadline = c.deadline;
     }
-    pollfd p{fd, POLLIN, 0};
-    const int r = ::poll(&p, 1, static_cast<int>(left));
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) continue;  // Timed out: the loop reports it.
-    const ssize_t n = ::recv(fd, chunk, sizeof(chunk), 0);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {  // End of the request (or a reset): answer what arrived.
-      if (trim(buffer).empty()) failure = "empty request";
-      break;
+    int timeout_ms = -1;
+    if (next_deadline) {
+      const auto left = std::chrono::ceil<std::chrono::milliseconds>(*next_deadline - Clock::now()).count();
+      timeout_ms = static_cast<int>(std::max<std::int64_t>(left, 0));
     }
-    buffer.append(chunk, static_cast<std::size_t>(n));
-    if (buffer.size() > kMaxRequestBytes) {
-      failure = "request longer than " + std::to_string(kMaxRequestBytes) + " bytes";
-      break;
+    const int r = ::poll(fds.data(), fds.size(), timeout_ms);
+    if (r < 0 && errno != EINTR) break;
+    if (r > 0 && (fds[0].revents & POLLIN)) break;
+
+    const auto now = Clock::now();
+    for (std::size_t i = 0; r >= 0 && i < clients.size(); ++i) {
+      Client& c = clients[i];
+      const short events = fds[i + 2].revents;
+      if (!c.replying) {
+        if (events != 0) read_from(c);
+        if (!c.replying && now >= c.deadline) {
+          reply(c, trim(c.request).empty() ? "no request within the read timeout"
+                                           : "incomplete request within the read timeout");
+        }
+      }
+      if (c.replying) {
+        // Most replies fit the socket buffer and go out at once; a client that does not take the
+        // rest before its deadline is dropped.
+        c.done = write_some(c.fd, c.reply, c.written) || now >= c.deadline;
+      }
+    }
+    std::erase_if(clients, [](const Client& c) {
+      if (c.done) ::close(c.fd);
+      return c.done;
+    });
+
+    while (r > 0 && (fds[1].revents & POLLIN) && clients.size() < kMaxClients) {
+      const int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
+      if (fd < 0) break;
+      Client& c = clients.emplace_back();
+      c.fd = fd;
+      c.deadline = Clock::now() + options_.read_timeout;
     }
   }
-  bool ok = false;
-  std::string reply = failure.empty() ? reply_to(buffer, metrics_json_(), &ok) : error_reply(json_mode(buffer), failure);
-  (ok ? served_ : errors_).fetch_add(1);
-  if (!ok) spdlog::debug("unix metrics endpoint: bad request answered with {}", reply);
-  reply += '\n';
-  write_all(fd, reply);
+  for (const Client& c : clients) ::close(c.fd);
 }
 
 }  // namespace esper::nissa

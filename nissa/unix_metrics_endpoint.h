@@ -11,8 +11,10 @@
 //
 // Anything else is answered with a JSON error on one line and the connection is closed:
 // newline mode `{"error":"..."}`, JSON mode `{"event":"error","error":"..."}`. A request not
-// complete within `read_timeout` (or longer than kMaxRequestBytes) gets the same error: the server
-// never waits on a client for longer than that. Connections are served one at a time.
+// complete within `read_timeout` (or longer than kMaxRequestBytes) gets the same error, and a reply
+// not taken by the client within kWriteTimeout is abandoned. Connections are served side by side on
+// one thread (poll), so a client that connects and never sends, or never reads, delays no other; at
+// most kMaxClients are open at once, and further ones wait in the listen backlog.
 //
 // The socket file is created with `mode` (0660 by default, so a group can be granted access); a
 // stale socket file left at `path` is replaced, and the file is removed on destruction.
@@ -40,6 +42,10 @@ struct UnixMetricsEndpointOptions {
 class UnixMetricsEndpoint {
  public:
   static constexpr std::size_t kMaxRequestBytes = 4096;
+  // Local monitoring agents and debugging sessions, not a fleet: plenty, and bounds the fds held.
+  static constexpr std::size_t kMaxClients = 64;
+  // A reply is a few KiB that fit the socket buffer; a client this slow to take it is gone.
+  static constexpr std::chrono::milliseconds kWriteTimeout{1000};
 
   // `metrics_json` returns the metrics as one JSON object (called on the endpoint's thread).
   // Throws std::runtime_error if the socket cannot be created.
@@ -56,8 +62,10 @@ class UnixMetricsEndpoint {
   static std::string reply_to(const std::string& request, const std::string& metrics_json, bool* ok);
 
  private:
+  struct Client;
   void serve();
-  void handle(int fd);
+  void read_from(Client& client);
+  void reply(Client& client, const std::string& failure);
 
   UnixMetricsEndpointOptions options_;
   std::function<std::string()> metrics_json_;

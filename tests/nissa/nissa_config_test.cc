@@ -9,8 +9,10 @@ TEST(NissaConfigTest, ShippedExampleParsesToTheDefaults) {
   const NissaConfig c = load_nissa_config(
       config::load_file(std::string(ESPER_SOURCE_DIR) + "/deploy/config/nissa.yaml"), "/run/x", "/var/x");
   const NissaConfig d = load_nissa_config(config::parse_text("", "empty"), "/run/x", "/var/x");
-  EXPECT_EQ(c.http_address, d.http_address);
-  EXPECT_EQ(c.http_port, 9464);
+  EXPECT_EQ(c.http.address, d.http.address);
+  EXPECT_EQ(c.http.port, 9464);
+  EXPECT_EQ(c.http.max_connections, d.http.max_connections);
+  EXPECT_EQ(c.http.request_timeout, d.http.request_timeout);
   EXPECT_EQ(c.aggregation.rollups.bucket_ms, 60'000);
   EXPECT_EQ(c.aggregation.rollups.retention_buckets, d.aggregation.rollups.retention_buckets);
   EXPECT_EQ(c.aggregation.max_series_per_metric, d.aggregation.max_series_per_metric);
@@ -30,6 +32,12 @@ TEST(NissaConfigTest, ErrorsNameFileKeyAndLine) {
     FAIL() << "port 70000 accepted";
   } catch (const config::ConfigError& e) {
     EXPECT_STREQ(e.what(), "nissa.yaml:2: key 'http.port': must be 0..65535");
+  }
+  try {
+    load_nissa_config(config::parse_text("http:\n  request_timeout: 10ms\n", "nissa.yaml"), std::nullopt, std::nullopt);
+    FAIL() << "a 10 ms request timeout accepted";
+  } catch (const config::ConfigError& e) {
+    EXPECT_STREQ(e.what(), "nissa.yaml:2: key 'http.request_timeout': must be at least 100ms");
   }
   try {
     load_nissa_config(config::parse_text("aggregation:\n  bukket: 1m\n", "nissa.yaml"), std::nullopt, std::nullopt);

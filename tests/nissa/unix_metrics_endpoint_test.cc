@@ -1,8 +1,15 @@
 // The Unix-socket metrics endpoint in-process: both request framings, errors for bad requests
-// within the read timeout, the socket file's mode, and clean removal.
+// within the read timeout, clients that never send or never read delaying no other, the socket
+// file's mode, and clean removal.
 #include <gtest/gtest.h>
 
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -72,6 +79,50 @@ TEST_F(UnixMetricsEndpointTest, BadRequestsGetAJsonErrorQuickly) {
 TEST_F(UnixMetricsEndpointTest, OversizeRequestIsRefused) {
   const auto r = unix_request(endpoint_.path(), std::string(UnixMetricsEndpoint::kMaxRequestBytes + 10, 'x'));
   EXPECT_NE(r.body.find("longer than"), std::string::npos) << r.body;
+}
+
+// A connected Unix socket that the test drives by hand; closed on destruction.
+struct RawUnixClient {
+  explicit RawUnixClient(const std::filesystem::path& path) {
+    fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::strncpy(addr.sun_path, path.c_str(), sizeof(addr.sun_path) - 1);
+    connected = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+  }
+  ~RawUnixClient() { ::close(fd); }
+  RawUnixClient(const RawUnixClient&) = delete;
+  RawUnixClient& operator=(const RawUnixClient&) = delete;
+  int fd = -1;
+  bool connected = false;
+};
+
+TEST_F(UnixMetricsEndpointTest, ClientsThatNeverSendDelayNoOther) {
+  std::vector<std::unique_ptr<RawUnixClient>> silent;
+  for (int i = 0; i < 16; ++i) {
+    silent.push_back(std::make_unique<RawUnixClient>(endpoint_.path()));
+    ASSERT_TRUE(silent.back()->connected);
+  }
+  // Served one at a time, the 16 silent clients would hold this one for 16 read timeouts (800 ms).
+  const auto r = unix_request(endpoint_.path(), "metrics\n");
+  ASSERT_TRUE(r.closed);
+  EXPECT_EQ(r.body, "{\"points_total\":42}\n");
+  EXPECT_LT(r.elapsed, 50ms) << "a request waited behind clients that sent nothing";
+}
+
+TEST(UnixMetricsEndpointSlowReaderTest, AClientThatNeverReadsDelaysNoOther) {
+  esper::testing::TempDir dir;
+  const std::string big = "{\"padding\":\"" + std::string(8 << 20, 'x') + "\"}";  // Far beyond a socket buffer.
+  UnixMetricsEndpoint endpoint(UnixMetricsEndpointOptions{dir / "nissa.sock", 0660, 50ms}, [&] { return big; });
+  RawUnixClient stuck(endpoint.path());
+  ASSERT_TRUE(stuck.connected);
+  ASSERT_EQ(::send(stuck.fd, "metrics\n", 8, MSG_NOSIGNAL), 8);  // And never reads the reply.
+  // The stuck reply is being written when the next client comes.
+  const auto r = unix_request(endpoint.path(), "metrics\n", false, 5000ms);
+  ASSERT_TRUE(r.closed);
+  EXPECT_EQ(r.body.size(), big.size() + 1);
+  EXPECT_LT(r.elapsed, UnixMetricsEndpoint::kWriteTimeout)
+      << "a request waited behind a client that does not read its reply";
 }
 
 TEST_F(UnixMetricsEndpointTest, SocketFileHasTheModeAndIsRemoved) {
