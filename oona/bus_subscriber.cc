@@ -6,6 +6,7 @@
 
 #include "oona/bus_publisher.h"
 #include "oona/egress_protocol.h"
+#include "oona/frame_limit.h"
 
 namespace esper::oona {
 namespace {
@@ -14,6 +15,7 @@ zmq::socket_t make_dealer(zmq::context_t& context, const std::string& endpoint,
                           const BusSubscriberOptions& options) {
   zmq::socket_t socket(context, zmq::socket_type::dealer);
   socket.set(zmq::sockopt::rcvhwm, options.receive_hwm);
+  socket.set(zmq::sockopt::maxmsgsize, transport_frame_limit(options.limits.max_envelope_bytes));
   socket.set(zmq::sockopt::linger, 0);
   apply_curve_client(socket, endpoint, options.curve);
   socket.connect(endpoint);

@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "oona/egress_protocol.h"
+#include "oona/frame_limit.h"
 
 namespace esper::oona {
 namespace {
@@ -32,6 +33,7 @@ LaneSockets::LaneSockets(const BrokerConfig& config, std::string& ingress_endpoi
     zap_ = std::make_unique<ZapAuthenticator>(context_, config.curve.allowed_client_keys);
   }
   ingress = zmq::socket_t(context_, zmq::socket_type::pull);
+  ingress.set(zmq::sockopt::maxmsgsize, transport_frame_limit(config.max_envelope_bytes));
   bind(ingress, ingress_endpoint, config.curve);
   egress = zmq::socket_t(context_, zmq::socket_type::router);
   egress.set(zmq::sockopt::sndhwm, config.egress_hwm);

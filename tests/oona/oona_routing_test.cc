@@ -395,5 +395,47 @@ TEST(OonaProcessLifecycle, RefusesABadConfigNamingTheKey) {
   EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 2) << esper::testing::describe_status(*status);
 }
 
+// A frame far over max_envelope_bytes is refused by the transport while its length is read: Oona
+// does not grow by its size, and keeps routing for everyone else.
+// Peak resident memory (VmHWM): a frame read and freed again leaves its mark here.
+std::size_t peak_resident_kib(pid_t pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  for (std::string line; std::getline(status, line);) {
+    if (line.rfind("VmHWM:", 0) == 0) return std::stoul(line.substr(6));
+  }
+  return 0;
+}
+
+TEST(OonaRouting, AHugeFrameNeverReachesOonasMemory) {
+  OonaProcess oona("max_envelope_bytes: 4096\n");
+  ASSERT_TRUE(oona.ready());
+  BusSubscriber subscriber(subscriber_options(oona.endpoints()));
+  ASSERT_TRUE(connect(oona.endpoints(), subscriber));
+  const std::size_t before = peak_resident_kib(oona.process().pid());
+  ASSERT_GT(before, 0u);
+  {
+    zmq::context_t context;
+    zmq::socket_t push(context, zmq::socket_type::push);
+    push.set(zmq::sockopt::linger, 5000);
+    push.connect(oona.endpoints().normal_ingress);
+    const std::string topic = "normal.telemetry.info.huge";
+    push.send(zmq::buffer(topic), zmq::send_flags::sndmore);
+    std::string huge(256u << 20, 'x');
+    push.send(zmq::buffer(huge), zmq::send_flags::none);
+  }  // Closing waits (linger) until the frame is handed to the kernel or refused.
+  BusPublisher publisher(publisher_options(oona.endpoints(), "after"));
+  ASSERT_TRUE(publisher.publish(with_body(BodyKind::kTelemetry, leyline::SEVERITY_INFO)));
+  bool routed = false;
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (!routed && std::chrono::steady_clock::now() < deadline) {
+    auto m = subscriber.receive(100ms);
+    routed = m && m->envelope.source() == "after";
+  }
+  EXPECT_TRUE(routed) << "Oona stopped routing after the huge frame";
+  const std::size_t after = peak_resident_kib(oona.process().pid());
+  EXPECT_LT(after, before + 64 * 1024) << "Oona's peak memory grew from " << before << " KiB to " << after
+                                       << " KiB: the 256 MiB frame reached its memory";
+}
+
 }  // namespace
 }  // namespace esper::oona::testing
