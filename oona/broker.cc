@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "oona/bus_publisher.h"
+#include "oona/envelope_reader.h"
 
 namespace esper::oona {
 namespace {
@@ -80,8 +81,7 @@ void Broker::publish_stats() {
   auto* packet = envelope.mutable_telemetry();
   packet->set_packet_id("oona-" + std::to_string(sequence_));
   total.fill(*packet, envelope.sent_unix_ns());
-  if (signer_) signer_->sign(wire::format_topic(wire::topic_for(envelope)), envelope);
-  wire::WireMessage message = wire::encode(envelope);
+  wire::WireMessage message = encode_signed(envelope, signer_ ? &*signer_ : nullptr);
   route_normal(QueuedMessage{zmq::message_t(message.topic), zmq::message_t(message.envelope),
                              leyline::SEVERITY_INFO, true, "oona"});
 }

@@ -4,6 +4,7 @@
 
 #include <climits>
 
+#include "oona/envelope_reader.h"
 #include "proto/envelope_codec.h"
 
 namespace esper::oona {
@@ -51,9 +52,7 @@ bool BusPublisher::publish(leyline::Envelope envelope) {
   const wire::Lane lane = topic.lane;
   envelope.set_sequence(++sequence_[static_cast<std::size_t>(lane)]);
   envelope.set_sent_unix_ns(wire::now_unix_ns());
-  envelope.clear_signature();
-  if (signer_) signer_->sign(wire::format_topic(topic), envelope);
-  wire::WireMessage message = wire::encode(envelope);
+  wire::WireMessage message = encode_signed(envelope, signer_ ? &*signer_ : nullptr);
   zmq::socket_t& socket = lane == wire::Lane::kEmergency ? emergency_ : normal_;
   const auto index = static_cast<std::size_t>(lane);
   // Once the first frame is accepted the second always is (multipart messages are atomic).

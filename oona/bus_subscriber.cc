@@ -48,8 +48,7 @@ BusSubscriber::~BusSubscriber() {
 }
 
 std::uint64_t BusSubscriber::rejected_total() const {
-  return std::accumulate(rejected_.begin(), rejected_.end(), std::uint64_t{0}) +
-         std::accumulate(signature_rejected_.begin(), signature_rejected_.end(), std::uint64_t{0});
+  return std::accumulate(rejected_.begin(), rejected_.end(), std::uint64_t{0});
 }
 
 void BusSubscriber::maybe_hello(Egress& egress, Hello when) {
@@ -89,41 +88,25 @@ std::optional<wire::Decoded> BusSubscriber::read_decoded(Egress& egress, wire::L
     return std::nullopt;
   }
   while (true) {
-    zmq::message_t topic;
-    if (!socket.recv(topic, zmq::recv_flags::dontwait)) {
+    if (!receive_frames(socket, frames_)) {
       maybe_hello(egress, Hello::kIfDrained);
       return std::nullopt;
     }
-    std::vector<zmq::message_t> frames;
-    frames.push_back(std::move(topic));
-    while (frames.back().more()) {
-      zmq::message_t part;
-      (void)socket.recv(part, zmq::recv_flags::none);  // Parts of a message arrive together.
-      frames.push_back(std::move(part));
-    }
-    std::vector<std::string_view> views;
-    for (const auto& f : frames) views.emplace_back(f.data<char>(), f.size());
+    const auto views = frame_views(frames_);
     if (egress::is_notice(views[0])) {
       if (const auto dropped = egress::parse_dropped(views)) missed_[lane == wire::Lane::kEmergency] += *dropped;
       continue;
     }
     ++egress.consumed;
     maybe_hello(egress);
-    wire::Decoded decoded = wire::decode(views, options_.limits, arena);
-    if (!decoded.ok()) {
-      ++rejected_[static_cast<std::size_t>(decoded.error())];
+    ReadEnvelope read = decode_and_verify(views, options_.limits, signer_ ? &*signer_ : nullptr, arena);
+    if (!read.ok()) {
+      ++rejected_[static_cast<std::size_t>(*read.reject)];
       continue;
     }
-    if (signer_) {
-      const auto verdict = signer_->verify(views[0], decoded.envelope());
-      if (verdict != EnvelopeSigner::Verdict::kOk) {
-        ++signature_rejected_[static_cast<std::size_t>(verdict)];
-        continue;
-      }
-    }
     ++received_[lane == wire::Lane::kEmergency];
-    sequences_.observe(decoded.envelope());
-    return decoded;
+    sequences_.observe(read.decoded.envelope());
+    return std::move(read.decoded);
   }
 }
 

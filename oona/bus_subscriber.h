@@ -30,6 +30,7 @@
 #include "oona/bus_endpoints.h"
 #include "oona/curve_security.h"
 #include "oona/emergency_scheduling.h"
+#include "oona/envelope_reader.h"
 #include "oona/envelope_signer.h"
 #include "oona/sequence_tracker.h"
 #include "proto/envelope_codec.h"
@@ -95,13 +96,11 @@ class BusSubscriber {
   std::optional<BusMessage> receive_from(wire::Lane socket, std::chrono::milliseconds timeout);
 
   std::uint64_t received(wire::Lane socket) const { return received_[socket == wire::Lane::kEmergency]; }
-  std::uint64_t rejected(wire::DecodeError reason) const {
-    return rejected_[static_cast<std::size_t>(reason)];
-  }
-  // Envelopes refused for their signature (only with a signing key): kUnsigned, kBadSignature.
-  std::uint64_t rejected(EnvelopeSigner::Verdict verdict) const {
-    return signature_rejected_[static_cast<std::size_t>(verdict)];
-  }
+  // Envelopes refused, by reason (oona/envelope_reader.h: the codec's reasons, then the signature's,
+  // which only a subscriber with a signing key has).
+  std::uint64_t rejected(RejectReason reason) const { return rejected_[static_cast<std::size_t>(reason)]; }
+  std::uint64_t rejected(wire::DecodeError reason) const { return rejected(reject_reason(reason)); }
+  std::uint64_t rejected(EnvelopeSigner::Verdict verdict) const { return rejected(reject_reason(verdict)); }
   std::uint64_t rejected_total() const;
   // Envelopes Oona shed for this subscriber (its queue there was full), as Oona told it.
   std::uint64_t missed() const { return missed_[0] + missed_[1]; }
@@ -136,8 +135,8 @@ class BusSubscriber {
   Egress emergency_;
   std::array<std::uint64_t, 2> missed_{};
   std::array<std::uint64_t, 2> received_{};
-  std::array<std::uint64_t, wire::kDecodeErrorCount> rejected_{};
-  std::array<std::uint64_t, 3> signature_rejected_{};
+  RejectCounts rejected_{};
+  std::vector<zmq::message_t> frames_;  // The message being read, reused.
   SequenceTracker sequences_;
 };
 

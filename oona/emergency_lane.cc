@@ -14,6 +14,7 @@
 
 #include "oona/lane_sockets.h"
 #include "oona/emergency_scheduling.h"
+#include "oona/envelope_reader.h"
 
 namespace esper::oona {
 namespace {
@@ -37,8 +38,7 @@ QueuedMessage demote(const QueuedMessage& item, const EnvelopeSigner* signer) {
       std::string_view(item.payload.data<char>(), item.payload.size()));
   leyline::Envelope& envelope = decoded.envelope();  // It decoded once already, on the way in.
   envelope.set_demoted(true);
-  if (signer) signer->sign(wire::format_topic(wire::topic_for(envelope)), envelope);
-  wire::WireMessage message = wire::encode(envelope);
+  wire::WireMessage message = encode_signed(envelope, signer);
   return QueuedMessage{zmq::message_t(message.topic), zmq::message_t(message.envelope),
                        item.severity, false, item.source};
 }

@@ -1,6 +1,6 @@
-// Reading one envelope from one of Oona's ingress sockets, the same way on both lanes: receive all
-// frames, decode them through the codec (with Oona's size limit), verify the signature when a
-// signing key is configured. What fails is counted by reason in the caller's `rejected` map and
+// Reading one envelope from one of Oona's ingress sockets, the same way on both lanes, through the
+// bus's one frame path (oona/envelope_reader.h): receive all frames, decode them through the codec
+// (with Oona's size limit), verify the signature when a signing key is configured. What fails is counted by reason in the caller's `rejected` map and
 // logged (rate-limited); it is never routed.
 #ifndef ESPER_OONA_INGRESS_READER_H_
 #define ESPER_OONA_INGRESS_READER_H_
@@ -14,6 +14,7 @@
 #include <zmq.hpp>
 
 #include "logging/rate_limited_log.h"
+#include "oona/envelope_reader.h"
 #include "oona/envelope_signer.h"
 #include "oona/subscriber_queue.h"
 #include "proto/envelope_codec.h"
