@@ -142,10 +142,18 @@ void connect(const oona::BusEndpoints& endpoints, BenchReader& reader) {
   }
 }
 
+// What the slowest reading subscriber got: envelopes/s from the first publish to its last receive,
+// and the share of what was published that reached it (Oona sheds for a subscriber that falls more
+// than its queue behind; a bare XPUB never sheds, it stalls everyone instead).
+struct Delivery {
+  double rate = 0;
+  double delivered = 0;  // 0..1
+};
+
 // One producer publishes `count` envelopes; `subscribers` subscribers each receive them, and, if
-// `stuck`, one more subscribes to everything and never reads. Returns envelopes/s per reading
-// subscriber (the slowest), 0 if one of them stalled for 5 s.
-double fan_out(const oona::BusEndpoints& endpoints, bool through_oona, int count, int points, int subscribers,
+// `stuck`, one more subscribes to everything and never reads. A subscriber stops waiting once
+// nothing has arrived for 2 s.
+Delivery fan_out(const oona::BusEndpoints& endpoints, bool through_oona, int count, int points, int subscribers,
                bool stuck) {
   std::vector<std::unique_ptr<BenchReader>> readers;
   for (int i = 0; i < subscribers; ++i) {
@@ -185,16 +193,21 @@ double fan_out(const oona::BusEndpoints& endpoints, bool through_oona, int count
     }
   });
   std::vector<std::thread> threads;
-  std::vector<double> rates(readers.size(), 0);
+  std::vector<Delivery> deliveries(readers.size());
   for (std::size_t r = 0; r < readers.size(); ++r) {
     threads.emplace_back([&, r] {
       int received = 0;
+      auto last = start;
       while (received < count) {
-        auto source = readers[r]->receive(5s);
-        if (!source) return;  // Stalled.
-        if (*source == "bench") ++received;
+        auto source = readers[r]->receive(2s);
+        if (!source) break;  // Nothing more is coming: shed, or stalled.
+        if (*source == "bench") {
+          ++received;
+          last = Clock::now();
+        }
       }
-      rates[r] = received / std::chrono::duration<double>(Clock::now() - start).count();
+      const double seconds = std::chrono::duration<double>(last - start).count();
+      deliveries[r] = {seconds > 0 ? received / seconds : 0, static_cast<double>(received) / count};
     });
   }
   for (auto& t : threads) t.join();
@@ -202,11 +215,16 @@ double fan_out(const oona::BusEndpoints& endpoints, bool through_oona, int count
   stuck_sub.close();  // Lets a proxy blocked on the stuck pipe go on.
   stuck_socket.close();
   producer.join();
-  return *std::min_element(rates.begin(), rates.end());
+  Delivery slowest = deliveries.front();
+  for (const auto& d : deliveries) {
+    slowest.rate = std::min(slowest.rate, d.rate);
+    slowest.delivered = std::min(slowest.delivered, d.delivered);
+  }
+  return slowest;
 }
 
 // One producer publishes `count` envelopes; one subscriber receives them. Returns envelopes/s.
-double throughput(const oona::BusEndpoints& endpoints, bool through_oona, int count, int points) {
+Delivery throughput(const oona::BusEndpoints& endpoints, bool through_oona, int count, int points) {
   return fan_out(endpoints, through_oona, count, points, 1, false);
 }
 
@@ -405,22 +423,22 @@ int main(int argc, char** argv) {
 
   std::printf("workload: %d envelopes of %d metric points, 1 producer, 1 subscriber, ipc://\n",
               envelopes, points);
-  double proxy_rate = 0;
+  Delivery proxy_rate;
   struct FanOut {
     const char* what;
     int subscribers;
     bool stuck;
-    double oona = 0, proxy = 0;
+    Delivery oona, proxy;
   };
-  std::vector<FanOut> fan_outs{{"1 subscriber", 1, false}, {"4 subscribers", 4, false},
-                               {"16 subscribers", 16, false}, {"1 subscriber + 1 stuck", 1, true}};
+  std::vector<FanOut> fan_outs{{"1 subscriber", 1, false, {}, {}}, {"4 subscribers", 4, false, {}, {}},
+                               {"16 subscribers", 16, false, {}, {}}, {"1 subscriber + 1 stuck", 1, true, {}, {}}};
   const int fan_out_envelopes = std::max(1000, envelopes / 4);
   {
     BareProxy proxy(dir);
     proxy_rate = throughput(proxy.endpoints(), false, envelopes, points);
     for (auto& f : fan_outs) f.proxy = fan_out(proxy.endpoints(), false, fan_out_envelopes, points, f.subscribers, f.stuck);
   }
-  double oona_rate = 0;
+  Delivery oona_rate;
   Latency saturated, idle, shared;
   bool oona_realtime = false;
   {
@@ -432,13 +450,17 @@ int main(int argc, char** argv) {
     saturated = emergency_latency(broker.endpoints(), emergencies, points, Reader::kDedicated);
     shared = emergency_latency(broker.endpoints(), emergencies, points, Reader::kShared);
   }
-  std::printf("oona:       %10.0f envelopes/s  %12.0f metric points/s\n", oona_rate, oona_rate * points);
-  std::printf("zmq_proxy:  %10.0f envelopes/s  %12.0f metric points/s\n", proxy_rate, proxy_rate * points);
-  std::printf("ratio oona/zmq_proxy: %.2f (target >= 0.6)\n", oona_rate / proxy_rate);
-  std::printf("fan-out, %d envelopes, envelopes/s received by each reading subscriber (0: stalled):\n",
+  std::printf("oona:       %10.0f envelopes/s  %12.0f metric points/s  (%.0f%% delivered)\n", oona_rate.rate,
+              oona_rate.rate * points, 100 * oona_rate.delivered);
+  std::printf("zmq_proxy:  %10.0f envelopes/s  %12.0f metric points/s  (%.0f%% delivered)\n", proxy_rate.rate,
+              proxy_rate.rate * points, 100 * proxy_rate.delivered);
+  std::printf("ratio oona/zmq_proxy: %.2f (target >= 0.6)\n", oona_rate.rate / proxy_rate.rate);
+  std::printf("fan-out, %d envelopes, envelopes/s received by the slowest reading subscriber, and the share "
+              "of what was published that reached it:\n",
               fan_out_envelopes);
   for (const auto& f : fan_outs) {
-    std::printf("  %-24s oona %10.0f   bare XPUB %10.0f\n", f.what, f.oona, f.proxy);
+    std::printf("  %-24s oona %8.0f (%3.0f%%)   bare XPUB %8.0f (%3.0f%%)\n", f.what, f.oona.rate,
+                100 * f.oona.delivered, f.proxy.rate, 100 * f.proxy.delivered);
   }
   std::printf("emergency send-to-receive latency, %d emergencies 1 ms apart (target p99 < 1000 us "
               "with the normal lane saturated; Oona's emergency lane %s):\n",
