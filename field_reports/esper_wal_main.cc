@@ -53,7 +53,17 @@ int main(int argc, char** argv) {
   auto* compact = app.add_subcommand("compact", "Delete an outbox WAL's segments whose reports are all settled");
   compact->add_option("DIR", dir, "WAL directory")->required();
 
-  CLI11_PARSE(app, argc, argv);
+  app.footer(
+      "Exit codes: 0 done (verify: no unacknowledged corruption); 1 verify found corruption; 2 bad arguments, "
+      "a path that does not exist or is not a WAL, an I/O error, an unknown report.");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --help is a "parse error" with exit code 0; every real usage error is 2, as documented,
+    // not CLI11's own codes (106 and up).
+    const int code = app.exit(e);
+    return code == 0 ? fr::kExitOk : fr::kExitError;
+  }
 
   fr::ProgressOutput progress;
   progress.terminal = ::isatty(STDERR_FILENO) == 1;

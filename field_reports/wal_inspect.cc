@@ -28,13 +28,28 @@
 namespace esper::field_reports {
 namespace {
 
+// A WAL directory always holds at least one segment (its writer creates the first on open), so a
+// directory without one is a mistake worth naming: most often the state directory above the WAL.
 bool check_dir(const std::filesystem::path& dir, std::ostream& err) {
   std::error_code ec;
-  if (!std::filesystem::is_directory(dir, ec)) {
-    err << "esper-wal: " << dir.string() << " is not a WAL directory\n";
+  if (!std::filesystem::exists(dir, ec)) {
+    err << "esper-wal: " << dir.string() << " does not exist\n";
     return false;
   }
-  return true;
+  if (!std::filesystem::is_directory(dir, ec)) {
+    err << "esper-wal: " << dir.string() << " is not a directory\n";
+    return false;
+  }
+  if (!list_segments(dir).empty()) return true;
+  err << "esper-wal: " << dir.string() << " is not a WAL: it holds no segment files";
+  for (const char* below : {"wal", "field_reports"}) {
+    if (!list_segments(dir / below).empty()) {
+      err << " (did you mean " << (dir / below).string() << "?)";
+      break;
+    }
+  }
+  err << '\n';
+  return false;
 }
 
 // Progress of a whole-WAL read, on `err`.
@@ -312,6 +327,7 @@ int wal_verify(const std::filesystem::path& dir, std::ostream& out, std::ostream
   out << (bad ? "FAILED" : "OK") << ": " << summary.segments << " segments, " << summary.records
       << " records checked, " << bad << " problems";
   if (!corruption.acknowledged.empty()) out << " (" << corruption.acknowledged.size() << " acknowledged)";
+  if (summary.records == 0 && bad == 0) out << " (an empty WAL: no record has been written yet)";
   out << '\n';
   if (bad) {
     out << "every record outside these ranges is intact; once they have been looked at, record it with "

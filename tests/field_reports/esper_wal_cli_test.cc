@@ -100,6 +100,37 @@ TEST(FieldReportsEsperWalCli, VerifyOfAMultiSegmentWalPrintsProgressLinesEndingA
   EXPECT_NE(verify.out.find("OK: "), std::string::npos) << verify.out;
 }
 
+TEST(FieldReportsEsperWalCli, TellsAMissingPathANonWalAndAnEmptyWalApartWithTheirExitCodes) {
+  esper::testing::TempDir tmp;
+  const ToolResult missing = esper_wal({"verify", (tmp / "nope").string()}, /*with_stderr=*/true);
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_NE(missing.out.find("does not exist"), std::string::npos) << missing.out;
+
+  const ToolResult empty_dir = esper_wal({"verify", tmp.path().string()}, /*with_stderr=*/true);
+  EXPECT_EQ(empty_dir.exit_code, 2) << "an empty directory is not a WAL, and verify must not call it OK";
+  EXPECT_NE(empty_dir.out.find("is not a WAL"), std::string::npos) << empty_dir.out;
+
+  // Nissa's state directory holds its WAL in wal/: the tool points there.
+  const auto state = tmp / "state";
+  {
+    WalWriterOptions options;
+    options.dir = state / "wal";
+    Status status;
+    auto writer = WalWriter::open(options, &status);
+    ASSERT_TRUE(writer) << status.message();
+  }
+  const ToolResult above = esper_wal({"stat", state.string()}, /*with_stderr=*/true);
+  EXPECT_EQ(above.exit_code, 2);
+  EXPECT_NE(above.out.find("did you mean " + (state / "wal").string()), std::string::npos) << above.out;
+
+  const ToolResult fresh = esper_wal({"verify", (state / "wal").string()});
+  EXPECT_EQ(fresh.exit_code, 0) << fresh.out;
+  EXPECT_NE(fresh.out.find("empty WAL"), std::string::npos) << fresh.out;
+
+  const ToolResult usage = esper_wal({"verify", "--no-such-flag", tmp.path().string()}, /*with_stderr=*/true);
+  EXPECT_EQ(usage.exit_code, 2) << "usage errors exit 2, as --help says, not CLI11's 106\n" << usage.out;
+}
+
 TEST(FieldReportsEsperWalCli, HelpDocumentsAcknowledge) {
   const ToolResult help = esper_wal({"--help"});
   EXPECT_EQ(help.exit_code, 0);
