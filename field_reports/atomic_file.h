@@ -1,5 +1,5 @@
-// Small files that must be whole or absent after a crash (quarantine copies, the acknowledgment
-// list): written under a temporary name beside the target, fsynced, renamed into place, and the
+// Files that must be whole or absent after a crash (quarantine copies, the acknowledgment list,
+// requeue requests, Nissa's aggregates checkpoint): written under a temporary name beside the target, fsynced, renamed into place, and the
 // directory fsynced. The temporary name ends in ".new", not ".tmp", which the WAL writer deletes
 // from its directory on open.
 #ifndef ESPER_FIELD_REPORTS_ATOMIC_FILE_H_

@@ -1,29 +1,13 @@
 #include "field_reports/requeue_request.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <chrono>
 #include <fstream>
 
+#include "field_reports/atomic_file.h"
 #include "field_reports/report_id.h"
 
 namespace esper::field_reports {
-namespace {
-
-Status fsync_path(const std::filesystem::path& path, int flags) {
-  const int fd = ::open(path.c_str(), flags | O_CLOEXEC);
-  if (fd < 0) return errno_status(errno, "open " + path.string());
-  const int rc = ::fsync(fd);
-  const int err = errno;
-  ::close(fd);
-  if (rc != 0) return errno_status(err, "fsync " + path.string());
-  return {};
-}
-
-}  // namespace
 
 std::filesystem::path requeue_dir(const std::filesystem::path& wal_dir) { return wal_dir / "requeue"; }
 
@@ -38,16 +22,9 @@ Status write_requeue_request(const std::filesystem::path& wal_dir, const std::ve
   const std::string name = std::to_string(std::chrono::duration_cast<std::chrono::nanoseconds>(now).count()) +
                            "-" + new_report_id("req");
   const auto final_path = dir / (name + ".req");
-  const auto tmp_path = dir / (name + ".tmp");
-  {
-    std::ofstream out(tmp_path, std::ios::trunc);
-    for (const auto& id : ids) out << id << '\n';
-    out.flush();
-    if (!out) return Status::error(EIO, "write " + tmp_path.string());
-  }
-  if (Status s = fsync_path(tmp_path, O_RDONLY); !s.ok()) return s;
-  if (::rename(tmp_path.c_str(), final_path.c_str()) != 0) return errno_status(errno, "rename " + tmp_path.string());
-  if (Status s = fsync_path(dir, O_RDONLY | O_DIRECTORY); !s.ok()) return s;
+  std::string text;
+  for (const auto& id : ids) text += id + '\n';
+  if (Status s = write_file_atomically(final_path, text); !s.ok()) return s;
   if (path) *path = final_path;
   return {};
 }

@@ -1,11 +1,6 @@
 #include "nissa/aggregates_checkpoint.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <stdexcept>
-#include <system_error>
 
 #include "nissa/checkpoint.pb.h"
 #include "proto/envelope_codec.h"
@@ -27,10 +22,6 @@ QuantileSketch load_sketch(const SketchCheckpoint& in) {
   for (const auto& [i, n] : in.negative()) sketch.add_bucket(true, i, n);
   sketch.add_zero(in.zero());
   return sketch;
-}
-
-[[noreturn]] void fail(const std::string& what) {
-  throw std::system_error(errno, std::generic_category(), what);
 }
 
 }  // namespace
@@ -124,42 +115,6 @@ std::size_t restore_aggregates(MetricAggregator& aggregator, const std::string& 
     }
   }
   return static_cast<std::size_t>(checkpoint.series_size());
-}
-
-void write_file_atomically(const std::filesystem::path& path, const std::string& bytes) {
-  const std::filesystem::path tmp = path.string() + ".tmp";
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) fail("open " + tmp.string());
-  std::size_t done = 0;
-  while (done < bytes.size()) {
-    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      const int err = errno;
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      errno = err;
-      fail("write " + tmp.string());
-    }
-    done += static_cast<std::size_t>(n);
-  }
-  if (::fsync(fd) != 0) {
-    const int err = errno;
-    ::close(fd);
-    ::unlink(tmp.c_str());
-    errno = err;
-    fail("fsync " + tmp.string());
-  }
-  ::close(fd);
-  if (::rename(tmp.c_str(), path.c_str()) != 0) fail("rename " + tmp.string());
-  const int dir = ::open(path.parent_path().empty() ? "." : path.parent_path().c_str(),
-                         O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dir < 0) fail("open directory of " + path.string());
-  const int rc = ::fsync(dir);
-  const int err = errno;
-  ::close(dir);
-  errno = err;
-  if (rc != 0) fail("fsync directory of " + path.string());
 }
 
 }  // namespace esper::nissa

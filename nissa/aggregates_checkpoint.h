@@ -47,9 +47,6 @@ std::string serialize_aggregates(const MetricAggregator& aggregator);
 // restored; throws std::runtime_error if `bytes` is not a checkpoint.
 std::size_t restore_aggregates(MetricAggregator& aggregator, const std::string& bytes);
 
-// Atomically replaces `path` with `bytes`. Throws std::system_error naming the step that failed.
-void write_file_atomically(const std::filesystem::path& path, const std::string& bytes);
-
 }  // namespace esper::nissa
 
 #endif  // ESPER_NISSA_AGGREGATES_CHECKPOINT_H_

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "field_reports/atomic_file.h"
 #include "field_reports/wal_progress_display.h"
 #include "field_reports/wal_quarantine.h"
 #include "field_reports/wal_reader.h"
@@ -564,10 +565,8 @@ void Observer::checkpoint() {
     }
     bytes = snapshot.serialize();
   }
-  try {
-    write_file_atomically(checkpoint_path(config_), bytes);
-  } catch (const std::exception& e) {
-    problems_.log(spdlog::level::err, "checkpoint", std::string("cannot write checkpoint: ") + e.what());
+  if (const auto s = field_reports::write_file_atomically(checkpoint_path(config_), bytes); !s.ok()) {
+    problems_.log(spdlog::level::err, "checkpoint", "cannot write checkpoint: " + s.message());
   }
 }
 

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "field_reports/atomic_file.h"
 #include "nissa/prometheus_exposition.h"
 #include "tests/support/temp_dir.h"
 
@@ -71,7 +72,7 @@ TEST(AggregatesCheckpointTest, RestoreReproducesEveryStatisticAndRollup) {
   }
   testing::TempDir dir;
   const auto path = dir / "aggregates.ckpt";
-  write_file_atomically(path, serialize_aggregates(before));
+  ASSERT_TRUE(field_reports::write_file_atomically(path, serialize_aggregates(before)).ok());
   std::ifstream in(path, std::ios::binary);
   std::stringstream bytes;
   bytes << in.rdbuf();
