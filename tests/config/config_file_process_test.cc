@@ -19,17 +19,13 @@ const std::vector<std::string> kPrograms = {"oona/oona", "nissa/nissa", "weather
 
 // Runs `program --config path` and returns its output (stdout and stderr) and wait status.
 std::pair<std::string, int> run_with_config(const std::string& program, const std::string& path) {
-  testing::ChildProcess::Options options;
-  options.capture_stderr = true;
-  testing::ChildProcess child({testing::built_binary(program).string(), "--config", path}, options);
-  std::string output;
-  while (auto line = child.read_line(10s)) output += *line + "\n";
-  const auto status = child.wait(10s);
-  if (!status) {
+  const auto run = testing::run_to_completion({testing::built_binary(program).string(), "--config", path},
+                                              /*with_stderr=*/true, 10s);
+  if (!run.status) {
     ADD_FAILURE() << program << " --config " << path << " is still running 10 s later: it started instead of refusing";
-    return {output, -1};
+    return {run.out, -1};
   }
-  return {output, *status};
+  return {run.out, *run.status};
 }
 
 void expect_refused(const std::string& path, const std::string& reason) {

@@ -22,18 +22,12 @@ struct Outcome {
 };
 
 Outcome run(std::vector<std::string> argv) {
-  testing::ChildProcess::Options options;
-  options.capture_stderr = true;
-  testing::ChildProcess child(std::move(argv), options);
-  Outcome out;
-  while (auto line = child.read_line(10s)) out.output += *line + "\n";
-  const auto status = child.wait(10s);
-  if (!status) {
-    ADD_FAILURE() << "still running 10 s later: it started instead of refusing\n" << out.output;
-    return out;
+  const auto run = testing::run_to_completion(std::move(argv), /*with_stderr=*/true, 10s);
+  if (!run.status) {
+    ADD_FAILURE() << "still running 10 s later: it started instead of refusing\n" << run.out;
+    return {run.out, -1};
   }
-  out.status = *status;
-  return out;
+  return {run.out, *run.status};
 }
 
 void expect_refused(const Outcome& o, const std::filesystem::path& dir, const std::string& why) {

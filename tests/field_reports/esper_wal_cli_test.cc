@@ -16,21 +16,14 @@ namespace {
 
 using namespace std::chrono_literals;
 
-struct ToolResult {
-  int exit_code = -1;
-  std::string out;
-};
+using ToolResult = esper::testing::Completed;
 
 // Runs the tool to its end; stdout (and stderr too when `with_stderr`) in `out`. Its stderr is a
 // pipe, never a terminal, so progress comes as plain lines.
 ToolResult esper_wal(std::vector<std::string> args, bool with_stderr = false) {
   args.insert(args.begin(), esper::testing::built_binary("field_reports/esper-wal").string());
-  esper::testing::ChildProcess tool(args, {.env = {}, .cwd = {}, .capture_stdout = true, .capture_stderr = with_stderr});
-  ToolResult result;
-  while (auto line = tool.read_line(30s)) result.out += *line + "\n";
-  const auto status = tool.wait(30s);
-  EXPECT_TRUE(status) << "esper-wal did not exit";
-  if (status && WIFEXITED(*status)) result.exit_code = WEXITSTATUS(*status);
+  ToolResult result = esper::testing::run_to_completion(std::move(args), with_stderr, 30s);
+  EXPECT_TRUE(result.status) << "esper-wal did not exit";
   return result;
 }
 

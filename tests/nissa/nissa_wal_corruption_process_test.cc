@@ -25,19 +25,12 @@ namespace {
 using esper::testing::wait_until;
 using field_reports::RecordPosition;
 
-struct ToolResult {
-  int exit_code = -1;
-  std::string out;
-};
+using ToolResult = esper::testing::Completed;
 
 ToolResult esper_wal(std::vector<std::string> args) {
   args.insert(args.begin(), esper::testing::built_binary("field_reports/esper-wal").string());
-  esper::testing::ChildProcess tool(args);
-  ToolResult result;
-  while (auto line = tool.read_line(30s)) result.out += *line + "\n";
-  const auto status = tool.wait(30s);
-  EXPECT_TRUE(status) << "esper-wal did not exit";
-  if (status && WIFEXITED(*status)) result.exit_code = WEXITSTATUS(*status);
+  ToolResult result = esper::testing::run_to_completion(std::move(args), /*with_stderr=*/false, 30s);
+  EXPECT_TRUE(result.status) << "esper-wal did not exit";
   return result;
 }
 

@@ -152,6 +152,17 @@ void ChildProcess::kill9() {
 
 bool ChildProcess::running() { return !status_ && !wait(std::chrono::milliseconds(0)); }
 
+Completed run_to_completion(std::vector<std::string> argv, bool with_stderr, std::chrono::milliseconds timeout) {
+  ChildProcess::Options options;
+  options.capture_stderr = with_stderr;
+  ChildProcess child(std::move(argv), options);
+  Completed result;
+  while (auto line = child.read_line(timeout)) result.out += *line + "\n";
+  result.status = child.wait(timeout);
+  if (result.status && WIFEXITED(*result.status)) result.exit_code = WEXITSTATUS(*result.status);
+  return result;
+}
+
 std::string describe_status(int status) {
   if (WIFEXITED(status)) return "exit " + std::to_string(WEXITSTATUS(status));
   if (WIFSIGNALED(status)) return "signal " + std::to_string(WTERMSIG(status));

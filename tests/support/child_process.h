@@ -56,6 +56,17 @@ class ChildProcess {
   std::optional<int> status_;
 };
 
+// A command run to its end (a CLI, or a server expected to refuse to start): what it printed and how
+// it ended.
+struct Completed {
+  std::string out;            // Its stdout lines (with stderr's, when captured), each ending in '\n'.
+  std::optional<int> status;  // The wait status; nullopt if it was still running at the deadline.
+  int exit_code = -1;         // Its exit code, or -1 if it did not exit by itself.
+};
+// Runs `argv` until its output ends and it exits, waiting up to `timeout` for each line and for the
+// exit. A process still running then is killed (when the ChildProcess goes) and `status` is nullopt.
+Completed run_to_completion(std::vector<std::string> argv, bool with_stderr, std::chrono::milliseconds timeout);
+
 // Human-readable form of a wait status: "exit 0", "signal 9".
 std::string describe_status(int status);
 

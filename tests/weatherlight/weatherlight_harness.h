@@ -65,6 +65,27 @@ inline std::vector<std::string> read_lines(const std::filesystem::path& file) {
 
 inline bool pid_alive(pid_t pid) { return pid > 0 && (::kill(pid, 0) == 0 || errno == EPERM); }
 
+// The pids of the "<word> <pid> ..." lines service scripts append to `file`.
+inline std::vector<pid_t> pids_in(const std::filesystem::path& file) {
+  std::vector<pid_t> pids;
+  for (const auto& line : read_lines(file)) {
+    std::istringstream in(line);
+    std::string word;
+    pid_t pid = 0;
+    if (in >> word >> pid && pid > 1) pids.push_back(pid);
+  }
+  return pids;
+}
+
+// Kills, at the end of a test, every pid the services wrote to `file`, so a failing test leaves
+// nothing behind.
+struct PidFileReaper {
+  std::filesystem::path file;
+  ~PidFileReaper() {
+    for (pid_t pid : pids_in(file)) ::kill(pid, SIGKILL);
+  }
+};
+
 }  // namespace esper::weatherlight::testing
 
 #endif  // ESPER_TESTS_WEATHERLIGHT_WEATHERLIGHT_HARNESS_H_

@@ -21,6 +21,7 @@ namespace {
 using namespace std::chrono_literals;
 using esper::testing::TempDir;
 using esper::testing::wait_until;
+using testing::PidFileReaper;
 using testing::read_lines;
 using testing::sh_argv;
 using testing::WeatherlightProcess;
@@ -29,21 +30,6 @@ std::int64_t unix_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
-
-// Kills, at the end of a test, every pid a service script wrote to `file` ("... <pid> ..." lines
-// whose second field is a pid), so a failing test leaves nothing behind.
-struct PidFileReaper {
-  std::filesystem::path file;
-  ~PidFileReaper() {
-    for (const auto& line : read_lines(file)) {
-      std::istringstream in(line);
-      std::string word;
-      pid_t pid = 0;
-      in >> word >> pid;
-      if (pid > 1) ::kill(pid, SIGKILL);
-    }
-  }
-};
 
 TEST(WeatherlightProcessTest, NotifiesSystemdReadyStatusWatchdogAndStopping) {
   TempDir dir;

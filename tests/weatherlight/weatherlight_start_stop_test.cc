@@ -17,33 +17,14 @@ using namespace std::chrono_literals;
 using esper::testing::TempDir;
 using esper::testing::wait_until;
 using testing::pid_alive;
-using testing::read_lines;
+using testing::PidFileReaper;
+using testing::pids_in;
 using testing::sh_argv;
 using testing::WeatherlightProcess;
 
 std::string head(const TempDir& dir, const std::string& extra = "") {
   return "runtime_dir: " + dir.path().string() + "\npublish_to_bus: false\n" + extra + "services:\n";
 }
-
-// "<word> <pid>" lines of `file`: the pids.
-std::vector<pid_t> pids_in(const std::filesystem::path& file) {
-  std::vector<pid_t> pids;
-  for (const auto& line : read_lines(file)) {
-    std::istringstream in(line);
-    std::string word;
-    pid_t pid = 0;
-    if (in >> word >> pid && pid > 1) pids.push_back(pid);
-  }
-  return pids;
-}
-
-// Kills at the end of the test whatever pids the services wrote, so a failure leaves nothing behind.
-struct PidReaper {
-  std::filesystem::path file;
-  ~PidReaper() {
-    for (pid_t pid : pids_in(file)) ::kill(pid, SIGKILL);
-  }
-};
 
 TEST(WeatherlightStartStopTest, AFinishedOneShotAndASlowServiceReachReady) {
   TempDir dir;
@@ -76,7 +57,7 @@ TEST(WeatherlightStartStopTest, AFinishedOneShotAndASlowServiceReachReady) {
 TEST(WeatherlightStartStopTest, AOneShotThatFailsFailsTheStartWithItsName) {
   TempDir dir;
   const auto log = dir.path() / "log";
-  PidReaper reaper{log};
+  PidFileReaper reaper{log};
   const std::string yaml =
       head(dir) + "  migrate:\n    argv: [/bin/sh, -c, 'exit 3']\n    restart: never\n" +
       "  slow:\n    argv: " + sh_argv("echo \"slow $$\" >> " + log.string() + "; sleep 2; echo up; exec sleep 1000") +
@@ -95,7 +76,7 @@ TEST(WeatherlightStartStopTest, AOneShotThatFailsFailsTheStartWithItsName) {
 TEST(WeatherlightStartStopTest, ProcessesThatEscapedTheirGroupDoNotOutliveWeatherlight) {
   TempDir dir;
   const auto log = dir.path() / "log";
-  PidReaper reaper{log};
+  PidFileReaper reaper{log};
   // Two grandchildren in sessions of their own: one stops on SIGTERM, one ignores it.
   const std::string script =
       "setsid sh -c 'echo \"polite $$\" >> " + log.string() + "; exec sleep 1000' & " +
