@@ -5,6 +5,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "oona/envelope_reader.h"
+
 namespace esper::oona {
 namespace {
 
@@ -49,18 +51,10 @@ std::size_t SubscriberRegistry::queued() const {
 
 void SubscriberRegistry::read_hellos(zmq::socket_t& egress, Clock::time_point now) {
   std::vector<zmq::message_t> frames;
-  while (true) {
-    frames.clear();
-    frames.emplace_back();
-    if (!egress.recv(frames[0], zmq::recv_flags::dontwait)) return;
-    while (frames.back().more()) {
-      frames.emplace_back();
-      (void)egress.recv(frames.back(), zmq::recv_flags::none);  // Parts arrive together.
-    }
+  while (receive_frames(egress, frames)) {
     // Frame 0 is the identity ROUTER gave the connection; the rest is what the client sent.
-    std::vector<std::string_view> views;
-    for (std::size_t i = 1; i < frames.size(); ++i) views.emplace_back(frames[i].data<char>(), frames[i].size());
-    const auto parsed = egress::parse_hello(views);
+    const auto views = frame_views(frames);
+    const auto parsed = egress::parse_hello(std::span(views).subspan(1));
     if (!parsed) {
       ++stats_.egress_control_rejected[socket_index_];
       shed_log_.log(spdlog::level::warn, "bad_hello",
