@@ -10,6 +10,7 @@
 
 #include "config/config_section.h"
 #include "daemon/private_directory.h"
+#include "daemon/supervisor_link.h"
 #include "daemon/systemd_notifier.h"
 #include "logging/log_setup.h"
 #include "nissa/http_routes.h"
@@ -61,7 +62,12 @@ int main(int argc, char** argv) {
     std::fflush(stdout);
     notifier.ready();
     notifier.status("serving");
-    observer.run(signals, [&] { notifier.watchdog(); });
+    // Under Weatherlight, the ingest loop answers its FLUSHes: a hung Nissa is seen.
+    esper::daemon::SupervisorLinkOptions link_options;
+    link_options.service = "nissa";
+    esper::daemon::apply_supervisor_environment(link_options);
+    esper::daemon::SupervisorLink supervisor(std::move(link_options));
+    observer.run(signals, [&] { notifier.watchdog(); }, &supervisor);
     notifier.stopping();
     return 0;
   } catch (const esper::config::ConfigError& e) {

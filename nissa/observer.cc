@@ -132,7 +132,8 @@ void Observer::replay(const std::function<void(const std::string&)>& startup_sta
                summary.records, summary.segments, corruption.corrupt_ranges, corruption.acknowledged);
 }
 
-void Observer::run(signals::ShutdownSignals& signals, const std::function<void()>& on_tick) {
+void Observer::run(signals::ShutdownSignals& signals, const std::function<void()>& on_tick,
+                   daemon::SupervisorLink* supervisor) {
   auto next_telemetry = Clock::now() + config_.telemetry_interval;
   auto next_checkpoint = Clock::now() + config_.checkpoint_interval;
   std::vector<PendingReport> pending;
@@ -143,6 +144,7 @@ void Observer::run(signals::ShutdownSignals& signals, const std::function<void()
       spdlog::info("SIGHUP: reloading {}", config_.config_file.string());
       reload();  // Logs its outcome.
     }
+    if (supervisor != nullptr) supervisor->serve([] { return daemon::FlushCounts{}; });
 
     // A batch: wait briefly for the first envelope, then take whatever else is already here.
     // The wait happens without the lock, so HTTP readers are never held up by an idle bus.

@@ -46,6 +46,7 @@
 
 #include <google/protobuf/arena.h>
 
+#include "daemon/supervisor_link.h"
 #include "field_reports/wal_writer.h"
 #include "logging/rate_limited_log.h"
 #include "nissa/alert_engine.h"
@@ -110,8 +111,10 @@ class Observer {
 
   // Serves until `signals` delivers SIGINT or SIGTERM; then writes a final checkpoint.
   // `on_tick` runs after each publication of Nissa's own telemetry (main pings systemd's watchdog
-  // from there, so a wedged loop stops the pings).
-  void run(signals::ShutdownSignals& signals, const std::function<void()>& on_tick = {});
+  // from there, so a wedged loop stops the pings). `supervisor`, if given, is answered from the
+  // same loop, so Weatherlight sees it turn (daemon/supervisor_link.h).
+  void run(signals::ShutdownSignals& signals, const std::function<void()>& on_tick = {},
+           daemon::SupervisorLink* supervisor = nullptr);
 
   // Calls f(aggregator, events, reports) with the state locked; for the HTTP handlers.
   template <typename F>

@@ -86,9 +86,11 @@ void Broker::publish_stats() {
                              leyline::SEVERITY_INFO, true, "oona"});
 }
 
-void Broker::run(int stop_fd, const std::function<bool()>& should_stop, const std::function<void()>& on_tick) {
+void Broker::run(int stop_fd, const std::function<bool()>& should_stop, const std::function<void()>& on_tick,
+                 daemon::SupervisorLink* supervisor) {
   auto next_flush = std::chrono::steady_clock::now() + config_.flush_interval;
   while (true) {
+    if (supervisor != nullptr) supervisor->serve([] { return daemon::FlushCounts{}; });
     subscribers_.read_hellos(normal_->egress);
     normal_->read_monitor([this](int fd) { subscribers_.disconnected(fd); });
     for (QueuedMessage& item : from_emergency_.take_all()) route_normal(std::move(item));
@@ -125,6 +127,11 @@ void Broker::run(int stop_fd, const std::function<bool()>& should_stop, const st
         {normal_->monitor.handle(), 0, ZMQ_POLLIN, 0},
         {normal_->ingress.handle(), 0, ZMQ_POLLIN, 0},
     };
+    if (supervisor != nullptr && supervisor->active()) {
+      items.push_back(supervisor->pollitem());
+      // Its HELLO is due again after a silence even when nothing else happens.
+      timeout = std::min(timeout, std::chrono::milliseconds(1000));
+    }
     zmq::poll(items, timeout);
     if ((items[0].revents & ZMQ_POLLIN) != 0 && should_stop()) break;
   }

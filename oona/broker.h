@@ -41,6 +41,7 @@
 #include <optional>
 #include <string>
 
+#include "daemon/supervisor_link.h"
 #include "logging/rate_limited_log.h"
 #include "oona/broker_config.h"
 #include "oona/broker_stats.h"
@@ -66,8 +67,10 @@ class Broker {
   // Serves the normal lane until `stop_fd` is readable and `should_stop()` then returns true (main
   // passes the signalfd of ShutdownSignals); then stops the emergency lane and publishes a final
   // oona.* packet. `on_tick` runs every flush interval, after Oona's own telemetry went out (the
-  // systemd watchdog pings from there: a stuck loop stops them).
-  void run(int stop_fd, const std::function<bool()>& should_stop, const std::function<void()>& on_tick = {});
+  // systemd watchdog pings from there: a stuck loop stops them). `supervisor`, if given, is
+  // answered from this loop too, so Weatherlight sees the loop turn (daemon/supervisor_link.h).
+  void run(int stop_fd, const std::function<bool()>& should_stop, const std::function<void()>& on_tick = {},
+           daemon::SupervisorLink* supervisor = nullptr);
 
   const BrokerConfig& config() const { return config_; }
   // Both lanes' counters. Not while run() runs on another thread (its own are not locked).

@@ -59,13 +59,18 @@ int main(int argc, char** argv) {
     std::fflush(stdout);
     esper::daemon::SystemdNotifier notifier;
     notifier.ready();
+    // Under Weatherlight, the normal lane's loop answers its FLUSHes: a hung Oona is seen.
+    esper::daemon::SupervisorLinkOptions link_options;
+    link_options.service = "oona";
+    esper::daemon::apply_supervisor_environment(link_options);
+    esper::daemon::SupervisorLink supervisor(std::move(link_options));
     broker.run(
         signals.fd(),
         [&] {
           const auto signo = signals.take();
           return signo && esper::signals::is_stop_signal(*signo);
         },
-        [&] { notifier.watchdog(); });
+        [&] { notifier.watchdog(); }, &supervisor);
     notifier.stopping();
     return 0;
   } catch (const esper::config::ConfigError& error) {

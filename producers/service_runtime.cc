@@ -9,7 +9,7 @@
 #include <spdlog/spdlog.h>
 #include <zmq.hpp>
 
-#include "esper/control.pb.h"
+#include "daemon/supervisor_link.h"
 #include "proto/envelope_codec.h"
 #include "proto/metric_point.h"
 
@@ -21,13 +21,6 @@ using Clock = std::chrono::steady_clock;
 
 // How long the driver sleeps at most before looking at the stop flag again.
 constexpr std::chrono::milliseconds kStopCheck{50};
-
-bool send_control(zmq::socket_t& socket, const leyline::Control& message) {
-  const std::string bytes = message.SerializeAsString();
-  // dontwait: with ZMQ_IMMEDIATE a message for an absent Weatherlight is refused, not queued; the
-  // driver says HELLO again once it has been silent too long.
-  return socket.send(zmq::buffer(bytes), zmq::send_flags::dontwait).has_value();
-}
 
 }  // namespace
 
@@ -47,10 +40,12 @@ class ServiceRuntime::LockedSink : public EnvelopeSink {
 };
 
 void apply_supervisor_environment(ServiceRuntimeOptions& options) {
-  if (const char* endpoint = std::getenv("ESPER_CONTROL_ENDPOINT"); endpoint && *endpoint) {
-    options.control_endpoint = endpoint;
-  }
-  if (const char* name = std::getenv("ESPER_SERVICE_NAME"); name && *name) options.service = name;
+  daemon::SupervisorLinkOptions link;
+  link.endpoint = options.control_endpoint;
+  link.service = options.service;
+  daemon::apply_supervisor_environment(link);
+  options.control_endpoint = link.endpoint;
+  options.service = link.service;
 }
 
 ServiceRuntime::ServiceRuntime(ServiceRuntimeOptions options) : options_(std::move(options)) {
@@ -70,8 +65,30 @@ void ServiceRuntime::stop() {
   if (stopping_.exchange(true)) return;
   if (driver_.joinable()) driver_.join();
   // The last drain, on the caller's thread now that the driver is gone (one drainer at a time).
+  (void)drain_and_report();
+}
+
+DrainResult ServiceRuntime::drain_and_report() {
   const DrainResult r = buffer_->drain();
   points_published_ += r.points;
+  // The buffer's own health goes out after each drain, so a producer that overflows says so in its
+  // telemetry as well as in FLUSHED.
+  leyline::Envelope envelope;
+  envelope.set_severity(leyline::SEVERITY_INFO);
+  auto* packet = envelope.mutable_telemetry();
+  packet->set_packet_id(options_.service + "-self-" + std::to_string(wire::now_unix_ns()));
+  packet->set_timestamp_unix_ns(wire::now_unix_ns());
+  packet->set_source_subsystem(options_.service);
+  packet->set_level(leyline::SEVERITY_INFO);
+  *packet->add_metrics() = wire::make_point("producer.buffer_dropped_total",
+                                            static_cast<double>(buffer_->dropped_total()), "count",
+                                            leyline::METRIC_KIND_COUNTER);
+  *packet->add_metrics() = wire::make_point("producer.buffer_depth", static_cast<double>(r.depth), "count");
+  *packet->add_metrics() = wire::make_point("producer.buffer_suppressed_total",
+                                            static_cast<double>(buffer_->suppressed_total()), "count",
+                                            leyline::METRIC_KIND_COUNTER);
+  sink_->publish(std::move(envelope));
+  return r;
 }
 
 ServiceRuntimeStats ServiceRuntime::stats() const {
@@ -83,102 +100,45 @@ ServiceRuntimeStats ServiceRuntime::stats() const {
 }
 
 void ServiceRuntime::run() {
-  zmq::context_t context(1);
-  zmq::socket_t control;
-  if (!options_.control_endpoint.empty()) {
-    control = zmq::socket_t(context, zmq::socket_type::dealer);
-    control.set(zmq::sockopt::linger, 0);
-    control.set(zmq::sockopt::immediate, 1);
-    control.set(zmq::sockopt::reconnect_ivl, 100);
-    control.set(zmq::sockopt::reconnect_ivl_max, 1000);
-    control.connect(options_.control_endpoint);
-  }
+  daemon::SupervisorLink link({.endpoint = options_.control_endpoint,
+                               .service = options_.service,
+                               .version = options_.version,
+                               .silence = options_.control_silence});
 
-  leyline::Control hello;
-  hello.mutable_hello()->set_service(options_.service);
-  hello.mutable_hello()->set_pid(static_cast<std::uint32_t>(::getpid()));
-  hello.mutable_hello()->set_version(options_.version);
-
-  // The buffer's own health goes out after each drain, so a producer that overflows says so in its
-  // telemetry as well as in FLUSHED.
-  auto publish_self_telemetry = [this](const DrainResult& r) {
-    leyline::Envelope envelope;
-    envelope.set_severity(leyline::SEVERITY_INFO);
-    auto* packet = envelope.mutable_telemetry();
-    packet->set_packet_id(options_.service + "-self-" + std::to_string(wire::now_unix_ns()));
-    packet->set_timestamp_unix_ns(wire::now_unix_ns());
-    packet->set_source_subsystem(options_.service);
-    packet->set_level(leyline::SEVERITY_INFO);
-    *packet->add_metrics() = wire::make_point("producer.buffer_dropped_total",
-                                              static_cast<double>(buffer_->dropped_total()), "count",
-                                              leyline::METRIC_KIND_COUNTER);
-    *packet->add_metrics() = wire::make_point("producer.buffer_depth", static_cast<double>(r.depth), "count");
-    *packet->add_metrics() = wire::make_point("producer.buffer_suppressed_total",
-                                              static_cast<double>(buffer_->suppressed_total()), "count",
-                                              leyline::METRIC_KIND_COUNTER);
-    sink_->publish(std::move(envelope));
-  };
-  auto drain = [&] {
-    const DrainResult r = buffer_->drain();
-    points_published_ += r.points;
-    publish_self_telemetry(r);
-    return r;
+  auto drain = [this] { return drain_and_report(); };
+  // Answering a FLUSH: drain, then count it (state first, reply second: whoever sees the FLUSHED
+  // also sees the stats that go with it).
+  auto flush = [&] {
+    const DrainResult r = drain();
+    ++flushes_answered_;
+    supervised_.store(true);
+    return daemon::FlushCounts{.packets = r.packets, .points = r.points, .dropped = r.dropped, .depth = r.depth};
   };
 
-  Clock::time_point last_flush_request{};  // Epoch: not supervised until a FLUSH arrives.
-  Clock::time_point last_hello{};
   Clock::time_point next_timer_flush = Clock::now() + options_.flush_interval;
-  bool said_hello = false;
-
   while (!stopping_.load()) {
-    const auto now = Clock::now();
-    const bool supervised = said_hello && now - last_flush_request < options_.control_silence;
-    supervised_.store(supervised);
-
-    if (control && !supervised && (!said_hello || now - last_hello >= options_.control_silence)) {
-      // First contact, or Weatherlight went quiet (restarted, say): introduce ourselves again.
-      if (send_control(control, hello)) said_hello = true;
-      last_hello = now;
+    auto now = Clock::now();
+    if (link.serve(flush, now) > 0) {
+      // While supervised the own timer stays quiet; it restarts a full interval after the last FLUSH.
+      next_timer_flush = link.last_flush() + options_.control_silence;
+      now = Clock::now();
     }
+    const bool supervised = link.supervised(now);
+    supervised_.store(supervised);
     if (!supervised && now >= next_timer_flush) {
+      ++timer_flushes_;  // Counted first: whoever sees the drained points also sees the count.
       drain();
-      ++timer_flushes_;
       next_timer_flush = now + options_.flush_interval;
     }
 
-    auto wait = std::min<Clock::duration>(kStopCheck, std::max<Clock::duration>(next_timer_flush - now, {}));
-    if (!control) {
+    const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::min<Clock::duration>(kStopCheck, std::max<Clock::duration>(next_timer_flush - now, {})));
+    if (!link.active()) {
       std::this_thread::sleep_for(wait);
       continue;
     }
-    zmq::pollitem_t item{control.handle(), 0, ZMQ_POLLIN, 0};
-    zmq::poll(&item, 1, std::chrono::duration_cast<std::chrono::milliseconds>(wait));
-    if (!(item.revents & ZMQ_POLLIN)) continue;
-
-    zmq::message_t frame;
-    while (control.recv(frame, zmq::recv_flags::dontwait)) {
-      leyline::Control message;
-      if (!message.ParseFromArray(frame.data(), static_cast<int>(frame.size())) || !message.has_flush()) {
-        spdlog::warn("control: ignored a message that is not a FLUSH ({} bytes)", frame.size());
-        continue;
-      }
-      const DrainResult r = drain();
-      leyline::Control reply;
-      auto* flushed = reply.mutable_flushed();
-      flushed->set_seq(message.flush().seq());
-      flushed->set_packets(r.packets);
-      flushed->set_points(r.points);
-      flushed->set_dropped(r.dropped);
-      flushed->set_depth(r.depth);
-      // State first, reply second: whoever sees the FLUSHED also sees the stats that go with it.
-      ++flushes_answered_;
-      last_flush_request = Clock::now();
-      said_hello = true;
-      supervised_.store(true);
-      // While supervised the own timer stays quiet; it restarts a full interval after the last FLUSH.
-      next_timer_flush = last_flush_request + options_.control_silence;
-      if (!send_control(control, reply)) spdlog::warn("control: FLUSHED({}) not sent", message.flush().seq());
-    }
+    zmq::pollitem_t item = link.pollitem();
+    zmq::poll(&item, 1, wait);
   }
 }
 

@@ -69,6 +69,8 @@ class ServiceRuntime {
  private:
   class LockedSink;
   void run();
+  // Drains the buffer, then publishes the buffer's own producer.* telemetry. One drainer at a time.
+  DrainResult drain_and_report();
 
   ServiceRuntimeOptions options_;
   std::unique_ptr<oona::BusPublisher> bus_;

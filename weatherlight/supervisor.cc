@@ -267,6 +267,7 @@ void Supervisor::request_stop(Service& s, bool restart_after, Clock::time_point 
   s.stop_requested = true;
   s.kill_at = now + config_.stop_timeout;
   signal_group(s.pid, SIGTERM);
+  signal_group(s.pid, SIGCONT);  // A stopped service (SIGSTOP, Ctrl-Z) acts on SIGTERM only once it runs.
 }
 
 void Supervisor::on_flush_events(const std::vector<FlushEvent>& events, Clock::time_point now) {
