@@ -10,6 +10,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/command_line.h"
 #include "field_reports/wal_inspect.h"
 
 int main(int argc, char** argv) {
@@ -53,17 +54,9 @@ int main(int argc, char** argv) {
   auto* compact = app.add_subcommand("compact", "Delete an outbox WAL's segments whose reports are all settled");
   compact->add_option("DIR", dir, "WAL directory")->required();
 
-  app.footer(
-      "Exit codes: 0 done (verify: no unacknowledged corruption); 1 verify found corruption; 2 bad arguments, "
-      "a path that does not exist or is not a WAL, an I/O error, an unknown report.");
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    // --help is a "parse error" with exit code 0; every real usage error is 2, as documented,
-    // not CLI11's own codes (106 and up).
-    const int code = app.exit(e);
-    return code == 0 ? fr::kExitOk : fr::kExitError;
-  }
+  app.footer(esper::cli::exit_code_footer("verify found corruption that is not acknowledged") +
+             " I/O errors, unknown reports and ranges exit 2 as well.");
+  if (const auto code = esper::cli::parse(app, argc, argv)) return *code;
 
   fr::ProgressOutput progress;
   progress.terminal = ::isatty(STDERR_FILENO) == 1;

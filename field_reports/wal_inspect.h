@@ -26,7 +26,7 @@
 
 namespace esper::field_reports {
 
-// Exit codes.
+// Exit codes, in the convention of every Esper command (cli/command_line.h).
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitProblems = 1;  // verify found corruption that is not acknowledged.
 inline constexpr int kExitError = 2;     // I/O error, bad arguments, unknown report or range.

@@ -8,6 +8,7 @@
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
+#include "cli/command_line.h"
 #include "config/config_section.h"
 #include "daemon/private_directory.h"
 #include "daemon/supervisor_link.h"
@@ -30,7 +31,8 @@ int main(int argc, char** argv) {
   app.add_option("--state-dir", state_dir, "Directory for the WAL and checkpoints (overrides the config)");
   app.add_option("--http-port", http_port, "HTTP port (0: any free port; overrides the config)");
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error");
-  CLI11_PARSE(app, argc, argv);
+  app.footer(esper::cli::service_exit_code_footer());
+  if (const auto code = esper::cli::parse(app, argc, argv)) return *code;
 
   if (!esper::logging::setup_logging("nissa", log_level)) return 2;
 

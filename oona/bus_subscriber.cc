@@ -2,6 +2,7 @@
 
 #include <errno.h>
 
+#include <memory>
 #include <numeric>
 
 #include "oona/bus_publisher.h"
@@ -11,13 +12,16 @@
 namespace esper::oona {
 namespace {
 
+// `monitor`, if given, is made to watch the socket before it connects.
 zmq::socket_t make_dealer(zmq::context_t& context, const std::string& endpoint,
-                          const BusSubscriberOptions& options) {
+                          const BusSubscriberOptions& options,
+                          std::unique_ptr<ConnectionMonitor>* monitor = nullptr) {
   zmq::socket_t socket(context, zmq::socket_type::dealer);
   socket.set(zmq::sockopt::rcvhwm, options.receive_hwm);
   socket.set(zmq::sockopt::maxmsgsize, transport_frame_limit(options.limits.max_envelope_bytes));
   socket.set(zmq::sockopt::linger, 0);
   apply_curve_client(socket, endpoint, options.curve);
+  if (monitor != nullptr) *monitor = std::make_unique<ConnectionMonitor>(context, socket);
   socket.connect(endpoint);
   return socket;
 }
@@ -32,20 +36,24 @@ BusSubscriber::BusSubscriber(BusSubscriberOptions options) : options_(std::move(
   if (options_.name.empty()) options_.name = default_subscriber_name();
   if (!options_.signing_key.empty()) signer_.emplace(options_.signing_key);
   if (options_.normal) {
-    normal_.socket = make_dealer(normal_context_, options_.endpoints.normal_egress, options_);
+    normal_.socket = make_dealer(normal_context_, options_.endpoints.normal_egress, options_, &connection_);
     maybe_hello(normal_, Hello::kNow);
   }
   if (options_.emergency) {
     (void)start_emergency_io_threads(emergency_context_, options_.emergency_scheduling);
-    emergency_.socket = make_dealer(emergency_context_, options_.endpoints.emergency_egress, options_);
+    emergency_.socket = make_dealer(emergency_context_, options_.endpoints.emergency_egress, options_,
+                                    connection_ ? nullptr : &connection_);
     maybe_hello(emergency_, Hello::kNow);
   }
 }
 
 BusSubscriber::~BusSubscriber() {
+  connection_.reset();
   normal_.socket.close();
   emergency_.socket.close();
 }
+
+bool BusSubscriber::connected() { return connection_ && connection_->connected(); }
 
 std::uint64_t BusSubscriber::rejected_total() const {
   return std::accumulate(rejected_.begin(), rejected_.end(), std::uint64_t{0});

@@ -20,6 +20,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -28,6 +29,7 @@
 
 #include "esper/envelope.pb.h"
 #include "oona/bus_endpoints.h"
+#include "oona/connection_monitor.h"
 #include "oona/curve_security.h"
 #include "oona/emergency_scheduling.h"
 #include "oona/envelope_reader.h"
@@ -107,6 +109,13 @@ class BusSubscriber {
   std::uint64_t missed(wire::Lane socket) const { return missed_[socket == wire::Lane::kEmergency]; }
   const SequenceTracker& sequences() const { return sequences_; }
   const std::string& name() const { return options_.name; }
+  // Whether Oona is there: the first egress socket (normal, else emergency) has completed a
+  // handshake with it and not lost the connection since. Nothing else says so on an idle bus.
+  bool connected();
+  // The endpoint connected() is about.
+  const std::string& endpoint() const {
+    return options_.normal ? options_.endpoints.normal_egress : options_.endpoints.emergency_egress;
+  }
 
  private:
   // One egress socket and what this subscriber told Oona on it.
@@ -133,6 +142,7 @@ class BusSubscriber {
   zmq::context_t emergency_context_{1};
   Egress normal_;
   Egress emergency_;
+  std::unique_ptr<ConnectionMonitor> connection_;  // On the first socket made.
   std::array<std::uint64_t, 2> missed_{};
   std::array<std::uint64_t, 2> received_{};
   RejectCounts rejected_{};

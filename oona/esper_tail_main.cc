@@ -5,6 +5,10 @@
 // its own in Oona: when it stops reading (its output is slower than the bus, a paused pager, Ctrl-Z)
 // only that queue fills, Oona sheds from it, and when esper-tail reads again it says on stderr how
 // many envelopes it missed. Nobody else on the bus is held back.
+//
+// It never leaves its user guessing: with no Oona at the endpoint (not started yet, another
+// runtime directory) it says on stderr "waiting for oona at …" after a short grace period, keeps
+// trying, and says when it is connected or loses Oona. --timeout bounds the wait for scripts.
 #include <unistd.h>
 
 #include <cerrno>
@@ -16,6 +20,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/command_line.h"
 #include "config/config_section.h"
 #include "oona/broker_config.h"
 #include "oona/tail_format.h"
@@ -31,6 +36,44 @@ bool write_line(const std::string& line) {
   if (std::fputc('\n', stdout) == EOF) return false;
   return std::fflush(stdout) == 0;
 }
+
+// How long esper-tail waits for Oona before it says so.
+constexpr auto kWaitingGrace = std::chrono::seconds(2);
+
+// Says on stderr (so that --json output stays one JSON object per line) when Oona is not there,
+// when it comes, and when it goes.
+class ConnectionReport {
+ public:
+  using Clock = std::chrono::steady_clock;
+  explicit ConnectionReport(std::string endpoint) : endpoint_(std::move(endpoint)), since_(Clock::now()) {}
+
+  void update(bool connected, Clock::time_point now) {
+    if (connected && !connected_) {
+      if (said_waiting_) std::fprintf(stderr, "esper-tail: connected to oona at %s\n", endpoint_.c_str());
+      said_waiting_ = false;
+      ever_connected_ = true;
+    } else if (!connected && connected_) {
+      std::fprintf(stderr, "esper-tail: lost oona at %s; waiting for it to come back\n", endpoint_.c_str());
+      said_waiting_ = true;
+      since_ = now;
+    } else if (!connected && !said_waiting_ && now - since_ >= kWaitingGrace) {
+      std::fprintf(stderr,
+                   "esper-tail: waiting for oona at %s (is oona running? --runtime-dir or --config tell where it "
+                   "is); still trying\n",
+                   endpoint_.c_str());
+      said_waiting_ = true;
+    }
+    connected_ = connected;
+  }
+  bool ever_connected() const { return ever_connected_; }
+
+ private:
+  std::string endpoint_;
+  Clock::time_point since_;  // Since when Oona has been missing.
+  bool connected_ = false;
+  bool said_waiting_ = false;
+  bool ever_connected_ = false;
+};
 
 // On stderr, so that --json output stays one JSON object per line.
 void report_missed(std::uint64_t missed) {
@@ -54,6 +97,7 @@ int main(int argc, char** argv) {
   bool json = false;
   std::uint64_t count = 0;
   std::uint32_t buffer = 1000;
+  std::string timeout_text;
   app.add_option("--runtime-dir", endpoint_dir, "Oona's runtime directory (its default ipc:// endpoints), as given to oona");
   // Not CLI::ExistingFile: config::load_file says what is wrong with the path, as every program does.
   app.add_option("--config", config_path, "Oona's YAML config, to find its egress endpoints");
@@ -66,28 +110,42 @@ int main(int argc, char** argv) {
   app.add_option("--buffer", buffer,
                  "Envelopes Oona may send ahead of what esper-tail has printed (its credit window); the rest "
                  "wait in its queue in Oona, which sheds when full");
-  CLI11_PARSE(app, argc, argv);
+  app.add_option("--timeout", timeout_text,
+                 "For scripts: exit 1 if Oona is not reached within this long (e.g. 10s), or, with --count, if "
+                 "the count is not reached within it");
+  app.footer(cli::exit_code_footer("--timeout passed first, or stdout failed") +
+             " SIGINT, SIGTERM, --count reached and a closed stdout (esper-tail | head) exit 0.");
+  if (const auto code = cli::parse(app, argc, argv)) return *code;
+
+  std::optional<std::chrono::milliseconds> timeout;
+  if (!timeout_text.empty()) {
+    timeout = config::parse_duration(timeout_text);
+    if (!timeout) {
+      std::fprintf(stderr, "esper-tail: --timeout '%s' is not a duration (e.g. 500ms, 10s, 2m)\n", timeout_text.c_str());
+      return cli::kExitUsage;
+    }
+  }
 
   oona::TailFilter filter;
   if (!lane_name.empty()) {
     filter.lane = wire::parse_lane(lane_name);
     if (!filter.lane) {
       std::fprintf(stderr, "esper-tail: unknown lane '%s'\n", lane_name.c_str());
-      return 2;
+      return cli::kExitUsage;
     }
   }
   for (const auto& name : kind_names) {
     const auto kind = wire::parse_kind(name);
     if (!kind) {
       std::fprintf(stderr, "esper-tail: unknown kind '%s'\n", name.c_str());
-      return 2;
+      return cli::kExitUsage;
     }
     filter.kinds.insert(*kind);
   }
   const auto severity = wire::parse_severity(min_severity);
   if (!severity) {
     std::fprintf(stderr, "esper-tail: unknown severity '%s'\n", min_severity.c_str());
-    return 2;
+    return cli::kExitUsage;
   }
   filter.min_severity = *severity;
   filter.sources.insert(sources.begin(), sources.end());
@@ -110,8 +168,23 @@ int main(int argc, char** argv) {
     const bool colour = !json && isatty(STDOUT_FILENO) == 1;
     std::uint64_t printed = 0;
     std::uint64_t missed_reported = 0;
+    ConnectionReport connection(subscriber.endpoint());
+    const auto deadline = timeout ? std::optional(std::chrono::steady_clock::now() + *timeout) : std::nullopt;
     while (count == 0 || printed < count) {
       if (const auto signo = shutdown.take(); signo && signals::is_stop_signal(*signo)) break;
+      const auto now = std::chrono::steady_clock::now();
+      connection.update(subscriber.connected(), now);
+      if (deadline && now >= *deadline && (count > 0 || !connection.ever_connected())) {
+        if (!connection.ever_connected()) {
+          std::fprintf(stderr, "esper-tail: no oona at %s within --timeout %s; giving up\n",
+                       subscriber.endpoint().c_str(), timeout_text.c_str());
+        } else {
+          std::fprintf(stderr, "esper-tail: %llu of --count %llu envelopes within --timeout %s; giving up\n",
+                       static_cast<unsigned long long>(printed), static_cast<unsigned long long>(count),
+                       timeout_text.c_str());
+        }
+        return cli::kExitFailed;
+      }
       auto message = subscriber.receive(std::chrono::milliseconds(100));
       // Oona says what it shed just ahead of the next envelope: that is where it is missing.
       if (subscriber.missed() > missed_reported) {
@@ -120,15 +193,15 @@ int main(int argc, char** argv) {
       }
       if (!message || !filter.matches(*message)) continue;
       const std::string line = json ? oona::format_json(*message) : oona::format_human(*message, colour);
-      if (!write_line(line)) return errno == EPIPE ? 0 : 1;
+      if (!write_line(line)) return errno == EPIPE ? cli::kExitOk : cli::kExitFailed;
       ++printed;
     }
-    return 0;
+    return cli::kExitOk;
   } catch (const config::ConfigError& error) {
     std::fprintf(stderr, "esper-tail: %s\n", error.what());
-    return 2;
+    return cli::kExitUsage;
   } catch (const std::exception& error) {
     std::fprintf(stderr, "esper-tail: %s\n", error.what());
-    return 1;
+    return cli::kExitFailed;
   }
 }

@@ -12,6 +12,7 @@
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
+#include "cli/command_line.h"
 #include "config/config_section.h"
 #include "daemon/private_directory.h"
 #include "daemon/systemd_notifier.h"
@@ -29,7 +30,8 @@ int main(int argc, char** argv) {
   app.add_option("--runtime-dir", runtime_dir,
                  "Directory of the default ipc:// endpoints (overrides runtime_dir in the config)");
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error");
-  CLI11_PARSE(app, argc, argv);
+  app.footer(esper::cli::service_exit_code_footer());
+  if (const auto code = esper::cli::parse(app, argc, argv)) return *code;
 
   if (!esper::logging::setup_logging("oona", log_level)) return 2;
   try {

@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
+#include "cli/command_line.h"
 #include "daemon/private_directory.h"
 #include "logging/log_setup.h"
 #include "oona/bus_publisher.h"
@@ -23,7 +24,8 @@ int main(int argc, char** argv) {
   app.add_option("--runtime-dir", runtime_dir, "Runtime directory (overrides the config)");
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error");
   app.add_flag("--check-config", check_only, "Validate the configuration and exit (0: valid, 2: not)");
-  CLI11_PARSE(app, argc, argv);
+  app.footer(esper::cli::service_exit_code_footer());
+  if (const auto code = esper::cli::parse(app, argc, argv)) return *code;
 
   if (!esper::logging::setup_logging("weatherlight", log_level)) return 2;
   const auto override_dir = runtime_dir.empty() ? std::nullopt : std::optional<std::filesystem::path>(runtime_dir);

@@ -10,6 +10,7 @@
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
+#include "cli/command_line.h"
 #include "config/config_error.h"
 #include "logging/log_setup.h"
 #include "producers/kasmina/seed_manager.h"
@@ -35,7 +36,8 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0.0, 1.0));
   app.add_option("--max-leak", options.max_leak, "Upper bound of a seed's gradient coupling")->check(CLI::Range(0.0, 1.0));
   app.add_option("--rng-seed", options.rng_seed);
-  CLI11_PARSE(app, argc, argv);
+  app.footer(esper::cli::service_exit_code_footer());
+  if (const auto code = esper::cli::parse(app, argc, argv)) return *code;
 
   if (!logging::setup_logging("kasmina", flags.log_level)) return 2;
   try {

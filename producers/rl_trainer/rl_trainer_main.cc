@@ -8,6 +8,7 @@
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
+#include "cli/command_line.h"
 #include "logging/log_setup.h"
 #include "producers/paced_loop.h"
 #include "producers/producer_flags.h"
@@ -32,7 +33,8 @@ int main(int argc, char** argv) {
   app.add_option("--num-eval-episodes", run_options.num_eval_episodes, "Episodes per evaluation (0: never)");
   app.add_option("--learning-rate", run_options.learning_rate, "Initial learning rate")->check(CLI::PositiveNumber);
   app.add_option("--updates", max_updates, "Updates to run, then exit (0: until stopped)");
-  CLI11_PARSE(app, argc, argv);
+  app.footer(esper::cli::service_exit_code_footer());
+  if (const auto code = esper::cli::parse(app, argc, argv)) return *code;
 
   if (!logging::setup_logging("rl-trainer", flags.log_level)) return 2;
   try {

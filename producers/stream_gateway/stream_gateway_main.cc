@@ -9,6 +9,7 @@
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
+#include "cli/command_line.h"
 #include "logging/log_setup.h"
 #include "producers/paced_loop.h"
 #include "producers/producer_flags.h"
@@ -33,7 +34,8 @@ int main(int argc, char** argv) {
   app.add_option("--mix-excused", sim.mix.excused, "Weight of excused failures")->check(CLI::NonNegativeNumber);
   app.add_option("--mix-unexcused", sim.mix.unexcused, "Weight of unexcused failures")->check(CLI::NonNegativeNumber);
   app.add_option("--mix-swapped", sim.mix.swapped, "Weight of swapped sessions")->check(CLI::NonNegativeNumber);
-  CLI11_PARSE(app, argc, argv);
+  app.footer(esper::cli::service_exit_code_footer());
+  if (const auto code = esper::cli::parse(app, argc, argv)) return *code;
   if (!sim.mix.valid()) {
     std::fprintf(stderr, "stream-gateway: the --mix-* weights must not all be zero\n");
     return 2;

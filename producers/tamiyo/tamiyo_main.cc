@@ -14,6 +14,7 @@
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
+#include "cli/command_line.h"
 #include "config/config_error.h"
 #include "field_reports/outbox.h"
 #include "logging/log_setup.h"
@@ -84,7 +85,8 @@ int main(int argc, char** argv) {
       ->check(CLI::PositiveNumber);
   app.add_option("--max-backoff-ms", max_backoff_ms, "Longest wait for an ack")->check(CLI::PositiveNumber);
   app.add_option("--cycle-ms", cycle_ms, "Outbox publish-cycle period")->check(CLI::PositiveNumber);
-  CLI11_PARSE(app, argc, argv);
+  app.footer(esper::cli::service_exit_code_footer());
+  if (const auto code = esper::cli::parse(app, argc, argv)) return *code;
 
   if (!logging::setup_logging("tamiyo", flags.log_level)) return 2;
   if (!schedule.empty() && !parse_schedule(schedule, &options.coverage_schedule)) {

@@ -11,6 +11,7 @@
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
+#include "cli/command_line.h"
 #include "config/config_error.h"
 #include "logging/log_setup.h"
 #include "producers/paced_loop.h"
@@ -47,7 +48,8 @@ int main(int argc, char** argv) {
   app.add_option("--micro-batches", trainer_options.micro_batches, "Gradient sources per step")
       ->check(CLI::PositiveNumber);
   app.add_option("--learning-rate", trainer_options.learning_rate)->check(CLI::PositiveNumber);
-  CLI11_PARSE(app, argc, argv);
+  app.footer(esper::cli::service_exit_code_footer());
+  if (const auto code = esper::cli::parse(app, argc, argv)) return *code;
 
   if (!logging::setup_logging("tolaria", flags.log_level)) return 2;
   try {

@@ -9,6 +9,7 @@
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
+#include "cli/command_line.h"
 #include "logging/log_setup.h"
 #include "producers/paced_loop.h"
 #include "producers/producer_flags.h"
@@ -39,7 +40,8 @@ int main(int argc, char** argv) {
       ->check(CLI::PositiveNumber);
   app.add_option("--target-decode-ms", sim.target_decode_ms, "Decode latency the adaptive budget aims at")
       ->check(CLI::PositiveNumber);
-  CLI11_PARSE(app, argc, argv);
+  app.footer(esper::cli::service_exit_code_footer());
+  if (const auto code = esper::cli::parse(app, argc, argv)) return *code;
   if (sim.min_batch_tokens > sim.max_batch_tokens) sim.min_batch_tokens = sim.max_batch_tokens;
 
   if (!logging::setup_logging("uma-serve", flags.log_level)) return 2;

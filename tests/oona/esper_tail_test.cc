@@ -7,6 +7,7 @@
 #include <csignal>
 
 #include "tests/oona/oona_harness.h"
+#include "tests/support/temp_dir.h"
 
 namespace esper::oona::testing {
 namespace {
@@ -190,6 +191,45 @@ TEST(EsperTail, AStalledOutputDoesNotHoldBackTheBus) {
   const auto status = tail.wait(10s);
   ASSERT_TRUE(status.has_value());
   EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << esper::testing::describe_status(*status);
+}
+
+// With no Oona at the endpoint, esper-tail says so after a short grace period and keeps trying;
+// when Oona starts it says it is connected and prints what travels.
+TEST(EsperTail, SaysItIsWaitingForOonaThenConnectsWhenOonaStarts) {
+  esper::testing::TempDir dir;
+  esper::testing::ChildProcess::Options options;
+  options.capture_stderr = true;
+  esper::testing::ChildProcess tail({esper::testing::built_binary("oona/esper-tail").string(), "--runtime-dir",
+                                     dir.path().string(), "--count", "1", "--source", "late"},
+                                    options);
+  const auto waiting = tail.wait_for_line("waiting for oona at", 10s);
+  ASSERT_TRUE(waiting.has_value()) << "esper-tail said nothing about the missing oona";
+  EXPECT_NE(waiting->find(endpoints_under(dir.path()).normal_egress), std::string::npos) << *waiting;
+
+  esper::testing::ChildProcess oona({esper::testing::built_binary("oona/oona").string(), "--runtime-dir",
+                                     dir.path().string()});
+  ASSERT_TRUE(oona.wait_for_line("oona ready", 20s));
+  ASSERT_TRUE(tail.wait_for_line("connected to oona at", 20s)) << "esper-tail did not notice oona arrive";
+  BusPublisher publisher(publisher_options(endpoints_under(dir.path()), "late"));
+  const auto line = publish_until_line(publisher, tail, {event(leyline::SEVERITY_WARNING, "arrived")});
+  ASSERT_TRUE(line.has_value()) << "esper-tail printed nothing once oona was there";
+  EXPECT_NE(line->find("arrived"), std::string::npos) << *line;
+  const auto status = tail.wait(10s);
+  ASSERT_TRUE(status.has_value()) << "esper-tail did not exit after --count 1";
+  EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << esper::testing::describe_status(*status);
+}
+
+// For scripts: --timeout ends the wait for an absent Oona with exit 1 and a message naming where
+// it looked, instead of hanging for ever.
+TEST(EsperTail, TimeoutWithNoOonaExitsOneNamingTheEndpoint) {
+  esper::testing::TempDir dir;
+  const auto run = esper::testing::run_to_completion(
+      {esper::testing::built_binary("oona/esper-tail").string(), "--runtime-dir", dir.path().string(), "--count",
+       "1", "--timeout", "1s"},
+      /*with_stderr=*/true, 20s);
+  ASSERT_TRUE(run.status.has_value()) << "esper-tail --timeout 1s was still running 20 s later:\n" << run.out;
+  EXPECT_EQ(run.exit_code, 1) << run.out;
+  EXPECT_NE(run.out.find("no oona at " + endpoints_under(dir.path()).normal_egress), std::string::npos) << run.out;
 }
 
 }  // namespace
