@@ -25,6 +25,7 @@ NissaConfig load_nissa_config(config::Section root,
   c.runtime_dir = bus.runtime_dir;
   c.bus = bus.endpoints;
   c.bus_curve = bus.curve;
+  c.bus_signing_key = bus.signing_key;
   c.bus_emergency_scheduling = bus.emergency_scheduling;
   c.state_dir = root.get<std::string>("state_dir", default_state_dir().string());
   if (state_dir_override) c.state_dir = *state_dir_override;

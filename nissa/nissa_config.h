@@ -27,6 +27,7 @@ struct NissaConfig {
   std::filesystem::path runtime_dir;  // Where Oona's default ipc:// endpoints live.
   oona::BusEndpoints bus;
   oona::CurveClientKeys bus_curve;  // client_curve: keys for a CURVE Oona on tcp://.
+  std::string bus_signing_key;      // signing: the bus's HMAC key (raw 32 bytes); empty: off.
   oona::EmergencySchedulingConfig bus_emergency_scheduling;  // emergency_scheduling:
   std::filesystem::path state_dir;    // WAL (state_dir/wal) and checkpoint (state_dir/aggregates.ckpt).
 

@@ -63,6 +63,7 @@ Observer::Observer(NissaConfig config, std::function<void(const std::string&)> s
   oona::BusSubscriberOptions sub;
   sub.endpoints = config_.bus;
   sub.curve = config_.bus_curve;
+  sub.signing_key = config_.bus_signing_key;
   sub.emergency_scheduling = config_.bus_emergency_scheduling;
   sub.limits.max_envelope_bytes = config_.max_envelope_bytes;
   sub.name = "nissa";  // Oona gives it the larger queue of named_subscribers.
@@ -70,6 +71,7 @@ Observer::Observer(NissaConfig config, std::function<void(const std::string&)> s
   oona::BusPublisherOptions pub;
   pub.endpoints = config_.bus;
   pub.curve = config_.bus_curve;
+  pub.signing_key = config_.bus_signing_key;
   pub.emergency_scheduling = config_.bus_emergency_scheduling;
   pub.source = "nissa";
   publisher_ = std::make_unique<oona::BusPublisher>(std::move(pub));

@@ -33,13 +33,14 @@ Broker::Broker(BrokerConfig config)
     : config_(std::move(config)),
       signer_(make_signer(config_.signing_key)),
       reject_log_(config_.reject_log_interval),
-      reader_(config_.max_envelope_bytes, signer_ ? &*signer_ : nullptr, reject_log_),
+      reader_(config_.max_envelope_bytes, signer_ ? &*signer_ : nullptr, reject_log_, &replay_,
+              &config_.curve.sources),
       subscribers_(config_, "normal", kNormalEgress, stats_),
       instance_(default_instance()) {
   auto& e = config_.endpoints;
   normal_ = std::make_unique<LaneSockets>(config_, e.normal_ingress, e.normal_egress, "normal");
   emergency_ = std::make_unique<EmergencyLane>(config_, e, signer_ ? &*signer_ : nullptr,
-                                               reject_log_, from_emergency_);
+                                               reject_log_, from_emergency_, &replay_);
 }
 
 Broker::~Broker() = default;
@@ -125,6 +126,7 @@ void Broker::run(int stop_fd, const std::function<bool()>& should_stop, const st
         {nullptr, from_emergency_.fd(), ZMQ_POLLIN, 0},
         {normal_->egress.handle(), 0, ZMQ_POLLIN, 0},
         {normal_->monitor.handle(), 0, ZMQ_POLLIN, 0},
+        {normal_->ingress_monitor.handle(), 0, ZMQ_POLLIN, 0},
         {normal_->ingress.handle(), 0, ZMQ_POLLIN, 0},
     };
     if (supervisor != nullptr && supervisor->active()) {

@@ -24,8 +24,9 @@
 // counted in oona.demoted_total{source}.
 //
 // With a signing key configured (oona/envelope_signer.h), every envelope must carry a valid
-// HMAC: unsigned and badly signed ones are rejected and counted (`unsigned`, `bad_signature`);
-// Oona signs its own telemetry and re-signs what it demotes.
+// HMAC: unsigned and badly signed ones are rejected and counted (`unsigned`, `bad_signature`), and
+// so is a copy of a signed envelope already seen (`replayed`, oona/replay_guard.h); Oona signs its
+// own telemetry and re-signs what it demotes.
 //
 // With CurveZMQ configured, tcp:// endpoints admit only the listed client keys
 // (oona/curve_security.h).
@@ -50,6 +51,7 @@
 #include "oona/ingress_reader.h"
 #include "oona/lane_handoff.h"
 #include "oona/lane_sockets.h"
+#include "oona/replay_guard.h"
 #include "oona/subscriber_registry.h"
 
 namespace esper::oona {
@@ -85,6 +87,7 @@ class Broker {
 
   BrokerConfig config_;
   std::optional<EnvelopeSigner> signer_;
+  ReplayGuard replay_;  // Both lanes' ingress, with signing on.
   logging::RateLimitedLog reject_log_;
   LaneHandoff from_emergency_;
   std::unique_ptr<LaneSockets> normal_;

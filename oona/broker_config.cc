@@ -1,13 +1,12 @@
 #include "oona/broker_config.h"
 
-#include <fstream>
 #include <stdexcept>
 #include <string>
 
 #include <spdlog/spdlog.h>
 
 #include "oona/bus_location_config.h"
-#include "oona/envelope_signer.h"
+#include "proto/topic.h"
 
 namespace esper::oona {
 namespace {
@@ -32,6 +31,7 @@ BrokerConfig load_broker_config(config::Section root,
   c.runtime_dir = bus.runtime_dir;
   c.endpoints = bus.endpoints;
   c.emergency_scheduling = bus.emergency_scheduling;
+  c.signing_key = bus.signing_key;
   if (auto queue = root.optional_section("subscriber_queue")) {
     c.subscriber_queue = read_queue_limits(*queue, c.subscriber_queue);
   } else if (auto old = root.optional_section("normal_queue")) {
@@ -51,6 +51,8 @@ BrokerConfig load_broker_config(config::Section root,
     c.emergency_rate_per_source =
         emergency->get("rate_per_source", c.emergency_rate_per_source);
     c.emergency_burst = emergency->get("burst", c.emergency_burst);
+    c.emergency_total_rate = emergency->get("total_rate", c.emergency_total_rate);
+    c.emergency_total_burst = emergency->get("total_burst", c.emergency_total_burst);
     if (emergency->optional<std::uint64_t>("max_messages")) {
       spdlog::warn("{}: emergency.max_messages is deprecated and ignored: each subscriber's queue is bounded by "
                    "subscriber_queue", root.file());
@@ -59,6 +61,8 @@ BrokerConfig load_broker_config(config::Section root,
       throw emergency->error("rate_per_source", "must be greater than 0");
     }
     if (c.emergency_burst < 1) throw emergency->error("burst", "must be at least 1");
+    if (c.emergency_total_rate <= 0) throw emergency->error("total_rate", "must be greater than 0");
+    if (c.emergency_total_burst < 1) throw emergency->error("total_burst", "must be at least 1");
     emergency->finish();
   }
   c.egress_hwm = root.get("egress_hwm", c.egress_hwm);
@@ -68,19 +72,6 @@ BrokerConfig load_broker_config(config::Section root,
   c.flush_interval = root.get("flush_interval", c.flush_interval);
   if (c.flush_interval.count() <= 0) throw root.error("flush_interval", "must be positive");
   c.reject_log_interval = root.get("reject_log_interval", c.reject_log_interval);
-  if (auto signing = root.optional_section("signing")) {
-    const auto key_file = signing->optional<std::string>("key_file");
-    const auto key_hex = signing->optional<std::string>("key_hex");
-    if (key_file.has_value() == key_hex.has_value()) {
-      throw signing->error(key_file ? "key_hex" : "key_file", "give exactly one of key_file and key_hex");
-    }
-    try {
-      c.signing_key = key_file ? read_key_file(*key_file) : parse_hex_key(*key_hex);
-    } catch (const std::invalid_argument& error) {
-      throw signing->error(key_file ? "key_file" : "key_hex", error.what());
-    }
-    signing->finish();
-  }
   if (auto curve = root.optional_section("curve")) {
     const auto inline_key = curve->optional<std::string>("server_secret_key");
     const auto key_file = curve->optional<std::string>("server_secret_key_file");
@@ -88,13 +79,9 @@ BrokerConfig load_broker_config(config::Section root,
     if (inline_key.has_value() == key_file.has_value()) {
       throw curve->error(key_name, "give exactly one of server_secret_key and server_secret_key_file");
     }
-    if (key_file) {
-      std::ifstream in(*key_file);
-      if (!(in >> c.curve.server_secret_key)) throw curve->error(key_name, "cannot read " + *key_file);
-    } else {
-      c.curve.server_secret_key = *inline_key;
-    }
     try {
+      c.curve.server_secret_key =
+          key_file ? read_curve_key_file(*key_file, bus.allow_insecure_key_permissions) : *inline_key;
       (void)curve_public_key(c.curve.server_secret_key);
     } catch (const std::invalid_argument& error) {
       throw curve->error(key_name, error.what());
@@ -104,6 +91,21 @@ BrokerConfig load_broker_config(config::Section root,
       if (key.size() != 40) throw curve->error("allowed_client_keys", "keys are 40 characters of Z85");
     }
     c.curve.allowed_client_keys.insert(keys.begin(), keys.end());
+    for (auto& client : curve->sections("clients")) {
+      const auto key = client.required<std::string>("public_key");
+      if (key.size() != 40) throw client.error("public_key", "must be 40 characters of Z85");
+      const auto sources = client.required<std::vector<std::string>>("sources");
+      if (sources.empty()) throw client.error("sources", "name at least one source this key may send as");
+      for (const auto& source : sources) {
+        if (!wire::is_valid_source(source)) throw client.error("sources", "'" + source + "' is not a valid source name");
+      }
+      if (c.curve.allowed_client_keys.contains(key)) {
+        throw client.error("public_key", "this key is also in allowed_client_keys (which lets it send as any source)");
+      }
+      c.curve.sources[key].insert(sources.begin(), sources.end());
+      client.finish();
+    }
+    for (const auto& [key, sources] : c.curve.sources) c.curve.allowed_client_keys.insert(key);
     curve->finish();
   }
   root.finish();

@@ -43,9 +43,12 @@ struct BrokerConfig {
   int egress_hwm = 10000;
   std::size_t max_envelope_bytes = 1u << 20;
 
-  // Per-source emergency token bucket; the excess is demoted to the reliable normal lane.
+  // Per-source emergency token bucket, and one for all sources together (so that a flood under
+  // many source names is limited too); the excess is demoted to the reliable normal lane.
   double emergency_rate_per_source = 1000.0;
   double emergency_burst = 2000.0;
+  double emergency_total_rate = 10000.0;
+  double emergency_total_burst = 20000.0;
   // How the emergency lane's threads are scheduled (oona/emergency_scheduling.h).
   EmergencySchedulingConfig emergency_scheduling;
 

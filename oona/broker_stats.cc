@@ -111,6 +111,7 @@ std::string BrokerStats::summary() const {
                   " demoted=" + std::to_string(demoted_total()) +
                   " rejected=" + std::to_string(rejected_total());
   for (const auto& [reason, value] : rejected) s += " " + reason + "=" + std::to_string(value);
+  s += "; curve_refused=" + std::to_string(curve_refused);
   return s;
 }
 

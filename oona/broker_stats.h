@@ -8,13 +8,16 @@
 //                                        forgotten subscriber still had queued (forgotten, disconnected)
 //   oona.subscriber_sent_total{subscriber,lane}  envelopes sent to each subscriber
 //   oona.subscriber_queue_depth{subscriber,lane}  envelopes waiting for each subscriber (gauge)
-//   oona.demoted_total{source}           emergencies over their source's rate, sent reliable
+//   oona.demoted_total{source}           emergencies over their source's rate (or the total emergency
+//                                        rate), sent reliable
+// (`source` labels are bounded: past 1,000 distinct ones, new sources count as source="other".)
 //   oona.rejected_total{reason}          bad input, by codec error name
 //   oona.queue_depth{lane}               envelopes waiting in all subscribers' queues (gauge)
 //   oona.subscribers{lane}               subscribers known on each egress (said HELLO) (gauge)
 //   oona.subscriptions{lane}             topic prefixes subscribed on each egress (gauge)
 //   oona.egress_control_rejected_total{lane}  frames from subscribers that are not a HELLO
-//   oona.curve_refused_total             CURVE handshakes refused for an unknown client key
+//   oona.curve_refused_total             handshakes refused at a CURVE socket, one per attempt: an
+//                                        unknown client key, or a plain (NULL mechanism) client
 //   oona.emergency_lane_realtime         1 if the emergency lane runs at real-time priority (gauge)
 // Counters are cumulative since start (MetricKind COUNTER).
 #ifndef ESPER_OONA_BROKER_STATS_H_
@@ -27,6 +30,7 @@
 #include <tuple>
 
 #include "esper/telemetry.pb.h"
+#include "oona/capped_counts.h"
 #include "proto/envelope_codec.h"
 
 namespace esper::oona {
@@ -34,8 +38,9 @@ namespace esper::oona {
 struct BrokerStats {
   std::array<std::uint64_t, 3> received{};  // By wire::Lane.
   std::array<std::uint64_t, 3> routed{};
-  std::map<std::tuple<std::string, std::string, std::string>, std::uint64_t> dropped;  // lane, source, reason
-  std::map<std::string, std::uint64_t> demoted;   // By source.
+  // By self-declared source: bounded, the excess counted under source "other" (oona/capped_counts.h).
+  CappedCounts<std::tuple<std::string, std::string, std::string>> dropped;  // lane, source, reason
+  CappedCounts<std::string> demoted;              // By source.
   std::map<std::string, std::uint64_t> rejected;  // By reason.
   // subscriber name, lane, reason
   std::map<std::tuple<std::string, std::string, std::string>, std::uint64_t> subscriber_dropped;
@@ -45,7 +50,7 @@ struct BrokerStats {
   std::array<std::uint64_t, 2> queue_depth{};     // Normal (incl. reliable), emergency.
   std::array<std::int64_t, 2> subscriptions{};    // Normal, emergency egress.
   std::array<std::uint64_t, 2> subscribers{};     // Connected subscribers: normal, emergency egress.
-  std::uint64_t curve_refused = 0;                // CURVE clients with an unknown key.
+  std::uint64_t curve_refused = 0;                // Failed handshakes (oona/lane_sockets.h).
   bool emergency_realtime = false;                // The emergency lane got real-time priority.
 
   // Adds `other`'s counters and gauges to these (the two lanes keep their own).

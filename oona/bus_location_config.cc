@@ -1,13 +1,27 @@
 #include "oona/bus_location_config.h"
 
-#include <fstream>
+#include <sstream>
+#include <stdexcept>
 #include <string>
 
+#include "oona/envelope_signer.h"
+#include "oona/key_file.h"
+
 namespace esper::oona {
+
+std::string read_curve_key_file(const std::filesystem::path& path, bool allow_insecure_permissions) {
+  std::istringstream in(read_secret_key_file(path, allow_insecure_permissions));
+  std::string key;
+  if (!(in >> key)) throw std::invalid_argument("key file " + path.string() + " is empty");
+  return key;
+}
 
 BusLocation read_bus_location(config::Section& root,
                               const std::optional<std::filesystem::path>& runtime_dir_override) {
   BusLocation location;
+  // First: every key file below is read under it.
+  location.allow_insecure_key_permissions =
+      root.get("allow_insecure_key_permissions", location.allow_insecure_key_permissions);
   const auto configured_dir = root.optional<std::string>("runtime_dir");
   location.runtime_dir = runtime_dir_override ? *runtime_dir_override
                          : configured_dir     ? std::filesystem::path(*configured_dir)
@@ -40,18 +54,29 @@ BusLocation read_bus_location(config::Section& root,
     if (inline_key.has_value() == key_file.has_value()) {
       throw curve->error(key_name, "give exactly one of secret_key and secret_key_file");
     }
-    if (key_file) {
-      std::ifstream in(*key_file);
-      if (!(in >> keys.client_secret_key)) throw curve->error(key_name, "cannot read " + *key_file);
-    } else {
-      keys.client_secret_key = *inline_key;
-    }
     try {
+      keys.client_secret_key = key_file ? read_curve_key_file(*key_file, location.allow_insecure_key_permissions)
+                                        : *inline_key;
       keys.client_public_key = curve_public_key(keys.client_secret_key);
     } catch (const std::exception& error) {
       throw curve->error(key_name, error.what());
     }
     curve->finish();
+  }
+  if (auto signing = root.optional_section("signing")) {
+    const auto key_file = signing->optional<std::string>("key_file");
+    const auto key_hex = signing->optional<std::string>("key_hex");
+    const char* key_name = key_file ? "key_file" : "key_hex";
+    if (key_file.has_value() == key_hex.has_value()) {
+      throw signing->error(key_file ? "key_hex" : "key_file", "give exactly one of key_file and key_hex");
+    }
+    try {
+      location.signing_key = key_file ? read_key_file(*key_file, location.allow_insecure_key_permissions)
+                                      : parse_hex_key(*key_hex);
+    } catch (const std::invalid_argument& error) {
+      throw signing->error(key_name, error.what());
+    }
+    signing->finish();
   }
   if (auto scheduling = root.optional_section("emergency_scheduling")) {
     auto& s = location.emergency_scheduling;

@@ -107,7 +107,7 @@ std::optional<wire::Decoded> BusSubscriber::read_decoded(Egress& egress, wire::L
     }
     ++egress.consumed;
     maybe_hello(egress);
-    ReadEnvelope read = decode_and_verify(views, options_.limits, signer_ ? &*signer_ : nullptr, arena);
+    ReadEnvelope read = decode_and_verify(views, options_.limits, signer_ ? &*signer_ : nullptr, arena, &replay_);
     if (!read.ok()) {
       ++rejected_[static_cast<std::size_t>(*read.reject)];
       continue;

@@ -52,7 +52,8 @@ struct BusSubscriberOptions {
   std::vector<std::string> prefixes{""};  // Topic prefixes subscribed on every connected socket.
   int receive_hwm = 10000;
   wire::DecodeLimits limits;
-  std::string signing_key;  // Raw 32-byte HMAC key: when set, unsigned/badly signed are rejected.
+  // Raw 32-byte HMAC key: when set, unsigned, badly signed and replayed envelopes are rejected.
+  std::string signing_key;
   CurveClientKeys curve;    // For tcp:// endpoints of a CURVE Oona.
   // How the emergency socket's I/O thread is scheduled (oona/emergency_scheduling.h). For the
   // lowest latency under CPU load, also read the emergency lane on a thread of its own that called
@@ -98,8 +99,8 @@ class BusSubscriber {
   std::optional<BusMessage> receive_from(wire::Lane socket, std::chrono::milliseconds timeout);
 
   std::uint64_t received(wire::Lane socket) const { return received_[socket == wire::Lane::kEmergency]; }
-  // Envelopes refused, by reason (oona/envelope_reader.h: the codec's reasons, then the signature's,
-  // which only a subscriber with a signing key has).
+  // Envelopes refused, by reason (oona/envelope_reader.h: the codec's reasons, then the signature's
+  // and `replayed`, which only a subscriber with a signing key has).
   std::uint64_t rejected(RejectReason reason) const { return rejected_[static_cast<std::size_t>(reason)]; }
   std::uint64_t rejected(wire::DecodeError reason) const { return rejected(reject_reason(reason)); }
   std::uint64_t rejected(EnvelopeSigner::Verdict verdict) const { return rejected(reject_reason(verdict)); }
@@ -137,6 +138,7 @@ class BusSubscriber {
 
   BusSubscriberOptions options_;
   std::optional<EnvelopeSigner> signer_;
+  ReplayGuard replay_;  // With a signing key: refuses a replayed copy of a signed envelope.
   // A context (so an I/O thread) per lane: the emergency one runs in the emergency scheduling class.
   zmq::context_t normal_context_{1};
   zmq::context_t emergency_context_{1};

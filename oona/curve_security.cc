@@ -23,6 +23,12 @@ void apply_curve_client(zmq::socket_t& socket, const std::string& endpoint, cons
   socket.set(zmq::sockopt::curve_secretkey, keys.client_secret_key);
 }
 
+bool source_allowed(const SourceBindings& bindings, const char* user_id, std::string_view source) {
+  if (user_id == nullptr || bindings.empty()) return true;
+  const auto it = bindings.find(std::string_view(user_id));
+  return it == bindings.end() || it->second.contains(source);
+}
+
 std::string curve_public_key(const std::string& secret_z85) {
   std::array<char, 41> public_z85{};
   if (secret_z85.size() != 40 || zmq_curve_public(public_z85.data(), secret_z85.c_str()) != 0) {
@@ -63,6 +69,9 @@ void ZapAuthenticator::serve(zmq::socket_t& socket) {
     } while (request.back().more());
     const bool curve = request.size() >= 7 && request[5].to_string_view() == "CURVE";
     const bool allowed = curve && allowed_.count(request[6].to_string()) == 1;
+    // The User-Id every message of the connection carries: the client's key, as the config names it.
+    std::array<char, 41> user_id{};
+    if (allowed && request[6].size() == 32) zmq_z85_encode(user_id.data(), request[6].data<std::uint8_t>(), 32);
     (allowed ? admitted_ : refused_)++;
     const std::string request_id = request.size() > 1 ? request[1].to_string() : "";
     socket.send(zmq::str_buffer("1.0"), zmq::send_flags::sndmore);
@@ -70,7 +79,7 @@ void ZapAuthenticator::serve(zmq::socket_t& socket) {
     socket.send(allowed ? zmq::str_buffer("200") : zmq::str_buffer("400"), zmq::send_flags::sndmore);
     socket.send(allowed ? zmq::str_buffer("OK") : zmq::str_buffer("unknown client key"),
                 zmq::send_flags::sndmore);
-    socket.send(zmq::str_buffer(""), zmq::send_flags::sndmore);  // User id.
+    socket.send(zmq::buffer(std::string_view(user_id.data())), zmq::send_flags::sndmore);
     socket.send(zmq::str_buffer(""), zmq::send_flags::none);     // Metadata.
   }
 }

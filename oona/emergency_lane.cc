@@ -47,13 +47,15 @@ QueuedMessage demote(const QueuedMessage& item, const EnvelopeSigner* signer) {
 
 EmergencyLane::EmergencyLane(const BrokerConfig& config, BusEndpoints& endpoints,
                              const EnvelopeSigner* signer, logging::RateLimitedLog& reject_log,
-                             LaneHandoff& to_normal)
+                             LaneHandoff& to_normal, ReplayGuard* replay)
     : config_(config),
       signer_(signer),
+      replay_(replay),
       reject_log_(reject_log),
       to_normal_(to_normal),
       stop_fd_(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)),
-      rate_limiter_(config.emergency_rate_per_source, config.emergency_burst),
+      rate_limiter_(config.emergency_rate_per_source, config.emergency_burst, config.emergency_total_rate,
+                    config.emergency_total_burst),
       subscribers_(config, "emergency", kEgress, stats_) {
   if (stop_fd_ < 0) throw std::system_error(errno, std::generic_category(), "eventfd");
   std::promise<void> bound;
@@ -85,7 +87,7 @@ BrokerStats EmergencyLane::stats() const {
   BrokerStats copy = stats_;
   subscribers_.fill_gauges(copy);
   copy.emergency_realtime = scheduling_.realtime();
-  // The ZAP handler counts on its own thread: read it now, not as of the lane's last wake-up.
+  // Counted by the lane's thread from its sockets' monitors (each wakes it).
   if (sockets_ != nullptr) copy.curve_refused = sockets_->curve_refused();
   return copy;
 }
@@ -126,7 +128,7 @@ void EmergencyLane::serve(BusEndpoints& endpoints, std::promise<void>& bound) {
     sockets_ = &*sockets;
   }
 
-  IngressReader reader(config_.max_envelope_bytes, signer_, reject_log_);
+  IngressReader reader(config_.max_envelope_bytes, signer_, reject_log_, replay_, &config_.curve.sources);
   IngressEnvelope in;
   auto next_forget = std::chrono::steady_clock::now() + kForgetInterval;
   bool more_output = false;
@@ -138,6 +140,7 @@ void EmergencyLane::serve(BusEndpoints& endpoints, std::promise<void>& bound) {
         {sockets->ingress.handle(), 0, static_cast<short>(ingress_open ? ZMQ_POLLIN : 0), 0},
         {sockets->egress.handle(), 0, ZMQ_POLLIN, 0},
         {sockets->monitor.handle(), 0, ZMQ_POLLIN, 0},
+        {sockets->ingress_monitor.handle(), 0, ZMQ_POLLIN, 0},
     };
     // A pipe that was full is retried on a 1 ms tick (ROUTER always reports POLLOUT); silent
     // subscribers are looked for every second.

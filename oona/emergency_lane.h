@@ -35,6 +35,7 @@
 #include "oona/ingress_reader.h"
 #include "oona/lane_handoff.h"
 #include "oona/lane_sockets.h"
+#include "oona/replay_guard.h"
 #include "oona/subscriber_registry.h"
 
 namespace esper::oona {
@@ -44,8 +45,9 @@ class EmergencyLane {
   // Binds config.endpoints' emergency ingress and egress on the lane's thread, writes the bound
   // addresses back into `endpoints`, and starts serving. Throws what binding threw. `signer` (null:
   // signing off), `reject_log` and `to_normal` must outlive the lane.
+  // `replay` (may be null) is shared with the normal lane.
   EmergencyLane(const BrokerConfig& config, BusEndpoints& endpoints, const EnvelopeSigner* signer,
-                logging::RateLimitedLog& reject_log, LaneHandoff& to_normal);
+                logging::RateLimitedLog& reject_log, LaneHandoff& to_normal, ReplayGuard* replay = nullptr);
   ~EmergencyLane();  // Stops the thread.
   EmergencyLane(const EmergencyLane&) = delete;
   EmergencyLane& operator=(const EmergencyLane&) = delete;
@@ -72,6 +74,7 @@ class EmergencyLane {
 
   const BrokerConfig& config_;
   const EnvelopeSigner* signer_;
+  ReplayGuard* replay_;
   logging::RateLimitedLog& reject_log_;
   LaneHandoff& to_normal_;
   LaneHandoff inbox_;

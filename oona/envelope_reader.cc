@@ -12,6 +12,8 @@ std::string_view reject_reason_name(RejectReason reason) {
   switch (reason) {
     case RejectReason::kUnsigned: return verdict_name(EnvelopeSigner::Verdict::kUnsigned);
     case RejectReason::kBadSignature: return verdict_name(EnvelopeSigner::Verdict::kBadSignature);
+    case RejectReason::kReplayed: return "replayed";
+    case RejectReason::kSourceNotAllowed: return "source_not_allowed";
     default: return wire::decode_error_name(static_cast<wire::DecodeError>(reason));
   }
 }
@@ -35,7 +37,8 @@ std::vector<std::string_view> frame_views(const std::vector<zmq::message_t>& fra
 }
 
 ReadEnvelope decode_and_verify(std::span<const std::string_view> frames, const wire::DecodeLimits& limits,
-                               const EnvelopeSigner* signer, google::protobuf::Arena* arena) {
+                               const EnvelopeSigner* signer, google::protobuf::Arena* arena,
+                               ReplayGuard* replay) {
   ReadEnvelope out{wire::decode(frames, limits, arena), std::nullopt, {}};
   if (!out.decoded.ok()) {
     out.reject = reject_reason(out.decoded.error());
@@ -47,6 +50,14 @@ ReadEnvelope decode_and_verify(std::span<const std::string_view> frames, const w
     if (verdict != EnvelopeSigner::Verdict::kOk) {
       out.reject = reject_reason(verdict);
       out.detail = "topic '" + std::string(frames[0]) + "' from source '" + out.decoded.envelope().source() + "'";
+      return out;
+    }
+    // Only a signed envelope can be told from a replay: an unsigned one could be forged anyway.
+    if (replay && !replay->admit(out.decoded.envelope())) {
+      const auto& e = out.decoded.envelope();
+      out.reject = RejectReason::kReplayed;
+      out.detail = "sequence " + std::to_string(e.sequence()) + " of source '" + e.source() + "' instance '" +
+                   e.instance() + "' seen before";
     }
   }
   return out;

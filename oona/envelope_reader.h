@@ -1,6 +1,6 @@
 // The one frame path every bus reader shares, Oona's ingress and the clients alike: receive all
 // frames of a message, decode them through the codec under a size limit, verify the signature when
-// a signing key is set. What fails has one reason from one list (RejectReason), so the broker and a
+// a signing key is set, and refuse a replayed copy of a signed envelope (oona/replay_guard.h). What fails has one reason from one list (RejectReason), so the broker and a
 // subscriber count and name rejects the same way. And encode_signed(), the one way an envelope is
 // signed (when signing is on) and turned into its two frames, for publishers and for Oona's own
 // envelopes and demotions.
@@ -19,11 +19,13 @@
 #include <zmq.hpp>
 
 #include "oona/envelope_signer.h"
+#include "oona/replay_guard.h"
 #include "proto/envelope_codec.h"
 
 namespace esper::oona {
 
-// Every reason a received message is not handed on: the codec's, then the signature's.
+// Every reason a received message is not handed on: the codec's, then the signature's, then a
+// replayed copy of a signed envelope.
 enum class RejectReason : std::uint8_t {
   kWrongFrameCount,
   kOversize,
@@ -36,13 +38,16 @@ enum class RejectReason : std::uint8_t {
   kTopicMismatch,
   kUnsigned,
   kBadSignature,
+  kReplayed,
+  kSourceNotAllowed,  // Oona's ingress: the source is not bound to the sender's CURVE key.
 };
-inline constexpr std::size_t kRejectReasonCount = 11;
+inline constexpr std::size_t kRejectReasonCount = 13;
 static_assert(wire::kDecodeErrorCount == 9, "RejectReason lists the codec's errors first, in order");
 
 RejectReason reject_reason(wire::DecodeError error);
 RejectReason reject_reason(EnvelopeSigner::Verdict verdict);  // kUnsigned or kBadSignature.
-// The `reason` label of reject counters: "wrong_frame_count", ..., "unsigned", "bad_signature".
+// The `reason` label of reject counters: "wrong_frame_count", ..., "unsigned", "bad_signature",
+// "replayed", "source_not_allowed".
 std::string_view reject_reason_name(RejectReason reason);
 
 // Per-reason counts.
@@ -61,9 +66,10 @@ struct ReadEnvelope {
 };
 
 // Decodes `frames` under `limits` (onto `arena` when given) and, with a `signer`, verifies the
-// signature.
+// signature and then, with a `replay` guard too, refuses what that guard has seen.
 ReadEnvelope decode_and_verify(std::span<const std::string_view> frames, const wire::DecodeLimits& limits,
-                               const EnvelopeSigner* signer, google::protobuf::Arena* arena = nullptr);
+                               const EnvelopeSigner* signer, google::protobuf::Arena* arena = nullptr,
+                               ReplayGuard* replay = nullptr);
 
 // Signs `envelope` under its own topic when `signer` is set (after clearing any old signature) and
 // encodes it into the bus's two frames.

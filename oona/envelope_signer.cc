@@ -2,12 +2,12 @@
 
 #include <sodium.h>
 
-#include <fstream>
-#include <sstream>
 #include <stdexcept>
 
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+
+#include "oona/key_file.h"
 
 namespace esper::oona {
 
@@ -77,12 +77,8 @@ std::string parse_hex_key(std::string_view hex) {
   return key;
 }
 
-std::string read_key_file(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  if (!in) throw std::invalid_argument("cannot read key file " + path.string());
-  std::stringstream text;
-  text << in.rdbuf();
-  return parse_hex_key(text.str());
+std::string read_key_file(const std::filesystem::path& path, bool allow_insecure_permissions) {
+  return parse_hex_key(read_secret_key_file(path, allow_insecure_permissions));
 }
 
 }  // namespace esper::oona

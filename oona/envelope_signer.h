@@ -39,8 +39,9 @@ std::string_view verdict_name(EnvelopeSigner::Verdict verdict);
 
 // A key written as 64 hex digits (surrounding whitespace ignored); throws std::invalid_argument.
 std::string parse_hex_key(std::string_view hex);
-// The same, read from a file.
-std::string read_key_file(const std::filesystem::path& path);
+// The same, read from a key file (oona/key_file.h: refused if its group or others may read it,
+// unless `allow_insecure_permissions`).
+std::string read_key_file(const std::filesystem::path& path, bool allow_insecure_permissions = false);
 
 }  // namespace esper::oona
 

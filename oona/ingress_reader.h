@@ -1,6 +1,8 @@
 // Reading one envelope from one of Oona's ingress sockets, the same way on both lanes, through the
 // bus's one frame path (oona/envelope_reader.h): receive all frames, decode them through the codec
-// (with Oona's size limit), verify the signature when a signing key is configured. What fails is counted by reason in the caller's `rejected` map and
+// (with Oona's size limit), verify the signature when a signing key is configured and refuse a
+// replayed signed envelope (oona/replay_guard.h), and one whose source its CURVE client key is not
+// bound to (oona/curve_security.h). What fails is counted by reason in the caller's `rejected` map and
 // logged (rate-limited); it is never routed.
 #ifndef ESPER_OONA_INGRESS_READER_H_
 #define ESPER_OONA_INGRESS_READER_H_
@@ -14,6 +16,7 @@
 #include <zmq.hpp>
 
 #include "logging/rate_limited_log.h"
+#include "oona/curve_security.h"
 #include "oona/envelope_reader.h"
 #include "oona/envelope_signer.h"
 #include "oona/subscriber_queue.h"
@@ -36,9 +39,12 @@ class IngressReader {
 
   // `signer` (may be null: signing off) and `log` must outlive the reader; `log` may be shared
   // between threads.
+  // `replay` (may be null) is consulted for signed envelopes only; Oona's lanes share one.
+  // `bindings` (may be null) restricts what each CURVE client key may send as (curve_security.h).
   IngressReader(std::size_t max_envelope_bytes, const EnvelopeSigner* signer,
-                logging::RateLimitedLog& log)
-      : limits_{max_envelope_bytes}, signer_(signer), log_(log) {}
+                logging::RateLimitedLog& log, ReplayGuard* replay = nullptr,
+                const SourceBindings* bindings = nullptr)
+      : limits_{max_envelope_bytes}, signer_(signer), log_(log), replay_(replay), bindings_(bindings) {}
 
   // Reads one message from `socket` without waiting. kEmpty: none was there. kRejected: counted in
   // `rejected` under its reason and logged. kAccepted: `out` holds it.
@@ -49,6 +55,8 @@ class IngressReader {
   wire::DecodeLimits limits_;
   const EnvelopeSigner* signer_;
   logging::RateLimitedLog& log_;
+  ReplayGuard* replay_;
+  const SourceBindings* bindings_;
 };
 
 }  // namespace esper::oona

@@ -7,11 +7,14 @@
 //   ROUTER_MANDATORY makes a full pipe an EAGAIN and an unknown peer an error, never a silent drop;
 //   ZMQ_MAXMSGSIZE keeps what a client may send down to the size of a HELLO frame;
 // - a monitor of the egress reporting closed connections (by file descriptor), so that Oona forgets
-//   a subscriber as soon as it is gone;
+//   a subscriber as soon as it is gone, and one of the ingress; both report failed handshakes, each
+//   attempt counted as a CURVE refusal: a client with an unknown key (refused by the ZAP handler)
+//   and a plain client at a CURVE socket (a mechanism mismatch) alike;
 // - the ZAP handler when CurveZMQ is configured (ZAP is per context).
 #ifndef ESPER_OONA_LANE_SOCKETS_H_
 #define ESPER_OONA_LANE_SOCKETS_H_
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <functional>
@@ -36,18 +39,25 @@ class LaneSockets {
   LaneSockets(const LaneSockets&) = delete;
   LaneSockets& operator=(const LaneSockets&) = delete;
 
-  // Reads pending monitor events, calling `on_disconnected` with the fd of each closed connection.
+  // Reads pending monitor events of both sockets, counting failed handshakes and calling
+  // `on_disconnected` with the fd of each closed egress connection.
   void read_monitor(const std::function<void(int fd)>& on_disconnected);
-  std::uint64_t curve_refused() const { return zap_ ? zap_->refused() : 0; }
+  // Handshakes that failed on either socket, one per attempt (as of the last read_monitor()).
+  // Thread-safe.
+  std::uint64_t curve_refused() const { return handshakes_failed_.load(std::memory_order_relaxed); }
 
  private:
+  zmq::socket_t monitor_socket(zmq::socket_t& socket, const std::string& address, int events);
+
   zmq::context_t context_{1};
   std::unique_ptr<ZapAuthenticator> zap_;  // Only with CurveZMQ configured.
+  std::atomic<std::uint64_t> handshakes_failed_{0};
 
  public:
   zmq::socket_t ingress;
   zmq::socket_t egress;
-  zmq::socket_t monitor;
+  zmq::socket_t monitor;          // The egress's.
+  zmq::socket_t ingress_monitor;  // Failed handshakes only.
 };
 
 }  // namespace esper::oona

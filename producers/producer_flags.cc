@@ -28,6 +28,7 @@ ServiceRuntimeOptions runtime_options_from_flags(const ProducerFlags& flags, con
   options.service = service;
   options.bus.endpoints = location.endpoints;
   options.bus.curve = location.curve;
+  options.bus.signing_key = location.signing_key;
   options.bus.emergency_scheduling = location.emergency_scheduling;
   options.flush_interval = std::chrono::milliseconds(flags.flush_interval_ms);
   apply_supervisor_environment(options);

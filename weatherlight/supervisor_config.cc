@@ -135,6 +135,7 @@ SupervisorConfig load_supervisor_config(config::Section root,
   c.runtime_dir = bus.runtime_dir;
   c.bus = bus.endpoints;
   c.bus_curve = bus.curve;
+  c.bus_signing_key = bus.signing_key;
   c.bus_emergency_scheduling = bus.emergency_scheduling;
   c.publish_to_bus = root.get("publish_to_bus", c.publish_to_bus);
   c.control_endpoint = root.get<std::string>(

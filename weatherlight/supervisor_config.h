@@ -62,6 +62,7 @@ struct SupervisorConfig {
   std::filesystem::path runtime_dir;
   oona::BusEndpoints bus;             // Where Weatherlight publishes its events and telemetry.
   oona::CurveClientKeys bus_curve;    // client_curve: keys for a CURVE Oona on tcp://.
+  std::string bus_signing_key;        // signing: the bus's HMAC key (raw 32 bytes); empty: off.
   oona::EmergencySchedulingConfig bus_emergency_scheduling;  // emergency_scheduling:
   bool publish_to_bus = true;
   std::string control_endpoint;       // Default: ipc://<runtime_dir>/weatherlight-control.sock.

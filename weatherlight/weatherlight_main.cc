@@ -46,6 +46,7 @@ int main(int argc, char** argv) {
       esper::oona::BusPublisherOptions options;
       options.endpoints = config.bus;
       options.curve = config.bus_curve;
+      options.signing_key = config.bus_signing_key;
       options.emergency_scheduling = config.bus_emergency_scheduling;
       options.source = "weatherlight";
       // The supervision loop must not wait on the bus; what cannot be queued is counted.

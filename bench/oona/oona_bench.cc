@@ -26,12 +26,14 @@
 #include <vector>
 
 #include <CLI/CLI.hpp>
+#include <sodium.h>
 #include <zmq.hpp>
 
 #include "oona/broker.h"
 #include "oona/bus_publisher.h"
 #include "oona/bus_subscriber.h"
 #include "oona/emergency_scheduling.h"
+#include "oona/envelope_signer.h"
 #include "proto/envelope_codec.h"
 
 namespace {
@@ -39,6 +41,10 @@ namespace {
 using namespace esper;
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
+
+// With --signed: the HMAC key of Oona and of every bench publisher and subscriber (what signing and
+// verifying, replay check included, cost). Empty: signing off.
+std::string signing_key;
 
 leyline::Envelope workload_envelope(int points) {
   leyline::Envelope e;
@@ -62,6 +68,7 @@ oona::BusPublisherOptions publisher_options(const oona::BusEndpoints& endpoints,
   options.endpoints = endpoints;
   options.source = source;
   options.send_timeout = 5s;
+  options.signing_key = signing_key;
   return options;
 }
 
@@ -97,6 +104,7 @@ class BenchReader {
       options.endpoints = endpoints;
       options.emergency = false;
       options.name = name;
+      options.signing_key = signing_key;
       subscriber_ = std::make_unique<oona::BusSubscriber>(options);
     } else {
       sub_ = zmq::socket_t(context_, zmq::socket_type::sub);
@@ -267,6 +275,7 @@ class InProcessOona {
     oona::BrokerConfig config;
     config.runtime_dir = dir / "oona";
     config.endpoints = oona::endpoints_under(config.runtime_dir);
+    config.signing_key = signing_key;
     broker_ = std::make_unique<oona::Broker>(config);
     thread_ = std::thread([this] { broker_->run(stop_fd_, [] { return true; }); });
   }
@@ -323,6 +332,7 @@ Latency emergency_latency(const oona::BusEndpoints& endpoints, int emergencies, 
   oona::BusSubscriberOptions sub_options;
   sub_options.endpoints = endpoints;
   sub_options.emergency = reader == Reader::kShared;
+  sub_options.signing_key = signing_key;
   oona::BusSubscriber subscriber(sub_options);
   connect(endpoints, subscriber);
 
@@ -337,6 +347,7 @@ Latency emergency_latency(const oona::BusEndpoints& endpoints, int emergencies, 
       oona::BusSubscriberOptions options;
       options.endpoints = endpoints;
       options.normal = false;
+      options.signing_key = signing_key;
       oona::BusSubscriber emergency(options);
       connect(endpoints, emergency, wire::Lane::kEmergency);
       emergency_ready.set_value();
@@ -413,7 +424,13 @@ int main(int argc, char** argv) {
   app.add_option("--points", points, "Metric points per envelope");
   app.add_option("--emergencies", emergencies, "Emergency envelopes timed in each latency run");
   app.add_flag("--smoke", smoke, "A very short run, to check the benchmark still works");
+  bool sign = false;
+  app.add_flag("--signed", sign, "Sign and verify every envelope (Oona, producers, subscribers), with a random key");
   CLI11_PARSE(app, argc, argv);
+  if (sign) {
+    signing_key.resize(oona::EnvelopeSigner::kKeyBytes);
+    randombytes_buf(signing_key.data(), signing_key.size());
+  }
   if (smoke) {
     envelopes = 2000;
     emergencies = 50;

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Follows the bus from Python, as a notebook would: one line per envelope on stdout.
 
-  follow_bus.py --runtime-dir DIR [--source NAME] [--count N] [--name NAME]
+  follow_bus.py [--config FILE] [--runtime-dir DIR] [--source NAME] [--count N] [--name NAME]
 
 Prints "follow_bus ready" once its HELLOs are sent, then for each envelope
 "<lane socket> <topic> seq=<n>", and "missed <n>" whenever Oona says it shed envelopes for it.
@@ -17,7 +17,8 @@ import esper_producer as ep
 
 def main(argv):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--runtime-dir", default=ep.default_runtime_dir())
+    p.add_argument("--config", help="YAML config: runtime_dir, endpoints, signing (verify with its key)")
+    p.add_argument("--runtime-dir", default=None)
     p.add_argument("--source", help="only envelopes from this source")
     p.add_argument("--count", type=int, default=0)
     p.add_argument("--name", help="subscriber name Oona knows this one by")
@@ -26,8 +27,13 @@ def main(argv):
     stop = []
     signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
     signal.signal(signal.SIGINT, lambda *_: stop.append(1))
-    key = ep.parse_hex_key(args.signing_key_hex) if args.signing_key_hex else None
-    subscriber = ep.BusSubscriber(ep.endpoints_under(args.runtime_dir), name=args.name, signing_key=key)
+    if args.config:
+        bus_config = ep.read_bus_config(args.config, args.runtime_dir)
+    else:
+        bus_config = {"endpoints": ep.endpoints_under(args.runtime_dir or ep.default_runtime_dir()),
+                      "signing_key": None}
+    key = ep.parse_hex_key(args.signing_key_hex) if args.signing_key_hex else bus_config["signing_key"]
+    subscriber = ep.BusSubscriber(bus_config["endpoints"], name=args.name, signing_key=key)
     print("follow_bus ready", flush=True)
     printed = 0
     missed = 0

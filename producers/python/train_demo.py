@@ -28,6 +28,8 @@ import esper_producer as ep
 
 def parse_args(argv):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--config", default=None,
+                   help="YAML config: runtime_dir, endpoints, signing (as every Esper process reads it)")
     p.add_argument("--runtime-dir", default=None, help="directory of Oona's ipc:// endpoints")
     p.add_argument("--source", default="train_demo", help="source name on the bus")
     p.add_argument("--steps", type=int, default=200, help="training steps to run")
@@ -53,9 +55,13 @@ def sample(rng):
 def main(argv):
     args = parse_args(argv)
     rng = random.Random(args.seed)
-    key = ep.parse_hex_key(args.signing_key_hex) if args.signing_key_hex else None
-    runtime_dir = args.runtime_dir or ep.default_runtime_dir()
-    bus = ep.BusPublisher(ep.endpoints_under(runtime_dir), args.source, signing_key=key)
+    if args.config:
+        bus_config = ep.read_bus_config(args.config, args.runtime_dir)
+    else:
+        runtime_dir = args.runtime_dir or ep.default_runtime_dir()
+        bus_config = {"endpoints": ep.endpoints_under(runtime_dir), "signing_key": None}
+    key = ep.parse_hex_key(args.signing_key_hex) if args.signing_key_hex else bus_config["signing_key"]
+    bus = ep.BusPublisher(bus_config["endpoints"], args.source, signing_key=key)
     producer = ep.Producer(bus, flush_interval_s=args.flush_interval_ms / 1000.0)
     print("train_demo ready", flush=True)
 

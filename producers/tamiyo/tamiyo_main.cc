@@ -136,6 +136,7 @@ int main(int argc, char** argv) {
       oona::BusSubscriberOptions ack_options;
       ack_options.endpoints = runtime_options.bus.endpoints;
       ack_options.curve = runtime_options.bus.curve;
+      ack_options.signing_key = runtime_options.bus.signing_key;  // Acks are verified like any envelope.
       ack_options.emergency_scheduling = runtime_options.bus.emergency_scheduling;
       ack_options.emergency = false;
       ack_options.prefixes = {"reliable.ack."};

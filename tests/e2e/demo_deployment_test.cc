@@ -1,6 +1,11 @@
 // End to end: the demo deployment (deploy/config/demo/, what deploy/run-local starts) runs under a
 // real weatherlight for a bounded time. Every producer's data is in Nissa's API and in a real
-// Prometheus scraping Nissa, esper-tail sees emergency events, and SIGTERM stops it all cleanly.
+// Prometheus scraping Nissa, field reports are stored and acknowledged, weatherlight's telemetry
+// reaches Nissa, esper-tail sees emergency events, Oona rejects nothing, and SIGTERM stops it all cleanly.
+//
+// It runs twice: as the demo ships, and with envelope signing on everywhere (the demo's configs
+// copied into the test's directory, each given the same `signing:` key file), so that every
+// program on the bus signs what it publishes and verifies what it reads.
 #include <signal.h>
 #include <sys/wait.h>
 
@@ -10,6 +15,7 @@
 
 #include "tests/nissa/nissa_harness.h"
 #include "tests/support/child_process.h"
+#include "tests/support/key_file.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/wait_until.h"
 
@@ -26,8 +32,26 @@ using nlohmann::json;
 const std::vector<std::string> kProducers = {"tolaria", "kasmina", "tamiyo", "uma-serve",
                                              "stream-gateway", "rl-trainer", "train_demo"};
 
-TEST(DemoDeploymentTest, EveryProducersDataReachesNissaAndPrometheusAndEmergenciesReachTheTail) {
+// The demo's config directory: the shipped one, or a copy whose every file signs with one key.
+std::filesystem::path demo_config_dir(const esper::testing::TempDir& dir, bool signing) {
+  const std::filesystem::path shipped = std::string(ESPER_SOURCE_DIR) + "/deploy/config/demo";
+  if (!signing) return shipped;
+  const auto key = esper::testing::write_key_file(dir.path() / "bus.key", esper::testing::kSigningKeyHex);
+  const auto config = dir.path() / "config";
+  std::filesystem::create_directories(config);
+  for (const char* name : {"weatherlight.yaml", "nissa.yaml", "bus.yaml"}) {
+    std::filesystem::copy_file(shipped / name, config / name);
+    std::ofstream(config / name, std::ios::app) << "\nsigning:\n  key_file: " << key.string() << "\n";
+  }
+  return config;
+}
+
+class DemoDeploymentTest : public ::testing::TestWithParam<bool> {};
+
+TEST_P(DemoDeploymentTest, EveryProducersDataReachesNissaAndPrometheusAndEmergenciesReachTheTail) {
+  const bool signing = GetParam();
   esper::testing::TempDir dir;
+  const auto config_dir = demo_config_dir(dir, signing);
   const auto run = dir.path() / "run";
   const auto state = dir.path() / "state";
   std::filesystem::create_directories(state / "nissa");
@@ -44,17 +68,17 @@ TEST(DemoDeploymentTest, EveryProducersDataReachesNissaAndPrometheusAndEmergenci
   options.env = {{"PATH", path},
                  {"ESPER_DEMO_STATE", state.string()},
                  {"ESPER_HTTP_PORT", std::to_string(nissa_port)},
-                 {"ESPER_PYTHONPATH", bin + "/producers/python/gen"}};
+                 {"ESPER_PYTHONPATH", bin + "/producers/python/gen:" + ESPER_SOURCE_DIR + "/producers/python"}};
   ChildProcess weatherlight({built_binary("weatherlight/weatherlight").string(), "--config",
-                             std::string(ESPER_SOURCE_DIR) + "/deploy/config/demo/weatherlight.yaml",
-                             "--runtime-dir", run.string()},
+                             (config_dir / "weatherlight.yaml").string(), "--runtime-dir", run.string()},
                             options);
   ASSERT_TRUE(weatherlight.wait_for_line("weatherlight ready", 60s)) << "the demo deployment did not start";
   const auto started = std::chrono::steady_clock::now();
 
   // esper-tail on the emergency lane: tamiyo's degraded_inputs and the Python producer's loss_spike.
-  ChildProcess tail({built_binary("oona/esper-tail").string(), "--runtime-dir", run.string(), "--lane",
-                     "emergency", "--json", "--count", "1"});
+  // It reads bus.yaml, so with signing on it verifies every envelope too.
+  ChildProcess tail({built_binary("oona/esper-tail").string(), "--config", (config_dir / "bus.yaml").string(),
+                     "--runtime-dir", run.string(), "--lane", "emergency", "--json", "--count", "1"});
 
   // Every producer's series in Nissa's API.
   httplib::Client nissa("127.0.0.1", nissa_port);
@@ -73,6 +97,35 @@ TEST(DemoDeploymentTest, EveryProducersDataReachesNissaAndPrometheusAndEmergenci
       },
       60s, 200ms))
       << "producers with series in nissa: " << in_nissa.size() << " of " << kProducers.size();
+
+  // Field reports from tamiyo stored in Nissa and acknowledged: tamiyo's outbox settles each on
+  // Nissa's ack, so at most the one in flight is pending. Unverified acks would leave them all pending.
+  std::size_t reports = 0;
+  double pending = -1;
+  auto get_json = [&](const std::string& url) {
+    auto res = nissa.Get(url);
+    return res && res->status == 200 ? json::parse(res->body, nullptr, false) : json();
+  };
+  EXPECT_TRUE(wait_until(
+      [&] {
+        const auto stored = get_json("/api/v1/field_reports?limit=1");
+        if (stored.is_object()) reports = stored.value("total", std::size_t{0});
+        const auto series = get_json("/api/v1/series?source=tamiyo&metric=tamiyo.field_reports.pending_total");
+        if (series.is_object() && !series["series"].empty()) pending = series["series"][0].value("last", -1.0);
+        return reports >= 3 && pending >= 0 && pending <= 1;
+      },
+      60s, 250ms))
+      << "field reports stored in nissa: " << reports << ", pending in tamiyo's outbox: " << pending;
+
+  // Weatherlight's own publications (its supervision telemetry; its service events went out before
+  // nissa subscribed) reach Nissa.
+  EXPECT_TRUE(wait_until(
+      [&] {
+        const auto series = get_json("/api/v1/series?source=weatherlight&limit=1");
+        return series.is_object() && !series["series"].empty();
+      },
+      30s, 250ms))
+      << "nothing from weatherlight in nissa";
 
   // A real Prometheus scrapes Nissa and has every producer's series.
   const int prom_port = esper::nissa::testing::free_port();
@@ -110,7 +163,13 @@ TEST(DemoDeploymentTest, EveryProducersDataReachesNissaAndPrometheusAndEmergenci
   const std::string severity = envelope.value("severity", "");
   EXPECT_TRUE(severity == "SEVERITY_HIGH" || severity == "SEVERITY_CRITICAL") << *line;
   EXPECT_TRUE(tail.wait(10s).has_value()) << "esper-tail --count 1 did not exit";
-  std::cout << "data from all " << kProducers.size() << " producers in nissa and Prometheus, and an emergency at the tail, "
+  // Nothing was rejected on the way: every envelope was signed (or, unsigned, none needed to be).
+  const auto rejected = get_json("/api/v1/series?source=oona&metric=oona.rejected_total");
+  ASSERT_TRUE(rejected.is_object()) << "no oona.rejected_total series in nissa";
+  for (const auto& series : rejected["series"]) {
+    EXPECT_EQ(series.value("last", -1.0), 0.0) << "oona rejected envelopes: " << series.dump();
+  }
+  std::cout << (signing ? "signed: " : "unsigned: ") << "data from all " << kProducers.size() << " producers in nissa and Prometheus, and an emergency at the tail, "
             << std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count()
             << " ms after the deployment was ready\n";
 
@@ -119,6 +178,9 @@ TEST(DemoDeploymentTest, EveryProducersDataReachesNissaAndPrometheusAndEmergenci
   ASSERT_TRUE(status.has_value()) << "weatherlight did not stop";
   EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << esper::testing::describe_status(*status);
 }
+
+INSTANTIATE_TEST_SUITE_P(Signing, DemoDeploymentTest, ::testing::Values(false, true),
+                         [](const ::testing::TestParamInfo<bool>& param) { return param.param ? "Signed" : "Unsigned"; });
 
 }  // namespace
 }  // namespace esper::e2e

@@ -28,14 +28,17 @@ using namespace std::chrono_literals;
 // A running oona with its config written into a fresh TempDir and its endpoints under it.
 class OonaProcess {
  public:
-  // `extra_yaml` is appended to a config that sets runtime_dir and a 100ms flush interval.
-  explicit OonaProcess(const std::string& extra_yaml = "") {
+  // `extra_yaml` is appended to a config that sets runtime_dir and a 100ms flush interval. With
+  // `capture_stderr`, its log is read with its stdout (process().wait_for_line).
+  explicit OonaProcess(const std::string& extra_yaml = "", bool capture_stderr = false) {
     const auto config = dir_ / "oona.yaml";
     std::ofstream(config) << "runtime_dir: " << dir_.path().string() << "\n"
                           << "flush_interval: 100ms\n"
                           << extra_yaml;
     process_ = std::make_unique<esper::testing::ChildProcess>(std::vector<std::string>{
-        esper::testing::built_binary("oona/oona").string(), "--config", config.string()});
+        esper::testing::built_binary("oona/oona").string(), "--config", config.string()},
+        esper::testing::ChildProcess::Options{.env = {}, .cwd = {}, .capture_stdout = true,
+                                              .capture_stderr = capture_stderr});
     ready_line_ = process_->wait_for_line("oona ready", 20s).value_or("");
     ready_ = !ready_line_.empty();
   }
@@ -98,10 +101,13 @@ inline leyline::Envelope event(leyline::Severity severity, const std::string& de
 
 // Publishes probe envelopes (source "probe") until `subscriber` has received one on each lane it
 // listens to, so the test knows its subscriptions reached Oona (ZeroMQ's slow joiner).
+// With signing on, pass the key: the probes are signed with it.
 inline ::testing::AssertionResult connect(const BusEndpoints& endpoints, BusSubscriber& subscriber,
                                           bool normal = true, bool emergency = true,
-                                          const CurveClientKeys& curve = {}) {
-  BusPublisher probe(publisher_options(endpoints, "probe", curve));
+                                          const CurveClientKeys& curve = {}, const std::string& signing_key = "") {
+  BusPublisherOptions probe_options = publisher_options(endpoints, "probe", curve);
+  probe_options.signing_key = signing_key;
+  BusPublisher probe(probe_options);
   bool seen_normal = !normal;
   bool seen_emergency = !emergency;
   const auto deadline = std::chrono::steady_clock::now() + 20s;
@@ -152,11 +158,13 @@ inline double stat(const OonaStats& stats, const std::string& key) {
 // Reads Oona's own telemetry packets as they come.
 class StatsWatcher {
  public:
-  explicit StatsWatcher(const BusEndpoints& endpoints, const CurveClientKeys& curve = {})
+  explicit StatsWatcher(const BusEndpoints& endpoints, const CurveClientKeys& curve = {},
+                        const std::string& signing_key = "")
       : subscriber_([&] {
           BusSubscriberOptions options;
           options.endpoints = endpoints;
           options.curve = curve;
+          options.signing_key = signing_key;
           options.emergency = false;
           options.prefixes = {"normal.telemetry.info.oona"};
           return options;

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "tests/oona/oona_harness.h"
+#include "tests/support/key_file.h"
 #include "tests/producers/fake_weatherlight.h"
 
 namespace esper::producers {
@@ -244,6 +245,50 @@ namespace {
 
 // The Python subscriber (esper_producer.BusSubscriber, run by follow_bus.py) speaks the egress
 // protocol to a real oona: it gets both lanes, decoded, under the name it gave, and Oona lists it.
+TEST(PythonProducerTest, ReadsTheSigningKeyFromItsConfigAndRefusesAKeyFileOthersMayRead) {
+  oona::testing::OonaProcess oona("signing:\n  key_hex: " + esper::testing::kSigningKeyHex + "\n");
+  ASSERT_TRUE(oona.ready());
+  const std::string key = oona::parse_hex_key(esper::testing::kSigningKeyHex);
+  auto options = oona::testing::subscriber_options(oona.endpoints());
+  options.signing_key = key;
+  oona::BusSubscriber subscriber(options);
+  ASSERT_TRUE(oona::testing::connect(oona.endpoints(), subscriber, true, true, {}, key));
+
+  esper::testing::TempDir dir;
+  auto config_with = [&](const std::filesystem::path& key_file) {
+    const auto path = dir / (key_file.filename().string() + ".yaml");
+    std::ofstream(path) << "signing:\n  key_file: " << key_file.string() << "\n";
+    return path.string();
+  };
+  const auto private_key = esper::testing::write_key_file(dir / "private.key", esper::testing::kSigningKeyHex);
+  auto demo = start_demo(oona, {"--config", config_with(private_key), "--steps", "5", "--rate", "0",
+                                "--eval-interval", "0", "--flush-interval-ms", "100"});
+  ASSERT_TRUE(demo->wait_for_line("train_demo ready", 30s));
+  const Received r = receive_demo(
+      subscriber,
+      [&](const Received& got) {
+        return std::find(got.events.begin(), got.events.end(), "training_finished") != got.events.end();
+      },
+      30s);
+  EXPECT_EQ(r.points.count("trainer/loss") ? r.points.at("trainer/loss").size() : 0u, 5u)
+      << "train_demo's envelopes, signed with the config's key, did not all pass Oona";
+  ASSERT_TRUE(demo->wait(15s));
+
+  using std::filesystem::perms;
+  const auto shared_key = esper::testing::write_key_file(
+      dir / "shared.key", esper::testing::kSigningKeyHex, perms::owner_read | perms::owner_write | perms::others_read);
+  esper::testing::ChildProcess refused(
+      {ESPER_PYTHON3, std::string(ESPER_SOURCE_DIR) + "/producers/python/train_demo.py", "--config",
+       config_with(shared_key), "--runtime-dir", oona.dir().path().string()},
+      {.env = {{"PYTHONPATH", std::string(ESPER_BINARY_DIR) + "/producers/python/gen"}},
+       .cwd = {}, .capture_stdout = true, .capture_stderr = true});
+  EXPECT_TRUE(refused.wait_for_line(shared_key.string() + " has mode 0604", 30s).has_value())
+      << "train_demo did not name the key file and its mode";
+  const auto status = refused.wait(15s);
+  ASSERT_TRUE(status.has_value()) << "train_demo did not exit";
+  EXPECT_FALSE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << "train_demo accepted the key file";
+}
+
 TEST(PythonSubscriberTest, FollowsBothLanesUnderItsName) {
   oona::testing::OonaProcess oona;
   ASSERT_TRUE(oona.ready());
