@@ -513,6 +513,10 @@ void Observer::publish_own_telemetry() {
     }
     points.push_back(wire::make_point("nissa.sessions", static_cast<double>(sessions_.sessions()), "count", gauge));
     points.push_back(wire::make_point("nissa.reloads_total", static_cast<double>(counters_.reloads), "count", counter));
+    for (const auto reason : kHttpRefusals) {
+      points.push_back(wire::make_point("nissa.http_refused_total", static_cast<double>(http_refusals_.total(reason)),
+                                        "count", counter, {{"reason", std::string(http_refusal_name(reason))}}));
+    }
     const std::int64_t t = now_ms();
     for (auto& p : points) {
       aggregator_.add("nissa", p, t);
