@@ -32,7 +32,7 @@ AdminAccess::AdminAccess(std::optional<std::string> token, const HostAllowlist& 
 
 std::optional<AdminRefusal> AdminAccess::check(const AdminRequest& request) const {
   if (request.origin != nullptr && !same_origin(request.origin, hosts_)) {
-    return AdminRefusal{403, "cross-origin request refused: Origin " + std::string(request.origin) +
+    return AdminRefusal{403, "cross-origin request refused: Origin " + std::string(request.origin).substr(0, 200) +
                                  " is not this server",
                         HttpRefusal::kCrossOrigin};
   }

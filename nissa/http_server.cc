@@ -123,10 +123,10 @@ struct HttpServer::Impl {
       return json_error(421, "a request without a Host header is answered to loopback clients only");
     }
     if (hosts.allows(host)) return std::nullopt;
-    refused(HttpRefusal::kForeignHost, "refused a request for Host '" + std::string(host) + "' from " +
-                                           address_text(client) +
+    const std::string shown = std::string(host).substr(0, 200);  // Headers may be 8 KiB.
+    refused(HttpRefusal::kForeignHost, "refused a request for Host '" + shown + "' from " + address_text(client) +
                                            ": not this server's address nor in http.allowed_hosts (DNS rebinding?)");
-    return json_error(421, "Host '" + std::string(host) +
+    return json_error(421, "Host '" + shown +
                                "' is not this server; add it to http.allowed_hosts if Nissa is reached under that name");
   }
 
