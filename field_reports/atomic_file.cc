@@ -5,6 +5,8 @@
 
 #include <cerrno>
 
+#include "field_reports/private_files.h"
+
 namespace esper::field_reports {
 namespace {
 
@@ -23,7 +25,7 @@ Status fsync_directory(const std::filesystem::path& dir) {
 Status write_file_atomically(const std::filesystem::path& path, std::string_view bytes) {
   auto tmp = path;
   tmp += ".new";
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  const int fd = create_private_file(tmp, O_WRONLY | O_TRUNC);
   if (fd < 0) return errno_status(errno, "create " + tmp.string());
   auto fail = [&](const std::string& what) {
     const int err = errno;

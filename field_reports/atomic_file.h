@@ -1,7 +1,8 @@
 // Files that must be whole or absent after a crash (quarantine copies, the acknowledgment list,
 // requeue requests, Nissa's aggregates checkpoint): written under a temporary name beside the target, fsynced, renamed into place, and the
 // directory fsynced. The temporary name ends in ".new", not ".tmp", which the WAL writer deletes
-// from its directory on open.
+// from its directory on open. The file is created 0600 (field_reports/private_files.h), so replacing
+// a file written wider by an older version narrows it.
 #ifndef ESPER_FIELD_REPORTS_ATOMIC_FILE_H_
 #define ESPER_FIELD_REPORTS_ATOMIC_FILE_H_
 

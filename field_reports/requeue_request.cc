@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "field_reports/atomic_file.h"
+#include "field_reports/private_files.h"
 #include "field_reports/report_id.h"
 
 namespace esper::field_reports {
@@ -14,9 +15,7 @@ std::filesystem::path requeue_dir(const std::filesystem::path& wal_dir) { return
 Status write_requeue_request(const std::filesystem::path& wal_dir, const std::vector<std::string>& ids,
                              std::filesystem::path* path) {
   const auto dir = requeue_dir(wal_dir);
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) return Status::error(ec.value(), "create " + dir.string() + ": " + ec.message());
+  if (Status s = create_private_directories(dir); !s.ok()) return s;
   const auto now = std::chrono::system_clock::now().time_since_epoch();
   // new_report_id gives 128 random bits: two tools running at once never pick the same name.
   const std::string name = std::to_string(std::chrono::duration_cast<std::chrono::nanoseconds>(now).count()) +

@@ -10,6 +10,7 @@
 
 #include "field_reports/atomic_file.h"
 #include "field_reports/corruption_acknowledgments.h"
+#include "field_reports/private_files.h"
 
 namespace esper::field_reports {
 namespace {
@@ -49,8 +50,7 @@ Status quarantine_range(const std::filesystem::path& wal_dir, const WalProblem& 
   const auto path = quarantine_path(wal_dir, problem);
   std::error_code ec;
   if (std::filesystem::exists(path, ec)) return {};
-  std::filesystem::create_directories(quarantine_dir(wal_dir), ec);
-  if (ec) return Status::error(ec.value(), "create " + quarantine_dir(wal_dir).string() + ": " + ec.message());
+  if (Status s = create_private_directories(quarantine_dir(wal_dir)); !s.ok()) return s;
   std::string bytes;
   if (Status s = read_range(wal_dir / segment_file_name(problem.segment), problem.offset, problem.length, bytes);
       !s.ok()) {

@@ -9,6 +9,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "field_reports/private_files.h"
+
 namespace esper::field_reports {
 namespace {
 
@@ -69,17 +71,17 @@ WalWriter::~WalWriter() {
 
 Status WalWriter::open_files(RepairReport* repair) {
   const auto& dir = options_.dir;
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) return Status::error(ec.value(), "create WAL directory " + dir.string() + ": " + ec.message());
+  if (Status s = create_private_directories(dir); !s.ok()) return s;
+  narrow_to_private(dir);  // Segments, quarantine/ and requeue/ an older version left readable by others.
   dir_fd_ = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dir_fd_ < 0) return errno_status(errno, "open WAL directory " + dir.string());
-  lock_fd_ = ::open((dir / "LOCK").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  lock_fd_ = create_private_file(dir / "LOCK", O_RDWR);
   if (lock_fd_ < 0) return errno_status(errno, "open " + (dir / "LOCK").string());
   if (::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
     return errno_status(errno, "another process is writing the WAL in " + dir.string());
   }
   // Segments half-created by a crash never made it to their final name.
+  std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
     if (entry.path().extension() == ".tmp") std::filesystem::remove(entry.path(), ec);
   }
@@ -134,7 +136,7 @@ Status WalWriter::create_segment(std::uint64_t segment) {
   const auto final_path = options_.dir / segment_file_name(segment);
   auto tmp_path = final_path;
   tmp_path += ".tmp";
-  const int fd = ::open(tmp_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  const int fd = create_private_file(tmp_path, O_WRONLY | O_TRUNC);
   if (fd < 0) return errno_status(errno, "create segment " + tmp_path.string());
   auto fail = [&](const std::string& what) {
     const int err = errno;

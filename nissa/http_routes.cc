@@ -64,7 +64,8 @@ std::vector<HttpRoute> nissa_http_routes(Observer& observer) {
                       // The error is a config error naming the file; replace what is not UTF-8.
                       return HttpReply{result.ok ? 200 : 400, j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
                                        "application/json"};
-                    }});
+                    },
+                    /*on_event_loop=*/false, /*admin=*/true});
   routes.push_back({"GET", "/healthz",
                     [](const HttpRequest&) { return HttpReply{200, "{\"status\":\"ok\"}", "application/json"}; },
                     /*on_event_loop=*/true});

@@ -6,11 +6,14 @@
 //                            session rollup views (nissa/session_views.h)
 //   POST /api/v1/admin/reload  re-reads the config's alerts, schema contracts and session options,
 //                            resetting alert baselines and history (as SIGHUP does); 200 with
-//                            {"reloaded":true,...}, or 400 with {"reloaded":false,"error":"..."}
+//                            {"reloaded":true,...}, or 400 with {"reloaded":false,"error":"..."}.
+//                            An admin route: the only one that changes state, and it takes POST
+//                            only (nissa/admin_access.h says who may call it). Every other route
+//                            is a GET that only reads.
 //   /healthz                 200 while the process serves
 //   /readyz                  200 once the WAL is replayed and the bus is connected, else 503
-// Everything else a request can get (400 for a bad query string, 404, 413, 414, 431, 500) is the
-// server's, the same for every route.
+// Everything else a request can get (400 for a bad query string, 401/403 on the admin route, 404,
+// 405, 413, 414, 421, 431, 500) is the server's, the same for every route.
 #ifndef ESPER_NISSA_HTTP_ROUTES_H_
 #define ESPER_NISSA_HTTP_ROUTES_H_
 

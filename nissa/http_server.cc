@@ -1,7 +1,9 @@
 #include "nissa/http_server.h"
 
+#include <arpa/inet.h>
 #include <microhttpd.h>
 #include <netdb.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 
 #include <charconv>
@@ -11,17 +13,54 @@
 #include <optional>
 #include <stdexcept>
 
+#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include "logging/rate_limited_log.h"
+#include "nissa/admin_access.h"
 #include "nissa/handler_pool.h"
+#include "nissa/host_allowlist.h"
 #include "nissa/request_deadlines.h"
 
 namespace esper::nissa {
 namespace {
 
 HttpReply json_error(int status, const std::string& error) {
-  return HttpReply{status, "{\"error\":\"" + error + "\"}", "application/json"};
+  // The error may quote what the client sent (a Host, an Origin): escaped, and any bad byte replaced.
+  return HttpReply{status, nlohmann::json{{"error", error}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+                   "application/json"};
+}
+
+// The client's address, as libmicrohttpd saw it (null if unknown).
+const sockaddr* client_address(MHD_Connection* connection) {
+  const MHD_ConnectionInfo* info = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+  return info != nullptr ? info->client_addr : nullptr;
+}
+
+bool is_loopback(const sockaddr* address) {
+  if (address == nullptr) return false;
+  if (address->sa_family == AF_INET) {
+    return (ntohl(reinterpret_cast<const sockaddr_in*>(address)->sin_addr.s_addr) >> 24) == 127;
+  }
+  if (address->sa_family == AF_INET6) {
+    const in6_addr& a = reinterpret_cast<const sockaddr_in6*>(address)->sin6_addr;
+    return IN6_IS_ADDR_LOOPBACK(&a) || (IN6_IS_ADDR_V4MAPPED(&a) && a.s6_addr[12] == 127);
+  }
+  return false;
+}
+
+std::string address_text(const sockaddr* address) {
+  char text[INET6_ADDRSTRLEN] = "?";
+  if (address != nullptr && address->sa_family == AF_INET) {
+    ::inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(address)->sin_addr, text, sizeof text);
+  } else if (address != nullptr && address->sa_family == AF_INET6) {
+    ::inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(address)->sin6_addr, text, sizeof text);
+  }
+  return text;
+}
+
+const char* header(MHD_Connection* connection, const char* name) {
+  return MHD_lookup_connection_value(connection, MHD_HEADER_KIND, name);
 }
 
 // One request on a connection, from its request line to the end of its response
@@ -39,6 +78,7 @@ MHD_Result send_reply(MHD_Connection* connection, const HttpReply& reply) {
                                                            MHD_RESPMEM_MUST_COPY);
   if (response == nullptr) return MHD_NO;
   MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE, reply.content_type.c_str());
+  for (const auto& [name, value] : reply.headers) MHD_add_response_header(response, name.c_str(), value.c_str());
   const MHD_Result queued = MHD_queue_response(connection, static_cast<unsigned int>(reply.status), response);
   MHD_destroy_response(response);
   return queued;
@@ -60,7 +100,49 @@ void log_from_libmicrohttpd(void*, const char* format, va_list args) {
 
 struct HttpServer::Impl {
   Impl(std::vector<HttpRoute> routes_, const HttpServerOptions& options)
-      : routes(std::move(routes_)), deadlines(options.request_timeout), pool(kHandlerThreads) {}
+      : routes(std::move(routes_)),
+        hosts(options.address, options.allowed_hosts),
+        admin(options.admin_token, hosts),
+        refusals(options.refusals),
+        deadlines(options.request_timeout),
+        pool(kHandlerThreads) {}
+
+  void refused(HttpRefusal reason, const std::string& message) {
+    if (refusals != nullptr) refusals->count(reason);
+    problems.log(spdlog::level::warn, http_refusal_name(reason), "http: " + message);
+  }
+
+  // The refusal of a request whose Host does not name this server (DNS rebinding), if it does not.
+  std::optional<HttpReply> check_host(MHD_Connection* connection) {
+    const sockaddr* client = client_address(connection);
+    const char* host = header(connection, MHD_HTTP_HEADER_HOST);
+    if (host == nullptr) {
+      // HTTP/1.0 without Host: never a browser (they all send it), so fine from this machine.
+      if (is_loopback(client)) return std::nullopt;
+      refused(HttpRefusal::kForeignHost, "refused a request without Host from " + address_text(client));
+      return json_error(421, "a request without a Host header is answered to loopback clients only");
+    }
+    if (hosts.allows(host)) return std::nullopt;
+    const std::string shown = std::string(host).substr(0, 200);  // Headers may be 8 KiB.
+    refused(HttpRefusal::kForeignHost, "refused a request for Host '" + shown + "' from " + address_text(client) +
+                                           ": not this server's address nor in http.allowed_hosts (DNS rebinding?)");
+    return json_error(421, "Host '" + shown +
+                               "' is not this server; add it to http.allowed_hosts if Nissa is reached under that name");
+  }
+
+  // The refusal of a request to an admin route that nissa/admin_access.h does not let through.
+  std::optional<HttpReply> check_admin(MHD_Connection* connection, const char* method, const char* path) {
+    const sockaddr* client = client_address(connection);
+    const AdminRequest request{header(connection, MHD_HTTP_HEADER_AUTHORIZATION), header(connection, kAdminHeader),
+                               header(connection, "Origin"), is_loopback(client)};
+    auto refusal = admin.check(request);
+    if (!refusal) return std::nullopt;
+    refused(refusal->reason, "refused " + std::string(method) + " " + path + " from " + address_text(client) + ": " +
+                                 refusal->error);
+    HttpReply reply = json_error(refusal->status, refusal->error);
+    if (refusal->status == 401) reply.headers.emplace_back(MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"nissa\"");
+    return reply;
+  }
 
   // The refusal of a request whose head breaks a limit, if it does.
   std::optional<HttpReply> check_head(MHD_Connection* connection, const Request& request) const {
@@ -100,6 +182,17 @@ struct HttpServer::Impl {
     return nullptr;
   }
 
+  // The methods `path` is served with ("GET, HEAD", "POST"); empty for an unknown path.
+  std::string allowed_methods(std::string_view path) const {
+    std::string allow;
+    for (const HttpRoute& route : routes) {
+      if (route.path != path) continue;
+      if (!allow.empty()) allow += ", ";
+      allow += route.method == "GET" ? "GET, HEAD" : route.method;
+    }
+    return allow;
+  }
+
   // The route's reply; whatever it throws becomes a generic 500 (the reason goes to the log only).
   HttpReply run(const HttpRoute& route, const HttpRequest& request) {
     try {
@@ -117,7 +210,16 @@ struct HttpServer::Impl {
   MHD_Result dispatch(MHD_Connection* connection, const char* method, const char* path, Request& r) {
     if (!known_method(method)) return send_reply(connection, json_error(400, "unknown method"));
     const HttpRoute* route = find_route(method, path);
-    if (route == nullptr) return send_reply(connection, json_error(404, "no such endpoint"));
+    if (route == nullptr) {
+      const std::string allow = allowed_methods(path);
+      if (allow.empty()) return send_reply(connection, json_error(404, "no such endpoint"));
+      HttpReply reply = json_error(405, std::string("method ") + method + " not allowed; " + path + " takes " + allow);
+      reply.headers.emplace_back(MHD_HTTP_HEADER_ALLOW, allow);
+      return send_reply(connection, reply);
+    }
+    if (route->admin) {
+      if (auto refusal = check_admin(connection, method, path)) return send_reply(connection, *refusal);
+    }
     const std::size_t query_at = r.target.find('?');
     ParsedQuery query =
         parse_query_string(query_at == std::string::npos ? std::string_view() : std::string_view(r.target).substr(query_at + 1));
@@ -145,7 +247,9 @@ struct HttpServer::Impl {
     if (r.reply) return send_reply(connection, *r.reply);  // Back from the handler pool.
     if (!r.head_checked) {  // First call: the head is in, the body (if any) not yet.
       r.head_checked = true;
-      if (auto refusal = check_head(connection, r)) {
+      auto refusal = check_head(connection, r);
+      if (!refusal) refusal = check_host(connection);
+      if (refusal) {
         r.dispatched = true;
         deadlines.request_received(connection);
         return send_reply(connection, *refusal);
@@ -199,6 +303,9 @@ struct HttpServer::Impl {
   }
 
   const std::vector<HttpRoute> routes;
+  const HostAllowlist hosts;
+  const AdminAccess admin;  // Refers to hosts.
+  HttpRefusals* const refusals;
   RequestDeadlines deadlines;
   HandlerPool pool;
   logging::RateLimitedLog problems;

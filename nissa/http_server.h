@@ -5,18 +5,26 @@
 // a slow handler delays only the requests queued behind it in the pool, never the event loop.
 //
 // What every request gets, whatever the route (nissa/http_routes.h lists Nissa's):
+//   - 421 {"error": ...} if its Host header does not name this server (nissa/host_allowlist.h: a
+//     page using DNS rebinding to reach Nissa from a browser); a request without Host (HTTP/1.0)
+//     is answered to loopback clients only;
 //   - its query string decoded and checked (nissa/query_params.h), else 400
 //     {"error": ..., "parameter": ...}: handlers only ever see valid UTF-8 without NUL;
 //   - 414 for a request target over kMaxRequestTargetBytes, 431 for headers over
 //     kMaxRequestHeaderBytes (a head that does not even fit kConnectionMemoryBytes is refused by
 //     libmicrohttpd itself, with 414 or 431), 413 for a body over kMaxRequestBodyBytes;
-//   - 404 {"error":"no such endpoint"} for an unknown path, and for a known path with another method
-//     (as the server before this one did); HEAD is served by GET routes;
+//   - 404 {"error":"no such endpoint"} for an unknown path, 405 (with Allow) for a known path with
+//     another method (OPTIONS included: no CORS preflight is ever approved); HEAD is served by GET
+//     routes;
+//   - for routes marked `admin` (the state-changing ones), 401/403 unless nissa/admin_access.h lets
+//     it through;
 //   - 500 {"error":"internal error"} if its handler throws, logged (rate-limited) with the reason,
 //     which never reaches the client;
 //   - the connection closed if the request is not whole within `request_timeout` of the connection
 //     opening or of its previous response (nissa/request_deadlines.h), or if nothing moves on it
 //     for kIdleTimeout (an idle keep-alive connection; a client that stops reading its reply).
+// Refusals for a foreign Host, a cross-origin or an unauthorized admin request are counted
+// (nissa/http_refusals.h) and logged, rate-limited.
 // At most `max_connections` connections are open; beyond that new ones are closed at once.
 #ifndef ESPER_NISSA_HTTP_SERVER_H_
 #define ESPER_NISSA_HTTP_SERVER_H_
@@ -26,9 +34,12 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "nissa/http_refusals.h"
 #include "nissa/query_params.h"
 
 namespace esper::nissa {
@@ -59,6 +70,7 @@ struct HttpReply {
   int status = 200;
   std::string body;
   std::string content_type = "application/json";
+  std::vector<std::pair<std::string, std::string>> headers{};  // Beyond Content-Type.
 };
 
 struct HttpRoute {
@@ -66,6 +78,7 @@ struct HttpRoute {
   std::string path;
   std::function<HttpReply(const HttpRequest&)> handler;
   bool on_event_loop = false;  // Cheap and never blocks: answered on the event loop.
+  bool admin = false;          // Changes state: only for requests nissa/admin_access.h lets through.
 };
 
 struct HttpServerOptions {
@@ -73,6 +86,11 @@ struct HttpServerOptions {
   int port = 0;  // 0: any free port.
   std::size_t max_connections = 256;
   std::chrono::milliseconds request_timeout{10'000};
+  // Host names (or name:port) answered besides loopback and the bound address; "*": any.
+  std::vector<std::string> allowed_hosts{};
+  // The bearer token admin routes require; none: a loopback client with X-Esper-Admin: 1.
+  std::optional<std::string> admin_token{};
+  HttpRefusals* refusals = nullptr;  // Counted here when set; must outlive the server.
 };
 
 class HttpServer {

@@ -1,7 +1,10 @@
 #include "nissa/nissa_config.h"
 
 #include <cstdlib>
+#include <stdexcept>
 
+#include "nissa/admin_token_file.h"
+#include "nissa/host_allowlist.h"
 #include "oona/bus_location_config.h"
 #include "proto/topic.h"
 
@@ -40,6 +43,20 @@ NissaConfig load_nissa_config(config::Section root,
     }
     c.http.request_timeout = http->get("request_timeout", c.http.request_timeout);
     if (c.http.request_timeout < std::chrono::milliseconds(100)) throw http->error("request_timeout", "must be at least 100ms");
+    c.http.allowed_hosts = http->get("allowed_hosts", c.http.allowed_hosts);
+    for (const auto& allowed : c.http.allowed_hosts) {
+      std::string host, port;
+      if (allowed != "*" && !split_host_port(allowed, &host, &port)) {
+        throw http->error("allowed_hosts", "'" + allowed + "' is not a host name, an address or name:port");
+      }
+    }
+    if (auto token_file = http->optional<std::string>("admin_token_file")) {
+      try {
+        c.http.admin_token = read_admin_token_file(*token_file);
+      } catch (const std::runtime_error& e) {
+        throw http->error("admin_token_file", e.what());
+      }
+    }
     http->finish();
   }
 

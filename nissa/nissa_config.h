@@ -31,7 +31,9 @@ struct NissaConfig {
   oona::EmergencySchedulingConfig bus_emergency_scheduling;  // emergency_scheduling:
   std::filesystem::path state_dir;    // WAL (state_dir/wal) and checkpoint (state_dir/aggregates.ckpt).
 
-  // `http:` address, port (0: any free port, printed at start), max_connections, request_timeout.
+  // `http:` address, port (0: any free port, printed at start), max_connections, request_timeout,
+  // allowed_hosts (nissa/host_allowlist.h) and admin_token_file (read at load: the token itself is
+  // kept; nissa/admin_token_file.h).
   HttpServerOptions http{.address = "127.0.0.1", .port = 9464};
 
   AggregatorOptions aggregation;

@@ -50,7 +50,9 @@ int main(int argc, char** argv) {
     esper::daemon::SystemdNotifier notifier;
     // Replaying a large WAL takes a while; systemd shows how far it has got (STATUS=).
     esper::nissa::Observer observer(config, [&notifier](const std::string& line) { notifier.status(line); });
+    config.http.refusals = &observer.http_refusals();
     esper::nissa::HttpServer http(esper::nissa::nissa_http_routes(observer), config.http);
+    if (config.http.admin_token) spdlog::info("admin endpoints require the bearer token of http.admin_token_file");
     std::unique_ptr<esper::nissa::UnixMetricsEndpoint> unix_metrics;
     if (config.unix_socket) {
       unix_metrics = std::make_unique<esper::nissa::UnixMetricsEndpoint>(

@@ -13,6 +13,7 @@
 #include <spdlog/spdlog.h>
 
 #include "field_reports/atomic_file.h"
+#include "field_reports/private_files.h"
 #include "field_reports/wal_progress_display.h"
 #include "field_reports/wal_quarantine.h"
 #include "field_reports/wal_reader.h"
@@ -42,7 +43,10 @@ Observer::Observer(NissaConfig config, std::function<void(const std::string&)> s
       alerts_(config_.alerts),
       contracts_(config_.schema_contracts),
       sessions_(config_.sessions) {
-  std::filesystem::create_directories(config_.state_dir);
+  if (const auto s = field_reports::create_private_directories(config_.state_dir); !s.ok()) {
+    throw std::runtime_error("cannot create state directory: " + s.message());
+  }
+  field_reports::narrow_to_private(config_.state_dir);  // A checkpoint an older version wrote 0644.
   field_reports::WalWriterOptions wal_options;
   wal_options.dir = wal_dir(config_);
   wal_options.durability = field_reports::Durability::kGroup;
@@ -513,6 +517,10 @@ void Observer::publish_own_telemetry() {
     }
     points.push_back(wire::make_point("nissa.sessions", static_cast<double>(sessions_.sessions()), "count", gauge));
     points.push_back(wire::make_point("nissa.reloads_total", static_cast<double>(counters_.reloads), "count", counter));
+    for (const auto reason : kHttpRefusals) {
+      points.push_back(wire::make_point("nissa.http_refused_total", static_cast<double>(http_refusals_.total(reason)),
+                                        "count", counter, {{"reason", std::string(http_refusal_name(reason))}}));
+    }
     const std::int64_t t = now_ms();
     for (auto& p : points) {
       aggregator_.add("nissa", p, t);

@@ -52,6 +52,7 @@
 #include "nissa/alert_engine.h"
 #include "nissa/event_log.h"
 #include "nissa/field_report_store.h"
+#include "nissa/http_refusals.h"
 #include "nissa/journal_records.h"
 #include "nissa/metric_aggregator.h"
 #include "nissa/nissa_config.h"
@@ -138,6 +139,8 @@ class Observer {
 
   bool ready() const { return ready_.load(); }
   ObserverCounters counters() const;
+  // Where the HTTP server counts what it refuses; published as nissa.http_refused_total{reason}.
+  HttpRefusals& http_refusals() { return http_refusals_; }
   const NissaConfig& config() const { return config_; }
 
  private:
@@ -181,6 +184,7 @@ class Observer {
   std::unordered_set<std::string> batch_ids_;  // Report ids queued in the current batch.
   bool wal_dirty_ = false;  // Something was appended to the WAL in the current batch.
   std::atomic<bool> ready_{false};
+  HttpRefusals http_refusals_;  // Atomic counters: written by the HTTP threads, no lock.
 };
 
 }  // namespace esper::nissa

@@ -16,6 +16,7 @@
 
 #include "cli/command_line.h"
 #include "config/config_error.h"
+#include "daemon/private_directory.h"
 #include "field_reports/outbox.h"
 #include "logging/log_setup.h"
 #include "oona/bus_subscriber.h"
@@ -117,6 +118,8 @@ int main(int argc, char** argv) {
     std::unique_ptr<field_reports::Outbox> outbox;
     std::unique_ptr<oona::BusSubscriber> acks;
     if (!state_dir.empty()) {
+      // Unsent field reports are in there: refuse a directory another user could have prepared.
+      daemon::ensure_private_directory(state_dir);
       field_reports::OutboxOptions outbox_options;
       outbox_options.wal_dir = std::filesystem::path(state_dir) / "field_reports";
       outbox_options.source = runtime.service();

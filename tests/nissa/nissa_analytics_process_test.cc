@@ -123,8 +123,7 @@ TEST_F(NissaAnalyticsTest, RecordedStreamRaisesExactlyOneDriftAlertOnlyForTheShi
   }, 10s)) << nissa_->get_text("/metrics");
 
   // Reconfiguring resets baselines and history.
-  httplib::Client client(nissa_->url());
-  auto res = client.Post("/api/v1/admin/reload");
+  auto res = nissa_->post_admin("/api/v1/admin/reload");
   ASSERT_TRUE(res);
   EXPECT_EQ(res->status, 200) << res->body;
   EXPECT_TRUE(alerts().empty());
@@ -174,8 +173,7 @@ TEST_F(NissaAnalyticsTest, AlertsSurviveARestartAndAReloadClearsThemForGood) {
   EXPECT_NE(events.dump().find("performance_regression"), std::string::npos) << events.dump(2);
 
   // A reload clears the alert history, and it stays cleared across the next restart.
-  httplib::Client client(nissa_->url());
-  auto res = client.Post("/api/v1/admin/reload");
+  auto res = nissa_->post_admin("/api/v1/admin/reload");
   ASSERT_TRUE(res);
   EXPECT_EQ(res->status, 200) << res->body;
   EXPECT_TRUE(alerts().empty());
@@ -264,8 +262,7 @@ TEST_F(NissaAnalyticsTest, BrokenConfigReloadIsRefusedAndSighupReloads) {
     original.assign(std::istreambuf_iterator<char>(in), {});
   }
   std::ofstream(config, std::ios::app) << "alerts_typo: 1\n";
-  httplib::Client client(nissa_->url());
-  auto res = client.Post("/api/v1/admin/reload");
+  auto res = nissa_->post_admin("/api/v1/admin/reload");
   ASSERT_TRUE(res);
   EXPECT_EQ(res->status, 400);
   const json refused = json::parse(res->body);

@@ -1,6 +1,12 @@
 #include "nissa/nissa_config.h"
 
+#include <sys/stat.h>
+
 #include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "tests/support/temp_dir.h"
 
 namespace esper::nissa {
 namespace {
@@ -24,6 +30,40 @@ TEST(NissaConfigTest, ShippedExampleParsesToTheDefaults) {
             std::chrono::milliseconds(0));
   EXPECT_EQ(c.bus.normal_egress, "ipc:///run/x/oona-normal-out.sock");
   EXPECT_EQ(c.state_dir, "/var/x");
+  EXPECT_TRUE(c.http.allowed_hosts.empty());
+  EXPECT_FALSE(c.http.admin_token);
+}
+
+TEST(NissaConfigTest, AllowedHostsAndTheAdminTokenFileAreCheckedAtLoad) {
+  esper::testing::TempDir dir;
+  const auto token = dir / "admin.token";
+  std::ofstream(token) << "0123456789abcdef-token\n";
+  ASSERT_EQ(::chmod(token.c_str(), 0600), 0);
+  const NissaConfig c = load_nissa_config(
+      config::parse_text("http:\n  allowed_hosts: [nissa.example, 'metrics.example:8443']\n  admin_token_file: " +
+                             token.string() + "\n",
+                         "nissa.yaml"),
+      std::nullopt, std::nullopt);
+  EXPECT_EQ(c.http.allowed_hosts, (std::vector<std::string>{"nissa.example", "metrics.example:8443"}));
+  EXPECT_EQ(c.http.admin_token, "0123456789abcdef-token");
+
+  try {
+    load_nissa_config(config::parse_text("http:\n  allowed_hosts: ['evil example']\n", "nissa.yaml"), std::nullopt,
+                      std::nullopt);
+    FAIL() << "a host with a space accepted";
+  } catch (const config::ConfigError& e) {
+    EXPECT_EQ(e.key(), "http.allowed_hosts");
+    EXPECT_EQ(e.line(), 2);
+  }
+  ASSERT_EQ(::chmod(token.c_str(), 0644), 0);
+  try {
+    load_nissa_config(config::parse_text("http:\n  admin_token_file: " + token.string() + "\n", "nissa.yaml"),
+                      std::nullopt, std::nullopt);
+    FAIL() << "a token file others may read accepted";
+  } catch (const config::ConfigError& e) {
+    EXPECT_EQ(e.key(), "http.admin_token_file");
+    EXPECT_NE(std::string(e.what()).find("mode 0644"), std::string::npos) << e.what();
+  }
 }
 
 TEST(NissaConfigTest, ErrorsNameFileKeyAndLine) {

@@ -39,13 +39,15 @@ inline int free_port() {
 
 class NissaProcess {
  public:
-  // `state_dir` persists across restarts of the same test; `extra_yaml` is appended to the config.
+  // `state_dir` persists across restarts of the same test; `extra_yaml` is appended to the config,
+  // `http_yaml` ("admin_token_file: ...") to its http: section.
   NissaProcess(const std::filesystem::path& runtime_dir, const std::filesystem::path& state_dir,
-               const std::string& extra_yaml = "") {
+               const std::string& extra_yaml = "", const std::string& http_yaml = "") {
     const auto config = state_dir.parent_path() / "nissa.yaml";
     std::ofstream(config) << "runtime_dir: " << runtime_dir.string() << "\n"
                           << "state_dir: " << state_dir.string() << "\n"
-                          << "http: {address: 127.0.0.1, port: 0}\n"
+                          << "http: {address: 127.0.0.1, port: 0" << (http_yaml.empty() ? "" : ", " + http_yaml)
+                          << "}\n"
                           << "telemetry_interval: 200ms\n"
                           << extra_yaml;
     process_ = std::make_unique<esper::testing::ChildProcess>(std::vector<std::string>{
@@ -72,6 +74,10 @@ class NissaProcess {
   std::string get_text(const std::string& path) {
     auto res = client_->Get(path);
     return res ? res->body : std::string();
+  }
+  // POST to an admin endpoint as a local operator's tool does: from loopback, with X-Esper-Admin: 1.
+  httplib::Result post_admin(const std::string& path) {
+    return client_->Post(path, httplib::Headers{{"X-Esper-Admin", "1"}}, "", "application/json");
   }
 
  private:

@@ -48,7 +48,7 @@ TEST_F(NissaHttpProcessTest, IdleAndTricklingClientsDelayNeitherHealthNorReadine
   constexpr int kIdle = 64;
   constexpr int kTricklers = 8;
   constexpr auto kRequestTimeout = 10s;  // Nissa's default http.request_timeout.
-  const std::string request = "GET /healthz HTTP/1.1\r\nHost: nissa\r\nUser-Agent: trickler\r\n\r\n";
+  const std::string request = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: trickler\r\n\r\n";
   ASSERT_GT(request.size(), 20u) << "the trickled request must outlast the deadline at a byte a second";
 
   std::vector<RawConnection> idle;
@@ -137,7 +137,7 @@ TEST_F(NissaHttpProcessTest, BytesThatAreNotUtf8GetAJson400FromEveryEndpointWith
     for (const auto& [query, parameter] : queries) {
       const std::string target = std::string(endpoint) + "?" + query;
       const std::string response =
-          raw_exchange(port_, "GET " + target + " HTTP/1.1\r\nHost: nissa\r\nConnection: close\r\n\r\n");
+          raw_exchange(port_, "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
       EXPECT_EQ(status_of(response), 400) << target << "\n" << response;
       EXPECT_EQ(response.find("EXCEPTION_WHAT"), std::string::npos) << target << "\n" << response;
       const json body = json::parse(body_of(response), nullptr, false);

@@ -1,0 +1,165 @@
+// Every file and directory the WAL code creates is the owner's alone whatever the umask (0600 and
+// 0700), what an older version left readable by others is narrowed when the WAL is opened, a
+// symbolic link planted at a temporary name is never written through, and root running a tool
+// hands what it creates in a service's WAL to that service's user.
+#include "field_reports/private_files.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <map>
+#include <string>
+
+#include "field_reports/atomic_file.h"
+#include "field_reports/requeue_request.h"
+#include "field_reports/wal_format.h"
+#include "field_reports/wal_quarantine.h"
+#include "field_reports/wal_writer.h"
+#include "tests/field_reports/wal_test_util.h"
+#include "tests/support/temp_dir.h"
+
+namespace esper::field_reports {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Sets the umask for one test and restores it after.
+class ScopedUmask {
+ public:
+  explicit ScopedUmask(mode_t mask) : old_(::umask(mask)) {}
+  ~ScopedUmask() { ::umask(old_); }
+
+ private:
+  mode_t old_;
+};
+
+mode_t mode_of(const fs::path& path) {
+  struct stat st {};
+  EXPECT_EQ(::lstat(path.c_str(), &st), 0) << path;
+  return st.st_mode & 07777;
+}
+
+// Every path under `root` (and root) whose mode is not 0600 (files) or 0700 (directories), with its mode.
+std::map<std::string, mode_t> not_private(const fs::path& root) {
+  std::map<std::string, mode_t> wrong;
+  auto check = [&](const fs::path& p) {
+    const mode_t want = fs::is_directory(fs::symlink_status(p)) ? kPrivateDirectoryMode : kPrivateFileMode;
+    if (mode_of(p) != want) wrong[p.string()] = mode_of(p);
+  };
+  check(root);
+  for (const auto& entry : fs::recursive_directory_iterator(root)) check(entry.path());
+  return wrong;
+}
+
+std::string describe(const std::map<std::string, mode_t>& modes) {
+  std::string out;
+  for (const auto& [path, mode] : modes) {
+    char octal[8];
+    std::snprintf(octal, sizeof octal, "%04o", static_cast<unsigned>(mode));
+    out += path + " " + octal + "\n";
+  }
+  return out;
+}
+
+std::unique_ptr<WalWriter> open_wal(const fs::path& dir) {
+  WalWriterOptions options;
+  options.dir = dir;
+  options.durability = Durability::kFsync;
+  options.segment_size = 256;  // A few records per segment: the test sees segments created later too.
+  Status status;
+  auto wal = WalWriter::open(options, &status);
+  EXPECT_TRUE(wal) << status.message();
+  return wal;
+}
+
+TEST(PrivateFilesTest, AWalItsSegmentsQuarantineAndRequeueRequestsArePrivateUnderAnOpenUmask) {
+  ScopedUmask umask(0);  // The widest: whatever is not 0600/0700 here came from a mode we asked for.
+  esper::testing::TempDir tmp;
+  const fs::path wal_dir = tmp / "state" / "outbox" / "wal";  // Parents missing too.
+  auto wal = open_wal(wal_dir);
+  ASSERT_TRUE(wal);
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE(wal->append(1, std::string(60, 'r')).ok());
+  ASSERT_GE(list_segments(wal_dir).size(), 3u) << "the test wants segments created after the first";
+
+  bool copied = false;
+  const WalProblem problem{1, kSegmentHeaderSize, 10, ProblemKind::kCorrupt, false, "test"};
+  ASSERT_TRUE(quarantine_range(wal_dir, problem, &copied).ok());
+  ASSERT_TRUE(copied);
+  fs::path request;
+  ASSERT_TRUE(write_requeue_request(wal_dir, {"r-1"}, &request).ok());
+  ASSERT_TRUE(write_file_atomically(wal_dir / "acknowledged_corruption", "1 8 10\n").ok());
+
+  EXPECT_TRUE(fs::exists(wal_dir / "LOCK"));
+  EXPECT_TRUE(fs::exists(quarantine_path(wal_dir, problem)));
+  EXPECT_TRUE(fs::exists(request));
+  EXPECT_EQ(describe(not_private(tmp / "state")), "") << "paths above are not 0600 (files) / 0700 (directories)";
+}
+
+TEST(PrivateFilesTest, OpeningAWalNarrowsWhatAnOlderVersionLeftReadableByOthers) {
+  esper::testing::TempDir tmp;
+  const fs::path wal_dir = tmp / "wal";
+  {
+    auto wal = open_wal(wal_dir);
+    ASSERT_TRUE(wal);
+    for (int i = 0; i < 5; ++i) ASSERT_TRUE(wal->append(1, std::string(60, 'r')).ok());
+  }
+  fs::path request;
+  ASSERT_TRUE(write_requeue_request(wal_dir, {"r-1"}, &request).ok());
+  // As the code before this change left them under umask 022.
+  for (const auto& entry : fs::recursive_directory_iterator(wal_dir)) {
+    ASSERT_EQ(::chmod(entry.path().c_str(), entry.is_directory() ? 0755 : 0644), 0);
+  }
+  ASSERT_EQ(::chmod(wal_dir.c_str(), 0755), 0);
+  ASSERT_NE(describe(not_private(wal_dir)), "");
+
+  auto wal = open_wal(wal_dir);
+  ASSERT_TRUE(wal);
+  EXPECT_EQ(describe(not_private(wal_dir)), "") << "still readable by others after the WAL was opened";
+  EXPECT_EQ(testing::file_bytes(request), "r-1\n") << "narrowing changed a file's contents";
+}
+
+TEST(PrivateFilesTest, AnAtomicWriteReplacesAWideFileWithAPrivateOne) {
+  ScopedUmask umask(022);
+  esper::testing::TempDir tmp;
+  const fs::path path = tmp / "aggregates.ckpt";
+  std::ofstream(path) << "old";
+  ASSERT_EQ(::chmod(path.c_str(), 0644), 0);
+  ASSERT_TRUE(write_file_atomically(path, "new").ok());
+  EXPECT_EQ(mode_of(path), 0600u);
+  EXPECT_EQ(testing::file_bytes(path), "new");
+}
+
+TEST(PrivateFilesTest, ASymbolicLinkPlantedAtTheTemporaryNameIsNotWrittenThrough) {
+  esper::testing::TempDir tmp;
+  const fs::path victim = tmp / "victim";
+  std::ofstream(victim) << "precious";
+  fs::create_symlink(victim, tmp / "acknowledged_corruption.new");
+  const Status s = write_file_atomically(tmp / "acknowledged_corruption", "1 8 10\n");
+  EXPECT_FALSE(s.ok()) << "wrote through a symbolic link";
+  EXPECT_EQ(testing::file_bytes(victim), "precious");
+}
+
+TEST(PrivateFilesTest, RootHandsWhatItCreatesInAServicesWalToTheServicesUser) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to give the WAL directory to another user";
+  constexpr uid_t kService = 65534;  // nobody
+  esper::testing::TempDir tmp;
+  const fs::path wal_dir = tmp / "wal";
+  ASSERT_TRUE(create_private_directories(wal_dir).ok());
+  ASSERT_EQ(::chown(wal_dir.c_str(), kService, kService), 0);
+
+  fs::path request;
+  ASSERT_TRUE(write_requeue_request(wal_dir, {"r-1"}, &request).ok());  // As `esper-wal requeue` run by root.
+  ASSERT_TRUE(write_file_atomically(wal_dir / "acknowledged_corruption", "1 8 10\n").ok());
+  for (const fs::path& p : {requeue_dir(wal_dir), request, wal_dir / "acknowledged_corruption"}) {
+    struct stat st {};
+    ASSERT_EQ(::stat(p.c_str(), &st), 0) << p;
+    EXPECT_EQ(st.st_uid, kService) << p << " stays root's: the service could not read or delete it";
+    EXPECT_EQ(st.st_mode & 07777, fs::is_directory(p) ? 0700u : 0600u) << p;
+  }
+}
+
+}  // namespace
+}  // namespace esper::field_reports
