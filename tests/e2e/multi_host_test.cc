@@ -16,6 +16,7 @@
 #include "oona/bus_publisher.h"
 #include "proto/metric_point.h"
 #include "tests/nissa/nissa_harness.h"
+#include "tests/support/key_file.h"
 #include "tests/support/child_process.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/wait_until.h"
@@ -102,7 +103,7 @@ TEST(MultiHostTest, ProducerReachesNissaThroughACurveOonaInAnotherNetworkNamespa
   // Host B: Nissa and kasmina, each with its own client keys (one in a key file, as deployed).
   auto client_config = [&](const std::string& name, const KeyPair& keys) {
     const auto secret_file = dir.path() / (name + ".secret");
-    std::ofstream(secret_file) << keys.secret_key << "\n";
+    esper::testing::write_key_file(secret_file, keys.secret_key);  // 0600, as key loaders require.
     return endpoints + "client_curve:\n  server_public_key: '" + server.public_key + "'\n  secret_key_file: " +
            secret_file.string() + "\n";
   };
