@@ -49,6 +49,7 @@ BrokerStats Broker::stats() const {
   BrokerStats total = stats_;
   subscribers_.fill_gauges(total);
   total.curve_refused = normal_->curve_refused();
+  total.ingress_disconnects[0] = normal_->ingress_disconnects();
   total.add(emergency_->stats());
   return total;
 }

@@ -43,6 +43,7 @@ void BrokerStats::add(const BrokerStats& other) {
     egress_control_rejected[i] += other.egress_control_rejected[i];
   }
   curve_refused += other.curve_refused;
+  for (std::size_t i = 0; i < ingress_disconnects.size(); ++i) ingress_disconnects[i] += other.ingress_disconnects[i];
   emergency_realtime = emergency_realtime || other.emergency_realtime;
 }
 
@@ -95,6 +96,8 @@ void BrokerStats::fill(leyline::TelemetryPacket& packet, std::uint64_t now_unix_
     add_point(packet, "oona.subscribers", static_cast<double>(subscribers[i]), METRIC_KIND_GAUGE,
         {{"lane", kSocketLanes[i]}});
     add_point(packet, "oona.egress_control_rejected_total", static_cast<double>(egress_control_rejected[i]),
+        METRIC_KIND_COUNTER, {{"lane", kSocketLanes[i]}});
+    add_point(packet, "oona.ingress_disconnects_total", static_cast<double>(ingress_disconnects[i]),
         METRIC_KIND_COUNTER, {{"lane", kSocketLanes[i]}});
   }
 }

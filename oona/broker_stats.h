@@ -18,6 +18,9 @@
 //   oona.egress_control_rejected_total{lane}  frames from subscribers that are not a HELLO
 //   oona.curve_refused_total             handshakes refused at a CURVE socket, one per attempt: an
 //                                        unknown client key, or a plain (NULL mechanism) client
+//   oona.ingress_disconnects_total{lane}  connections to an ingress that closed: senders that went
+//                                        away, refused handshakes, and frames over the transport
+//                                        limit (oona/frame_limit.h), which libzmq refuses that way
 //   oona.emergency_lane_realtime         1 if the emergency lane runs at real-time priority (gauge)
 // Counters are cumulative since start (MetricKind COUNTER).
 #ifndef ESPER_OONA_BROKER_STATS_H_
@@ -51,6 +54,7 @@ struct BrokerStats {
   std::array<std::int64_t, 2> subscriptions{};    // Normal, emergency egress.
   std::array<std::uint64_t, 2> subscribers{};     // Connected subscribers: normal, emergency egress.
   std::uint64_t curve_refused = 0;                // Failed handshakes (oona/lane_sockets.h).
+  std::array<std::uint64_t, 2> ingress_disconnects{};  // Normal, emergency ingress (oona/lane_sockets.h).
   bool emergency_realtime = false;                // The emergency lane got real-time priority.
 
   // Adds `other`'s counters and gauges to these (the two lanes keep their own).

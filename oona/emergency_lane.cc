@@ -88,7 +88,10 @@ BrokerStats EmergencyLane::stats() const {
   subscribers_.fill_gauges(copy);
   copy.emergency_realtime = scheduling_.realtime();
   // Counted by the lane's thread from its sockets' monitors (each wakes it).
-  if (sockets_ != nullptr) copy.curve_refused = sockets_->curve_refused();
+  if (sockets_ != nullptr) {
+    copy.curve_refused = sockets_->curve_refused();
+    copy.ingress_disconnects[1] = sockets_->ingress_disconnects();
+  }
   return copy;
 }
 
@@ -176,6 +179,7 @@ void EmergencyLane::serve(BusEndpoints& endpoints, std::promise<void>& bound) {
   }
   std::lock_guard lock(stats_mu_);
   stats_.curve_refused = sockets->curve_refused();
+  stats_.ingress_disconnects[1] = sockets->ingress_disconnects();
   sockets_ = nullptr;
 }
 

@@ -49,7 +49,7 @@ LaneSockets::LaneSockets(const BrokerConfig& config, std::string& ingress_endpoi
   monitor = monitor_socket(egress, "inproc://oona-egress-monitor-" + std::string(lane_name),
                            ZMQ_EVENT_DISCONNECTED | kHandshakeFailed);
   ingress_monitor = monitor_socket(ingress, "inproc://oona-ingress-monitor-" + std::string(lane_name),
-                                   kHandshakeFailed);
+                                   ZMQ_EVENT_DISCONNECTED | kHandshakeFailed);
 }
 
 zmq::socket_t LaneSockets::monitor_socket(zmq::socket_t& socket, const std::string& address, int events) {
@@ -82,6 +82,9 @@ void LaneSockets::read_monitor(const std::function<void(int fd)>& on_disconnecte
       }
       while (event.more()) (void)socket->recv(event, zmq::recv_flags::none);
       if (id == ZMQ_EVENT_DISCONNECTED && socket == &monitor) on_disconnected(static_cast<int>(fd));
+      if (id == ZMQ_EVENT_DISCONNECTED && socket == &ingress_monitor) {
+        ingress_disconnects_.fetch_add(1, std::memory_order_relaxed);
+      }
       if ((id & kHandshakeFailed) != 0) handshakes_failed_.fetch_add(1, std::memory_order_relaxed);
     }
   }

@@ -45,6 +45,10 @@ class LaneSockets {
   // Handshakes that failed on either socket, one per attempt (as of the last read_monitor()).
   // Thread-safe.
   std::uint64_t curve_refused() const { return handshakes_failed_.load(std::memory_order_relaxed); }
+  // Connections to the ingress that closed (as of the last read_monitor()): a sender that went away,
+  // a refused handshake, or a frame over the transport limit (oona/frame_limit.h), which libzmq
+  // refuses by closing the connection and reports no other way.
+  std::uint64_t ingress_disconnects() const { return ingress_disconnects_.load(std::memory_order_relaxed); }
 
  private:
   zmq::socket_t monitor_socket(zmq::socket_t& socket, const std::string& address, int events);
@@ -52,12 +56,13 @@ class LaneSockets {
   zmq::context_t context_{1};
   std::unique_ptr<ZapAuthenticator> zap_;  // Only with CurveZMQ configured.
   std::atomic<std::uint64_t> handshakes_failed_{0};
+  std::atomic<std::uint64_t> ingress_disconnects_{0};
 
  public:
   zmq::socket_t ingress;
   zmq::socket_t egress;
   zmq::socket_t monitor;          // The egress's.
-  zmq::socket_t ingress_monitor;  // Failed handshakes only.
+  zmq::socket_t ingress_monitor;  // Failed handshakes and closed connections.
 };
 
 }  // namespace esper::oona

@@ -78,7 +78,8 @@ void SubscriberRegistry::hello(std::string identity, int fd, const egress::Hello
     it = subscribers_
              .emplace(std::move(identity),
                       Subscriber{hello.name, fd, hello.prefixes, SubscriberQueue(limits.max_messages, limits.max_bytes),
-                                 window, hello.consumed, hello.consumed, 0, now})
+                                 window, hello.consumed, hello.consumed, 0, now,
+                                 &stats_.subscriber_sent[{hello.name, lane_}]})
              .first;
     spdlog::info("oona: subscriber {} connected to the {} egress (prefixes {}; credit window {}; queue {} "
                  "envelopes, {} bytes)",
@@ -94,7 +95,10 @@ void SubscriberRegistry::hello(std::string identity, int fd, const egress::Hello
                  join(hello.prefixes));
     s.prefixes = hello.prefixes;
   }
-  s.name = hello.name;
+  if (s.name != hello.name) {
+    s.name = hello.name;
+    s.sent_total = &stats_.subscriber_sent[{s.name, lane_}];
+  }
   s.consumed = std::max(s.consumed, hello.consumed);
   // Envelopes still in flight when Oona forgot and re-made the subscriber count as consumed too.
   s.sent = std::max(s.sent, s.consumed);
@@ -147,7 +151,7 @@ bool SubscriberRegistry::send_one(zmq::socket_t& egress, const std::string& iden
   (void)send_frame(egress, item.payload, false);
   s.queue.pop_front();
   ++s.sent;
-  ++stats_.subscriber_sent[{s.name, lane_}];
+  ++*s.sent_total;
   return true;
 }
 

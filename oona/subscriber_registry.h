@@ -72,6 +72,9 @@ class SubscriberRegistry {
     std::uint64_t consumed = 0;  // As it last said.
     std::uint64_t unreported_drops = 0;  // Shed since the last envelope sent: the next DROPPED.
     Clock::time_point last_heard;
+    // Its oona.subscriber_sent_total counter in BrokerStats (a map node, so the address is stable):
+    // found once per name, not once per envelope.
+    std::uint64_t* sent_total = nullptr;
 
     std::uint64_t credit() const { return sent - consumed < window ? window - (sent - consumed) : 0; }
   };

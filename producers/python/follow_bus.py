@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Follows the bus from Python, as a notebook would: one line per envelope on stdout.
 
-  follow_bus.py [--config FILE] [--runtime-dir DIR] [--source NAME] [--count N] [--name NAME]
+  follow_bus.py [--config FILE] [--runtime-dir DIR] [--source NAME] [--prefix TOPIC_PREFIX ...]
+                [--count N] [--name NAME]
 
 Prints "follow_bus ready" once its HELLOs are sent, then for each envelope
 "<lane socket> <topic> seq=<n>", and "missed <n>" whenever Oona says it shed envelopes for it.
@@ -20,6 +21,9 @@ def main(argv):
     p.add_argument("--config", help="YAML config: runtime_dir, endpoints, signing (verify with its key)")
     p.add_argument("--runtime-dir", default=None)
     p.add_argument("--source", help="only envelopes from this source")
+    p.add_argument("--prefix", action="append",
+                   help="topic prefix to subscribe to at Oona (repeatable; default: everything), "
+                        "e.g. normal.telemetry.info.tolaria")
     p.add_argument("--count", type=int, default=0)
     p.add_argument("--name", help="subscriber name Oona knows this one by")
     p.add_argument("--signing-key-hex")
@@ -33,7 +37,8 @@ def main(argv):
         bus_config = {"endpoints": ep.endpoints_under(args.runtime_dir or ep.default_runtime_dir()),
                       "signing_key": None}
     key = ep.parse_hex_key(args.signing_key_hex) if args.signing_key_hex else bus_config["signing_key"]
-    subscriber = ep.BusSubscriber(bus_config["endpoints"], name=args.name, signing_key=key)
+    subscriber = ep.BusSubscriber(bus_config["endpoints"], name=args.name, signing_key=key,
+                                  prefixes=tuple(args.prefix or [""]))
     print("follow_bus ready", flush=True)
     printed = 0
     missed = 0

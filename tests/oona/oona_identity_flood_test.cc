@@ -8,20 +8,14 @@
 #include <fstream>
 
 #include "tests/oona/oona_harness.h"
+#include "tests/support/process_memory.h"
 
 namespace esper::oona::testing {
 namespace {
 
 constexpr int kNamesPerFlood = 60000;
 
-// VmRSS of `pid` in KiB, from /proc/PID/status.
-long rss_kib(pid_t pid) {
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  for (std::string line; std::getline(status, line);) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
-  }
-  return -1;
-}
+using esper::testing::rss_kib;
 
 // Sends one CRITICAL event from each of `count` source names starting at `first`, as fast as the
 // socket takes them (a raw PUSH: no per-name publisher).

@@ -12,6 +12,7 @@
 
 #include "proto/envelope_codec.h"
 #include "tests/oona/oona_harness.h"
+#include "tests/support/process_memory.h"
 
 namespace esper::oona::testing {
 namespace {
@@ -265,6 +266,37 @@ TEST(OonaRouting, MalformedFramesOfEveryClassAreRejectedAndCounted) {
 
   BusSubscriber subscriber(subscriber_options(oona.endpoints()));
   ASSERT_TRUE(connect(oona.endpoints(), subscriber)) << "Oona stopped routing after bad input";
+  EXPECT_TRUE(oona.process().running());
+}
+
+// A frame far over the transport limit (twice max_envelope_bytes, oona/frame_limit.h) is refused
+// by libzmq from its length alone, before any of it is buffered: Oona's memory does not grow by the
+// frame, the refusal is counted (the sender's connection is closed: oona.ingress_disconnects_total),
+// and other senders go on as before.
+TEST(OonaRouting, AFrameFarOverTheLimitNeverReachesMemoryAndIsCounted) {
+  constexpr std::size_t kFrameBytes = 128u << 20;
+  OonaProcess oona("max_envelope_bytes: 4096\n");
+  ASSERT_TRUE(oona.ready());
+  StatsWatcher stats(oona.endpoints());
+  const long rss_before = esper::testing::rss_kib(oona.process().pid());
+  ASSERT_GT(rss_before, 0);
+  {
+    zmq::context_t context;
+    zmq::socket_t push(context, zmq::socket_type::push);
+    push.set(zmq::sockopt::linger, 0);
+    push.connect(oona.endpoints().normal_ingress);
+    ASSERT_TRUE(push.send(zmq::str_buffer("normal.telemetry.info.huge"), zmq::send_flags::sndmore));
+    ASSERT_TRUE(push.send(zmq::message_t(kFrameBytes), zmq::send_flags::none));
+    auto [ok, last] = stats.wait_for(
+        [](const OonaStats& s) { return stat(s, "oona.ingress_disconnects_total{lane=normal}") >= 1; }, 30s);
+    EXPECT_TRUE(ok) << "the refused connection was not counted: " << describe(last);
+  }
+  const long rss_after = esper::testing::rss_kib(oona.process().pid());
+  EXPECT_LT(rss_after - rss_before, static_cast<long>(kFrameBytes >> 10) / 4)
+      << "Oona grew from " << rss_before << " to " << rss_after << " KiB: the frame reached its memory";
+
+  BusSubscriber subscriber(subscriber_options(oona.endpoints()));
+  ASSERT_TRUE(connect(oona.endpoints(), subscriber)) << "Oona stopped routing after the oversized frame";
   EXPECT_TRUE(oona.process().running());
 }
 

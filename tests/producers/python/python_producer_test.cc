@@ -4,6 +4,8 @@
 // with a HIGH event on the emergency lane.
 #include <gtest/gtest.h>
 
+#include <csignal>
+
 #include <sys/wait.h>
 
 #include <map>
@@ -328,6 +330,66 @@ TEST(PythonSubscriberTest, FollowsBothLanesUnderItsName) {
       },
       10s);
   EXPECT_TRUE(listed) << oona::testing::describe(last);
+}
+
+// A follower that stops reading (SIGSTOP, as a notebook kernel paused in a debugger) is shed alone:
+// Oona drops from its queue, counts the drops under its name, and once it reads again it says how
+// many it missed. Every envelope sent is either received or missed, and the missed count is Oona's.
+TEST(PythonSubscriberTest, AStoppedFollowerIsShedAloneAndSaysHowManyItMissed) {
+  constexpr int kSent = 3000;
+  oona::testing::OonaProcess oona("subscriber_queue: {max_messages: 50}\n");
+  ASSERT_TRUE(oona.ready());
+  esper::testing::ChildProcess::Options options;
+  options.env["PYTHONPATH"] = std::string(ESPER_BINARY_DIR) + "/producers/python/gen";
+  esper::testing::ChildProcess follower(
+      {ESPER_PYTHON3, std::string(ESPER_SOURCE_DIR) + "/producers/python/follow_bus.py", "--runtime-dir",
+       oona.dir().path().string(), "--prefix", "normal.telemetry.info.pyshed", "--name", "paused"},
+      options);
+  ASSERT_TRUE(follower.wait_for_line("follow_bus ready", 30s));
+  oona::testing::StatsWatcher stats(oona.endpoints());
+  oona::BusPublisher publisher(oona::testing::publisher_options(oona.endpoints(), "pyshed"));
+  // Connected once one envelope arrives; then stopped.
+  std::optional<std::string> first;
+  for (int i = 0; i < 200 && !first; ++i) {
+    ASSERT_TRUE(publisher.publish(oona::testing::telemetry(leyline::SEVERITY_INFO)));
+    first = follower.read_line(100ms);
+  }
+  ASSERT_TRUE(first.has_value()) << "follow_bus.py received nothing";
+  follower.signal(SIGSTOP);
+  for (int i = 0; i < kSent; ++i) ASSERT_TRUE(publisher.publish(oona::testing::telemetry(leyline::SEVERITY_INFO)));
+  auto dropped_for = [](const oona::testing::OonaStats& s, const std::string& name) {
+    double n = 0;
+    for (const auto& [key, value] : s) {
+      if (key.rfind("oona.subscriber_dropped_total{", 0) == 0 && key.find("subscriber=" + name + "}") != std::string::npos) {
+        n += value;
+      }
+    }
+    return n;
+  };
+  auto [shed, while_stopped] =
+      stats.wait_for([&](const oona::testing::OonaStats& s) { return dropped_for(s, "paused") > 0; }, 20s);
+  ASSERT_TRUE(shed) << "Oona shed nothing for the stopped follower: " << oona::testing::describe(while_stopped);
+  follower.signal(SIGCONT);
+
+  // It reads on: what it prints plus what it says it missed is everything sent since it stopped,
+  // plus the probes that arrived before (one line each).
+  std::uint64_t received = 0, missed = 0;
+  double oona_dropped = 0;
+  const auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    while (auto line = follower.read_line(100ms)) {
+      if (line->rfind("missed ", 0) == 0) missed += std::stoull(line->substr(7));
+      else if (line->find("normal.telemetry.info.pyshed") != std::string::npos) ++received;
+    }
+    auto [settled, last] = stats.wait_for([&](const oona::testing::OonaStats&) { return true; }, 2s);
+    if (settled) oona_dropped = dropped_for(last, "paused");
+    if (missed > 0 && static_cast<double>(missed) == oona_dropped && received + missed >= kSent) break;
+  }
+  EXPECT_GT(missed, 0u) << "the follower never said it missed envelopes";
+  EXPECT_EQ(static_cast<double>(missed), oona_dropped) << "its missed count is not Oona's count for it";
+  EXPECT_GE(received + missed, static_cast<std::uint64_t>(kSent)) << "received " << received << ", missed " << missed;
+  EXPECT_LT(received, static_cast<std::uint64_t>(kSent)) << "nothing was shed after all";
+  EXPECT_TRUE(oona.process().running());
 }
 
 }  // namespace
