@@ -16,7 +16,7 @@ using testing::file_bytes;
 using testing::read_back;
 using testing::write_bytes;
 
-std::string payload_for(int i) {
+std::string resync_payload(int i) {
   return "rec-" + std::to_string(i) + std::string(static_cast<std::size_t>(5 + (i * 7) % 23), static_cast<char>('a' + i));
 }
 
@@ -35,7 +35,7 @@ std::unique_ptr<WalWriter> open_writer(const std::filesystem::path& dir, std::ui
 // A WAL written once; each case puts these bytes back before damaging them.
 struct Pristine {
   std::vector<std::pair<std::filesystem::path, std::string>> segments;
-  std::vector<RecordPosition> positions;  // Of record i (payload_for(i)).
+  std::vector<RecordPosition> positions;  // Of record i (resync_payload(i)).
   std::vector<std::string> payloads;
 
   void restore(const std::filesystem::path& dir) const {
@@ -50,9 +50,9 @@ Pristine write_pristine(const std::filesystem::path& dir, int records, std::uint
     auto writer = open_writer(dir, segment_size);
     for (int i = 0; i < records; ++i) {
       Lsn lsn;
-      EXPECT_TRUE(writer->append(static_cast<std::uint8_t>(1 + i % 3), payload_for(i), &lsn).ok());
+      EXPECT_TRUE(writer->append(static_cast<std::uint8_t>(1 + i % 3), resync_payload(i), &lsn).ok());
       p.positions.push_back(lsn.position);
-      p.payloads.push_back(payload_for(i));
+      p.payloads.push_back(resync_payload(i));
     }
   }
   for (const auto& s : list_segments(dir)) p.segments.emplace_back(s.path, file_bytes(s.path));
@@ -203,7 +203,7 @@ TEST(FieldReportsWalReadProgress, ReportsMonotonicProgressEndingAtOneHundredPerc
   constexpr int kRecords = 20'000;
   {
     auto writer = open_writer(dir, 64 * 1024);
-    for (int i = 0; i < kRecords; ++i) ASSERT_TRUE(writer->append(1, payload_for(i)).ok());
+    for (int i = 0; i < kRecords; ++i) ASSERT_TRUE(writer->append(1, resync_payload(i)).ok());
   }
   std::uint64_t total = 0;
   for (const auto& s : list_segments(dir)) total += s.size;
