@@ -32,6 +32,7 @@
 #include "oona/broker.h"
 #include "oona/bus_publisher.h"
 #include "oona/bus_subscriber.h"
+#include "oona/egress_protocol.h"
 #include "oona/emergency_scheduling.h"
 #include "oona/envelope_signer.h"
 #include "proto/envelope_codec.h"
@@ -327,8 +328,20 @@ enum class Reader {
 // sent 1 ms apart by another producer of the default scheduling class (its publisher's emergency
 // I/O thread asks for real-time, as every BusPublisher does); the subscriber reads everything and
 // times each emergency from publish() to its arrival in the reading thread.
+// With `stuck_emergency`, one more subscriber says HELLO on the emergency egress and never reads
+// (a stopped process): the emergencies timed must not wait behind it.
 Latency emergency_latency(const oona::BusEndpoints& endpoints, int emergencies, int points,
-                          Reader reader, bool flood_on = true) {
+                          Reader reader, bool flood_on = true, bool stuck_emergency = false) {
+  zmq::context_t stuck_context;
+  zmq::socket_t stuck(stuck_context, zmq::socket_type::dealer);
+  stuck.set(zmq::sockopt::linger, 0);
+  if (stuck_emergency) {
+    stuck.connect(endpoints.emergency_egress);
+    const auto hello = oona::egress::hello_frames({"stuck-emergency", 100, 0, {""}});
+    for (std::size_t i = 0; i < hello.size(); ++i) {
+      stuck.send(zmq::buffer(hello[i]), i + 1 < hello.size() ? zmq::send_flags::sndmore : zmq::send_flags::none);
+    }
+  }
   oona::BusSubscriberOptions sub_options;
   sub_options.endpoints = endpoints;
   sub_options.emergency = reader == Reader::kShared;
@@ -456,7 +469,7 @@ int main(int argc, char** argv) {
     for (auto& f : fan_outs) f.proxy = fan_out(proxy.endpoints(), false, fan_out_envelopes, points, f.subscribers, f.stuck);
   }
   Delivery oona_rate;
-  Latency saturated, idle, shared;
+  Latency saturated, idle, shared, stuck;
   bool oona_realtime = false;
   {
     InProcessOona broker(dir);
@@ -465,6 +478,7 @@ int main(int argc, char** argv) {
     for (auto& f : fan_outs) f.oona = fan_out(broker.endpoints(), true, fan_out_envelopes, points, f.subscribers, f.stuck);
     idle = emergency_latency(broker.endpoints(), emergencies, points, Reader::kDedicated, false);
     saturated = emergency_latency(broker.endpoints(), emergencies, points, Reader::kDedicated);
+    stuck = emergency_latency(broker.endpoints(), emergencies, points, Reader::kDedicated, true, true);
     shared = emergency_latency(broker.endpoints(), emergencies, points, Reader::kShared);
   }
   std::printf("oona:       %10.0f envelopes/s  %12.0f metric points/s  (%.0f%% delivered)\n", oona_rate.rate,
@@ -484,6 +498,7 @@ int main(int argc, char** argv) {
               emergencies, oona_realtime ? "real-time" : "NOT real-time: see its warning above");
   print_latency("  normal lane saturated", saturated);
   print_latency("  normal lane idle     ", idle);
+  print_latency("  normal lane saturated, a stuck emergency subscriber beside", stuck);
   print_latency("  normal lane saturated, one reader thread for both lanes (reference)", shared);
   std::filesystem::remove_all(dir);
   const bool complete = saturated.samples == static_cast<std::size_t>(emergencies) &&
