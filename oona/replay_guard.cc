@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "oona/sequence_tracker.h"
 #include "proto/envelope_codec.h"
 
 namespace esper::oona {
@@ -27,13 +28,8 @@ std::size_t ReplayGuard::streams() const {
 }
 
 bool ReplayGuard::admit(const leyline::Envelope& envelope) {
-  std::string key = envelope.source();
-  key += '\0';
-  key += envelope.instance();
-  key += '\0';
   // The producer's stream, as it numbered it: a demoted emergency is still an emergency.
-  const auto kind = wire::body_kind(envelope);
-  key += kind ? static_cast<char>('0' + static_cast<int>(wire::lane_for(*kind, envelope.severity()))) : '?';
+  std::string key = stream_key(envelope);
   const std::uint64_t seq = envelope.sequence();
   const std::uint64_t sent = envelope.sent_unix_ns();
 

@@ -21,6 +21,10 @@
 
 namespace esper::oona {
 
+// The stream an envelope belongs to, as a map key: source, instance and the lane the producer sent
+// it on (a demoted emergency stays in the emergency stream).
+std::string stream_key(const leyline::Envelope& envelope);
+
 class SequenceTracker {
  public:
   // Remembers at most this many missing numbers per stream to recognise late arrivals; beyond it

@@ -16,6 +16,7 @@
 #include "tests/nissa/nissa_harness.h"
 #include "tests/oona/oona_harness.h"
 #include "tests/support/child_process.h"
+#include "tests/support/file_modes.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/wait_until.h"
 
@@ -27,35 +28,9 @@ using namespace std::chrono_literals;
 using esper::testing::built_binary;
 using esper::testing::run_to_completion;
 
-class ScopedUmask {
- public:
-  explicit ScopedUmask(mode_t mask) : old_(::umask(mask)) {}
-  ~ScopedUmask() { ::umask(old_); }
-
- private:
-  mode_t old_;
-};
-
-mode_t mode_of(const fs::path& path) {
-  struct stat st {};
-  return ::lstat(path.c_str(), &st) == 0 ? st.st_mode & 07777 : 07777;
-}
-
-// "path mode" for every entry of the tree (root included) that is not 0600 (file) / 0700 (directory).
-std::string not_private(const fs::path& root) {
-  std::string wrong;
-  auto check = [&](const fs::path& p) {
-    const mode_t want = fs::is_directory(fs::symlink_status(p)) ? 0700 : 0600;
-    if (mode_of(p) != want) {
-      char octal[8];
-      std::snprintf(octal, sizeof octal, "%04o", static_cast<unsigned>(mode_of(p)));
-      wrong += p.string() + " " + octal + "\n";
-    }
-  };
-  check(root);
-  for (const auto& entry : fs::recursive_directory_iterator(root)) check(entry.path());
-  return wrong;
-}
+using esper::testing::describe_modes;
+using esper::testing::not_private;
+using esper::testing::ScopedUmask;
 
 std::vector<fs::path> files_in(const fs::path& dir, const std::string& suffix) {
   std::vector<fs::path> found;
@@ -100,7 +75,7 @@ TEST(PrivateStateTest, NissaTamiyoAndEsperWalKeepEveryStateFileTheirUsersAloneUn
   const std::string requeued = run_ok({esper_wal, "requeue", outbox.string(), "--all-dropped"});
   ASSERT_NE(requeued.find("requeueing 1 dropped reports"), std::string::npos) << requeued;
   ASSERT_EQ(files_in(outbox / "requeue", ".req").size(), 1u) << requeued;
-  EXPECT_EQ(not_private(tamiyo_state), "") << "not 0600/0700 after tamiyo ran and esper-wal requeue wrote a request";
+  EXPECT_EQ(describe_modes(not_private(tamiyo_state)), "") << "not 0600/0700 after tamiyo ran and esper-wal requeue wrote a request";
 
   // With Nissa: the requeued report and a new one are stored; Nissa checkpoints as it stops.
   {
@@ -135,8 +110,8 @@ TEST(PrivateStateTest, NissaTamiyoAndEsperWalKeepEveryStateFileTheirUsersAloneUn
   EXPECT_TRUE(fs::exists(nissa_wal / "LOCK"));
   EXPECT_TRUE(fs::exists(outbox / "LOCK"));
   EXPECT_FALSE(field_reports::list_segments(outbox).empty());
-  EXPECT_EQ(not_private(nissa_state), "") << "in Nissa's state directory, not 0600 (files) / 0700 (directories)";
-  EXPECT_EQ(not_private(tamiyo_state), "") << "in tamiyo's state directory, not 0600 (files) / 0700 (directories)";
+  EXPECT_EQ(describe_modes(not_private(nissa_state)), "") << "in Nissa's state directory, not 0600 (files) / 0700 (directories)";
+  EXPECT_EQ(describe_modes(not_private(tamiyo_state)), "") << "in tamiyo's state directory, not 0600 (files) / 0700 (directories)";
 }
 
 }  // namespace

@@ -19,6 +19,7 @@
 #include "field_reports/wal_quarantine.h"
 #include "field_reports/wal_writer.h"
 #include "tests/field_reports/wal_test_util.h"
+#include "tests/support/file_modes.h"
 #include "tests/support/temp_dir.h"
 
 namespace esper::field_reports {
@@ -26,43 +27,11 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Sets the umask for one test and restores it after.
-class ScopedUmask {
- public:
-  explicit ScopedUmask(mode_t mask) : old_(::umask(mask)) {}
-  ~ScopedUmask() { ::umask(old_); }
-
- private:
-  mode_t old_;
-};
-
-mode_t mode_of(const fs::path& path) {
-  struct stat st {};
-  EXPECT_EQ(::lstat(path.c_str(), &st), 0) << path;
-  return st.st_mode & 07777;
-}
-
-// Every path under `root` (and root) whose mode is not 0600 (files) or 0700 (directories), with its mode.
-std::map<std::string, mode_t> not_private(const fs::path& root) {
-  std::map<std::string, mode_t> wrong;
-  auto check = [&](const fs::path& p) {
-    const mode_t want = fs::is_directory(fs::symlink_status(p)) ? kPrivateDirectoryMode : kPrivateFileMode;
-    if (mode_of(p) != want) wrong[p.string()] = mode_of(p);
-  };
-  check(root);
-  for (const auto& entry : fs::recursive_directory_iterator(root)) check(entry.path());
-  return wrong;
-}
-
-std::string describe(const std::map<std::string, mode_t>& modes) {
-  std::string out;
-  for (const auto& [path, mode] : modes) {
-    char octal[8];
-    std::snprintf(octal, sizeof octal, "%04o", static_cast<unsigned>(mode));
-    out += path + " " + octal + "\n";
-  }
-  return out;
-}
+using esper::testing::mode_of;
+using esper::testing::not_private;
+using esper::testing::ScopedUmask;
+// "path mode" lines for the entries that are not private.
+std::string describe(const std::map<std::string, mode_t>& modes) { return esper::testing::describe_modes(modes); }
 
 std::unique_ptr<WalWriter> open_wal(const fs::path& dir) {
   WalWriterOptions options;
