@@ -401,6 +401,7 @@ class Producer:
         self._drain_lock = threading.Lock()  # One drainer at a time (flush thread or flush()).
         self._points = collections.deque()
         self._events = collections.deque()
+        self._depth_after_drain = 0
         self._packet_seq = 0
         self._event_seq = 0
         self.dropped_total = 0
@@ -454,6 +455,9 @@ class Producer:
         with self._lock:
             points, self._points = self._points, collections.deque()
             events, self._events = self._events, collections.deque()
+            # What the drain leaves, as of the moment it took the buffer (not what the training loop
+            # has recorded since, which is the next drain's).
+            self._depth_after_drain = len(self._points) + len(self._events)
         published = 0
         packets = 0
         while points or events:
@@ -547,7 +551,7 @@ class Producer:
                     with self._drain_lock:
                         packets, points = self._drain()
                     with self._lock:
-                        depth = len(self._points) + len(self._events)
+                        depth = self._depth_after_drain
                         dropped = self.dropped_total - dropped_reported
                         dropped_reported = self.dropped_total
                     reply = control_pb2.Control()
