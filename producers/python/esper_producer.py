@@ -401,7 +401,6 @@ class Producer:
         self._drain_lock = threading.Lock()  # One drainer at a time (flush thread or flush()).
         self._points = collections.deque()
         self._events = collections.deque()
-        self._depth_after_drain = 0
         self._packet_seq = 0
         self._event_seq = 0
         self.dropped_total = 0
@@ -451,15 +450,16 @@ class Producer:
             return self._drain()[1]
 
     def _drain(self):
-        """Publishes the buffer; returns (packets, points) published."""
+        """Publishes the buffer; returns (packets, points) published and how many items it left.
+
+        What it leaves is what the bus refused, put back at the front of the buffer; points recorded
+        while it ran belong to the next drain and are not counted."""
         with self._lock:
             points, self._points = self._points, collections.deque()
             events, self._events = self._events, collections.deque()
-            # What the drain leaves, as of the moment it took the buffer (not what the training loop
-            # has recorded since, which is the next drain's).
-            self._depth_after_drain = len(self._points) + len(self._events)
         published = 0
         packets = 0
+        left = 0
         while points or events:
             self._packet_seq += 1
             envelope = envelope_pb2.Envelope()
@@ -483,13 +483,15 @@ class Producer:
                 with self._lock:
                     self._points.extendleft(reversed(list(packet.metrics) + list(points)))
                     self._events.extendleft(reversed(list(packet.events) + list(events)))
+                    left = len(packet.metrics) + len(points) + len(packet.events) + len(events)
                     while len(self._points) + len(self._events) > self._capacity:
                         (self._points if self._points else self._events).popleft()
                         self.dropped_total += 1
+                        left = max(0, left - 1)
                 break
             published += len(packet.metrics)
             packets += 1
-        return packets, published
+        return packets, published, left
 
     def _run(self):
         if self._control_endpoint is None:
@@ -549,9 +551,8 @@ class Producer:
                     if not message.HasField("flush"):
                         continue
                     with self._drain_lock:
-                        packets, points = self._drain()
+                        packets, points, depth = self._drain()
                     with self._lock:
-                        depth = self._depth_after_drain
                         dropped = self.dropped_total - dropped_reported
                         dropped_reported = self.dropped_total
                     reply = control_pb2.Control()
