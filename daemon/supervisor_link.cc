@@ -29,7 +29,7 @@ SupervisorLink::SupervisorLink(SupervisorLinkOptions options)
   socket_.set(zmq::sockopt::reconnect_ivl_max, 1000);
   socket_.connect(options_.endpoint);
 
-  leyline::Control hello;
+  proto::Control hello;
   hello.mutable_hello()->set_service(options_.service);
   hello.mutable_hello()->set_pid(static_cast<std::uint32_t>(::getpid()));
   hello.mutable_hello()->set_version(options_.version);
@@ -58,7 +58,7 @@ std::size_t SupervisorLink::serve(const std::function<FlushCounts()>& flush, Clo
   std::size_t answered = 0;
   zmq::message_t frame;
   while (socket_.recv(frame, zmq::recv_flags::dontwait)) {
-    leyline::Control message;
+    proto::Control message;
     if (!message.ParseFromArray(frame.data(), static_cast<int>(frame.size())) || !message.has_flush()) {
       if (ignored_++ % 1000 == 0) {
         spdlog::warn("control: ignored a message that is not a FLUSH ({} bytes; {} so far)", frame.size(), ignored_);
@@ -66,7 +66,7 @@ std::size_t SupervisorLink::serve(const std::function<FlushCounts()>& flush, Clo
       continue;
     }
     const FlushCounts counts = flush();
-    leyline::Control reply;
+    proto::Control reply;
     auto* flushed = reply.mutable_flushed();
     flushed->set_seq(message.flush().seq());
     flushed->set_packets(counts.packets);

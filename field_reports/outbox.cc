@@ -11,7 +11,7 @@
 #include "field_reports/outbox_records.h"
 #include "field_reports/report_id.h"
 #include "field_reports/requeue_request.h"
-#include "field_reports/wal_quarantine.h"
+#include "wal/wal_quarantine.h"
 
 namespace esper::field_reports {
 namespace {
@@ -30,16 +30,16 @@ Outbox::Outbox(OutboxOptions options, ReportPublisher& publisher, EventSink even
 Outbox::~Outbox() = default;
 
 std::unique_ptr<Outbox> Outbox::open(OutboxOptions options, ReportPublisher& publisher, EventSink events,
-                                     Status* status) {
-  Status local;
-  Status& out = status ? *status : local;
+                                     wal::Status* status) {
+  wal::Status local;
+  wal::Status& out = status ? *status : local;
   std::unique_ptr<Outbox> outbox(new Outbox(std::move(options), publisher, std::move(events)));
-  WalWriterOptions wal_options;
+  wal::WalWriterOptions wal_options;
   wal_options.dir = outbox->options_.wal_dir;
   wal_options.durability = outbox->options_.durability;
   wal_options.segment_size = outbox->options_.segment_size;
   wal_options.file_ops = outbox->options_.file_ops;
-  outbox->wal_ = WalWriter::open(wal_options, &out);
+  outbox->wal_ = wal::WalWriter::open(wal_options, &out);
   if (!outbox->wal_) return nullptr;
   out = outbox->replay();
   if (!out.ok()) return nullptr;
@@ -47,20 +47,20 @@ std::unique_ptr<Outbox> Outbox::open(OutboxOptions options, ReportPublisher& pub
   return outbox;
 }
 
-Status Outbox::replay() {
-  WalReadSummary summary;
-  Status s = read_wal(options_.wal_dir, [&](const WalRecord& record) { log_.apply(record); }, &summary);
+wal::Status Outbox::replay() {
+  wal::WalReadSummary summary;
+  wal::Status s = wal::read_wal(options_.wal_dir, [&](const wal::WalRecord& record) { log_.apply(record); }, &summary);
   if (!s.ok()) return s;
   // The writer already truncated a torn tail; what is left is corruption, which costs only the
   // damaged records: copy it aside, say so once, count it.
-  const CorruptionReport corruption = quarantine_corruption(options_.wal_dir, "field-report WAL", summary.problems);
+  const wal::CorruptionReport corruption = wal::quarantine_corruption(options_.wal_dir, "field-report WAL", summary.problems);
   if (log_.unparseable() > 0) {
     spdlog::error("field-report WAL {}: {} records could not be parsed and were skipped",
                   options_.wal_dir.string(), log_.unparseable());
   }
   std::lock_guard lock(mu_);
   const auto start = now();
-  std::vector<const leyline::FieldReport*> unsettled;
+  std::vector<const proto::FieldReport*> unsettled;
   for (const auto& [id, entry] : log_.entries()) {
     if (!entry.settled && !entry.dropped && entry.report) unsettled.push_back(&*entry.report);
   }
@@ -78,7 +78,7 @@ Status Outbox::replay() {
 
 OutboxClock::time_point Outbox::now() const { return options_.clock ? options_.clock() : OutboxClock::now(); }
 
-void Outbox::queue_locked(const leyline::FieldReport& report, OutboxClock::time_point due) {
+void Outbox::queue_locked(const proto::FieldReport& report, OutboxClock::time_point due) {
   const std::uint64_t order = next_order_++;
   Pending& p = pending_[order];
   p.report = report;
@@ -86,24 +86,24 @@ void Outbox::queue_locked(const leyline::FieldReport& report, OutboxClock::time_
   pending_index_[report.report_id()] = order;
 }
 
-Status Outbox::append(leyline::FieldReport report, std::string* report_id) {
+wal::Status Outbox::append(proto::FieldReport report, std::string* report_id) {
   if (report.report_id().empty()) {
     report.set_report_id(new_report_id(options_.source));
   } else {
     std::lock_guard lock(mu_);
     if (log_.find(report.report_id())) {
-      return Status::error(EEXIST, "report id " + report.report_id() + " was already used");
+      return wal::Status::error(EEXIST, "report id " + report.report_id() + " was already used");
     }
   }
   if (report.issued_at_unix_ns() == 0) report.set_issued_at_unix_ns(unix_now_ns());
   report.set_retry_count(0);
   const std::string bytes = report.SerializeAsString();
-  Lsn lsn;
-  if (Status s = wal_->append_durable(to_byte(OutboxRecord::kReportAppended), bytes, &lsn); !s.ok()) {
+  wal::Lsn lsn;
+  if (wal::Status s = wal_->append_durable(to_byte(OutboxRecord::kReportAppended), bytes, &lsn); !s.ok()) {
     return s;
   }
-  leyline::TelemetryEvent event = make_event(
-      "field_report_synthesised", leyline::SEVERITY_INFO,
+  proto::TelemetryEvent event = make_event(
+      "field_report_synthesised", proto::SEVERITY_INFO,
       {{"report_id", report.report_id()},
        {"command_id", report.command_id()},
        {"target_epochs", std::to_string(report.target_epochs())}});
@@ -124,29 +124,29 @@ OutboxClock::duration Outbox::backoff(std::uint32_t failures) const {
   return std::min(delay, cap);
 }
 
-bool Outbox::fail_attempt_locked(Pending& p, std::vector<leyline::TelemetryEvent>& events) {
+bool Outbox::fail_attempt_locked(Pending& p, std::vector<proto::TelemetryEvent>& events) {
   ++p.failures;
   ++counters_.retries_last_cycle;
   ++counters_.retries_cumulative;
   const std::string& id = p.report.report_id();
   const std::string count = std::to_string(p.failures);
   if (p.failures > options_.retry_cap) {
-    events.push_back(make_event("field_report_drop", leyline::SEVERITY_WARNING,
+    events.push_back(make_event("field_report_drop", proto::SEVERITY_WARNING,
                                 {{"report_id", id}, {"retry_count", count}}));
     ++counters_.dropped_total;
     return false;
   }
-  events.push_back(make_event("field_report_retry", leyline::SEVERITY_WARNING,
+  events.push_back(make_event("field_report_retry", proto::SEVERITY_WARNING,
                               {{"report_id", id}, {"retry_count", count}}));
   return true;
 }
 
 void Outbox::publish_cycle() {
   take_requeue_requests();
-  std::vector<leyline::TelemetryEvent> events;
+  std::vector<proto::TelemetryEvent> events;
 
   const auto cycle_start = now();
-  std::vector<leyline::FieldReport> due;
+  std::vector<proto::FieldReport> due;
   std::vector<std::string> to_drop;
   {
     std::lock_guard lock(mu_);
@@ -235,7 +235,7 @@ void Outbox::publish_cycle() {
 }
 
 void Outbox::write_drop(const std::string& id) {
-  const Status s = wal_->append_durable(to_byte(OutboxRecord::kReportDropped), id);
+  const wal::Status s = wal_->append_durable(to_byte(OutboxRecord::kReportDropped), id);
   std::lock_guard lock(mu_);
   if (!s.ok()) {
     // Without the record a restart retries the report again: harmless (Nissa deduplicates).
@@ -247,7 +247,7 @@ void Outbox::write_drop(const std::string& id) {
   retention_due_ = true;  // Its segment may now be relocated.
 }
 
-void Outbox::on_ack(const leyline::FieldReportAck& ack) {
+void Outbox::on_ack(const proto::FieldReportAck& ack) {
   const std::string& id = ack.report_id();
   {
     std::lock_guard lock(mu_);
@@ -259,7 +259,7 @@ void Outbox::on_ack(const leyline::FieldReportAck& ack) {
     }
     if (entry->settled) return;  // A duplicate ack.
   }
-  const Status s = wal_->append_durable(to_byte(OutboxRecord::kReportSettled), id);
+  const wal::Status s = wal_->append_durable(to_byte(OutboxRecord::kReportSettled), id);
   std::lock_guard lock(mu_);
   if (!s.ok()) {
     // The report stays pending; the ack to its next retry settles it.
@@ -303,7 +303,7 @@ void Outbox::take_requeue_requests() {
     }
     bool all_written = true;
     for (const auto& id : ids) {
-      const Status s = wal_->append_durable(to_byte(OutboxRecord::kReportRequeued), id);
+      const wal::Status s = wal_->append_durable(to_byte(OutboxRecord::kReportRequeued), id);
       std::lock_guard lock(mu_);
       if (!s.ok()) {
         ++counters_.wal_errors;
@@ -339,11 +339,11 @@ void Outbox::delete_settled_segments() {
   {
     std::lock_guard lock(mu_);
     std::vector<std::uint64_t> numbers;
-    for (const auto& s : list_segments(options_.wal_dir)) numbers.push_back(s.number);
+    for (const auto& s : wal::list_segments(options_.wal_dir)) numbers.push_back(s.number);
     deletable = log_.deletable_segments(numbers, wal_->current_segment());
   }
   for (std::uint64_t segment : deletable) {
-    if (Status s = wal_->delete_segment(segment); !s.ok()) {
+    if (wal::Status s = wal_->delete_segment(segment); !s.ok()) {
       spdlog::warn("field-report outbox: retention could not delete segment {}: {}", segment, s.message());
       return;
     }
@@ -354,10 +354,10 @@ void Outbox::delete_settled_segments() {
 }
 
 bool Outbox::relocate_dropped_from_oldest_segment() {
-  std::vector<leyline::FieldReport> reports;
+  std::vector<proto::FieldReport> reports;
   {
     std::lock_guard lock(mu_);
-    const auto segments = list_segments(options_.wal_dir);
+    const auto segments = wal::list_segments(options_.wal_dir);
     if (segments.empty() || segments.front().number >= wal_->current_segment()) return false;
     bool all_dropped = false;
     const auto ids = log_.unsettled_in(segments.front().number, &all_dropped);
@@ -370,8 +370,8 @@ bool Outbox::relocate_dropped_from_oldest_segment() {
   }
   std::vector<std::pair<std::string, std::uint64_t>> moved;
   for (const auto& report : reports) {
-    Lsn lsn;
-    Status s = wal_->append_durable(to_byte(OutboxRecord::kReportAppended), report.SerializeAsString(), &lsn);
+    wal::Lsn lsn;
+    wal::Status s = wal_->append_durable(to_byte(OutboxRecord::kReportAppended), report.SerializeAsString(), &lsn);
     if (s.ok()) s = wal_->append_durable(to_byte(OutboxRecord::kReportDropped), report.report_id());
     if (!s.ok()) {
       std::lock_guard lock(mu_);
@@ -386,9 +386,9 @@ bool Outbox::relocate_dropped_from_oldest_segment() {
   return !moved.empty();
 }
 
-leyline::TelemetryEvent Outbox::make_event(const char* name, leyline::Severity level,
+proto::TelemetryEvent Outbox::make_event(const char* name, proto::Severity level,
                                            std::map<std::string, std::string> attributes) {
-  leyline::TelemetryEvent event;
+  proto::TelemetryEvent event;
   event.set_event_id(new_report_id(options_.source + "-event"));
   event.set_description(name);
   event.set_level(level);
@@ -397,7 +397,7 @@ leyline::TelemetryEvent Outbox::make_event(const char* name, leyline::Severity l
   return event;
 }
 
-void Outbox::emit(const std::vector<leyline::TelemetryEvent>& events) {
+void Outbox::emit(const std::vector<proto::TelemetryEvent>& events) {
   if (!events_) return;
   for (const auto& event : events) events_(event);
 }
@@ -407,21 +407,21 @@ OutboxCounters Outbox::counters() const {
   return counters_;
 }
 
-std::vector<leyline::MetricPoint> Outbox::metric_points() const {
+std::vector<proto::MetricPoint> Outbox::metric_points() const {
   const OutboxCounters c = counters();
-  std::vector<leyline::MetricPoint> points;
-  auto add = [&](const char* name, std::uint64_t value, leyline::MetricKind kind) {
-    leyline::MetricPoint& p = points.emplace_back();
+  std::vector<proto::MetricPoint> points;
+  auto add = [&](const char* name, std::uint64_t value, proto::MetricKind kind) {
+    proto::MetricPoint& p = points.emplace_back();
     p.set_name(options_.metric_prefix + "." + name);
     p.set_value(static_cast<double>(value));
     p.set_unit("count");
     p.set_kind(kind);
   };
-  add("pending_total", c.pending_total, leyline::METRIC_KIND_GAUGE);
-  add("published_total", c.published_last_cycle, leyline::METRIC_KIND_GAUGE);
-  add("retries_total", c.retries_last_cycle, leyline::METRIC_KIND_GAUGE);
-  add("dropped_total", c.dropped_total, leyline::METRIC_KIND_COUNTER);
-  add("wal_corrupt_records_total", c.wal_corrupt_records, leyline::METRIC_KIND_COUNTER);
+  add("pending_total", c.pending_total, proto::METRIC_KIND_GAUGE);
+  add("published_total", c.published_last_cycle, proto::METRIC_KIND_GAUGE);
+  add("retries_total", c.retries_last_cycle, proto::METRIC_KIND_GAUGE);
+  add("dropped_total", c.dropped_total, proto::METRIC_KIND_COUNTER);
+  add("wal_corrupt_records_total", c.wal_corrupt_records, proto::METRIC_KIND_COUNTER);
   return points;
 }
 

@@ -39,7 +39,7 @@
 #include "esper/telemetry.pb.h"
 #include "field_reports/outbox_log.h"
 #include "field_reports/report_publisher.h"
-#include "field_reports/wal_writer.h"
+#include "wal/wal_writer.h"
 #include "logging/rate_limited_log.h"
 
 namespace esper::field_reports {
@@ -49,14 +49,14 @@ using OutboxClock = std::chrono::steady_clock;
 struct OutboxOptions {
   std::filesystem::path wal_dir;
   std::string source = "tamiyo";  // Prefix of report ids and event ids.
-  Durability durability = Durability::kGroup;
-  std::uint64_t segment_size = kDefaultSegmentSize;
+  wal::Durability durability = wal::Durability::kGroup;
+  std::uint64_t segment_size = wal::kDefaultSegmentSize;
   std::uint32_t retry_cap = 5;
   std::size_t max_in_flight = 256;                // Reports sent and not yet acked or timed out.
   std::chrono::milliseconds initial_backoff{1000};
   std::chrono::milliseconds max_backoff{60000};
   std::string metric_prefix = "tamiyo.field_reports";
-  FileOps* file_ops = nullptr;                    // Fault injection in tests.
+  wal::FileOps* file_ops = nullptr;                    // Fault injection in tests.
   std::function<OutboxClock::time_point()> clock; // Empty: steady_clock::now.
 };
 
@@ -74,12 +74,12 @@ struct OutboxCounters {
   std::uint64_t wal_corrupt_records = 0;    // Corrupt ranges found by the replay on open.
 };
 
-using EventSink = std::function<void(const leyline::TelemetryEvent&)>;
+using EventSink = std::function<void(const proto::TelemetryEvent&)>;
 
 class Outbox {
  public:
   static std::unique_ptr<Outbox> open(OutboxOptions options, ReportPublisher& publisher, EventSink events,
-                                      Status* status);
+                                      wal::Status* status);
   ~Outbox();
   Outbox(const Outbox&) = delete;
   Outbox& operator=(const Outbox&) = delete;
@@ -87,46 +87,46 @@ class Outbox {
   // Assigns a new report id (when report_id is empty; a given id must be new), writes the report
   // durably, queues it for the next cycle and emits field_report_synthesised. Fails (and keeps
   // nothing) when the WAL cannot make it durable.
-  Status append(leyline::FieldReport report, std::string* report_id = nullptr);
+  wal::Status append(proto::FieldReport report, std::string* report_id = nullptr);
   // Picks up requeue requests, sends what is due, retries/drops what timed out, runs retention.
   void publish_cycle();
   // Nissa's ack: the report is settled in the WAL and never sent again.
-  void on_ack(const leyline::FieldReportAck& ack);
+  void on_ack(const proto::FieldReportAck& ack);
 
   OutboxCounters counters() const;
-  std::vector<leyline::MetricPoint> metric_points() const;
+  std::vector<proto::MetricPoint> metric_points() const;
   std::vector<std::string> pending_ids() const;  // In memory, oldest first.
   std::uint64_t deleted_segments() const;
 
  private:
   struct Pending {
-    leyline::FieldReport report;
+    proto::FieldReport report;
     std::uint32_t failures = 0;
     bool awaiting_ack = false;
     OutboxClock::time_point due;
   };
 
   Outbox(OutboxOptions options, ReportPublisher& publisher, EventSink events);
-  Status replay();
+  wal::Status replay();
   void take_requeue_requests();
-  void queue_locked(const leyline::FieldReport& report, OutboxClock::time_point due);
+  void queue_locked(const proto::FieldReport& report, OutboxClock::time_point due);
   OutboxClock::duration backoff(std::uint32_t failures) const;
   // Counts a failed attempt: true if the report goes on, false if it must be dropped.
-  bool fail_attempt_locked(Pending& p, std::vector<leyline::TelemetryEvent>& events);
+  bool fail_attempt_locked(Pending& p, std::vector<proto::TelemetryEvent>& events);
   void write_drop(const std::string& id);
   void run_retention();
   void delete_settled_segments();
   // Re-appends the dropped reports that alone keep the oldest segment alive (outbox_log.h).
   bool relocate_dropped_from_oldest_segment();
-  leyline::TelemetryEvent make_event(const char* name, leyline::Severity level,
+  proto::TelemetryEvent make_event(const char* name, proto::Severity level,
                                      std::map<std::string, std::string> attributes);
-  void emit(const std::vector<leyline::TelemetryEvent>& events);
+  void emit(const std::vector<proto::TelemetryEvent>& events);
   OutboxClock::time_point now() const;
 
   OutboxOptions options_;
   ReportPublisher& publisher_;
   EventSink events_;
-  std::unique_ptr<WalWriter> wal_;
+  std::unique_ptr<wal::WalWriter> wal_;
   logging::RateLimitedLog bad_input_log_;
 
   mutable std::mutex mu_;

@@ -8,7 +8,7 @@ OutboxOptions read_outbox_options(config::Section& section) {
   o.source = section.get<std::string>("source", o.source);
   if (o.source.empty()) throw section.error("source", "must not be empty");
   const std::string durability = section.get<std::string>("durability", "group");
-  const auto parsed = parse_durability(durability);
+  const auto parsed = wal::parse_durability(durability);
   if (!parsed) throw section.error("durability", "must be fsync, group or none, not \"" + durability + "\"");
   o.durability = *parsed;
   o.segment_size = section.get("segment_size", config::ByteSize{o.segment_size}).bytes;

@@ -4,12 +4,12 @@
 
 namespace esper::field_reports {
 
-void OutboxLog::apply(const WalRecord& record) {
+void OutboxLog::apply(const wal::WalRecord& record) {
   ++by_type_[record.type];
   const std::string id(record.payload);
   switch (static_cast<OutboxRecord>(record.type)) {
     case OutboxRecord::kReportAppended: {
-      leyline::FieldReport report;
+      proto::FieldReport report;
       if (!report.ParseFromArray(record.payload.data(), static_cast<int>(record.payload.size())) ||
           report.report_id().empty()) {
         ++unparseable_;
@@ -34,7 +34,7 @@ void OutboxLog::apply(const WalRecord& record) {
   ++unparseable_;  // A type this version does not know.
 }
 
-void OutboxLog::appended(const leyline::FieldReport& report, std::uint64_t segment) {
+void OutboxLog::appended(const proto::FieldReport& report, std::uint64_t segment) {
   auto [it, inserted] = entries_.try_emplace(report.report_id());
   if (!inserted) {
     // The same id again: a relocation (see the header). The first append's content and flags stand.

@@ -24,7 +24,7 @@
 #include <vector>
 
 #include "esper/field_report.pb.h"
-#include "field_reports/wal_reader.h"
+#include "wal/wal_reader.h"
 
 namespace esper::field_reports {
 
@@ -32,16 +32,16 @@ struct ReportEntry {
   std::uint64_t segment = 0;  // Where its kReportAppended record is.
   bool settled = false;
   bool dropped = false;       // Cleared by a requeue.
-  std::optional<leyline::FieldReport> report;  // Kept only while unsettled.
+  std::optional<proto::FieldReport> report;  // Kept only while unsettled.
 };
 
 class OutboxLog {
  public:
   // Applies one replayed record. Records that do not parse are counted, never fatal.
-  void apply(const WalRecord& record);
+  void apply(const wal::WalRecord& record);
 
   // Live updates (the record has been written).
-  void appended(const leyline::FieldReport& report, std::uint64_t segment);
+  void appended(const proto::FieldReport& report, std::uint64_t segment);
   void settled(const std::string& id);
   void dropped(const std::string& id);
   void requeued(const std::string& id);

@@ -1,5 +1,5 @@
 // The outbox's record types in the WAL. State is rebuilt by replaying them in order:
-//   kReportAppended  payload: a serialized esper.leyline.FieldReport (report_id set)
+//   kReportAppended  payload: a serialized esper.proto.FieldReport (report_id set)
 //   kReportSettled   payload: report id. Nissa acknowledged it; never sent again.
 //   kReportDropped   payload: report id. Retry cap reached; kept in the WAL, not retried.
 //   kReportRequeued  payload: report id. A dropped report made pending again (esper-wal requeue).
@@ -9,7 +9,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "nissa/journal_records.h"
+#include "nissa/store/journal_records.h"
 
 namespace esper::field_reports {
 
@@ -20,7 +20,7 @@ enum class OutboxRecord : std::uint8_t {
   kReportRequeued = 4,
 };
 
-// The name of a record type in any Esper WAL: the outbox's, or Nissa's (nissa/journal_records.h,
+// The name of a record type in any Esper WAL: the outbox's, or Nissa's (nissa/store/journal_records.h,
 // numbered apart so that esper-wal never mistakes one for the other).
 inline std::string_view record_type_name(std::uint8_t type) {
   if (const std::string_view nissa = nissa::journal_record_name(type); !nissa.empty()) return nissa;

@@ -14,7 +14,7 @@ class ReportPublisher {
  public:
   virtual ~ReportPublisher() = default;
   // Must not call back into the Outbox synchronously except through on_ack (which is allowed).
-  virtual PublishResult publish(const leyline::FieldReport& report) = 0;
+  virtual PublishResult publish(const proto::FieldReport& report) = 0;
 };
 
 }  // namespace esper::field_reports

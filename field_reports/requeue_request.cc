@@ -4,18 +4,18 @@
 #include <chrono>
 #include <fstream>
 
-#include "field_reports/atomic_file.h"
-#include "field_reports/private_files.h"
+#include "wal/atomic_file.h"
+#include "wal/private_files.h"
 #include "field_reports/report_id.h"
 
 namespace esper::field_reports {
 
 std::filesystem::path requeue_dir(const std::filesystem::path& wal_dir) { return wal_dir / "requeue"; }
 
-Status write_requeue_request(const std::filesystem::path& wal_dir, const std::vector<std::string>& ids,
+wal::Status write_requeue_request(const std::filesystem::path& wal_dir, const std::vector<std::string>& ids,
                              std::filesystem::path* path) {
   const auto dir = requeue_dir(wal_dir);
-  if (Status s = create_private_directories(dir); !s.ok()) return s;
+  if (wal::Status s = wal::create_private_directories(dir); !s.ok()) return s;
   const auto now = std::chrono::system_clock::now().time_since_epoch();
   // new_report_id gives 128 random bits: two tools running at once never pick the same name.
   const std::string name = std::to_string(std::chrono::duration_cast<std::chrono::nanoseconds>(now).count()) +
@@ -23,7 +23,7 @@ Status write_requeue_request(const std::filesystem::path& wal_dir, const std::ve
   const auto final_path = dir / (name + ".req");
   std::string text;
   for (const auto& id : ids) text += id + '\n';
-  if (Status s = write_file_atomically(final_path, text); !s.ok()) return s;
+  if (wal::Status s = wal::write_file_atomically(final_path, text); !s.ok()) return s;
   if (path) *path = final_path;
   return {};
 }

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "field_reports/wal_status.h"
+#include "wal/wal_status.h"
 
 namespace esper::field_reports {
 
@@ -20,7 +20,7 @@ inline constexpr const char* kRequeueAllDropped = "*";
 std::filesystem::path requeue_dir(const std::filesystem::path& wal_dir);
 
 // Writes a request for `ids` (or {kRequeueAllDropped}). Returns the request file in *path.
-Status write_requeue_request(const std::filesystem::path& wal_dir, const std::vector<std::string>& ids,
+wal::Status write_requeue_request(const std::filesystem::path& wal_dir, const std::vector<std::string>& ids,
                              std::filesystem::path* path = nullptr);
 
 struct RequeueRequest {

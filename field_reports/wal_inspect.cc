@@ -16,14 +16,14 @@
 #include <google/protobuf/util/json_util.h>
 
 #include "esper/envelope.pb.h"
-#include "field_reports/corruption_acknowledgments.h"
+#include "wal/corruption_acknowledgments.h"
 #include "field_reports/outbox_log.h"
 #include "field_reports/outbox_records.h"
 #include "field_reports/requeue_request.h"
-#include "field_reports/wal_progress_display.h"
-#include "field_reports/wal_quarantine.h"
-#include "field_reports/wal_reader.h"
-#include "nissa/journal_records.h"
+#include "wal/wal_progress_display.h"
+#include "wal/wal_quarantine.h"
+#include "wal/wal_reader.h"
+#include "nissa/store/journal_records.h"
 
 namespace esper::field_reports {
 namespace {
@@ -40,10 +40,10 @@ bool check_dir(const std::filesystem::path& dir, std::ostream& err) {
     err << "esper-wal: " << dir.string() << " is not a directory\n";
     return false;
   }
-  if (!list_segments(dir).empty()) return true;
+  if (!wal::list_segments(dir).empty()) return true;
   err << "esper-wal: " << dir.string() << " is not a WAL: it holds no segment files";
   for (const char* below : {"wal", "field_reports"}) {
-    if (!list_segments(dir / below).empty()) {
+    if (!wal::list_segments(dir / below).empty()) {
       err << " (did you mean " << (dir / below).string() << "?)";
       break;
     }
@@ -53,30 +53,30 @@ bool check_dir(const std::filesystem::path& dir, std::ostream& err) {
 }
 
 // Progress of a whole-WAL read, on `err`.
-WalProgressDisplay progress_display(const std::string& what, std::ostream& err, const ProgressOutput& progress) {
-  return WalProgressDisplay(
+wal::WalProgressDisplay progress_display(const std::string& what, std::ostream& err, const ProgressOutput& progress) {
+  return wal::WalProgressDisplay(
       what, progress.terminal ? &err : nullptr, [&err](const std::string& line) { err << "esper-wal: " << line << '\n'; },
       progress.log_every);
 }
 
 // Reads the WAL, showing progress unless `progress` is null; false (and a message) on I/O error.
-bool read_all(const std::filesystem::path& dir, const std::string& what, const std::function<void(const WalRecord&)>& f,
-              WalReadSummary& summary, std::ostream& err, const ProgressOutput* progress) {
-  Status s;
+bool read_all(const std::filesystem::path& dir, const std::string& what, const std::function<void(const wal::WalRecord&)>& f,
+              wal::WalReadSummary& summary, std::ostream& err, const ProgressOutput* progress) {
+  wal::Status s;
   if (progress) {
-    WalProgressDisplay display = progress_display(what + " " + dir.string(), err, *progress);
-    s = read_wal(dir, f, &summary, display.read_options());
+    wal::WalProgressDisplay display = progress_display(what + " " + dir.string(), err, *progress);
+    s = wal::read_wal(dir, f, &summary, display.read_options());
   } else {
-    s = read_wal(dir, f, &summary);
+    s = wal::read_wal(dir, f, &summary);
   }
   if (!s.ok()) err << "esper-wal: " << s.message() << '\n';
   return s.ok();
 }
 
 // Replays the outbox state; false (and a message) on I/O error.
-bool load_log(const std::filesystem::path& dir, OutboxLog& log, WalReadSummary& summary, std::ostream& err,
+bool load_log(const std::filesystem::path& dir, OutboxLog& log, wal::WalReadSummary& summary, std::ostream& err,
               const ProgressOutput* progress) {
-  return read_all(dir, "reading", [&](const WalRecord& r) { log.apply(r); }, summary, err, progress);
+  return read_all(dir, "reading", [&](const wal::WalRecord& r) { log.apply(r); }, summary, err, progress);
 }
 
 std::string json_escape(std::string_view text) {
@@ -109,12 +109,12 @@ struct DecodedRecord {
   std::string_view type_name;
   bool known_type = false;
   bool parsed = false;  // A known type whose payload parses (and has the body the type promises).
-  std::optional<leyline::FieldReport> report;  // The outbox's kReportAppended.
+  std::optional<proto::FieldReport> report;  // The outbox's kReportAppended.
   std::string_view report_id;                  // The outbox's settle, drop and requeue records.
-  std::optional<leyline::Envelope> envelope;   // Nissa's records.
+  std::optional<proto::Envelope> envelope;   // Nissa's records.
 };
 
-DecodedRecord decode_record(const WalRecord& r) {
+DecodedRecord decode_record(const wal::WalRecord& r) {
   DecodedRecord d;
   d.type_name = record_type_name(r.type);
   const int size = static_cast<int>(r.payload.size());
@@ -150,7 +150,7 @@ std::string to_json(const google::protobuf::Message& message) {
   return body;
 }
 
-void dump_record(const WalRecord& r, bool json, std::ostream& out) {
+void dump_record(const wal::WalRecord& r, bool json, std::ostream& out) {
   const DecodedRecord d = decode_record(r);
   if (json) {
     out << "{\"segment\":" << r.position.segment << ",\"offset\":" << r.position.offset << ",\"type\":\""
@@ -169,7 +169,7 @@ void dump_record(const WalRecord& r, bool json, std::ostream& out) {
       << r.payload.size() << " bytes)";
   if (d.report) {
     out << " id=" << d.report->report_id() << " command=" << d.report->command_id()
-        << " outcome=" << leyline::FieldReportOutcome_Name(d.report->outcome())
+        << " outcome=" << proto::FieldReportOutcome_Name(d.report->outcome())
         << " target_epochs=" << d.report->target_epochs();
   } else if (is_id_record(r.type)) {
     out << " id=" << d.report_id;
@@ -177,7 +177,7 @@ void dump_record(const WalRecord& r, bool json, std::ostream& out) {
     out << " source=" << d.envelope->source() << " id=" << d.envelope->field_report().report_id();
   } else if (d.envelope && d.envelope->has_event()) {
     out << " source=" << d.envelope->source() << " event=" << d.envelope->event().description()
-        << " severity=" << leyline::Severity_Name(d.envelope->event().level());
+        << " severity=" << proto::Severity_Name(d.envelope->event().level());
   }
   out << '\n';
 }
@@ -194,7 +194,7 @@ struct NissaJournalCounts {
   std::uint64_t alerts_cleared = 0;
   std::uint64_t unparseable = 0;
 
-  void add(const WalRecord& r, const DecodedRecord& d) {
+  void add(const wal::WalRecord& r, const DecodedRecord& d) {
     if (!nissa::is_journal_record(r.type)) return;
     ++records;
     if (!d.parsed) {
@@ -223,12 +223,12 @@ struct NissaJournalCounts {
 
 // Corrupt ranges (torn tails of the last segment are not), split by acknowledgment.
 struct CorruptionCounts {
-  std::vector<const WalProblem*> unacknowledged, acknowledged;
-  const WalProblem* tail = nullptr;
+  std::vector<const wal::WalProblem*> unacknowledged, acknowledged;
+  const wal::WalProblem* tail = nullptr;
 
-  CorruptionCounts(const std::filesystem::path& dir, const WalReadSummary& summary) {
-    const auto acks = CorruptionAcknowledgments::load(dir);
-    for (const WalProblem& problem : summary.problems) {
+  CorruptionCounts(const std::filesystem::path& dir, const wal::WalReadSummary& summary) {
+    const auto acks = wal::CorruptionAcknowledgments::load(dir);
+    for (const wal::WalProblem& problem : summary.problems) {
       if (problem.is_tail()) {
         tail = &problem;
       } else {
@@ -240,9 +240,9 @@ struct CorruptionCounts {
 };
 
 // " (quarantined in DIR/quarantine/...)" when the owner made a copy.
-std::string quarantine_note(const std::filesystem::path& dir, const WalProblem& problem) {
+std::string quarantine_note(const std::filesystem::path& dir, const wal::WalProblem& problem) {
   std::error_code ec;
-  const auto path = quarantine_path(dir, problem);
+  const auto path = wal::quarantine_path(dir, problem);
   return std::filesystem::exists(path, ec) ? " (copy in " + path.string() + ")" : std::string();
 }
 
@@ -253,8 +253,8 @@ int wal_stat(const std::filesystem::path& dir, std::ostream& out, std::ostream& 
   OutboxLog log;
   NissaJournalCounts nissa;
   std::array<std::uint64_t, 256> by_type{};
-  WalReadSummary summary;
-  const bool ok = read_all(dir, "reading", [&](const WalRecord& r) {
+  wal::WalReadSummary summary;
+  const bool ok = read_all(dir, "reading", [&](const wal::WalRecord& r) {
     ++by_type[r.type];
     if (nissa::is_journal_record(r.type)) {
       nissa.add(r, decode_record(r));
@@ -263,7 +263,7 @@ int wal_stat(const std::filesystem::path& dir, std::ostream& out, std::ostream& 
     }
   }, summary, err, &progress);
   if (!ok) return kExitError;
-  const auto segments = list_segments(dir);
+  const auto segments = wal::list_segments(dir);
   out << "segments: " << segments.size();
   if (!segments.empty()) out << " (" << segments.front().number << ".." << segments.back().number << ")";
   out << "\nbytes: " << summary.bytes << "\nrecords: " << summary.records << '\n';
@@ -298,8 +298,8 @@ int wal_stat(const std::filesystem::path& dir, std::ostream& out, std::ostream& 
 
 int wal_dump(const std::filesystem::path& dir, bool json, std::ostream& out, std::ostream& err) {
   if (!check_dir(dir, err)) return kExitError;
-  WalReadSummary summary;
-  const Status s = read_wal(dir, [&](const WalRecord& r) { dump_record(r, json, out); }, &summary);
+  wal::WalReadSummary summary;
+  const wal::Status s = wal::read_wal(dir, [&](const wal::WalRecord& r) { dump_record(r, json, out); }, &summary);
   if (!s.ok()) {
     err << "esper-wal: " << s.message() << '\n';
     return kExitError;
@@ -310,7 +310,7 @@ int wal_dump(const std::filesystem::path& dir, bool json, std::ostream& out, std
 
 int wal_verify(const std::filesystem::path& dir, std::ostream& out, std::ostream& err, const ProgressOutput& progress) {
   if (!check_dir(dir, err)) return kExitError;
-  WalReadSummary summary;
+  wal::WalReadSummary summary;
   if (!read_all(dir, "verifying", nullptr, summary, err, &progress)) return kExitError;
   const CorruptionCounts corruption(dir, summary);
   for (const auto& problem : summary.problems) {
@@ -332,7 +332,7 @@ int wal_verify(const std::filesystem::path& dir, std::ostream& out, std::ostream
   if (bad) {
     out << "every record outside these ranges is intact; once they have been looked at, record it with "
         << "`esper-wal acknowledge " << dir.string();
-    for (const WalProblem* p : corruption.unacknowledged) out << ' ' << p->segment << ':' << p->offset;
+    for (const wal::WalProblem* p : corruption.unacknowledged) out << ' ' << p->segment << ':' << p->offset;
     out << "` (or --all)\n";
   }
   return bad ? kExitProblems : kExitOk;
@@ -345,12 +345,12 @@ int wal_acknowledge(const std::filesystem::path& dir, const std::vector<std::str
     err << "esper-wal acknowledge: give --all or SEGMENT:OFFSET ranges (as verify prints them)\n";
     return kExitError;
   }
-  WalReadSummary summary;
+  wal::WalReadSummary summary;
   if (!read_all(dir, "reading", nullptr, summary, err, &progress)) return kExitError;
   const CorruptionCounts corruption(dir, summary);
-  std::vector<WalProblem> chosen;
+  std::vector<wal::WalProblem> chosen;
   if (all) {
-    for (const WalProblem* p : corruption.unacknowledged) chosen.push_back(*p);
+    for (const wal::WalProblem* p : corruption.unacknowledged) chosen.push_back(*p);
   } else {
     for (const std::string& range : ranges) {
       std::uint64_t segment = 0, offset = 0;
@@ -360,7 +360,7 @@ int wal_acknowledge(const std::filesystem::path& dir, const std::vector<std::str
         err << "esper-wal acknowledge: '" << range << "' is not SEGMENT:OFFSET\n";
         return kExitError;
       }
-      const auto match = std::find_if(summary.problems.begin(), summary.problems.end(), [&](const WalProblem& p) {
+      const auto match = std::find_if(summary.problems.begin(), summary.problems.end(), [&](const wal::WalProblem& p) {
         return !p.is_tail() && p.segment == segment && p.offset == offset;
       });
       if (match == summary.problems.end()) {
@@ -375,13 +375,13 @@ int wal_acknowledge(const std::filesystem::path& dir, const std::vector<std::str
     out << "nothing to acknowledge: " << corruption.acknowledged.size() << " corrupt ranges, all acknowledged\n";
     return kExitOk;
   }
-  auto acks = CorruptionAcknowledgments::load(dir);
-  if (const Status s = acks.add(dir, chosen); !s.ok()) {
+  auto acks = wal::CorruptionAcknowledgments::load(dir);
+  if (const wal::Status s = acks.add(dir, chosen); !s.ok()) {
     err << "esper-wal: " << s.message() << '\n';
     return kExitError;
   }
-  for (const WalProblem& p : chosen) out << "acknowledged " << describe(p) << '\n';
-  out << "recorded in " << acknowledgments_path(dir).string() << "; the damaged bytes stay where they are\n";
+  for (const wal::WalProblem& p : chosen) out << "acknowledged " << describe(p) << '\n';
+  out << "recorded in " << wal::acknowledgments_path(dir).string() << "; the damaged bytes stay where they are\n";
   return kExitOk;
 }
 
@@ -389,7 +389,7 @@ int wal_requeue(const std::filesystem::path& dir, const std::string& report_id, 
                 std::ostream& err) {
   if (!check_dir(dir, err)) return kExitError;
   OutboxLog log;
-  WalReadSummary summary;
+  wal::WalReadSummary summary;
   if (!load_log(dir, log, summary, err, nullptr)) return kExitError;
   std::vector<std::string> ids;
   if (report_id.empty()) {
@@ -413,7 +413,7 @@ int wal_requeue(const std::filesystem::path& dir, const std::string& report_id, 
     ids.push_back(report_id);
   }
   std::filesystem::path request;
-  if (const Status s = write_requeue_request(dir, ids, &request); !s.ok()) {
+  if (const wal::Status s = write_requeue_request(dir, ids, &request); !s.ok()) {
     err << "esper-wal: " << s.message() << '\n';
     return kExitError;
   }
@@ -426,9 +426,9 @@ int wal_compact(const std::filesystem::path& dir, std::ostream& out, std::ostrea
                 const ProgressOutput& progress) {
   if (!check_dir(dir, err)) return kExitError;
   OutboxLog log;
-  WalReadSummary summary;
+  wal::WalReadSummary summary;
   std::uint64_t nissa_records = 0;
-  const bool ok = read_all(dir, "reading", [&](const WalRecord& r) {
+  const bool ok = read_all(dir, "reading", [&](const wal::WalRecord& r) {
     if (nissa::is_journal_record(r.type)) {
       ++nissa_records;
     } else {
@@ -442,7 +442,7 @@ int wal_compact(const std::filesystem::path& dir, std::ostream& out, std::ostrea
         << "(persistence.retention), compact is for outbox WALs\n";
     return kExitError;
   }
-  const auto segments = list_segments(dir);
+  const auto segments = wal::list_segments(dir);
   if (segments.empty()) {
     out << "no segments\n";
     return kExitOk;
@@ -453,7 +453,7 @@ int wal_compact(const std::filesystem::path& dir, std::ostream& out, std::ostrea
   const auto deletable = log.deletable_segments(numbers, segments.back().number);
   std::uint64_t bytes = 0;
   for (const auto number : deletable) {
-    const auto path = dir / segment_file_name(number);
+    const auto path = dir / wal::segment_file_name(number);
     std::error_code ec;
     const auto size = std::filesystem::file_size(path, ec);
     if (::unlink(path.c_str()) != 0 && errno != ENOENT) {

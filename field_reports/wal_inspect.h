@@ -6,7 +6,7 @@
 // (corruption_acknowledgments.h); `compact` deletes only whole segments that retention allows,
 // never the last.
 //
-// The tool knows whose WAL it reads: records of Nissa's types (nissa/journal_records.h) make it
+// The tool knows whose WAL it reads: records of Nissa's types (nissa/store/journal_records.h) make it
 // Nissa's, and `stat` then counts stored field reports, events, schema violations, alerts and
 // alerts-cleared marks; otherwise it is an outbox's and `stat` counts reports pending, settled and
 // dropped. Both decode records the same way `dump` does.

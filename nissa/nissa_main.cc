@@ -1,5 +1,5 @@
 // nissa: the observer. Subscribes to Oona, aggregates, persists, acknowledges field reports and
-// serves /metrics and the query API. See nissa/observer.h.
+// serves /metrics and the query API. See nissa/core/observer.h.
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -14,11 +14,11 @@
 #include "daemon/supervisor_link.h"
 #include "daemon/systemd_notifier.h"
 #include "logging/log_setup.h"
-#include "nissa/http_routes.h"
-#include "nissa/http_server.h"
-#include "nissa/nissa_config.h"
-#include "nissa/observer.h"
-#include "nissa/unix_metrics_endpoint.h"
+#include "nissa/serve/http_routes.h"
+#include "nissa/serve/http_server.h"
+#include "nissa/core/nissa_config.h"
+#include "nissa/core/observer.h"
+#include "nissa/serve/unix_metrics_endpoint.h"
 #include "signals/shutdown_signals.h"
 
 int main(int argc, char** argv) {

@@ -55,7 +55,7 @@ BrokerStats Broker::stats() const {
 }
 
 void Broker::route_normal(QueuedMessage item) {
-  const auto lane = item.droppable ? wire::Lane::kNormal : wire::Lane::kReliable;
+  const auto lane = item.droppable ? proto::Lane::kNormal : proto::Lane::kReliable;
   ++stats_.routed[static_cast<std::size_t>(lane)];
   subscribers_.route(std::move(item));
 }
@@ -65,9 +65,9 @@ bool Broker::read_normal_ingress() {
     const auto result = reader_.read(normal_->ingress, stats_.rejected, in_);
     if (result == IngressReader::Result::kEmpty) return false;
     if (result == IngressReader::Result::kRejected) continue;
-    const wire::Lane lane = in_.decoded.topic().lane;
+    const proto::Lane lane = in_.decoded.topic().lane;
     ++stats_.received[static_cast<std::size_t>(lane)];
-    if (lane == wire::Lane::kEmergency) {
+    if (lane == proto::Lane::kEmergency) {
       emergency_->inbox().push(in_.to_queued());  // Sent to the wrong socket; still an emergency.
     } else {
       route_normal(in_.to_queued());
@@ -78,14 +78,14 @@ bool Broker::read_normal_ingress() {
 
 void Broker::publish_stats() {
   const BrokerStats total = stats();
-  leyline::Envelope envelope =
-      wire::make_envelope("oona", instance_, ++sequence_, leyline::SEVERITY_INFO);
+  proto::Envelope envelope =
+      proto::make_envelope("oona", instance_, ++sequence_, proto::SEVERITY_INFO);
   auto* packet = envelope.mutable_telemetry();
   packet->set_packet_id("oona-" + std::to_string(sequence_));
   total.fill(*packet, envelope.sent_unix_ns());
-  wire::WireMessage message = encode_signed(envelope, signer_ ? &*signer_ : nullptr);
+  proto::WireMessage message = encode_signed(envelope, signer_ ? &*signer_ : nullptr);
   route_normal(QueuedMessage{zmq::message_t(message.topic), zmq::message_t(message.envelope),
-                             leyline::SEVERITY_INFO, true, "oona"});
+                             proto::SEVERITY_INFO, true, "oona"});
 }
 
 void Broker::run(int stop_fd, const std::function<bool()>& should_stop, const std::function<void()>& on_tick,

@@ -97,7 +97,7 @@ BrokerConfig load_broker_config(config::Section root,
       const auto sources = client.required<std::vector<std::string>>("sources");
       if (sources.empty()) throw client.error("sources", "name at least one source this key may send as");
       for (const auto& source : sources) {
-        if (!wire::is_valid_source(source)) throw client.error("sources", "'" + source + "' is not a valid source name");
+        if (!proto::is_valid_source(source)) throw client.error("sources", "'" + source + "' is not a valid source name");
       }
       if (c.curve.allowed_client_keys.contains(key)) {
         throw client.error("public_key", "this key is also in allowed_client_keys (which lets it send as any source)");

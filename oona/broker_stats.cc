@@ -4,8 +4,8 @@
 namespace esper::oona {
 namespace {
 
-constexpr std::array<wire::Lane, 3> kLanes{wire::Lane::kNormal, wire::Lane::kEmergency,
-                                           wire::Lane::kReliable};
+constexpr std::array<proto::Lane, 3> kLanes{proto::Lane::kNormal, proto::Lane::kEmergency,
+                                           proto::Lane::kReliable};
 constexpr std::array<const char*, 2> kSocketLanes{"normal", "emergency"};
 
 template <typename Map>
@@ -15,8 +15,8 @@ std::uint64_t sum(const Map& map) {
   return total;
 }
 
-void add_point(leyline::TelemetryPacket& packet, const char* name, double value,
-         leyline::MetricKind kind, std::initializer_list<std::pair<const char*, std::string>> attributes) {
+void add_point(proto::TelemetryPacket& packet, const char* name, double value,
+         proto::MetricKind kind, std::initializer_list<std::pair<const char*, std::string>> attributes) {
   auto* point = packet.add_metrics();
   point->set_name(name);
   point->set_value(value);
@@ -52,14 +52,14 @@ std::uint64_t BrokerStats::subscriber_dropped_total() const { return sum(subscri
 std::uint64_t BrokerStats::demoted_total() const { return sum(demoted); }
 std::uint64_t BrokerStats::rejected_total() const { return sum(rejected); }
 
-void BrokerStats::fill(leyline::TelemetryPacket& packet, std::uint64_t now_unix_ns) const {
-  using leyline::METRIC_KIND_COUNTER;
-  using leyline::METRIC_KIND_GAUGE;
+void BrokerStats::fill(proto::TelemetryPacket& packet, std::uint64_t now_unix_ns) const {
+  using proto::METRIC_KIND_COUNTER;
+  using proto::METRIC_KIND_GAUGE;
   packet.set_timestamp_unix_ns(now_unix_ns);
   packet.set_source_subsystem("oona");
-  packet.set_level(leyline::SEVERITY_INFO);
-  for (wire::Lane lane : kLanes) {
-    const std::string name(wire::lane_name(lane));
+  packet.set_level(proto::SEVERITY_INFO);
+  for (proto::Lane lane : kLanes) {
+    const std::string name(proto::lane_name(lane));
     const auto i = static_cast<std::size_t>(lane);
     add_point(packet, "oona.received_total", static_cast<double>(received[i]), METRIC_KIND_COUNTER, {{"lane", name}});
     add_point(packet, "oona.routed_total", static_cast<double>(routed[i]), METRIC_KIND_COUNTER, {{"lane", name}});

@@ -39,7 +39,7 @@
 namespace esper::oona {
 
 struct BrokerStats {
-  std::array<std::uint64_t, 3> received{};  // By wire::Lane.
+  std::array<std::uint64_t, 3> received{};  // By proto::Lane.
   std::array<std::uint64_t, 3> routed{};
   // By self-declared source: bounded, the excess counted under source "other" (oona/capped_counts.h).
   CappedCounts<std::tuple<std::string, std::string, std::string>> dropped;  // lane, source, reason
@@ -65,7 +65,7 @@ struct BrokerStats {
   std::uint64_t demoted_total() const;
   std::uint64_t rejected_total() const;
 
-  void fill(leyline::TelemetryPacket& packet, std::uint64_t now_unix_ns) const;
+  void fill(proto::TelemetryPacket& packet, std::uint64_t now_unix_ns) const;
   std::string summary() const;  // One line for the log.
 };
 

@@ -43,17 +43,17 @@ BusPublisher::~BusPublisher() {
   emergency_.close();
 }
 
-bool BusPublisher::publish(leyline::Envelope envelope) {
-  envelope.set_schema_version(wire::kSchemaVersion);
+bool BusPublisher::publish(proto::Envelope envelope) {
+  envelope.set_schema_version(proto::kSchemaVersion);
   envelope.set_source(options_.source);
   envelope.set_instance(options_.instance);
   envelope.set_demoted(false);  // Only Oona demotes.
-  const wire::Topic topic = wire::topic_for(envelope);
-  const wire::Lane lane = topic.lane;
+  const proto::Topic topic = proto::topic_for(envelope);
+  const proto::Lane lane = topic.lane;
   envelope.set_sequence(++sequence_[static_cast<std::size_t>(lane)]);
-  envelope.set_sent_unix_ns(wire::now_unix_ns());
-  wire::WireMessage message = encode_signed(envelope, signer_ ? &*signer_ : nullptr);
-  zmq::socket_t& socket = lane == wire::Lane::kEmergency ? emergency_ : normal_;
+  envelope.set_sent_unix_ns(proto::now_unix_ns());
+  proto::WireMessage message = encode_signed(envelope, signer_ ? &*signer_ : nullptr);
+  zmq::socket_t& socket = lane == proto::Lane::kEmergency ? emergency_ : normal_;
   const auto index = static_cast<std::size_t>(lane);
   // Once the first frame is accepted the second always is (multipart messages are atomic).
   if (!socket.send(zmq::buffer(message.topic), zmq::send_flags::sndmore)) {

@@ -55,12 +55,12 @@ class BusPublisher {
   BusPublisher& operator=(const BusPublisher&) = delete;
 
   // Stamps and sends `envelope` (its body and severity set by the caller). Returns false, and
-  // counts it, if it could not be queued within send_timeout. Throws wire::EncodeError for an
+  // counts it, if it could not be queued within send_timeout. Throws proto::EncodeError for an
   // envelope no decoder would accept (a caller bug).
-  bool publish(leyline::Envelope envelope);
+  bool publish(proto::Envelope envelope);
 
-  std::uint64_t sent(wire::Lane lane) const { return sent_[static_cast<std::size_t>(lane)]; }
-  std::uint64_t unsent(wire::Lane lane) const { return unsent_[static_cast<std::size_t>(lane)]; }
+  std::uint64_t sent(proto::Lane lane) const { return sent_[static_cast<std::size_t>(lane)]; }
+  std::uint64_t unsent(proto::Lane lane) const { return unsent_[static_cast<std::size_t>(lane)]; }
   const std::string& source() const { return options_.source; }
   const std::string& instance() const { return options_.instance; }
 
@@ -72,7 +72,7 @@ class BusPublisher {
   zmq::context_t emergency_context_{1};
   zmq::socket_t normal_;
   zmq::socket_t emergency_;
-  std::array<std::uint64_t, 3> sequence_{};  // Per stream (wire::Lane): see the comment at the top.
+  std::array<std::uint64_t, 3> sequence_{};  // Per stream (proto::Lane): see the comment at the top.
   std::array<std::uint64_t, 3> sent_{};
   std::array<std::uint64_t, 3> unsent_{};
 };

@@ -85,13 +85,13 @@ void BusSubscriber::heartbeat() {
   maybe_hello(normal_);
 }
 
-std::optional<wire::Decoded> BusSubscriber::read_decoded(Egress& egress, wire::Lane lane,
+std::optional<proto::Decoded> BusSubscriber::read_decoded(Egress& egress, proto::Lane lane,
                                                          google::protobuf::Arena* arena) {
   zmq::socket_t& socket = egress.socket;
   // A non-blocking recv only looks at ZeroMQ's command mailbox (where "a pipe has data" arrives)
   // about once a millisecond while the thread is busy; asking for ZMQ_EVENTS always looks. That is
   // the difference between microseconds and milliseconds for an emergency behind a busy normal lane.
-  if (lane == wire::Lane::kEmergency && (socket.get(zmq::sockopt::events) & ZMQ_POLLIN) == 0) {
+  if (lane == proto::Lane::kEmergency && (socket.get(zmq::sockopt::events) & ZMQ_POLLIN) == 0) {
     maybe_hello(egress, Hello::kIfDrained);
     return std::nullopt;
   }
@@ -102,7 +102,7 @@ std::optional<wire::Decoded> BusSubscriber::read_decoded(Egress& egress, wire::L
     }
     const auto views = frame_views(frames_);
     if (egress::is_notice(views[0])) {
-      if (const auto dropped = egress::parse_dropped(views)) missed_[lane == wire::Lane::kEmergency] += *dropped;
+      if (const auto dropped = egress::parse_dropped(views)) missed_[lane == proto::Lane::kEmergency] += *dropped;
       continue;
     }
     ++egress.consumed;
@@ -112,13 +112,13 @@ std::optional<wire::Decoded> BusSubscriber::read_decoded(Egress& egress, wire::L
       ++rejected_[static_cast<std::size_t>(*read.reject)];
       continue;
     }
-    ++received_[lane == wire::Lane::kEmergency];
+    ++received_[lane == proto::Lane::kEmergency];
     sequences_.observe(read.decoded.envelope());
     return std::move(read.decoded);
   }
 }
 
-std::optional<BusMessage> BusSubscriber::try_read(Egress& egress, wire::Lane lane) {
+std::optional<BusMessage> BusSubscriber::try_read(Egress& egress, proto::Lane lane) {
   auto decoded = read_decoded(egress, lane, nullptr);
   if (!decoded) return std::nullopt;
   return BusMessage{lane, decoded->topic(), std::move(decoded->envelope())};
@@ -139,11 +139,11 @@ std::size_t BusSubscriber::receive_batch(std::chrono::milliseconds timeout, std:
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   std::size_t n = 0;
   while (n < max) {
-    std::optional<wire::Decoded> d;
-    wire::Lane lane = wire::Lane::kEmergency;
+    std::optional<proto::Decoded> d;
+    proto::Lane lane = proto::Lane::kEmergency;
     if (emergency_.socket) d = read_decoded(emergency_, lane, arena);
     if (!d && normal_.socket) {
-      lane = wire::Lane::kNormal;
+      lane = proto::Lane::kNormal;
       d = read_decoded(normal_, lane, arena);
     }
     if (d) {
@@ -165,10 +165,10 @@ std::optional<BusMessage> BusSubscriber::receive(std::chrono::milliseconds timeo
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (true) {
     if (emergency_.socket) {
-      if (auto m = try_read(emergency_, wire::Lane::kEmergency)) return m;
+      if (auto m = try_read(emergency_, proto::Lane::kEmergency)) return m;
     }
     if (normal_.socket) {
-      if (auto m = try_read(normal_, wire::Lane::kNormal)) return m;
+      if (auto m = try_read(normal_, proto::Lane::kNormal)) return m;
     }
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
@@ -180,10 +180,10 @@ std::optional<BusMessage> BusSubscriber::receive(std::chrono::milliseconds timeo
   }
 }
 
-std::optional<BusMessage> BusSubscriber::receive_from(wire::Lane lane,
+std::optional<BusMessage> BusSubscriber::receive_from(proto::Lane lane,
                                                       std::chrono::milliseconds timeout) {
-  Egress& egress = lane == wire::Lane::kEmergency ? emergency_ : normal_;
-  const wire::Lane socket_lane = lane == wire::Lane::kEmergency ? lane : wire::Lane::kNormal;
+  Egress& egress = lane == proto::Lane::kEmergency ? emergency_ : normal_;
+  const proto::Lane socket_lane = lane == proto::Lane::kEmergency ? lane : proto::Lane::kNormal;
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (true) {
     if (auto m = try_read(egress, socket_lane)) return m;

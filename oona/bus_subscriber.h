@@ -51,7 +51,7 @@ struct BusSubscriberOptions {
   bool emergency = true;  // Connect to the emergency egress.
   std::vector<std::string> prefixes{""};  // Topic prefixes subscribed on every connected socket.
   int receive_hwm = 10000;
-  wire::DecodeLimits limits;
+  proto::DecodeLimits limits;
   // Raw 32-byte HMAC key: when set, unsigned, badly signed and replayed envelopes are rejected.
   std::string signing_key;
   CurveClientKeys curve;    // For tcp:// endpoints of a CURVE Oona.
@@ -62,16 +62,16 @@ struct BusSubscriberOptions {
 };
 
 struct BusMessage {
-  wire::Lane socket = wire::Lane::kNormal;  // The egress it arrived on: kNormal or kEmergency.
-  wire::Topic topic;
-  leyline::Envelope envelope;
+  proto::Lane socket = proto::Lane::kNormal;  // The egress it arrived on: kNormal or kEmergency.
+  proto::Topic topic;
+  proto::Envelope envelope;
 };
 
 // A received message handed to receive_batch()'s visitor; valid during the call only.
 struct BusMessageView {
-  wire::Lane socket;
-  const wire::Topic& topic;
-  leyline::Envelope& envelope;
+  proto::Lane socket;
+  const proto::Topic& topic;
+  proto::Envelope& envelope;
 };
 
 // "<program>@<hostname>:<pid>", the default subscriber name.
@@ -96,18 +96,18 @@ class BusSubscriber {
   bool wait_readable(std::chrono::milliseconds timeout);
   // The next envelope from one socket only, without looking at the other (tests use this to leave
   // a normal backlog unread while they wait for an emergency).
-  std::optional<BusMessage> receive_from(wire::Lane socket, std::chrono::milliseconds timeout);
+  std::optional<BusMessage> receive_from(proto::Lane socket, std::chrono::milliseconds timeout);
 
-  std::uint64_t received(wire::Lane socket) const { return received_[socket == wire::Lane::kEmergency]; }
+  std::uint64_t received(proto::Lane socket) const { return received_[socket == proto::Lane::kEmergency]; }
   // Envelopes refused, by reason (oona/envelope_reader.h: the codec's reasons, then the signature's
   // and `replayed`, which only a subscriber with a signing key has).
   std::uint64_t rejected(RejectReason reason) const { return rejected_[static_cast<std::size_t>(reason)]; }
-  std::uint64_t rejected(wire::DecodeError reason) const { return rejected(reject_reason(reason)); }
+  std::uint64_t rejected(proto::DecodeError reason) const { return rejected(reject_reason(reason)); }
   std::uint64_t rejected(EnvelopeSigner::Verdict verdict) const { return rejected(reject_reason(verdict)); }
   std::uint64_t rejected_total() const;
   // Envelopes Oona shed for this subscriber (its queue there was full), as Oona told it.
   std::uint64_t missed() const { return missed_[0] + missed_[1]; }
-  std::uint64_t missed(wire::Lane socket) const { return missed_[socket == wire::Lane::kEmergency]; }
+  std::uint64_t missed(proto::Lane socket) const { return missed_[socket == proto::Lane::kEmergency]; }
   const SequenceTracker& sequences() const { return sequences_; }
   const std::string& name() const { return options_.name; }
   // Whether Oona is there: the first egress socket (normal, else emergency) has completed a
@@ -127,9 +127,9 @@ class BusSubscriber {
     std::chrono::steady_clock::time_point last_hello{};
   };
 
-  std::optional<BusMessage> try_read(Egress& egress, wire::Lane lane);
+  std::optional<BusMessage> try_read(Egress& egress, proto::Lane lane);
   // Reads until one message decodes and verifies (counting those that do not), or none is left.
-  std::optional<wire::Decoded> read_decoded(Egress& egress, wire::Lane lane, google::protobuf::Arena* arena);
+  std::optional<proto::Decoded> read_decoded(Egress& egress, proto::Lane lane, google::protobuf::Arena* arena);
   enum class Hello { kNow, kIfDue, kIfDrained };
   // Says HELLO on `egress` now, or if credit is due (a quarter window consumed; with kIfDrained,
   // anything consumed since the last one) or the heartbeat is.

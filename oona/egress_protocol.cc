@@ -43,7 +43,7 @@ std::optional<Hello> parse_hello(std::span<const std::string_view> frames) {
   hello.credit_window = *window;
   hello.consumed = *consumed;
   for (std::size_t i = 4; i < frames.size(); ++i) {
-    if (frames[i].size() > wire::kMaxTopicBytes || !printable(frames[i])) return std::nullopt;
+    if (frames[i].size() > proto::kMaxTopicBytes || !printable(frames[i])) return std::nullopt;
     hello.prefixes.emplace_back(frames[i]);
   }
   return hello;

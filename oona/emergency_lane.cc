@@ -33,12 +33,12 @@ constexpr std::size_t kMaxHandedToNormal = 100000;
 // `item` marked demoted, re-signed when signing is on, and re-encoded: its topic becomes
 // reliable.<kind>.<severity>.<source>.
 QueuedMessage demote(const QueuedMessage& item, const EnvelopeSigner* signer) {
-  wire::Decoded decoded = wire::decode(
+  proto::Decoded decoded = proto::decode(
       std::string_view(item.topic.data<char>(), item.topic.size()),
       std::string_view(item.payload.data<char>(), item.payload.size()));
-  leyline::Envelope& envelope = decoded.envelope();  // It decoded once already, on the way in.
+  proto::Envelope& envelope = decoded.envelope();  // It decoded once already, on the way in.
   envelope.set_demoted(true);
-  wire::WireMessage message = encode_signed(envelope, signer);
+  proto::WireMessage message = encode_signed(envelope, signer);
   return QueuedMessage{zmq::message_t(message.topic), zmq::message_t(message.envelope),
                        item.severity, false, item.source};
 }
@@ -97,7 +97,7 @@ BrokerStats EmergencyLane::stats() const {
 
 void EmergencyLane::admit(QueuedMessage item, zmq::socket_t& egress) {
   if (rate_limiter_.allow(item.source)) {
-    ++stats_.routed[static_cast<std::size_t>(wire::Lane::kEmergency)];
+    ++stats_.routed[static_cast<std::size_t>(proto::Lane::kEmergency)];
     subscribers_.route(std::move(item));
     subscribers_.send(egress, kSendBudget);
     return;
@@ -163,9 +163,9 @@ void EmergencyLane::serve(BusEndpoints& endpoints, std::promise<void>& bound) {
       const auto result = reader.read(sockets->ingress, stats_.rejected, in);
       if (result == IngressReader::Result::kEmpty) break;
       if (result == IngressReader::Result::kRejected) continue;
-      const wire::Lane lane = in.decoded.topic().lane;
+      const proto::Lane lane = in.decoded.topic().lane;
       ++stats_.received[static_cast<std::size_t>(lane)];
-      if (lane == wire::Lane::kEmergency) {
+      if (lane == proto::Lane::kEmergency) {
         admit(in.to_queued(), sockets->egress);
       } else {
         to_normal_.push(in.to_queued());  // A normal-topic envelope sent to the wrong socket.

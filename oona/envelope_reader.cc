@@ -2,7 +2,7 @@
 
 namespace esper::oona {
 
-RejectReason reject_reason(wire::DecodeError error) { return static_cast<RejectReason>(error); }
+RejectReason reject_reason(proto::DecodeError error) { return static_cast<RejectReason>(error); }
 
 RejectReason reject_reason(EnvelopeSigner::Verdict verdict) {
   return verdict == EnvelopeSigner::Verdict::kUnsigned ? RejectReason::kUnsigned : RejectReason::kBadSignature;
@@ -14,7 +14,7 @@ std::string_view reject_reason_name(RejectReason reason) {
     case RejectReason::kBadSignature: return verdict_name(EnvelopeSigner::Verdict::kBadSignature);
     case RejectReason::kReplayed: return "replayed";
     case RejectReason::kSourceNotAllowed: return "source_not_allowed";
-    default: return wire::decode_error_name(static_cast<wire::DecodeError>(reason));
+    default: return proto::decode_error_name(static_cast<proto::DecodeError>(reason));
   }
 }
 
@@ -36,10 +36,10 @@ std::vector<std::string_view> frame_views(const std::vector<zmq::message_t>& fra
   return views;
 }
 
-ReadEnvelope decode_and_verify(std::span<const std::string_view> frames, const wire::DecodeLimits& limits,
+ReadEnvelope decode_and_verify(std::span<const std::string_view> frames, const proto::DecodeLimits& limits,
                                const EnvelopeSigner* signer, google::protobuf::Arena* arena,
                                ReplayGuard* replay) {
-  ReadEnvelope out{wire::decode(frames, limits, arena), std::nullopt, {}};
+  ReadEnvelope out{proto::decode(frames, limits, arena), std::nullopt, {}};
   if (!out.decoded.ok()) {
     out.reject = reject_reason(out.decoded.error());
     out.detail = out.decoded.detail();
@@ -63,10 +63,10 @@ ReadEnvelope decode_and_verify(std::span<const std::string_view> frames, const w
   return out;
 }
 
-wire::WireMessage encode_signed(leyline::Envelope& envelope, const EnvelopeSigner* signer) {
+proto::WireMessage encode_signed(proto::Envelope& envelope, const EnvelopeSigner* signer) {
   envelope.clear_signature();
-  if (signer) signer->sign(wire::format_topic(wire::topic_for(envelope)), envelope);
-  return wire::encode(envelope);
+  if (signer) signer->sign(proto::format_topic(proto::topic_for(envelope)), envelope);
+  return proto::encode(envelope);
 }
 
 }  // namespace esper::oona

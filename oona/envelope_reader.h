@@ -42,9 +42,9 @@ enum class RejectReason : std::uint8_t {
   kSourceNotAllowed,  // Oona's ingress: the source is not bound to the sender's CURVE key.
 };
 inline constexpr std::size_t kRejectReasonCount = 13;
-static_assert(wire::kDecodeErrorCount == 9, "RejectReason lists the codec's errors first, in order");
+static_assert(proto::kDecodeErrorCount == 9, "RejectReason lists the codec's errors first, in order");
 
-RejectReason reject_reason(wire::DecodeError error);
+RejectReason reject_reason(proto::DecodeError error);
 RejectReason reject_reason(EnvelopeSigner::Verdict verdict);  // kUnsigned or kBadSignature.
 // The `reason` label of reject counters: "wrong_frame_count", ..., "unsigned", "bad_signature",
 // "replayed", "source_not_allowed".
@@ -59,7 +59,7 @@ bool receive_frames(zmq::socket_t& socket, std::vector<zmq::message_t>& frames);
 std::vector<std::string_view> frame_views(const std::vector<zmq::message_t>& frames);
 
 struct ReadEnvelope {
-  wire::Decoded decoded;
+  proto::Decoded decoded;
   std::optional<RejectReason> reject;  // Set when the message is refused.
   std::string detail;                  // What was wrong, for logs (empty when accepted).
   bool ok() const { return !reject.has_value(); }
@@ -67,13 +67,13 @@ struct ReadEnvelope {
 
 // Decodes `frames` under `limits` (onto `arena` when given) and, with a `signer`, verifies the
 // signature and then, with a `replay` guard too, refuses what that guard has seen.
-ReadEnvelope decode_and_verify(std::span<const std::string_view> frames, const wire::DecodeLimits& limits,
+ReadEnvelope decode_and_verify(std::span<const std::string_view> frames, const proto::DecodeLimits& limits,
                                const EnvelopeSigner* signer, google::protobuf::Arena* arena = nullptr,
                                ReplayGuard* replay = nullptr);
 
 // Signs `envelope` under its own topic when `signer` is set (after clearing any old signature) and
 // encodes it into the bus's two frames.
-wire::WireMessage encode_signed(leyline::Envelope& envelope, const EnvelopeSigner* signer);
+proto::WireMessage encode_signed(proto::Envelope& envelope, const EnvelopeSigner* signer);
 
 }  // namespace esper::oona
 

@@ -18,8 +18,8 @@ EnvelopeSigner::EnvelopeSigner(std::string key) : key_(std::move(key)) {
   }
 }
 
-std::string EnvelopeSigner::mac(std::string_view topic, const leyline::Envelope& envelope) const {
-  leyline::Envelope unsigned_copy = envelope;
+std::string EnvelopeSigner::mac(std::string_view topic, const proto::Envelope& envelope) const {
+  proto::Envelope unsigned_copy = envelope;
   unsigned_copy.clear_signature();
   std::string serialized;
   {
@@ -38,12 +38,12 @@ std::string EnvelopeSigner::mac(std::string_view topic, const leyline::Envelope&
   return out;
 }
 
-void EnvelopeSigner::sign(std::string_view topic, leyline::Envelope& envelope) const {
+void EnvelopeSigner::sign(std::string_view topic, proto::Envelope& envelope) const {
   envelope.set_signature(mac(topic, envelope));
 }
 
 EnvelopeSigner::Verdict EnvelopeSigner::verify(std::string_view topic,
-                                               const leyline::Envelope& envelope) const {
+                                               const proto::Envelope& envelope) const {
   if (envelope.signature().empty()) return Verdict::kUnsigned;
   const std::string expected = mac(topic, envelope);
   if (envelope.signature().size() != expected.size() ||

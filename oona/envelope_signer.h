@@ -26,11 +26,11 @@ class EnvelopeSigner {
   // `key` is the raw 32-byte secret; throws std::invalid_argument otherwise.
   explicit EnvelopeSigner(std::string key);
 
-  void sign(std::string_view topic, leyline::Envelope& envelope) const;
-  Verdict verify(std::string_view topic, const leyline::Envelope& envelope) const;
+  void sign(std::string_view topic, proto::Envelope& envelope) const;
+  Verdict verify(std::string_view topic, const proto::Envelope& envelope) const;
 
  private:
-  std::string mac(std::string_view topic, const leyline::Envelope& envelope) const;
+  std::string mac(std::string_view topic, const proto::Envelope& envelope) const;
   std::string key_;
 };
 

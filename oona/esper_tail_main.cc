@@ -128,21 +128,21 @@ int main(int argc, char** argv) {
 
   oona::TailFilter filter;
   if (!lane_name.empty()) {
-    filter.lane = wire::parse_lane(lane_name);
+    filter.lane = proto::parse_lane(lane_name);
     if (!filter.lane) {
       std::fprintf(stderr, "esper-tail: unknown lane '%s'\n", lane_name.c_str());
       return cli::kExitUsage;
     }
   }
   for (const auto& name : kind_names) {
-    const auto kind = wire::parse_kind(name);
+    const auto kind = proto::parse_kind(name);
     if (!kind) {
       std::fprintf(stderr, "esper-tail: unknown kind '%s'\n", name.c_str());
       return cli::kExitUsage;
     }
     filter.kinds.insert(*kind);
   }
-  const auto severity = wire::parse_severity(min_severity);
+  const auto severity = proto::parse_severity(min_severity);
   if (!severity) {
     std::fprintf(stderr, "esper-tail: unknown severity '%s'\n", min_severity.c_str());
     return cli::kExitUsage;

@@ -7,9 +7,9 @@
 namespace esper::oona {
 
 QueuedMessage IngressEnvelope::to_queued() {
-  const wire::Topic& topic = decoded.topic();
+  const proto::Topic& topic = decoded.topic();
   return QueuedMessage{std::move(frames[0]), std::move(frames[1]), topic.severity,
-                       topic.lane != wire::Lane::kReliable, topic.source};
+                       topic.lane != proto::Lane::kReliable, topic.source};
 }
 
 IngressReader::Result IngressReader::read(zmq::socket_t& socket,

@@ -27,7 +27,7 @@ namespace esper::oona {
 // An accepted envelope: its frames, ready to be queued or sent on, and what decoding found.
 struct IngressEnvelope {
   std::vector<zmq::message_t> frames;  // Topic, envelope.
-  wire::Decoded decoded;
+  proto::Decoded decoded;
 
   // The frames as a queue item, droppable (shed before reliable ones) unless the topic is reliable.
   QueuedMessage to_queued();
@@ -52,7 +52,7 @@ class IngressReader {
               IngressEnvelope& out);
 
  private:
-  wire::DecodeLimits limits_;
+  proto::DecodeLimits limits_;
   const EnvelopeSigner* signer_;
   logging::RateLimitedLog& log_;
   ReplayGuard* replay_;

@@ -27,7 +27,7 @@ std::size_t ReplayGuard::streams() const {
   return streams_.size();
 }
 
-bool ReplayGuard::admit(const leyline::Envelope& envelope) {
+bool ReplayGuard::admit(const proto::Envelope& envelope) {
   // The producer's stream, as it numbered it: a demoted emergency is still an emergency.
   std::string key = stream_key(envelope);
   const std::uint64_t seq = envelope.sequence();

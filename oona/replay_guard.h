@@ -38,7 +38,7 @@ class ReplayGuard {
   explicit ReplayGuard(std::size_t max_streams = kDefaultMaxStreams) : max_streams_(max_streams) {}
 
   // True if `envelope` is new on its stream (and remembers it); false for a replay.
-  bool admit(const leyline::Envelope& envelope);
+  bool admit(const proto::Envelope& envelope);
 
   std::size_t streams() const;
 

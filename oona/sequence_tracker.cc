@@ -9,17 +9,17 @@ std::uint64_t SequenceTracker::gaps(const std::string& source) const {
   return it == gaps_by_source_.end() ? 0 : it->second;
 }
 
-std::string stream_key(const leyline::Envelope& envelope) {
+std::string stream_key(const proto::Envelope& envelope) {
   std::string key = envelope.source();
   key += '\0';
   key += envelope.instance();
   key += '\0';
-  const auto kind = wire::body_kind(envelope);
-  key += kind ? static_cast<char>('0' + static_cast<int>(wire::lane_for(*kind, envelope.severity()))) : '?';
+  const auto kind = proto::body_kind(envelope);
+  key += kind ? static_cast<char>('0' + static_cast<int>(proto::lane_for(*kind, envelope.severity()))) : '?';
   return key;
 }
 
-void SequenceTracker::observe(const leyline::Envelope& envelope) {
+void SequenceTracker::observe(const proto::Envelope& envelope) {
   Stream& stream = streams_[stream_key(envelope)];
   const std::uint64_t seq = envelope.sequence();
   if (seq == stream.highest + 1) {

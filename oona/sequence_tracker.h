@@ -1,5 +1,5 @@
 // Gap counting on the receiving side. Producers stamp a sequence number per (source, instance,
-// stream) starting at 1; the stream is the lane the producer sent on (wire::Lane: normal, reliable
+// stream) starting at 1; the stream is the lane the producer sent on (proto::Lane: normal, reliable
 // or emergency), because each overtakes another by design (emergency travels its own sockets;
 // Oona serves reliable items before a normal backlog) and one counter across them would look like
 // loss every time it did. A demoted emergency envelope still belongs to the emergency stream (Oona
@@ -23,7 +23,7 @@ namespace esper::oona {
 
 // The stream an envelope belongs to, as a map key: source, instance and the lane the producer sent
 // it on (a demoted emergency stays in the emergency stream).
-std::string stream_key(const leyline::Envelope& envelope);
+std::string stream_key(const proto::Envelope& envelope);
 
 class SequenceTracker {
  public:
@@ -31,7 +31,7 @@ class SequenceTracker {
   // a gap is still counted, and a late arrival for it is counted as a duplicate.
   static constexpr std::size_t kMaxTrackedMissing = 4096;
 
-  void observe(const leyline::Envelope& envelope);
+  void observe(const proto::Envelope& envelope);
 
   std::uint64_t gaps() const { return gaps_; }
   std::uint64_t gaps(const std::string& source) const;  // Of one source.

@@ -5,7 +5,7 @@
 namespace esper::oona {
 namespace {
 
-std::size_t severity_index(leyline::Severity severity) {
+std::size_t severity_index(proto::Severity severity) {
   const int s = static_cast<int>(severity);
   return s < 0 ? 0 : s > 5 ? 5 : static_cast<std::size_t>(s);
 }

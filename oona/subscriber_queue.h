@@ -38,7 +38,7 @@ namespace esper::oona {
 struct QueuedMessage {
   zmq::message_t topic;
   zmq::message_t payload;
-  leyline::Severity severity = leyline::SEVERITY_INFO;
+  proto::Severity severity = proto::SEVERITY_INFO;
   bool droppable = true;  // False for reliable and demoted items: shed last.
   std::string source;
 

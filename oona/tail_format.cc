@@ -9,12 +9,12 @@
 namespace esper::oona {
 namespace {
 
-const char* colour_of(leyline::Severity severity) {
+const char* colour_of(proto::Severity severity) {
   switch (severity) {
-    case leyline::SEVERITY_DEBUG: return "\033[2m";       // Dim.
-    case leyline::SEVERITY_WARNING: return "\033[33m";    // Yellow.
-    case leyline::SEVERITY_HIGH: return "\033[1;31m";     // Bold red.
-    case leyline::SEVERITY_CRITICAL: return "\033[1;37;41m";  // White on red.
+    case proto::SEVERITY_DEBUG: return "\033[2m";       // Dim.
+    case proto::SEVERITY_WARNING: return "\033[33m";    // Yellow.
+    case proto::SEVERITY_HIGH: return "\033[1;31m";     // Bold red.
+    case proto::SEVERITY_CRITICAL: return "\033[1;37;41m";  // White on red.
     default: return "";
   }
 }
@@ -31,8 +31,8 @@ std::string timestamp(std::uint64_t unix_ns) {
   return std::string(buffer, n) + millis;
 }
 
-std::string summary(const leyline::Envelope& e) {
-  using E = leyline::Envelope;
+std::string summary(const proto::Envelope& e) {
+  using E = proto::Envelope;
   switch (e.body_case()) {
     case E::kTelemetry: {
       std::string s = std::to_string(e.telemetry().metrics_size()) + " metrics, " +
@@ -75,20 +75,20 @@ bool TailFilter::matches(const BusMessage& message) const {
 
 void TailFilter::narrow(BusSubscriberOptions& options) const {
   if (!lane) return;
-  options.emergency = *lane == wire::Lane::kEmergency;
+  options.emergency = *lane == proto::Lane::kEmergency;
   options.normal = !options.emergency;
-  options.prefixes = {std::string(wire::lane_name(*lane)) + "."};
+  options.prefixes = {std::string(proto::lane_name(*lane)) + "."};
 }
 
 std::string format_human(const BusMessage& message, bool colour) {
   const auto& e = message.envelope;
   std::string line = timestamp(e.sent_unix_ns()) + " ";
-  std::string severity(wire::severity_name(message.topic.severity));
+  std::string severity(proto::severity_name(message.topic.severity));
   for (auto& c : severity) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   severity.resize(8, ' ');
   line += colour ? colour_of(message.topic.severity) + severity + "\033[0m" : severity;
-  line += " " + std::string(wire::lane_name(message.topic.lane)) + " " +
-          std::string(wire::kind_name(message.topic.kind)) + " " + e.source() + "#" +
+  line += " " + std::string(proto::lane_name(message.topic.lane)) + " " +
+          std::string(proto::kind_name(message.topic.kind)) + " " + e.source() + "#" +
           std::to_string(e.sequence()) + " " + e.instance();
   if (e.demoted()) line += " (demoted)";
   const std::string text = summary(e);

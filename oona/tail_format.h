@@ -13,9 +13,9 @@
 namespace esper::oona {
 
 struct TailFilter {
-  std::optional<wire::Lane> lane;
-  std::set<wire::BodyKind> kinds;  // Empty: all.
-  leyline::Severity min_severity = leyline::SEVERITY_DEBUG;
+  std::optional<proto::Lane> lane;
+  std::set<proto::BodyKind> kinds;  // Empty: all.
+  proto::Severity min_severity = proto::SEVERITY_DEBUG;
   std::set<std::string> sources;  // Empty: all.
 
   bool matches(const BusMessage& message) const;

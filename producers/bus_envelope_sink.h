@@ -11,7 +11,7 @@ namespace esper::producers {
 class BusEnvelopeSink : public EnvelopeSink {
  public:
   explicit BusEnvelopeSink(oona::BusPublisher& bus) : bus_(bus) {}
-  bool publish(leyline::Envelope envelope) override { return bus_.publish(std::move(envelope)); }
+  bool publish(proto::Envelope envelope) override { return bus_.publish(std::move(envelope)); }
 
  private:
   oona::BusPublisher& bus_;

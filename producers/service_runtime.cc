@@ -29,7 +29,7 @@ constexpr std::chrono::milliseconds kStopCheck{50};
 class ServiceRuntime::LockedSink : public EnvelopeSink {
  public:
   explicit LockedSink(oona::BusPublisher& bus) : bus_(bus) {}
-  bool publish(leyline::Envelope envelope) override {
+  bool publish(proto::Envelope envelope) override {
     std::lock_guard lock(mu_);
     return bus_.publish(std::move(envelope));
   }
@@ -59,7 +59,7 @@ ServiceRuntime::ServiceRuntime(ServiceRuntimeOptions options) : options_(std::mo
 
 ServiceRuntime::~ServiceRuntime() { stop(); }
 
-bool ServiceRuntime::publish(leyline::Envelope envelope) { return sink_->publish(std::move(envelope)); }
+bool ServiceRuntime::publish(proto::Envelope envelope) { return sink_->publish(std::move(envelope)); }
 
 void ServiceRuntime::stop() {
   if (stopping_.exchange(true)) return;
@@ -73,20 +73,20 @@ DrainResult ServiceRuntime::drain_and_report() {
   points_published_ += r.points;
   // The buffer's own health goes out after each drain, so a producer that overflows says so in its
   // telemetry as well as in FLUSHED.
-  leyline::Envelope envelope;
-  envelope.set_severity(leyline::SEVERITY_INFO);
+  proto::Envelope envelope;
+  envelope.set_severity(proto::SEVERITY_INFO);
   auto* packet = envelope.mutable_telemetry();
-  packet->set_packet_id(options_.service + "-self-" + std::to_string(wire::now_unix_ns()));
-  packet->set_timestamp_unix_ns(wire::now_unix_ns());
+  packet->set_packet_id(options_.service + "-self-" + std::to_string(proto::now_unix_ns()));
+  packet->set_timestamp_unix_ns(proto::now_unix_ns());
   packet->set_source_subsystem(options_.service);
-  packet->set_level(leyline::SEVERITY_INFO);
-  *packet->add_metrics() = wire::make_point("producer.buffer_dropped_total",
+  packet->set_level(proto::SEVERITY_INFO);
+  *packet->add_metrics() = proto::make_point("producer.buffer_dropped_total",
                                             static_cast<double>(buffer_->dropped_total()), "count",
-                                            leyline::METRIC_KIND_COUNTER);
-  *packet->add_metrics() = wire::make_point("producer.buffer_depth", static_cast<double>(r.depth), "count");
-  *packet->add_metrics() = wire::make_point("producer.buffer_suppressed_total",
+                                            proto::METRIC_KIND_COUNTER);
+  *packet->add_metrics() = proto::make_point("producer.buffer_depth", static_cast<double>(r.depth), "count");
+  *packet->add_metrics() = proto::make_point("producer.buffer_suppressed_total",
                                             static_cast<double>(buffer_->suppressed_total()), "count",
-                                            leyline::METRIC_KIND_COUNTER);
+                                            proto::METRIC_KIND_COUNTER);
   sink_->publish(std::move(envelope));
   return r;
 }

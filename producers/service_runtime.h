@@ -58,7 +58,7 @@ class ServiceRuntime {
 
   // Publishes an envelope now, bypassing the buffer (field reports, lifecycle events that must not
   // wait for a flush). Thread-safe. Returns false if the bus refused it within its send bound.
-  bool publish(leyline::Envelope envelope);
+  bool publish(proto::Envelope envelope);
 
   // Drains once more and stops the driver thread. Idempotent; called by the destructor.
   void stop();

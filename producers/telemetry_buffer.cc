@@ -33,24 +33,24 @@ void TelemetryBuffer::make_room_locked() {
   ++dropped_total_;
 }
 
-bool TelemetryBuffer::record(leyline::MetricPoint point) {
+bool TelemetryBuffer::record(proto::MetricPoint point) {
   if (!options_.gated_enabled && options_.gated.contains(point.name())) {
     std::lock_guard lock(mu_);
     ++suppressed_total_;
     return false;
   }
-  if (point.timestamp_unix_ns() == 0) point.set_timestamp_unix_ns(wire::now_unix_ns());
+  if (point.timestamp_unix_ns() == 0) point.set_timestamp_unix_ns(proto::now_unix_ns());
   std::lock_guard lock(mu_);
   make_room_locked();
   points_.push_back(std::move(point));
   return true;
 }
 
-bool TelemetryBuffer::record(leyline::TelemetryEvent event) {
-  if (event.timestamp_unix_ns() == 0) event.set_timestamp_unix_ns(wire::now_unix_ns());
-  if (event.level() >= leyline::SEVERITY_HIGH) {
+bool TelemetryBuffer::record(proto::TelemetryEvent event) {
+  if (event.timestamp_unix_ns() == 0) event.set_timestamp_unix_ns(proto::now_unix_ns());
+  if (event.level() >= proto::SEVERITY_HIGH) {
     // Emergency: straight to the sink (the emergency lane), never buffered or dropped here.
-    leyline::Envelope envelope;
+    proto::Envelope envelope;
     envelope.set_severity(event.level());
     *envelope.mutable_event() = std::move(event);
     if (sink_.publish(std::move(envelope))) return true;
@@ -65,8 +65,8 @@ bool TelemetryBuffer::record(leyline::TelemetryEvent event) {
 }
 
 DrainResult TelemetryBuffer::drain() {
-  std::deque<leyline::MetricPoint> points;
-  std::deque<leyline::TelemetryEvent> events;
+  std::deque<proto::MetricPoint> points;
+  std::deque<proto::TelemetryEvent> events;
   DrainResult result;
   {
     std::lock_guard lock(mu_);
@@ -75,12 +75,12 @@ DrainResult TelemetryBuffer::drain() {
     result.dropped = std::exchange(dropped_since_drain_, 0);
   }
   while (!points.empty() || !events.empty()) {
-    leyline::Envelope envelope;
+    proto::Envelope envelope;
     auto* packet = envelope.mutable_telemetry();
     packet->set_packet_id(options_.source + "-" + std::to_string(++packet_seq_));
-    packet->set_timestamp_unix_ns(wire::now_unix_ns());
+    packet->set_timestamp_unix_ns(proto::now_unix_ns());
     packet->set_source_subsystem(options_.source);
-    leyline::Severity level = leyline::SEVERITY_INFO;
+    proto::Severity level = proto::SEVERITY_INFO;
     for (std::size_t i = 0; i < options_.max_points_per_packet && !points.empty(); ++i) {
       *packet->add_metrics() = std::move(points.front());
       points.pop_front();
@@ -95,7 +95,7 @@ DrainResult TelemetryBuffer::drain() {
     envelope.set_severity(level);
     const auto n_points = static_cast<std::uint64_t>(packet->metrics_size());
     const auto n_events = static_cast<std::uint64_t>(packet->events_size());
-    leyline::Envelope copy = envelope;  // Kept to put back if the sink refuses.
+    proto::Envelope copy = envelope;  // Kept to put back if the sink refuses.
     if (!sink_.publish(std::move(envelope))) {
       // Not handed over: back into the buffer, ahead of anything recorded meanwhile, within the
       // bound (what does not fit is dropped and counted like any overflow).

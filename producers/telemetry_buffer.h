@@ -27,7 +27,7 @@ namespace esper::producers {
 class EnvelopeSink {
  public:
   virtual ~EnvelopeSink() = default;
-  virtual bool publish(leyline::Envelope envelope) = 0;
+  virtual bool publish(proto::Envelope envelope) = 0;
 };
 
 // The gated metrics of docs/reference/training-system.md.
@@ -54,10 +54,10 @@ class TelemetryBuffer {
   TelemetryBuffer(TelemetryBufferOptions options, EnvelopeSink& sink);
 
   // Buffers a metric point. Returns false when it was suppressed (gated metric with the gate off).
-  bool record(leyline::MetricPoint point);
+  bool record(proto::MetricPoint point);
   // Buffers an event; HIGH and CRITICAL are published at once instead. Returns false if an
   // immediate publish could not be handed over (counted in unsent_emergency()).
-  bool record(leyline::TelemetryEvent event);
+  bool record(proto::TelemetryEvent event);
 
   // Publishes everything buffered, in packets. Not thread-safe against itself (one drainer).
   DrainResult drain();
@@ -74,8 +74,8 @@ class TelemetryBuffer {
   TelemetryBufferOptions options_;
   EnvelopeSink& sink_;
   mutable std::mutex mu_;
-  std::deque<leyline::MetricPoint> points_;
-  std::deque<leyline::TelemetryEvent> events_;
+  std::deque<proto::MetricPoint> points_;
+  std::deque<proto::TelemetryEvent> events_;
   std::uint64_t dropped_since_drain_ = 0;
   std::uint64_t dropped_total_ = 0;
   std::uint64_t suppressed_total_ = 0;

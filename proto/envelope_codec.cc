@@ -4,7 +4,7 @@
 #include <chrono>
 #include <climits>
 
-namespace esper::wire {
+namespace esper::proto {
 namespace {
 
 constexpr std::array<std::string_view, kDecodeErrorCount> kDecodeErrorNames{
@@ -13,11 +13,11 @@ constexpr std::array<std::string_view, kDecodeErrorCount> kDecodeErrorNames{
 };
 
 bool is_valid_severity(int severity) {
-  return severity >= leyline::SEVERITY_DEBUG && severity <= leyline::SEVERITY_CRITICAL;
+  return severity >= proto::SEVERITY_DEBUG && severity <= proto::SEVERITY_CRITICAL;
 }
 
 // The checks shared by encode and decode, on a parsed envelope. Returns the reason it is invalid.
-std::optional<std::pair<DecodeError, std::string>> validate(const leyline::Envelope& envelope) {
+std::optional<std::pair<DecodeError, std::string>> validate(const proto::Envelope& envelope) {
   if (envelope.schema_version() != kSchemaVersion) {
     return {{DecodeError::kUnknownSchemaVersion,
              "schema_version " + std::to_string(envelope.schema_version()) + ", expected " +
@@ -48,8 +48,8 @@ Decoded Decoded::failure(DecodeError error, std::string detail) {
   return d;
 }
 
-std::optional<BodyKind> body_kind(const leyline::Envelope& envelope) {
-  using E = leyline::Envelope;
+std::optional<BodyKind> body_kind(const proto::Envelope& envelope) {
+  using E = proto::Envelope;
   switch (envelope.body_case()) {
     case E::kTelemetry: return BodyKind::kTelemetry;
     case E::kEvent: return BodyKind::kEvent;
@@ -63,7 +63,7 @@ std::optional<BodyKind> body_kind(const leyline::Envelope& envelope) {
   return std::nullopt;
 }
 
-Topic topic_for(const leyline::Envelope& envelope) {
+Topic topic_for(const proto::Envelope& envelope) {
   const auto kind = body_kind(envelope);
   if (!kind) throw EncodeError("envelope has no body");
   // A demoted envelope (over its source's emergency rate) keeps its severity but travels reliable.
@@ -71,9 +71,9 @@ Topic topic_for(const leyline::Envelope& envelope) {
   return Topic{lane, *kind, envelope.severity(), envelope.source()};
 }
 
-leyline::Envelope make_envelope(std::string_view source, std::string_view instance,
-                                std::uint64_t sequence, leyline::Severity severity) {
-  leyline::Envelope envelope;
+proto::Envelope make_envelope(std::string_view source, std::string_view instance,
+                                std::uint64_t sequence, proto::Severity severity) {
+  proto::Envelope envelope;
   envelope.set_schema_version(kSchemaVersion);
   envelope.set_source(std::string(source));
   envelope.set_instance(std::string(instance));
@@ -83,7 +83,7 @@ leyline::Envelope make_envelope(std::string_view source, std::string_view instan
   return envelope;
 }
 
-WireMessage encode(const leyline::Envelope& envelope) {
+WireMessage encode(const proto::Envelope& envelope) {
   if (auto invalid = validate(envelope)) {
     throw EncodeError("cannot encode envelope: " + std::string(decode_error_name(invalid->first)) +
                       ": " + invalid->second);
@@ -120,12 +120,12 @@ Decoded decode(std::string_view topic_text, std::string_view payload, const Deco
   }
   Decoded d;
   if (arena != nullptr) {
-    d.envelope_ = google::protobuf::Arena::CreateMessage<leyline::Envelope>(arena);
+    d.envelope_ = google::protobuf::Arena::CreateMessage<proto::Envelope>(arena);
   } else {
-    d.owned_ = std::make_unique<leyline::Envelope>();
+    d.owned_ = std::make_unique<proto::Envelope>();
     d.envelope_ = d.owned_.get();
   }
-  leyline::Envelope& envelope = *d.envelope_;
+  proto::Envelope& envelope = *d.envelope_;
   // Protobuf parses sizes as int; the oversize check above keeps payload far below INT_MAX.
   if (payload.size() > static_cast<std::size_t>(INT_MAX) ||
       !envelope.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
@@ -151,4 +151,4 @@ std::uint64_t now_unix_ns() {
                                         .count());
 }
 
-}  // namespace esper::wire
+}  // namespace esper::proto

@@ -16,7 +16,7 @@
 #include "esper/envelope.pb.h"
 #include "proto/topic.h"
 
-namespace esper::wire {
+namespace esper::proto {
 
 // The only envelope schema this build understands. Bump it only for a change old decoders must
 // refuse; additive field changes keep the version.
@@ -59,8 +59,8 @@ class Decoded {
   bool ok() const { return !error_.has_value(); }
   DecodeError error() const { return *error_; }  // Requires !ok().
   const std::string& detail() const { return detail_; }
-  leyline::Envelope& envelope() { return *envelope_; }  // Requires ok().
-  const leyline::Envelope& envelope() const { return *envelope_; }
+  proto::Envelope& envelope() { return *envelope_; }  // Requires ok().
+  const proto::Envelope& envelope() const { return *envelope_; }
   const Topic& topic() const { return topic_; }  // Requires ok().
 
  private:
@@ -68,8 +68,8 @@ class Decoded {
                         google::protobuf::Arena*);
   std::optional<DecodeError> error_;
   std::string detail_;
-  std::unique_ptr<leyline::Envelope> owned_;  // Null when the envelope is on an arena.
-  leyline::Envelope* envelope_ = nullptr;
+  std::unique_ptr<proto::Envelope> owned_;  // Null when the envelope is on an arena.
+  proto::Envelope* envelope_ = nullptr;
   Topic topic_;
 };
 
@@ -86,19 +86,19 @@ struct WireMessage {
 };
 
 // The kind of body the envelope carries, or nullopt when it has none.
-std::optional<BodyKind> body_kind(const leyline::Envelope& envelope);
+std::optional<BodyKind> body_kind(const proto::Envelope& envelope);
 
 // The topic an envelope travels under: lane_for(kind, severity), or reliable when Oona has marked
 // the envelope `demoted`. Throws EncodeError if it has no body.
-Topic topic_for(const leyline::Envelope& envelope);
+Topic topic_for(const proto::Envelope& envelope);
 
 // An envelope with schema version, source, instance, sequence, severity and send time filled in;
 // the caller sets the body.
-leyline::Envelope make_envelope(std::string_view source, std::string_view instance,
-                                std::uint64_t sequence, leyline::Severity severity);
+proto::Envelope make_envelope(std::string_view source, std::string_view instance,
+                                std::uint64_t sequence, proto::Severity severity);
 
 // Validates (as decode would) and serializes. Throws EncodeError on an invalid envelope.
-WireMessage encode(const leyline::Envelope& envelope);
+WireMessage encode(const proto::Envelope& envelope);
 
 // Validates and parses one received bus message. Never throws on bad input. With an arena, the
 // envelope is allocated on it: a hot ingest loop that resets the arena per batch avoids one heap
@@ -111,6 +111,6 @@ Decoded decode(std::string_view topic, std::string_view envelope, const DecodeLi
 // Current wall-clock time in ns since the Unix epoch, the unit of every *_unix_ns field.
 std::uint64_t now_unix_ns();
 
-}  // namespace esper::wire
+}  // namespace esper::proto
 
 #endif  // ESPER_PROTO_ENVELOPE_CODEC_H_

@@ -9,13 +9,13 @@
 
 #include "esper/telemetry.pb.h"
 
-namespace esper::wire {
+namespace esper::proto {
 
-inline leyline::MetricPoint make_point(
+inline proto::MetricPoint make_point(
     std::string_view name, double value, std::string_view unit,
-    leyline::MetricKind kind = leyline::METRIC_KIND_GAUGE,
+    proto::MetricKind kind = proto::METRIC_KIND_GAUGE,
     std::initializer_list<std::pair<std::string, std::string>> attributes = {}) {
-  leyline::MetricPoint p;
+  proto::MetricPoint p;
   p.set_name(std::string(name));
   p.set_value(value);
   p.set_unit(std::string(unit));
@@ -24,6 +24,6 @@ inline leyline::MetricPoint make_point(
   return p;
 }
 
-}  // namespace esper::wire
+}  // namespace esper::proto
 
 #endif  // ESPER_PROTO_METRIC_POINT_H_

@@ -4,7 +4,7 @@
 #include <array>
 #include <utility>
 
-namespace esper::wire {
+namespace esper::proto {
 namespace {
 
 constexpr std::array<std::pair<Lane, std::string_view>, 3> kLaneNames{{
@@ -23,12 +23,12 @@ constexpr std::array<std::pair<BodyKind, std::string_view>, 7> kKindNames{{
     {BodyKind::kEmergencySignal, "emergency_signal"},
 }};
 
-constexpr std::array<std::pair<leyline::Severity, std::string_view>, 5> kSeverityNames{{
-    {leyline::SEVERITY_DEBUG, "debug"},
-    {leyline::SEVERITY_INFO, "info"},
-    {leyline::SEVERITY_WARNING, "warning"},
-    {leyline::SEVERITY_HIGH, "high"},
-    {leyline::SEVERITY_CRITICAL, "critical"},
+constexpr std::array<std::pair<proto::Severity, std::string_view>, 5> kSeverityNames{{
+    {proto::SEVERITY_DEBUG, "debug"},
+    {proto::SEVERITY_INFO, "info"},
+    {proto::SEVERITY_WARNING, "warning"},
+    {proto::SEVERITY_HIGH, "high"},
+    {proto::SEVERITY_CRITICAL, "critical"},
 }};
 
 template <typename E, std::size_t N>
@@ -52,26 +52,26 @@ std::optional<E> value_of(const std::array<std::pair<E, std::string_view>, N>& t
 
 std::string_view lane_name(Lane lane) { return name_of(kLaneNames, lane); }
 std::string_view kind_name(BodyKind kind) { return name_of(kKindNames, kind); }
-std::string_view severity_name(leyline::Severity severity) {
+std::string_view severity_name(proto::Severity severity) {
   return name_of(kSeverityNames, severity);
 }
 
 std::optional<Lane> parse_lane(std::string_view name) { return value_of(kLaneNames, name); }
 std::optional<BodyKind> parse_kind(std::string_view name) { return value_of(kKindNames, name); }
-std::optional<leyline::Severity> parse_severity(std::string_view name) {
-  if (name == "warn") return leyline::SEVERITY_WARNING;
-  if (name == "crit") return leyline::SEVERITY_CRITICAL;
+std::optional<proto::Severity> parse_severity(std::string_view name) {
+  if (name == "warn") return proto::SEVERITY_WARNING;
+  if (name == "crit") return proto::SEVERITY_CRITICAL;
   return value_of(kSeverityNames, name);
 }
 
-Lane lane_for(BodyKind kind, leyline::Severity severity) {
+Lane lane_for(BodyKind kind, proto::Severity severity) {
   switch (kind) {
     case BodyKind::kFieldReport:
     case BodyKind::kAck:
     case BodyKind::kControl:
       return Lane::kReliable;
     default:
-      return severity >= leyline::SEVERITY_HIGH ? Lane::kEmergency : Lane::kNormal;
+      return severity >= proto::SEVERITY_HIGH ? Lane::kEmergency : Lane::kNormal;
   }
 }
 
@@ -110,4 +110,4 @@ std::optional<Topic> parse_topic(std::string_view text) {
   return Topic{*lane, *kind, *severity, std::string(parts[3])};
 }
 
-}  // namespace esper::wire
+}  // namespace esper::proto

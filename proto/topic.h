@@ -13,7 +13,7 @@
 
 #include "esper/severity.pb.h"
 
-namespace esper::wire {
+namespace esper::proto {
 
 enum class Lane : std::uint8_t {
   kNormal,     // Bounded; under overload Oona drops the lowest severity first.
@@ -35,14 +35,14 @@ enum class BodyKind : std::uint8_t {
 // Lowercase names as they appear in topics and counters: "normal", "field_report", "critical".
 std::string_view lane_name(Lane lane);
 std::string_view kind_name(BodyKind kind);
-std::string_view severity_name(leyline::Severity severity);
+std::string_view severity_name(proto::Severity severity);
 
 std::optional<Lane> parse_lane(std::string_view name);
 std::optional<BodyKind> parse_kind(std::string_view name);
-std::optional<leyline::Severity> parse_severity(std::string_view name);  // Also accepts "warn", "crit".
+std::optional<proto::Severity> parse_severity(std::string_view name);  // Also accepts "warn", "crit".
 
 // Field reports, acks and control are reliable; otherwise HIGH and CRITICAL are emergency.
-Lane lane_for(BodyKind kind, leyline::Severity severity);
+Lane lane_for(BodyKind kind, proto::Severity severity);
 
 // A source names a service: 1..64 characters of [A-Za-z0-9_-]. No dots, since dots separate topic
 // parts.
@@ -51,7 +51,7 @@ bool is_valid_source(std::string_view source);
 struct Topic {
   Lane lane = Lane::kNormal;
   BodyKind kind = BodyKind::kTelemetry;
-  leyline::Severity severity = leyline::SEVERITY_INFO;
+  proto::Severity severity = proto::SEVERITY_INFO;
   std::string source;
 
   bool operator==(const Topic&) const = default;
@@ -61,6 +61,6 @@ std::string format_topic(const Topic& topic);
 // Returns nullopt unless the text has exactly four known parts and a valid source.
 std::optional<Topic> parse_topic(std::string_view text);
 
-}  // namespace esper::wire
+}  // namespace esper::proto
 
 #endif  // ESPER_PROTO_TOPIC_H_

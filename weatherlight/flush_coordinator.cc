@@ -27,7 +27,7 @@ std::vector<FlushEvent> FlushCoordinator::on_readable(Clock::time_point now) {
       if (!socket_.recv(extra, zmq::recv_flags::dontwait)) break;
       body = std::move(extra);
     }
-    leyline::Control message;
+    proto::Control message;
     if (!message.ParseFromArray(body.data(), static_cast<int>(body.size()))) {
       ++rejected_;
       bad_message_log_.log(spdlog::level::warn, "unparseable",
@@ -83,7 +83,7 @@ std::vector<FlushEvent> FlushCoordinator::on_readable(Clock::time_point now) {
 std::vector<FlushEvent> FlushCoordinator::tick(Clock::time_point now) {
   std::vector<FlushEvent> events;
   ++seq_;
-  leyline::Control flush;
+  proto::Control flush;
   flush.mutable_flush()->set_seq(seq_);
   const std::string bytes = flush.SerializeAsString();
   for (auto& [service, peer] : peers_) {

@@ -152,7 +152,7 @@ void Supervisor::start(Service& s, Clock::time_point now) {
   s.done = false;
   s.tracker.on_start(now);
   spdlog::info("[{}] started pid {} ({})", s.config.name, s.pid, s.config.executable.string());
-  reporter_.event(leyline::SEVERITY_INFO, "service_started",
+  reporter_.event(proto::SEVERITY_INFO, "service_started",
                   {{"service", s.config.name}, {"pid", std::to_string(s.pid)}, {"restarts", std::to_string(s.restarts)}});
 }
 
@@ -231,7 +231,7 @@ void Supervisor::on_child_exit(pid_t pid, int status, Clock::time_point now) {
     spdlog::info("[{}] exited ({}); restart policy {}: not restarted", s.config.name, how, to_string(s.config.restart));
     s.state = Service::State::kStopped;
     s.done = clean;
-    reporter_.event(clean ? leyline::SEVERITY_INFO : leyline::SEVERITY_WARNING, "service_exited",
+    reporter_.event(clean ? proto::SEVERITY_INFO : proto::SEVERITY_WARNING, "service_exited",
                     {{"service", s.config.name}, {"status", how}});
     if (!clean && !stopping_) fail_start(s, "exited (" + how + ")");
     return;
@@ -241,7 +241,7 @@ void Supervisor::on_child_exit(pid_t pid, int status, Clock::time_point now) {
     s.state = Service::State::kFailed;
     spdlog::critical("[{}] exited ({}): crash loop ({} restarts within {} ms), giving up", s.config.name, how,
                      config_.backoff.crash_loop_limit, config_.backoff.crash_loop_window.count());
-    reporter_.event(leyline::SEVERITY_CRITICAL, "service_crash_loop",
+    reporter_.event(proto::SEVERITY_CRITICAL, "service_crash_loop",
                     {{"service", s.config.name},
                      {"status", how},
                      {"restarts", std::to_string(s.restarts)},
@@ -253,7 +253,7 @@ void Supervisor::on_child_exit(pid_t pid, int status, Clock::time_point now) {
   s.restart_at = now + *delay;
   ++s.restarts;
   spdlog::warn("[{}] exited ({}); restarting in {} ms", s.config.name, how, delay->count());
-  reporter_.event(leyline::SEVERITY_WARNING, "service_exited",
+  reporter_.event(proto::SEVERITY_WARNING, "service_exited",
                   {{"service", s.config.name}, {"status", how}, {"restart_in_ms", std::to_string(delay->count())}});
 }
 
@@ -289,7 +289,7 @@ void Supervisor::on_flush_events(const std::vector<FlushEvent>& events, Clock::t
         break;
       case FlushEvent::Type::kUnhealthy:
         spdlog::warn("[{}] unhealthy: {} FLUSH requests unanswered in a row", e.service, e.missed);
-        reporter_.event(leyline::SEVERITY_WARNING, "service_unhealthy",
+        reporter_.event(proto::SEVERITY_WARNING, "service_unhealthy",
                         {{"service", e.service}, {"missed_flushes", std::to_string(e.missed)}});
         if (s && s->config.restart_when_unhealthy) {
           spdlog::warn("[{}] restarting (restart_when_unhealthy)", e.service);
@@ -298,35 +298,35 @@ void Supervisor::on_flush_events(const std::vector<FlushEvent>& events, Clock::t
         break;
       case FlushEvent::Type::kHealthy:
         spdlog::info("[{}] healthy again", e.service);
-        reporter_.event(leyline::SEVERITY_INFO, "service_recovered", {{"service", e.service}});
+        reporter_.event(proto::SEVERITY_INFO, "service_recovered", {{"service", e.service}});
         break;
     }
   }
 }
 
 void Supervisor::publish_telemetry() {
-  std::vector<leyline::MetricPoint> points;
+  std::vector<proto::MetricPoint> points;
   int up = 0;
   for (const auto& s : services_) {
     const bool running = s->state == Service::State::kRunning;
     up += running ? 1 : 0;
     const auto flush = flush_->stats(s->config.name);
-    points.push_back(wire::make_point("weatherlight.service_up", running ? 1 : 0, "bool", leyline::METRIC_KIND_GAUGE,
+    points.push_back(proto::make_point("weatherlight.service_up", running ? 1 : 0, "bool", proto::METRIC_KIND_GAUGE,
                                       {{"service", s->config.name}}));
-    points.push_back(wire::make_point("weatherlight.restarts_total", static_cast<double>(s->restarts), "count",
-                                      leyline::METRIC_KIND_COUNTER, {{"service", s->config.name}}));
+    points.push_back(proto::make_point("weatherlight.restarts_total", static_cast<double>(s->restarts), "count",
+                                      proto::METRIC_KIND_COUNTER, {{"service", s->config.name}}));
     if (flush.answered > 0) {
-      points.push_back(wire::make_point("weatherlight.flush_latency_ms",
+      points.push_back(proto::make_point("weatherlight.flush_latency_ms",
                                         static_cast<double>(flush.last_latency.count()) / 1000.0, "ms",
-                                        leyline::METRIC_KIND_GAUGE, {{"service", s->config.name}}));
+                                        proto::METRIC_KIND_GAUGE, {{"service", s->config.name}}));
     }
-    points.push_back(wire::make_point("weatherlight.flushes_missed_total", static_cast<double>(flush.missed_total),
-                                      "count", leyline::METRIC_KIND_COUNTER, {{"service", s->config.name}}));
-    points.push_back(wire::make_point("weatherlight.flush_dropped_total", static_cast<double>(flush.dropped_total),
-                                      "count", leyline::METRIC_KIND_COUNTER, {{"service", s->config.name}}));
+    points.push_back(proto::make_point("weatherlight.flushes_missed_total", static_cast<double>(flush.missed_total),
+                                      "count", proto::METRIC_KIND_COUNTER, {{"service", s->config.name}}));
+    points.push_back(proto::make_point("weatherlight.flush_dropped_total", static_cast<double>(flush.dropped_total),
+                                      "count", proto::METRIC_KIND_COUNTER, {{"service", s->config.name}}));
   }
-  points.push_back(wire::make_point("weatherlight.services_up", up, "count"));
-  points.push_back(wire::make_point("weatherlight.services_configured", static_cast<double>(services_.size()), "count"));
+  points.push_back(proto::make_point("weatherlight.services_up", up, "count"));
+  points.push_back(proto::make_point("weatherlight.services_configured", static_cast<double>(services_.size()), "count"));
   reporter_.metrics(std::move(points));
 }
 
@@ -365,7 +365,7 @@ void Supervisor::reload(Clock::time_point now) {
     next = load_supervisor_config_file(config_.source_file, runtime_dir_override_);
   } catch (const std::exception& e) {
     spdlog::error("SIGHUP: config not reloaded, keeping the running one: {}", e.what());
-    reporter_.event(leyline::SEVERITY_WARNING, "config_reload_failed", {{"error", e.what()}});
+    reporter_.event(proto::SEVERITY_WARNING, "config_reload_failed", {{"error", e.what()}});
     return;
   }
   if (next.control_endpoint != config_.control_endpoint) {
@@ -407,7 +407,7 @@ void Supervisor::reload(Clock::time_point now) {
   flush_->set_missed_threshold(config_.missed_flushes_unhealthy);
   spdlog::info("SIGHUP: config reloaded from {}: {} added, {} changed, {} removed", config_.source_file.string(), added,
                changed, removed);
-  reporter_.event(leyline::SEVERITY_INFO, "config_reloaded",
+  reporter_.event(proto::SEVERITY_INFO, "config_reloaded",
                   {{"added", std::to_string(added)}, {"changed", std::to_string(changed)}, {"removed", std::to_string(removed)}});
 }
 

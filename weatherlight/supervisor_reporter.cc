@@ -6,13 +6,13 @@ namespace esper::weatherlight {
 
 SupervisorReporter::SupervisorReporter(std::unique_ptr<oona::BusPublisher> bus) : bus_(std::move(bus)) {}
 
-void SupervisorReporter::event(leyline::Severity severity, const std::string& name,
+void SupervisorReporter::event(proto::Severity severity, const std::string& name,
                                std::map<std::string, std::string> attributes) {
   if (!bus_) return;
-  leyline::Envelope envelope;
+  proto::Envelope envelope;
   envelope.set_severity(severity);
   auto* e = envelope.mutable_event();
-  const auto now = wire::now_unix_ns();
+  const auto now = proto::now_unix_ns();
   e->set_event_id("weatherlight-" + std::to_string(now) + "-" + std::to_string(++event_seq_));
   e->set_description(name);
   e->set_level(severity);
@@ -21,22 +21,22 @@ void SupervisorReporter::event(leyline::Severity severity, const std::string& na
   bus_->publish(std::move(envelope));
 }
 
-void SupervisorReporter::metrics(std::vector<leyline::MetricPoint> points) {
+void SupervisorReporter::metrics(std::vector<proto::MetricPoint> points) {
   if (!bus_ || points.empty()) return;
-  leyline::Envelope envelope;
-  envelope.set_severity(leyline::SEVERITY_INFO);
+  proto::Envelope envelope;
+  envelope.set_severity(proto::SEVERITY_INFO);
   auto* packet = envelope.mutable_telemetry();
   packet->set_packet_id("weatherlight-" + std::to_string(++packet_seq_));
-  packet->set_timestamp_unix_ns(wire::now_unix_ns());
+  packet->set_timestamp_unix_ns(proto::now_unix_ns());
   packet->set_source_subsystem("weatherlight");
-  packet->set_level(leyline::SEVERITY_INFO);
+  packet->set_level(proto::SEVERITY_INFO);
   for (auto& p : points) *packet->add_metrics() = std::move(p);
   bus_->publish(std::move(envelope));
 }
 
 std::uint64_t SupervisorReporter::unsent() const {
   if (!bus_) return 0;
-  return bus_->unsent(wire::Lane::kNormal) + bus_->unsent(wire::Lane::kEmergency);
+  return bus_->unsent(proto::Lane::kNormal) + bus_->unsent(proto::Lane::kEmergency);
 }
 
 }  // namespace esper::weatherlight

@@ -20,8 +20,8 @@ class SupervisorReporter {
   explicit SupervisorReporter(std::unique_ptr<oona::BusPublisher> bus);
 
   // HIGH and CRITICAL travel on the emergency lane (the bus publisher derives the lane).
-  void event(leyline::Severity severity, const std::string& name, std::map<std::string, std::string> attributes);
-  void metrics(std::vector<leyline::MetricPoint> points);
+  void event(proto::Severity severity, const std::string& name, std::map<std::string, std::string> attributes);
+  void metrics(std::vector<proto::MetricPoint> points);
 
   std::uint64_t unsent() const;
 

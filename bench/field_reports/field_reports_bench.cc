@@ -15,10 +15,10 @@
 
 #include <CLI/CLI.hpp>
 
-#include "field_reports/wal_reader.h"
-#include "field_reports/wal_writer.h"
+#include "wal/wal_reader.h"
+#include "wal/wal_writer.h"
 
-namespace fr = esper::field_reports;
+namespace fr = esper::wal;
 using Clock = std::chrono::steady_clock;
 
 namespace {

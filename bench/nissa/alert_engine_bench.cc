@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "nissa/alert_engine.h"
+#include "nissa/analytics/alert_engine.h"
 #include "proto/metric_point.h"
 
 namespace {
@@ -24,7 +24,7 @@ AlertRules make_rules(int metrics) {
     const std::string metric = "bench.metric_" + std::to_string(m);
     rules.threshold.push_back(ThresholdRule{"threshold_" + std::to_string(m), {metric, std::nullopt, {}},
                                             Comparison::kGreater, 1e9, std::chrono::milliseconds(1000),
-                                            leyline::SEVERITY_HIGH});
+                                            proto::SEVERITY_HIGH});
     DriftRule drift;
     drift.name = "drift_" + std::to_string(m);
     drift.select = {metric, std::string("bench"), {}};
@@ -52,11 +52,11 @@ int main(int argc, char** argv) {
   AlertEngine engine(make_rules(kMetrics));
 
   // 25 metrics x 4 seeds = 100 series; values wander around 1.0 so no rule fires often.
-  std::vector<leyline::MetricPoint> inputs;
+  std::vector<proto::MetricPoint> inputs;
   for (int m = 0; m < kMetrics; ++m) {
     for (int s = 0; s < 4; ++s) {
-      inputs.push_back(wire::make_point("bench.metric_" + std::to_string(m), 1.0, "ratio",
-                                        leyline::METRIC_KIND_GAUGE, {{"seed_id", "s" + std::to_string(s)}}));
+      inputs.push_back(proto::make_point("bench.metric_" + std::to_string(m), 1.0, "ratio",
+                                        proto::METRIC_KIND_GAUGE, {{"seed_id", "s" + std::to_string(s)}}));
     }
   }
   std::vector<Alert> raised;

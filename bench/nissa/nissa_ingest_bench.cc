@@ -15,8 +15,8 @@
 
 #include <google/protobuf/arena.h>
 
-#include "nissa/aggregates_checkpoint.h"
-#include "nissa/metric_aggregator.h"
+#include "nissa/store/aggregates_checkpoint.h"
+#include "nissa/store/metric_aggregator.h"
 #include "proto/envelope_codec.h"
 
 namespace {
@@ -31,13 +31,13 @@ double rss_mib() {
 }
 
 // Envelopes of `points_per_packet` points spread over `series` series (8 metric names x seeds).
-std::vector<wire::WireMessage> make_envelopes(int count, int points_per_packet, int series) {
+std::vector<proto::WireMessage> make_envelopes(int count, int points_per_packet, int series) {
   const char* names[] = {"kasmina.seed.alpha", "kasmina.seed.stage", "kasmina.seed.last_kernel_latency_ms",
                          "loss", "gradient_norm", "samples_per_s", "ttft_ms", "tokens_generated_total"};
-  std::vector<wire::WireMessage> out;
+  std::vector<proto::WireMessage> out;
   std::uint64_t n = 0;
   for (int e = 0; e < count; ++e) {
-    auto env = wire::make_envelope("kasmina", "bench:1", static_cast<std::uint64_t>(e + 1), leyline::SEVERITY_INFO);
+    auto env = proto::make_envelope("kasmina", "bench:1", static_cast<std::uint64_t>(e + 1), proto::SEVERITY_INFO);
     auto* packet = env.mutable_telemetry();
     packet->set_timestamp_unix_ns(1'700'000'000'000'000'000ULL + static_cast<std::uint64_t>(e) * 1'000'000);
     for (int i = 0; i < points_per_packet; ++i, ++n) {
@@ -47,12 +47,12 @@ std::vector<wire::WireMessage> make_envelopes(int count, int points_per_packet, 
       p->set_name(names[name]);
       p->set_value(static_cast<double>(n % 1000) * 0.001);
       p->set_unit(name == 6 ? "ms" : "ratio");
-      p->set_kind(name == 6   ? leyline::METRIC_KIND_HISTOGRAM
-                  : name == 7 ? leyline::METRIC_KIND_COUNTER
-                              : leyline::METRIC_KIND_GAUGE);
+      p->set_kind(name == 6   ? proto::METRIC_KIND_HISTOGRAM
+                  : name == 7 ? proto::METRIC_KIND_COUNTER
+                              : proto::METRIC_KIND_GAUGE);
       (*p->mutable_attributes())["seed_id"] = "seed-" + std::to_string(s / 8);
     }
-    out.push_back(wire::encode(env));
+    out.push_back(proto::encode(env));
   }
   return out;
 }
@@ -74,7 +74,7 @@ int main(int argc, char** argv) {
   for (int pass = 0; pass < passes; ++pass) {
     for (const auto& m : messages) {
       {
-        wire::Decoded d = wire::decode(m.topic, m.envelope, {}, &arena);
+        proto::Decoded d = proto::decode(m.topic, m.envelope, {}, &arena);
         if (!d.ok()) {
           std::fprintf(stderr, "decode failed: %s\n", d.detail().c_str());
           return 1;
@@ -96,7 +96,7 @@ int main(int argc, char** argv) {
     nissa::MetricAggregator big(nissa::AggregatorOptions{.stats = {}, .rollups = {}, .max_series_per_metric = 1'000'000});
     const auto batch = make_envelopes(series * 10 / points_per_packet, points_per_packet, series);
     const double with_envelopes = rss_mib();
-    for (const auto& m : batch) big.ingest(wire::decode(m.topic, m.envelope).envelope());
+    for (const auto& m : batch) big.ingest(proto::decode(m.topic, m.envelope).envelope());
     const double after = rss_mib();
     std::printf("nissa memory: %zu series -> %.1f MiB RSS for the aggregator (%.0f bytes/series; %.1f MiB per 100k series)\n",
                 big.series_count(), after - with_envelopes,

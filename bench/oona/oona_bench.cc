@@ -47,9 +47,9 @@ using Clock = std::chrono::steady_clock;
 // verifying, replay check included, cost). Empty: signing off.
 std::string signing_key;
 
-leyline::Envelope workload_envelope(int points) {
-  leyline::Envelope e;
-  e.set_severity(leyline::SEVERITY_INFO);
+proto::Envelope workload_envelope(int points) {
+  proto::Envelope e;
+  e.set_severity(proto::SEVERITY_INFO);
   auto* packet = e.mutable_telemetry();
   packet->set_packet_id("bench");
   packet->set_source_subsystem("bench");
@@ -58,7 +58,7 @@ leyline::Envelope workload_envelope(int points) {
     p->set_name("bench.metric_" + std::to_string(i));
     p->set_value(i * 1.5);
     p->set_unit("ms");
-    p->set_kind(leyline::METRIC_KIND_GAUGE);
+    p->set_kind(proto::METRIC_KIND_GAUGE);
     (*p->mutable_attributes())["seed_id"] = "s3";
   }
   return e;
@@ -76,14 +76,14 @@ oona::BusPublisherOptions publisher_options(const oona::BusEndpoints& endpoints,
 // Sends probes on `lane` until the subscriber sees one there (its subscription is in place), then
 // reads what else was there.
 void connect(const oona::BusEndpoints& endpoints, oona::BusSubscriber& subscriber,
-             wire::Lane lane = wire::Lane::kNormal) {
+             proto::Lane lane = proto::Lane::kNormal) {
   oona::BusPublisher probe(publisher_options(endpoints, "probe"));
-  leyline::Envelope e;
-  if (lane == wire::Lane::kEmergency) {
-    e.set_severity(leyline::SEVERITY_HIGH);
+  proto::Envelope e;
+  if (lane == proto::Lane::kEmergency) {
+    e.set_severity(proto::SEVERITY_HIGH);
     e.mutable_event();
   } else {
-    e.set_severity(leyline::SEVERITY_DEBUG);
+    e.set_severity(proto::SEVERITY_DEBUG);
     e.mutable_telemetry();
   }
   while (true) {
@@ -126,7 +126,7 @@ class BenchReader {
     zmq::message_t topic, payload;
     (void)sub_.recv(topic);
     (void)sub_.recv(payload);
-    auto decoded = wire::decode(topic.to_string_view(), payload.to_string_view());
+    auto decoded = proto::decode(topic.to_string_view(), payload.to_string_view());
     return decoded.ok() ? std::optional<std::string>(decoded.envelope().source()) : std::string();
   }
 
@@ -139,8 +139,8 @@ class BenchReader {
 // Sends probes until `reader` sees one (its subscription is in place), then reads what else was there.
 void connect(const oona::BusEndpoints& endpoints, BenchReader& reader) {
   oona::BusPublisher probe(publisher_options(endpoints, "probe"));
-  leyline::Envelope e;
-  e.set_severity(leyline::SEVERITY_DEBUG);
+  proto::Envelope e;
+  e.set_severity(proto::SEVERITY_DEBUG);
   e.mutable_telemetry();
   while (true) {
     probe.publish(e);
@@ -189,7 +189,7 @@ Delivery fan_out(const oona::BusEndpoints& endpoints, bool through_oona, int cou
   if (stuck) {
     std::this_thread::sleep_for(200ms);  // Not synchronisation: a head start for its subscription.
   }
-  const leyline::Envelope envelope = workload_envelope(points);
+  const proto::Envelope envelope = workload_envelope(points);
   std::atomic<bool> stop{false};
   const auto start = Clock::now();
   std::thread producer([&] {
@@ -310,8 +310,8 @@ void summarize(std::vector<double> latencies_us, Latency& result) {
   result.max_us = latencies_us.back();
 }
 
-double latency_us(const leyline::Envelope& envelope) {
-  return static_cast<double>(wire::now_unix_ns() - envelope.sent_unix_ns()) / 1000.0;
+double latency_us(const proto::Envelope& envelope) {
+  return static_cast<double>(proto::now_unix_ns() - envelope.sent_unix_ns()) / 1000.0;
 }
 
 // How the subscriber reads the two lanes.
@@ -362,10 +362,10 @@ Latency emergency_latency(const oona::BusEndpoints& endpoints, int emergencies, 
       options.normal = false;
       options.signing_key = signing_key;
       oona::BusSubscriber emergency(options);
-      connect(endpoints, emergency, wire::Lane::kEmergency);
+      connect(endpoints, emergency, proto::Lane::kEmergency);
       emergency_ready.set_value();
       while (static_cast<int>(latencies_us.size()) < emergencies) {
-        auto m = emergency.receive_from(wire::Lane::kEmergency, 5s);
+        auto m = emergency.receive_from(proto::Lane::kEmergency, 5s);
         if (!m) break;
         if (m->envelope.source() == "alarm") latencies_us.push_back(latency_us(m->envelope));
       }
@@ -374,18 +374,18 @@ Latency emergency_latency(const oona::BusEndpoints& endpoints, int emergencies, 
     emergency_ready.get_future().wait();
   } else {
     result.reader = "the default-class thread that also reads the normal lane";
-    connect(endpoints, subscriber, wire::Lane::kEmergency);
+    connect(endpoints, subscriber, proto::Lane::kEmergency);
   }
 
-  const leyline::Envelope flood = workload_envelope(points);
+  const proto::Envelope flood = workload_envelope(points);
   std::thread flooder([&] {
     oona::BusPublisher publisher(publisher_options(endpoints, "flood"));
     while (flood_on && !done.load(std::memory_order_relaxed)) publisher.publish(flood);
   });
   std::thread alarm([&] {
     oona::BusPublisher publisher(publisher_options(endpoints, "alarm"));
-    leyline::Envelope e;
-    e.set_severity(leyline::SEVERITY_CRITICAL);
+    proto::Envelope e;
+    e.set_severity(proto::SEVERITY_CRITICAL);
     e.mutable_event()->set_description("bench");
     std::this_thread::sleep_for(200ms);  // Let the flood saturate the normal lane first.
     for (int i = 0; i < emergencies && !done.load(std::memory_order_relaxed); ++i) {
@@ -396,7 +396,7 @@ Latency emergency_latency(const oona::BusEndpoints& endpoints, int emergencies, 
 
   if (reader == Reader::kDedicated) {
     while (!done.load(std::memory_order_relaxed)) {
-      auto m = subscriber.receive_from(wire::Lane::kNormal, 100ms);
+      auto m = subscriber.receive_from(proto::Lane::kNormal, 100ms);
       if (m && m->envelope.source() == "flood") ++result.normal_received;
     }
     emergency_reader.join();

@@ -27,7 +27,7 @@ using namespace esper;
 
 class NullSink : public producers::EnvelopeSink {
  public:
-  bool publish(leyline::Envelope) override { return true; }
+  bool publish(proto::Envelope) override { return true; }
 };
 
 // Binds Oona's two ingress endpoints under a temp dir and discards what arrives.
@@ -72,7 +72,7 @@ void BM_Record(benchmark::State& state) {
   static NullSink sink;
   static producers::TelemetryBuffer* buffer = nullptr;
   if (state.thread_index() == 0) buffer = new producers::TelemetryBuffer({.source = "bench", .capacity = 100'000}, sink);
-  const auto point = wire::make_point("tolaria.loss", 0.5, "loss");
+  const auto point = proto::make_point("tolaria.loss", 0.5, "loss");
   for (auto _ : state) buffer->record(point);
   state.SetItemsProcessed(state.iterations());
   if (state.thread_index() == 0) {
@@ -90,7 +90,7 @@ void BM_DrainToBus(benchmark::State& state) {
   oona::BusPublisher bus(bus_options);
   producers::BusEnvelopeSink sink(bus);
   producers::TelemetryBuffer buffer({.source = "bench", .capacity = 100'000}, sink);
-  const auto point = wire::make_point("tolaria.loss", 0.5, "loss", leyline::METRIC_KIND_GAUGE, {{"seed_id", "s1"}});
+  const auto point = proto::make_point("tolaria.loss", 0.5, "loss", proto::METRIC_KIND_GAUGE, {{"seed_id", "s1"}});
   std::uint64_t points = 0;
   for (auto _ : state) {
     state.PauseTiming();
@@ -117,12 +117,12 @@ void BM_FlushRoundTrip(benchmark::State& state) {
   zmq::message_t identity, body;
   (void)router.recv(identity);  // HELLO
   (void)router.recv(body);
-  const auto point = wire::make_point("tolaria.loss", 0.5, "loss");
+  const auto point = proto::make_point("tolaria.loss", 0.5, "loss");
   std::uint64_t seq = 0;
   for (auto _ : state) {
     state.PauseTiming();
     for (int i = 0; i < 1000; ++i) runtime.buffer().record(point);
-    leyline::Control flush;
+    proto::Control flush;
     flush.mutable_flush()->set_seq(++seq);
     const std::string bytes = flush.SerializeAsString();
     state.ResumeTiming();

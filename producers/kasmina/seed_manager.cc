@@ -148,11 +148,11 @@ void SeedManager::step() {
   for (auto& seed : seeds_) advance(seed);
 }
 
-std::vector<leyline::MetricPoint> SeedManager::metric_points() const {
-  std::vector<leyline::MetricPoint> points;
+std::vector<proto::MetricPoint> SeedManager::metric_points() const {
+  std::vector<proto::MetricPoint> points;
   for (const auto& seed : seeds_) {
-    auto add = [&](const char* name, double value, const char* unit, leyline::MetricKind kind = leyline::METRIC_KIND_GAUGE) {
-      auto p = wire::make_point(name, value, unit, kind, {{"seed_id", seed.id}});
+    auto add = [&](const char* name, double value, const char* unit, proto::MetricKind kind = proto::METRIC_KIND_GAUGE) {
+      auto p = proto::make_point(name, value, unit, kind, {{"seed_id", seed.id}});
       p.set_step(step_);
       points.push_back(std::move(p));
     };

@@ -1,5 +1,5 @@
 // Kasmina's seed manager, as a load-generating reference: N seed slots, each moving through the
-// Leyline lifecycle (DORMANT -> GERMINATED -> TRAINING -> BLENDING -> SHADOWING -> PROBATIONARY ->
+// Seed lifecycle (DORMANT -> GERMINATED -> TRAINING -> BLENDING -> SHADOWING -> PROBATIONARY ->
 // FOSSILIZED, or CULLED -> EMBARGOED -> RESETTING -> DORMANT when isolation fails), with alpha
 // blending during BLENDING, and the per-seed metrics of docs/reference/training-system.md computed on the way:
 //
@@ -26,7 +26,7 @@
 
 namespace esper::kasmina {
 
-// Leyline's SeedLifecycleStage numbering, the value of kasmina.seed.stage.
+// the SeedLifecycleStage numbering, the value of kasmina.seed.stage.
 enum class SeedStage : int {
   kDormant = 1,
   kGerminated = 2,
@@ -82,7 +82,7 @@ class SeedManager {
   // Advances every seed by one step.
   void step();
   // The per-seed points of the current step, each with attributes {"seed_id": id} and `step`.
-  std::vector<leyline::MetricPoint> metric_points() const;
+  std::vector<proto::MetricPoint> metric_points() const;
 
   const std::vector<SeedState>& seeds() const { return seeds_; }
   std::uint64_t steps() const { return step_; }

@@ -1,7 +1,7 @@
 """Esper producer client for Python: the same wire contract as the C++ bus client.
 
 A bus message is two ZeroMQ frames, the topic `<lane>.<kind>.<severity>.<source>` and one
-serialized `esper.leyline.Envelope`, PUSHed to Oona's normal or emergency ingress. BusPublisher
+serialized `esper.proto.Envelope`, PUSHed to Oona's normal or emergency ingress. BusPublisher
 stamps every envelope as oona/bus_publisher.cc does: schema version 1, source, instance
 ("<hostname>:<pid>"), a sequence number per lane socket starting at 1, the send time, and (with a
 signing key) an HMAC-SHA256 over the topic and the deterministically serialized envelope. The lane

@@ -29,7 +29,7 @@ std::string_view category_prefix(std::string_view category) {
   return "misc/";
 }
 
-std::vector<leyline::MetricPoint> CategoryMetricsFormatter::format(const CategoryEvent& event) {
+std::vector<proto::MetricPoint> CategoryMetricsFormatter::format(const CategoryEvent& event) {
   ++stats_.events;
   std::optional<double> step;
   for (std::string_view name : kStepFields) {
@@ -49,7 +49,7 @@ std::vector<leyline::MetricPoint> CategoryMetricsFormatter::format(const Categor
   }
 
   const std::string_view prefix = category_prefix(event.category);
-  std::vector<leyline::MetricPoint> points;
+  std::vector<proto::MetricPoint> points;
   for (const Field& f : event.fields) {
     if (is_reserved(f.name) || !numeric(f)) continue;
     if (!std::isfinite(*numeric(f))) {
@@ -58,7 +58,7 @@ std::vector<leyline::MetricPoint> CategoryMetricsFormatter::format(const Categor
                "rejecting non-finite value of " + std::string(prefix) + f.name);
       continue;
     }
-    leyline::MetricPoint p = wire::make_point(std::string(prefix) + f.name, *numeric(f), f.unit);
+    proto::MetricPoint p = proto::make_point(std::string(prefix) + f.name, *numeric(f), f.unit);
     p.set_step(static_cast<std::uint64_t>(*step));
     for (const Field& a : event.fields) {
       if (const auto* text = std::get_if<std::string>(&a.value); text && !is_reserved(a.name)) {

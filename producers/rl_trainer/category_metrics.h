@@ -53,7 +53,7 @@ struct FormatterStats {
 class CategoryMetricsFormatter {
  public:
   // The event's metric points; empty when it was skipped (no step field).
-  std::vector<leyline::MetricPoint> format(const CategoryEvent& event);
+  std::vector<proto::MetricPoint> format(const CategoryEvent& event);
   const FormatterStats& stats() const { return stats_; }
 
  private:

@@ -57,23 +57,23 @@ void GatewaySimulator::start_session() {
   ++started_;
 }
 
-void GatewaySimulator::tick(std::vector<leyline::MetricPoint>& points,
-                            std::vector<leyline::TelemetryEvent>& events) {
+void GatewaySimulator::tick(std::vector<proto::MetricPoint>& points,
+                            std::vector<proto::TelemetryEvent>& events) {
   for (int i = 0; i < options_.sessions_per_tick; ++i) {
     if (options_.max_sessions > 0 && started_ >= options_.max_sessions) break;
     start_session();
   }
-  const std::uint64_t now = wire::now_unix_ns();
+  const std::uint64_t now = proto::now_unix_ns();
   for (auto& s : live_) {
     const SessionStep& step = s.steps[s.next++];
     if (step.kind == SessionStep::kFpsSample) {
-      leyline::MetricPoint p = wire::make_point("output_fps", step.fps, "FPS", leyline::METRIC_KIND_GAUGE);
+      proto::MetricPoint p = proto::make_point("output_fps", step.fps, "FPS", proto::METRIC_KIND_GAUGE);
       for (const auto& [k, v] : s.identity) (*p.mutable_attributes())[k] = v;
       p.set_timestamp_unix_ns(now);
       points.push_back(std::move(p));
       continue;
     }
-    leyline::TelemetryEvent e;
+    proto::TelemetryEvent e;
     e.set_event_id(s.identity["stream_id"] + "/" + std::to_string(++event_seq_));
     e.set_timestamp_unix_ns(now);
     std::string previous_orchestrator;
@@ -84,12 +84,12 @@ void GatewaySimulator::tick(std::vector<leyline::MetricPoint>& points,
     for (const auto& [k, v] : s.identity) (*e.mutable_attributes())[k] = v;
     if (step.kind == SessionStep::kError) {
       e.set_description("error");
-      e.set_level(leyline::SEVERITY_WARNING);
+      e.set_level(proto::SEVERITY_WARNING);
       (*e.mutable_attributes())["message"] = step.name;
     } else {
       e.set_description(step.name);
-      e.set_level(step.name == "gateway_no_orchestrators_available" ? leyline::SEVERITY_WARNING
-                                                                     : leyline::SEVERITY_INFO);
+      e.set_level(step.name == "gateway_no_orchestrators_available" ? proto::SEVERITY_WARNING
+                                                                     : proto::SEVERITY_INFO);
       if (step.swaps) (*e.mutable_attributes())["previous_orchestrator"] = previous_orchestrator;
     }
     events.push_back(std::move(e));

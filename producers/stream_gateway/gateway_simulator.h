@@ -31,7 +31,7 @@ class GatewaySimulator {
   explicit GatewaySimulator(GatewayOptions options);
 
   // Starts this tick's sessions and advances every live one by a step, appending what happened.
-  void tick(std::vector<leyline::MetricPoint>& points, std::vector<leyline::TelemetryEvent>& events);
+  void tick(std::vector<proto::MetricPoint>& points, std::vector<proto::TelemetryEvent>& events);
 
   // All max_sessions sessions started and closed (never true without a limit).
   bool done() const;

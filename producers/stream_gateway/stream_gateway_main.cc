@@ -49,8 +49,8 @@ int main(int argc, char** argv) {
     std::printf("stream-gateway ready\n");
     std::fflush(stdout);
 
-    std::vector<leyline::MetricPoint> points;
-    std::vector<leyline::TelemetryEvent> events;
+    std::vector<proto::MetricPoint> points;
+    std::vector<proto::TelemetryEvent> events;
     producers::run_paced(flags.rate, flags.duration_s, signals, [&] {
       if (gateway.done()) return false;
       points.clear();

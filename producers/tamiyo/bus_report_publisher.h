@@ -12,9 +12,9 @@ namespace esper::tamiyo {
 class BusReportPublisher : public field_reports::ReportPublisher {
  public:
   explicit BusReportPublisher(producers::ServiceRuntime& runtime) : runtime_(runtime) {}
-  field_reports::PublishResult publish(const leyline::FieldReport& report) override {
-    leyline::Envelope envelope;
-    envelope.set_severity(leyline::SEVERITY_INFO);
+  field_reports::PublishResult publish(const proto::FieldReport& report) override {
+    proto::Envelope envelope;
+    envelope.set_severity(proto::SEVERITY_INFO);
     *envelope.mutable_field_report() = report;
     return runtime_.publish(std::move(envelope)) ? field_reports::PublishResult::kAccepted
                                                  : field_reports::PublishResult::kRefused;

@@ -23,7 +23,7 @@ struct CoverageThresholds {
 };
 
 // SEVERITY_INFO when coverage is at or above every threshold.
-leyline::Severity severity_for_coverage(double coverage, const CoverageThresholds& thresholds);
+proto::Severity severity_for_coverage(double coverage, const CoverageThresholds& thresholds);
 
 class DegradedInputsMonitor {
  public:
@@ -31,13 +31,13 @@ class DegradedInputsMonitor {
       : thresholds_(thresholds), repeat_interval_(repeat_interval), source_(std::move(source)) {}
 
   // The event for this decision's coverage, if one is due.
-  std::optional<leyline::TelemetryEvent> observe(const CoverageReport& coverage);
+  std::optional<proto::TelemetryEvent> observe(const CoverageReport& coverage);
 
  private:
   CoverageThresholds thresholds_;
   std::uint64_t repeat_interval_;
   std::string source_;
-  leyline::Severity current_ = leyline::SEVERITY_INFO;
+  proto::Severity current_ = proto::SEVERITY_INFO;
   std::uint64_t since_last_ = 0;
   std::uint64_t raised_ = 0;
 };

@@ -127,10 +127,10 @@ int main(int argc, char** argv) {
       outbox_options.initial_backoff = std::chrono::milliseconds(initial_backoff_ms);
       outbox_options.max_backoff = std::chrono::milliseconds(std::max(initial_backoff_ms, max_backoff_ms));
       outbox_options.metric_prefix = "tamiyo.field_reports";
-      field_reports::Status status;
+      wal::Status status;
       outbox = field_reports::Outbox::open(
           outbox_options, report_publisher,
-          [&runtime](const leyline::TelemetryEvent& event) { runtime.buffer().record(event); }, &status);
+          [&runtime](const proto::TelemetryEvent& event) { runtime.buffer().record(event); }, &status);
       if (!outbox) {
         spdlog::error("tamiyo: cannot open the field-report outbox in {}: {}", outbox_options.wal_dir.string(),
                       status.message());

@@ -105,14 +105,14 @@ Decision TamiyoService::decide() {
   c.set_command_id(options_.source + "-cmd-" + std::to_string(d.index));
   c.set_training_run_id(options_.training_run_id);
   c.set_seed_id("seed-" + std::to_string(target));
-  c.set_issued_at_unix_ns(wire::now_unix_ns());
+  c.set_issued_at_unix_ns(proto::now_unix_ns());
   c.set_feature_coverage(d.coverage.average);
   for (const auto& [k, v] : d.coverage.by_key) (*c.mutable_coverage_map())[k] = v;
   for (const auto& [k, v] : d.coverage.by_type) (*c.mutable_coverage_types())[k] = v;
 
   auto add = [&](std::string name, double value, const char* unit,
-                 leyline::MetricKind kind = leyline::METRIC_KIND_GAUGE) {
-    auto p = wire::make_point(name, value, unit, kind);
+                 proto::MetricKind kind = proto::METRIC_KIND_GAUGE) {
+    auto p = proto::make_point(name, value, unit, kind);
     p.set_step(d.index);
     d.points.push_back(std::move(p));
   };
@@ -121,25 +121,25 @@ Decision TamiyoService::decide() {
   add("tamiyo.gnn.compile_enabled", plan_ ? 1.0 : 0.0, "bool");
   if (compile_fallbacks_ > 0) {
     add("tamiyo.gnn.compile_fallback_total", static_cast<double>(compile_fallbacks_), "count",
-        leyline::METRIC_KIND_COUNTER);
+        proto::METRIC_KIND_COUNTER);
   }
   if (plan_ && warm_ms_) add("tamiyo.gnn.compile_warm_ms", *warm_ms_, "ms");
   d.degraded = degraded_.observe(d.coverage);
   return d;
 }
 
-leyline::FieldReport TamiyoService::field_report(const Decision& decision, std::uint32_t epochs) const {
-  leyline::FieldReport r;
+proto::FieldReport TamiyoService::field_report(const Decision& decision, std::uint32_t epochs) const {
+  proto::FieldReport r;
   r.set_command_id(decision.command.command_id());
   r.set_training_run_id(decision.command.training_run_id());
   r.set_seed_id(decision.command.seed_id());
   // A command decided on degraded inputs is not trusted to have helped.
-  r.set_outcome(severity_for_coverage(decision.coverage.average, options_.thresholds) != leyline::SEVERITY_INFO
-                    ? leyline::FIELD_REPORT_OUTCOME_NEUTRAL : leyline::FIELD_REPORT_OUTCOME_SUCCESS);
+  r.set_outcome(severity_for_coverage(decision.coverage.average, options_.thresholds) != proto::SEVERITY_INFO
+                    ? proto::FIELD_REPORT_OUTCOME_NEUTRAL : proto::FIELD_REPORT_OUTCOME_SUCCESS);
   (*r.mutable_metrics())["feature_coverage"] = decision.coverage.average;
   r.set_observation_window_epochs(epochs);
   r.set_target_epochs(epochs);
-  r.set_issued_at_unix_ns(wire::now_unix_ns());
+  r.set_issued_at_unix_ns(proto::now_unix_ns());
   return r;
 }
 

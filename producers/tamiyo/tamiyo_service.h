@@ -45,10 +45,10 @@ struct TamiyoOptions {
 
 struct Decision {
   std::uint64_t index = 0;  // 1-based; the points' step.
-  leyline::AdaptationCommand command;
+  proto::AdaptationCommand command;
   CoverageReport coverage;
-  std::vector<leyline::MetricPoint> points;
-  std::optional<leyline::TelemetryEvent> degraded;
+  std::vector<proto::MetricPoint> points;
+  std::optional<proto::TelemetryEvent> degraded;
 };
 
 class TamiyoService {
@@ -64,7 +64,7 @@ class TamiyoService {
   std::uint64_t decisions() const { return decisions_; }
 
   // The field report evaluating `decision`'s command over `epochs` epochs.
-  leyline::FieldReport field_report(const Decision& decision, std::uint32_t epochs) const;
+  proto::FieldReport field_report(const Decision& decision, std::uint32_t epochs) const;
 
  private:
   struct Plan {

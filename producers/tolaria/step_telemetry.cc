@@ -9,13 +9,13 @@ namespace esper::tolaria {
 
 namespace {
 
-constexpr auto kGauge = leyline::METRIC_KIND_GAUGE;
-constexpr auto kTiming = leyline::METRIC_KIND_HISTOGRAM;  // One observation per step.
+constexpr auto kGauge = proto::METRIC_KIND_GAUGE;
+constexpr auto kTiming = proto::METRIC_KIND_HISTOGRAM;  // One observation per step.
 
-leyline::MetricPoint point(const StepResult& r, const char* name, double value, const char* unit,
-                           leyline::MetricKind kind = kGauge,
+proto::MetricPoint point(const StepResult& r, const char* name, double value, const char* unit,
+                           proto::MetricKind kind = kGauge,
                            std::initializer_list<std::pair<std::string, std::string>> attributes = {}) {
-  auto p = wire::make_point(name, value, unit, kind, attributes);
+  auto p = proto::make_point(name, value, unit, kind, attributes);
   p.set_step(r.step);
   return p;
 }
@@ -30,8 +30,8 @@ StepTelemetry::StepTelemetry(StepTelemetryOptions options, NvmlProbe* nvml)
       grad_ewma_(options.ewma_alpha),
       grad_window_(options.volatility_window) {}
 
-std::vector<leyline::MetricPoint> StepTelemetry::step_points(const StepResult& r) {
-  std::vector<leyline::MetricPoint> points;
+std::vector<proto::MetricPoint> StepTelemetry::step_points(const StepResult& r) {
+  std::vector<proto::MetricPoint> points;
   points.push_back(point(r, "loss", r.loss, "loss"));
   points.push_back(point(r, "accuracy", r.accuracy, "ratio"));
   points.push_back(point(r, "gradient_norm", r.gradient_norm, "grad"));
@@ -68,9 +68,9 @@ std::vector<leyline::MetricPoint> StepTelemetry::step_points(const StepResult& r
   return points;
 }
 
-std::vector<leyline::MetricPoint> StepTelemetry::latency_points(const StepResult& r, double hook_ms,
+std::vector<proto::MetricPoint> StepTelemetry::latency_points(const StepResult& r, double hook_ms,
                                                                 double step_ms) const {
-  std::vector<leyline::MetricPoint> points;
+  std::vector<proto::MetricPoint> points;
   points.push_back(point(r, "hook_latency_ms", hook_ms, "ms", kTiming));
   points.push_back(point(r, "tamiyo_latency_ms", r.policy_ms, "ms", kTiming));
   if (options_.enrichment) points.push_back(point(r, "step_latency_ms", step_ms, "ms", kTiming));

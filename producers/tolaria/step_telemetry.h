@@ -34,10 +34,10 @@ class StepTelemetry {
   // The points for one step: core metrics, and with enrichment the derived statistics, the phase
   // timings and the hardware probes. Statistics undefined so far (a delta on the first step, a
   // variance below two samples) are omitted.
-  std::vector<leyline::MetricPoint> step_points(const StepResult& result);
+  std::vector<proto::MetricPoint> step_points(const StepResult& result);
   // The hook timings, measured by the caller around step_points() and the recording:
   // hook_latency_ms and tamiyo_latency_ms always, step_latency_ms (gated) with enrichment.
-  std::vector<leyline::MetricPoint> latency_points(const StepResult& result, double hook_ms,
+  std::vector<proto::MetricPoint> latency_points(const StepResult& result, double hook_ms,
                                                    double step_ms) const;
 
  private:

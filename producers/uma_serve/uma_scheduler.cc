@@ -8,10 +8,10 @@
 namespace esper::producers::uma {
 namespace {
 
-using leyline::METRIC_KIND_COUNTER;
-using leyline::METRIC_KIND_GAUGE;
-using leyline::METRIC_KIND_HISTOGRAM;
-using wire::make_point;
+using proto::METRIC_KIND_COUNTER;
+using proto::METRIC_KIND_GAUGE;
+using proto::METRIC_KIND_HISTOGRAM;
+using proto::make_point;
 
 constexpr double kNsPerMs = 1e6;
 
@@ -79,7 +79,7 @@ void UmaScheduler::adapt_budget() {
                               options_.max_batch_tokens);
 }
 
-void UmaScheduler::tick(std::vector<leyline::MetricPoint>& out) {
+void UmaScheduler::tick(std::vector<proto::MetricPoint>& out) {
   admit_arrivals();
   adapt_budget();
 
@@ -191,7 +191,7 @@ void UmaScheduler::tick(std::vector<leyline::MetricPoint>& out) {
   snapshot(out);
 }
 
-void UmaScheduler::snapshot(std::vector<leyline::MetricPoint>& out) const {
+void UmaScheduler::snapshot(std::vector<proto::MetricPoint>& out) const {
   const auto& c = counters_;
   auto counter = [&](const char* name, double value, const char* unit) {
     out.push_back(make_point(name, value, unit, METRIC_KIND_COUNTER));

@@ -77,7 +77,7 @@ class UmaScheduler {
 
   // Runs one scheduler tick and appends its histogram observations followed by a snapshot of every
   // counter and gauge to `out`.
-  void tick(std::vector<leyline::MetricPoint>& out);
+  void tick(std::vector<proto::MetricPoint>& out);
 
   const UmaServeCounters& counters() const { return counters_; }
   int budget_target() const { return budget_target_; }
@@ -99,7 +99,7 @@ class UmaScheduler {
 
   void admit_arrivals();
   void adapt_budget();
-  void snapshot(std::vector<leyline::MetricPoint>& out) const;
+  void snapshot(std::vector<proto::MetricPoint>& out) const;
 
   UmaServeOptions options_;
   std::mt19937_64 rng_;

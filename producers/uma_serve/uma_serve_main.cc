@@ -52,7 +52,7 @@ int main(int argc, char** argv) {
     std::printf("uma-serve ready\n");
     std::fflush(stdout);
 
-    std::vector<leyline::MetricPoint> points;
+    std::vector<proto::MetricPoint> points;
     producers::run_paced(flags.rate, flags.duration_s, signals, [&] {
       points.clear();
       scheduler.tick(points);

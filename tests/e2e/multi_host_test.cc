@@ -133,9 +133,9 @@ TEST(MultiHostTest, ProducerReachesNissaThroughACurveOonaInAnotherNetworkNamespa
   };
   ASSERT_TRUE(wait_until(
       [&] {
-        leyline::Envelope e;
-        e.set_severity(leyline::SEVERITY_INFO);
-        *e.mutable_telemetry()->add_metrics() = wire::make_point("intruder.metric", 1, "count");
+        proto::Envelope e;
+        e.set_severity(proto::SEVERITY_INFO);
+        *e.mutable_telemetry()->add_metrics() = proto::make_point("intruder.metric", 1, "count");
         intruder.publish(std::move(e));
         return series_count("kasmina") > 0;
       },

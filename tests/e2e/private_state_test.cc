@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "field_reports/wal_format.h"
-#include "field_reports/wal_reader.h"
+#include "wal/wal_format.h"
+#include "wal/wal_reader.h"
 #include "tests/nissa/nissa_harness.h"
 #include "tests/oona/oona_harness.h"
 #include "tests/support/child_process.h"
@@ -90,11 +90,11 @@ TEST(PrivateStateTest, NissaTamiyoAndEsperWalKeepEveryStateFileTheirUsersAloneUn
   ASSERT_TRUE(fs::exists(nissa_state / "aggregates.ckpt")) << "nissa wrote no checkpoint at shutdown";
 
   // A damaged record in Nissa's WAL: the next start quarantines its bytes; esper-wal acknowledges them.
-  const auto segments = field_reports::list_segments(nissa_wal);
+  const auto segments = wal::list_segments(nissa_wal);
   ASSERT_FALSE(segments.empty());
   {
     std::fstream segment(segments.front().path, std::ios::in | std::ios::out | std::ios::binary);
-    segment.seekp(static_cast<std::streamoff>(field_reports::kSegmentHeaderSize + field_reports::kRecordHeaderSize + 2));
+    segment.seekp(static_cast<std::streamoff>(wal::kSegmentHeaderSize + wal::kRecordHeaderSize + 2));
     segment.put('\xA5');
   }
   {
@@ -109,7 +109,7 @@ TEST(PrivateStateTest, NissaTamiyoAndEsperWalKeepEveryStateFileTheirUsersAloneUn
 
   EXPECT_TRUE(fs::exists(nissa_wal / "LOCK"));
   EXPECT_TRUE(fs::exists(outbox / "LOCK"));
-  EXPECT_FALSE(field_reports::list_segments(outbox).empty());
+  EXPECT_FALSE(wal::list_segments(outbox).empty());
   EXPECT_EQ(describe_modes(not_private(nissa_state)), "") << "in Nissa's state directory, not 0600 (files) / 0700 (directories)";
   EXPECT_EQ(describe_modes(not_private(tamiyo_state)), "") << "in tamiyo's state directory, not 0600 (files) / 0700 (directories)";
 }

@@ -7,7 +7,7 @@
 
 #include "field_reports/outbox.h"
 #include "field_reports/outbox_records.h"
-#include "tests/field_reports/wal_test_util.h"
+#include "tests/support/wal_test_util.h"
 #include "tests/support/child_process.h"
 #include "tests/support/temp_dir.h"
 
@@ -31,7 +31,7 @@ TEST(FieldReportsEsperWalCli, ReadOnlyCommandsOnALiveWalSeeNoCorruptionAndDoNotB
   esper::testing::TempDir tmp;
   const auto dir = tmp / "wal";
   esper::testing::ChildProcess writer(
-      {esper::testing::built_binary("tests/field_reports/field_reports_crash_writer").string(), dir.string()});
+      {esper::testing::built_binary("tests/wal/wal_crash_writer").string(), dir.string()});
   ASSERT_TRUE(writer.read_line(10s)) << "writer printed nothing";
   for (int i = 0; i < 10; ++i) {
     const ToolResult verify = esper_wal({"verify", dir.string()});
@@ -52,16 +52,16 @@ TEST(FieldReportsEsperWalCli, VerifyExitsNonZeroWithSegmentAndOffsetOfCorruption
   esper::testing::TempDir tmp;
   const auto dir = tmp / "wal";
   {
-    WalWriterOptions options;
+    wal::WalWriterOptions options;
     options.dir = dir;
-    Status status;
-    auto writer = WalWriter::open(options, &status);
+    wal::Status status;
+    auto writer = wal::WalWriter::open(options, &status);
     for (int i = 0; i < 5; ++i) ASSERT_TRUE(writer->append_durable(1, std::string(50, 'a' + i)).ok());
   }
   EXPECT_EQ(esper_wal({"verify", dir.string()}).exit_code, 0);
-  const auto segment = list_segments(dir).at(0).path;
+  const auto segment = wal::list_segments(dir).at(0).path;
   std::string bytes = testing::file_bytes(segment);
-  const std::size_t third = kSegmentHeaderSize + 2 * (kRecordHeaderSize + 50);
+  const std::size_t third = wal::kSegmentHeaderSize + 2 * (wal::kRecordHeaderSize + 50);
   bytes[third + 20] ^= 0x01;
   testing::write_bytes(segment, bytes);
   const ToolResult verify = esper_wal({"verify", dir.string()});
@@ -76,15 +76,15 @@ TEST(FieldReportsEsperWalCli, VerifyOfAMultiSegmentWalPrintsProgressLinesEndingA
   esper::testing::TempDir tmp;
   const auto dir = tmp / "wal";
   {
-    WalWriterOptions options;
+    wal::WalWriterOptions options;
     options.dir = dir;
     options.segment_size = 16 * 1024;
-    options.durability = Durability::kNone;
-    Status status;
-    auto writer = WalWriter::open(options, &status);
+    options.durability = wal::Durability::kNone;
+    wal::Status status;
+    auto writer = wal::WalWriter::open(options, &status);
     for (int i = 0; i < 3000; ++i) ASSERT_TRUE(writer->append(1, std::string(60, static_cast<char>('a' + i % 26))).ok());
   }
-  ASSERT_GT(list_segments(dir).size(), 5u);
+  ASSERT_GT(wal::list_segments(dir).size(), 5u);
   const ToolResult verify = esper_wal({"verify", dir.string()}, /*with_stderr=*/true);
   EXPECT_EQ(verify.exit_code, 0) << verify.out;
   EXPECT_NE(verify.out.find("esper-wal: verifying " + dir.string() + ": 100% ("), std::string::npos) << verify.out;
@@ -106,10 +106,10 @@ TEST(FieldReportsEsperWalCli, TellsAMissingPathANonWalAndAnEmptyWalApartWithThei
   // Nissa's state directory holds its WAL in wal/: the tool points there.
   const auto state = tmp / "state";
   {
-    WalWriterOptions options;
+    wal::WalWriterOptions options;
     options.dir = state / "wal";
-    Status status;
-    auto writer = WalWriter::open(options, &status);
+    wal::Status status;
+    auto writer = wal::WalWriter::open(options, &status);
     ASSERT_TRUE(writer) << status.message();
   }
   const ToolResult above = esper_wal({"stat", state.string()}, /*with_stderr=*/true);
@@ -133,7 +133,7 @@ TEST(FieldReportsEsperWalCli, HelpDocumentsAcknowledge) {
 
 class RefusingPublisher : public ReportPublisher {
  public:
-  PublishResult publish(const leyline::FieldReport& report) override {
+  PublishResult publish(const proto::FieldReport& report) override {
     ids.push_back(report.report_id());
     return refuse ? PublishResult::kRefused : PublishResult::kAccepted;
   }
@@ -147,11 +147,11 @@ TEST(FieldReportsEsperWalCli, RequeueFromTheToolBringsADroppedReportBackIntoALiv
   OutboxOptions options;
   options.wal_dir = tmp / "wal";
   options.retry_cap = 0;
-  Status status;
+  wal::Status status;
   auto outbox = Outbox::open(options, publisher, nullptr, &status);
   ASSERT_TRUE(status.ok()) << status.message();
   std::string id;
-  ASSERT_TRUE(outbox->append(leyline::FieldReport(), &id).ok());
+  ASSERT_TRUE(outbox->append(proto::FieldReport(), &id).ok());
   outbox->publish_cycle();
   ASSERT_EQ(outbox->counters().dropped_total, 1u);
 

@@ -10,7 +10,7 @@
 #include "field_reports/outbox_config.h"
 #include "field_reports/outbox_records.h"
 #include "field_reports/requeue_request.h"
-#include "tests/field_reports/fault_file_ops.h"
+#include "tests/support/fault_file_ops.h"
 #include "tests/support/temp_dir.h"
 
 namespace esper::field_reports {
@@ -20,20 +20,20 @@ using namespace std::chrono_literals;
 
 class FakePublisher : public ReportPublisher {
  public:
-  PublishResult publish(const leyline::FieldReport& report) override {
+  PublishResult publish(const proto::FieldReport& report) override {
     published.push_back(report);
     if (on_publish) on_publish(report);
     return refuse ? PublishResult::kRefused : PublishResult::kAccepted;
   }
   bool refuse = false;
-  std::vector<leyline::FieldReport> published;
-  std::function<void(const leyline::FieldReport&)> on_publish;
+  std::vector<proto::FieldReport> published;
+  std::function<void(const proto::FieldReport&)> on_publish;
 };
 
 struct Harness {
   esper::testing::TempDir tmp;
   FakePublisher publisher;
-  std::vector<leyline::TelemetryEvent> events;
+  std::vector<proto::TelemetryEvent> events;
   OutboxClock::time_point clock = OutboxClock::time_point{} + 1h;
   OutboxOptions options;
   std::unique_ptr<Outbox> outbox;
@@ -48,27 +48,27 @@ struct Harness {
   }
   void open() {
     outbox.reset();
-    Status status;
-    outbox = Outbox::open(options, publisher, [this](const leyline::TelemetryEvent& e) { events.push_back(e); },
+    wal::Status status;
+    outbox = Outbox::open(options, publisher, [this](const proto::TelemetryEvent& e) { events.push_back(e); },
                           &status);
     ASSERT_TRUE(status.ok()) << status.message();
   }
   std::string append(const std::string& command = "cmd-1") {
-    leyline::FieldReport report;
+    proto::FieldReport report;
     report.set_command_id(command);
     report.set_target_epochs(7);
     std::string id;
-    const Status s = outbox->append(report, &id);
+    const wal::Status s = outbox->append(report, &id);
     EXPECT_TRUE(s.ok()) << s.message();
     return id;
   }
   void ack(const std::string& id) {
-    leyline::FieldReportAck ack;
+    proto::FieldReportAck ack;
     ack.set_report_id(id);
     outbox->on_ack(ack);
   }
-  std::vector<const leyline::TelemetryEvent*> events_named(const std::string& name) const {
-    std::vector<const leyline::TelemetryEvent*> out;
+  std::vector<const proto::TelemetryEvent*> events_named(const std::string& name) const {
+    std::vector<const proto::TelemetryEvent*> out;
     for (const auto& e : events) {
       if (e.description() == name) out.push_back(&e);
     }
@@ -84,7 +84,7 @@ TEST(FieldReportsOutbox, AppendWritesDurablyAssignsAUniqueIdAndEmitsSynthesised)
   EXPECT_EQ(id.size(), std::string("tamiyo-").size() + 32);
   const auto synthesised = h.events_named("field_report_synthesised");
   ASSERT_EQ(synthesised.size(), 1u);
-  EXPECT_EQ(synthesised[0]->level(), leyline::SEVERITY_INFO);
+  EXPECT_EQ(synthesised[0]->level(), proto::SEVERITY_INFO);
   EXPECT_EQ(synthesised[0]->attributes().at("report_id"), id);
   EXPECT_EQ(synthesised[0]->attributes().at("command_id"), "cmd-42");
   EXPECT_EQ(synthesised[0]->attributes().at("target_epochs"), "7");
@@ -104,7 +104,7 @@ TEST(FieldReportsOutbox, IdsAreNeverReusedAcrossRestartsAndAGivenIdMustBeNew) {
     h.open();
     for (int i = 0; i < 50; ++i) EXPECT_TRUE(ids.insert(h.append()).second);
   }
-  leyline::FieldReport again;
+  proto::FieldReport again;
   again.set_report_id(*ids.begin());
   EXPECT_EQ(h.outbox->append(again).code(), EEXIST);
 }
@@ -148,13 +148,13 @@ TEST(FieldReportsOutbox, UnackedReportsAreRetriedWithBackoffThenDroppedAtTheCap)
   EXPECT_EQ(c.published_cumulative, 3u);
   const auto retries = h.events_named("field_report_retry");
   ASSERT_EQ(retries.size(), 2u);
-  EXPECT_EQ(retries[0]->level(), leyline::SEVERITY_WARNING);
+  EXPECT_EQ(retries[0]->level(), proto::SEVERITY_WARNING);
   EXPECT_EQ(retries[0]->attributes().at("report_id"), id);
   EXPECT_EQ(retries[0]->attributes().at("retry_count"), "1");
   EXPECT_EQ(retries[1]->attributes().at("retry_count"), "2");
   const auto drops = h.events_named("field_report_drop");
   ASSERT_EQ(drops.size(), 1u);
-  EXPECT_EQ(drops[0]->level(), leyline::SEVERITY_WARNING);
+  EXPECT_EQ(drops[0]->level(), proto::SEVERITY_WARNING);
   EXPECT_EQ(drops[0]->attributes().at("report_id"), id);
   EXPECT_EQ(drops[0]->attributes().at("retry_count"), "3");
 
@@ -231,7 +231,7 @@ TEST(FieldReportsOutbox, AckSettlesTheReportForGoodEvenAcrossRestart) {
   const std::string a = h.append("a");
   const std::string b = h.append("b");
   // Nissa acks `a` while it is being published (from inside publish()).
-  h.publisher.on_publish = [&](const leyline::FieldReport& r) {
+  h.publisher.on_publish = [&](const proto::FieldReport& r) {
     if (r.report_id() == a) h.ack(a);
   };
   h.outbox->publish_cycle();
@@ -301,7 +301,7 @@ TEST(FieldReportsOutbox, SettledSegmentsAreDeletedAndADroppedReportIsRelocatedNo
   for (const auto& id : ids) h.ack(id);
   h.outbox->publish_cycle();
   EXPECT_GT(h.outbox->deleted_segments(), 3u) << "settled segments must go, even behind a dropped report";
-  const auto segments = list_segments(h.options.wal_dir);
+  const auto segments = wal::list_segments(h.options.wal_dir);
   ASSERT_FALSE(segments.empty());
   EXPECT_GT(segments.front().number, 1u) << "segment 1 should have been freed by relocating the drop";
 
@@ -318,12 +318,12 @@ TEST(FieldReportsOutbox, SettledSegmentsAreDeletedAndADroppedReportIsRelocatedNo
 TEST(FieldReportsOutbox, ReplayOfARelocationInterruptedBeforeDeletionKeepsOneDroppedReport) {
   esper::testing::TempDir tmp;
   OutboxLog log;
-  leyline::FieldReport report;
+  proto::FieldReport report;
   report.set_report_id("r1");
   report.set_command_id("c");
   const std::string bytes = report.SerializeAsString();
   auto apply = [&](OutboxRecord type, const std::string& payload, std::uint64_t segment) {
-    log.apply(WalRecord{to_byte(type), payload, RecordPosition{segment, 16}});
+    log.apply(wal::WalRecord{to_byte(type), payload, wal::RecordPosition{segment, 16}});
   };
   apply(OutboxRecord::kReportAppended, bytes, 1);
   apply(OutboxRecord::kReportDropped, "r1", 1);
@@ -342,8 +342,8 @@ TEST(FieldReportsOutbox, AppendFailsCleanlyWhenTheWalCannotMakeTheReportDurable)
   h.open();
   const std::string kept = h.append();
   ops.write_error = ENOSPC;
-  leyline::FieldReport report;
-  const Status s = h.outbox->append(report);
+  proto::FieldReport report;
+  const wal::Status s = h.outbox->append(report);
   EXPECT_EQ(s.code(), ENOSPC) << s.message();
   EXPECT_EQ(h.outbox->pending_ids(), std::vector<std::string>{kept});
   EXPECT_EQ(h.events_named("field_report_synthesised").size(), 1u);
@@ -379,7 +379,7 @@ TEST(FieldReportsOutboxConfig, ReadsEveryKeyAndNamesFileKeyAndLineOnErrors) {
   const OutboxOptions o = read_outbox_options(root);
   EXPECT_EQ(o.wal_dir, "/tmp/x");
   EXPECT_EQ(o.source, "kasmina");
-  EXPECT_EQ(o.durability, Durability::kFsync);
+  EXPECT_EQ(o.durability, wal::Durability::kFsync);
   EXPECT_EQ(o.segment_size, 1u << 20);
   EXPECT_EQ(o.retry_cap, 2u);
   EXPECT_EQ(o.initial_backoff, 250ms);

@@ -2,7 +2,7 @@
 // 0700), what an older version left readable by others is narrowed when the WAL is opened, a
 // symbolic link planted at a temporary name is never written through, and root running a tool
 // hands what it creates in a service's WAL to that service's user.
-#include "field_reports/private_files.h"
+#include "wal/private_files.h"
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -13,12 +13,12 @@
 #include <map>
 #include <string>
 
-#include "field_reports/atomic_file.h"
+#include "wal/atomic_file.h"
 #include "field_reports/requeue_request.h"
-#include "field_reports/wal_format.h"
-#include "field_reports/wal_quarantine.h"
-#include "field_reports/wal_writer.h"
-#include "tests/field_reports/wal_test_util.h"
+#include "wal/wal_format.h"
+#include "wal/wal_quarantine.h"
+#include "wal/wal_writer.h"
+#include "tests/support/wal_test_util.h"
 #include "tests/support/file_modes.h"
 #include "tests/support/temp_dir.h"
 
@@ -33,13 +33,13 @@ using esper::testing::ScopedUmask;
 // "path mode" lines for the entries that are not private.
 std::string describe(const std::map<std::string, mode_t>& modes) { return esper::testing::describe_modes(modes); }
 
-std::unique_ptr<WalWriter> open_wal(const fs::path& dir) {
-  WalWriterOptions options;
+std::unique_ptr<wal::WalWriter> open_wal(const fs::path& dir) {
+  wal::WalWriterOptions options;
   options.dir = dir;
-  options.durability = Durability::kFsync;
+  options.durability = wal::Durability::kFsync;
   options.segment_size = 256;  // A few records per segment: the test sees segments created later too.
-  Status status;
-  auto wal = WalWriter::open(options, &status);
+  wal::Status status;
+  auto wal = wal::WalWriter::open(options, &status);
   EXPECT_TRUE(wal) << status.message();
   return wal;
 }
@@ -51,18 +51,18 @@ TEST(PrivateFilesTest, AWalItsSegmentsQuarantineAndRequeueRequestsArePrivateUnde
   auto wal = open_wal(wal_dir);
   ASSERT_TRUE(wal);
   for (int i = 0; i < 10; ++i) ASSERT_TRUE(wal->append(1, std::string(60, 'r')).ok());
-  ASSERT_GE(list_segments(wal_dir).size(), 3u) << "the test wants segments created after the first";
+  ASSERT_GE(wal::list_segments(wal_dir).size(), 3u) << "the test wants segments created after the first";
 
   bool copied = false;
-  const WalProblem problem{1, kSegmentHeaderSize, 10, ProblemKind::kCorrupt, false, "test"};
-  ASSERT_TRUE(quarantine_range(wal_dir, problem, &copied).ok());
+  const wal::WalProblem problem{1, wal::kSegmentHeaderSize, 10, wal::ProblemKind::kCorrupt, false, "test"};
+  ASSERT_TRUE(wal::quarantine_range(wal_dir, problem, &copied).ok());
   ASSERT_TRUE(copied);
   fs::path request;
   ASSERT_TRUE(write_requeue_request(wal_dir, {"r-1"}, &request).ok());
-  ASSERT_TRUE(write_file_atomically(wal_dir / "acknowledged_corruption", "1 8 10\n").ok());
+  ASSERT_TRUE(wal::write_file_atomically(wal_dir / "acknowledged_corruption", "1 8 10\n").ok());
 
   EXPECT_TRUE(fs::exists(wal_dir / "LOCK"));
-  EXPECT_TRUE(fs::exists(quarantine_path(wal_dir, problem)));
+  EXPECT_TRUE(fs::exists(wal::quarantine_path(wal_dir, problem)));
   EXPECT_TRUE(fs::exists(request));
   EXPECT_EQ(describe(not_private(tmp / "state")), "") << "paths above are not 0600 (files) / 0700 (directories)";
 }
@@ -96,7 +96,7 @@ TEST(PrivateFilesTest, AnAtomicWriteReplacesAWideFileWithAPrivateOne) {
   const fs::path path = tmp / "aggregates.ckpt";
   std::ofstream(path) << "old";
   ASSERT_EQ(::chmod(path.c_str(), 0644), 0);
-  ASSERT_TRUE(write_file_atomically(path, "new").ok());
+  ASSERT_TRUE(wal::write_file_atomically(path, "new").ok());
   EXPECT_EQ(mode_of(path), 0600u);
   EXPECT_EQ(testing::file_bytes(path), "new");
 }
@@ -106,7 +106,7 @@ TEST(PrivateFilesTest, ASymbolicLinkPlantedAtTheTemporaryNameIsNotWrittenThrough
   const fs::path victim = tmp / "victim";
   std::ofstream(victim) << "precious";
   fs::create_symlink(victim, tmp / "acknowledged_corruption.new");
-  const Status s = write_file_atomically(tmp / "acknowledged_corruption", "1 8 10\n");
+  const wal::Status s = wal::write_file_atomically(tmp / "acknowledged_corruption", "1 8 10\n");
   EXPECT_FALSE(s.ok()) << "wrote through a symbolic link";
   EXPECT_EQ(testing::file_bytes(victim), "precious");
 }
@@ -116,12 +116,12 @@ TEST(PrivateFilesTest, RootHandsWhatItCreatesInAServicesWalToTheServicesUser) {
   constexpr uid_t kService = 65534;  // nobody
   esper::testing::TempDir tmp;
   const fs::path wal_dir = tmp / "wal";
-  ASSERT_TRUE(create_private_directories(wal_dir).ok());
+  ASSERT_TRUE(wal::create_private_directories(wal_dir).ok());
   ASSERT_EQ(::chown(wal_dir.c_str(), kService, kService), 0);
 
   fs::path request;
   ASSERT_TRUE(write_requeue_request(wal_dir, {"r-1"}, &request).ok());  // As `esper-wal requeue` run by root.
-  ASSERT_TRUE(write_file_atomically(wal_dir / "acknowledged_corruption", "1 8 10\n").ok());
+  ASSERT_TRUE(wal::write_file_atomically(wal_dir / "acknowledged_corruption", "1 8 10\n").ok());
   for (const fs::path& p : {requeue_dir(wal_dir), request, wal_dir / "acknowledged_corruption"}) {
     struct stat st {};
     ASSERT_EQ(::stat(p.c_str(), &st), 0) << p;

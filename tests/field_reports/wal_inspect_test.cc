@@ -10,10 +10,10 @@
 #include "field_reports/outbox_records.h"
 #include "field_reports/requeue_request.h"
 #include "field_reports/wal_inspect.h"
-#include "field_reports/wal_quarantine.h"
-#include "field_reports/wal_writer.h"
-#include "nissa/journal_records.h"
-#include "tests/field_reports/wal_test_util.h"
+#include "wal/wal_quarantine.h"
+#include "wal/wal_writer.h"
+#include "nissa/store/journal_records.h"
+#include "tests/support/wal_test_util.h"
 #include "tests/support/temp_dir.h"
 
 namespace esper::field_reports {
@@ -40,17 +40,17 @@ struct OutboxWal {
   std::filesystem::path dir = tmp / "wal";
   std::string settled, dropped, pending;
 
-  explicit OutboxWal(std::uint64_t segment_size = kDefaultSegmentSize) {
-    WalWriterOptions options;
+  explicit OutboxWal(std::uint64_t segment_size = wal::kDefaultSegmentSize) {
+    wal::WalWriterOptions options;
     options.dir = dir;
     options.segment_size = segment_size;
-    Status status;
-    auto writer = WalWriter::open(options, &status);
+    wal::Status status;
+    auto writer = wal::WalWriter::open(options, &status);
     auto add = [&](const std::string& id) {
-      leyline::FieldReport report;
+      proto::FieldReport report;
       report.set_report_id(id);
       report.set_command_id("cmd-" + id);
-      report.set_outcome(leyline::FIELD_REPORT_OUTCOME_SUCCESS);
+      report.set_outcome(proto::FIELD_REPORT_OUTCOME_SUCCESS);
       EXPECT_TRUE(writer->append_durable(to_byte(OutboxRecord::kReportAppended), report.SerializeAsString()).ok());
       return id;
     };
@@ -97,7 +97,7 @@ TEST(FieldReportsEsperWal, VerifyIsCleanOnAGoodWalAndTreatsATornTailAsTailInProg
   OutboxWal wal;
   CliRun r = run([&](auto& out, auto& err) { return wal_verify(wal.dir, out, err); });
   EXPECT_EQ(r.code, kExitOk) << r.out;
-  const auto segment = list_segments(wal.dir).at(0).path;
+  const auto segment = wal::list_segments(wal.dir).at(0).path;
   const std::string bytes = file_bytes(segment);
   write_bytes(segment, bytes.substr(0, bytes.size() - 3));  // A writer mid-append.
   r = run([&](auto& out, auto& err) { return wal_verify(wal.dir, out, err); });
@@ -107,11 +107,11 @@ TEST(FieldReportsEsperWal, VerifyIsCleanOnAGoodWalAndTreatsATornTailAsTailInProg
 
 TEST(FieldReportsEsperWal, VerifyReportsAFlippedBitWithSegmentAndOffsetAndFails) {
   OutboxWal wal;
-  const auto segment = list_segments(wal.dir).at(0).path;
+  const auto segment = wal::list_segments(wal.dir).at(0).path;
   std::string bytes = file_bytes(segment);
   const auto positions = testing::read_back(wal.dir).positions;
   const std::uint64_t target = positions[1].offset;
-  bytes[target + kRecordHeaderSize + 2] ^= 0x04;  // Inside the second record's payload.
+  bytes[target + wal::kRecordHeaderSize + 2] ^= 0x04;  // Inside the second record's payload.
   write_bytes(segment, bytes);
   const CliRun r = run([&](auto& out, auto& err) { return wal_verify(wal.dir, out, err); });
   EXPECT_EQ(r.code, kExitProblems);
@@ -143,13 +143,13 @@ TEST(FieldReportsEsperWal, CompactDeletesOnlyFullySettledLeadingSegmentsNeverThe
   esper::testing::TempDir tmp;
   const auto dir = tmp / "wal";
   {
-    WalWriterOptions options;
+    wal::WalWriterOptions options;
     options.dir = dir;
     options.segment_size = 256;
-    Status status;
-    auto writer = WalWriter::open(options, &status);
+    wal::Status status;
+    auto writer = wal::WalWriter::open(options, &status);
     for (int i = 0; i < 6; ++i) {
-      leyline::FieldReport report;
+      proto::FieldReport report;
       report.set_report_id("r" + std::to_string(i));
       report.set_command_id(std::string(100, 'c'));
       ASSERT_TRUE(writer->append_durable(to_byte(OutboxRecord::kReportAppended), report.SerializeAsString()).ok());
@@ -158,16 +158,16 @@ TEST(FieldReportsEsperWal, CompactDeletesOnlyFullySettledLeadingSegmentsNeverThe
       ASSERT_TRUE(writer->append_durable(to_byte(OutboxRecord::kReportSettled), "r" + std::to_string(i)).ok());
     }
   }
-  const auto before = list_segments(dir).size();
+  const auto before = wal::list_segments(dir).size();
   ASSERT_GE(before, 6u);  // One report per 256-byte segment.
   const CliRun r = run([&](auto& out, auto& err) { return wal_compact(dir, out, err); });
   EXPECT_EQ(r.code, kExitOk) << r.err;
   EXPECT_NE(r.out.find("deleted 3 settled segments"), std::string::npos) << r.out;
-  EXPECT_EQ(list_segments(dir).size(), before - 3);
-  EXPECT_EQ(list_segments(dir).front().number, 4u);
+  EXPECT_EQ(wal::list_segments(dir).size(), before - 3);
+  EXPECT_EQ(wal::list_segments(dir).front().number, 4u);
   OutboxLog log;
-  WalReadSummary summary;
-  ASSERT_TRUE(read_wal(dir, [&](const WalRecord& rec) { log.apply(rec); }, &summary).ok());
+  wal::WalReadSummary summary;
+  ASSERT_TRUE(wal::read_wal(dir, [&](const wal::WalRecord& rec) { log.apply(rec); }, &summary).ok());
   EXPECT_EQ(log.pending(), 3u) << "the unsettled reports survive compaction";
 }
 
@@ -177,33 +177,33 @@ struct NissaWal {
   std::filesystem::path dir = tmp / "wal";
 
   NissaWal() {
-    WalWriterOptions options;
+    wal::WalWriterOptions options;
     options.dir = dir;
-    Status status;
-    auto writer = WalWriter::open(options, &status);
-    auto put = [&](std::uint8_t type, const leyline::Envelope& e) {
+    wal::Status status;
+    auto writer = wal::WalWriter::open(options, &status);
+    auto put = [&](std::uint8_t type, const proto::Envelope& e) {
       EXPECT_TRUE(writer->append_durable(type, e.SerializeAsString()).ok());
     };
     for (int i = 0; i < 5; ++i) {
-      leyline::Envelope e;
+      proto::Envelope e;
       e.set_source(i < 3 ? "tamiyo" : "kasmina");
       e.mutable_field_report()->set_report_id("r" + std::to_string(i));
       put(nissa::kRecordFieldReport, e);
     }
-    leyline::Envelope event;
+    proto::Envelope event;
     event.set_source("tolaria");
     event.mutable_event()->set_description("field_report_retry");
     put(nissa::kRecordEvent, event);
     put(nissa::kRecordEvent, event);
-    leyline::Envelope violation;
+    proto::Envelope violation;
     violation.set_source("nissa");
     violation.mutable_event()->set_description(std::string(nissa::kSchemaViolationEvent));
     put(nissa::kRecordEvent, violation);
-    leyline::Envelope alert;
+    proto::Envelope alert;
     alert.set_source("nissa");
     alert.mutable_event()->set_description("loss_spike");
     put(nissa::kRecordAlert, alert);
-    put(nissa::kRecordAlertsCleared, leyline::Envelope());
+    put(nissa::kRecordAlertsCleared, proto::Envelope());
     // A record of a known type whose payload is not an envelope.
     EXPECT_TRUE(writer->append_durable(nissa::kRecordFieldReport, std::string("\xff\xff\xff", 3)).ok());
   }
@@ -227,10 +227,10 @@ TEST(FieldReportsEsperWal, StatOnNissasWalCountsItsRecordsNotOutboxReports) {
 
 TEST(FieldReportsEsperWal, StatOnNissasWalCountsCorruptRangesAcknowledgedOrNot) {
   NissaWal wal;
-  const auto segment = list_segments(wal.dir).at(0).path;
+  const auto segment = wal::list_segments(wal.dir).at(0).path;
   std::string bytes = file_bytes(segment);
   const auto positions = testing::read_back(wal.dir).positions;
-  bytes[positions[1].offset + kRecordHeaderSize + 1] ^= 0x02;
+  bytes[positions[1].offset + wal::kRecordHeaderSize + 1] ^= 0x02;
   bytes[positions[6].offset + 3] ^= 0x02;
   write_bytes(segment, bytes);
   CliRun r = run([&](auto& out, auto& err) { return wal_acknowledge(wal.dir, {"1:" + std::to_string(positions[1].offset)}, false, out, err); });
@@ -245,15 +245,15 @@ TEST(FieldReportsEsperWal, CompactRefusesNissasWal) {
   const CliRun r = run([&](auto& out, auto& err) { return wal_compact(wal.dir, out, err); });
   EXPECT_EQ(r.code, kExitError);
   EXPECT_NE(r.err.find("is Nissa's WAL"), std::string::npos) << r.err;
-  EXPECT_EQ(list_segments(wal.dir).size(), 1u);
+  EXPECT_EQ(wal::list_segments(wal.dir).size(), 1u);
 }
 
 TEST(FieldReportsEsperWal, VerifyFailsOnEachCorruptRangeUntilAcknowledged) {
   OutboxWal wal;
-  const auto segment = list_segments(wal.dir).at(0).path;
+  const auto segment = wal::list_segments(wal.dir).at(0).path;
   std::string bytes = file_bytes(segment);
   const auto positions = testing::read_back(wal.dir).positions;
-  bytes[positions[0].offset + kRecordHeaderSize + 2] ^= 0x04;
+  bytes[positions[0].offset + wal::kRecordHeaderSize + 2] ^= 0x04;
   bytes[positions[3].offset + 9] ^= 0x04;  // A header: the range reaches the next good record.
   write_bytes(segment, bytes);
   const std::string first = "segment 1 offset " + std::to_string(positions[0].offset) + " length " +
@@ -268,10 +268,10 @@ TEST(FieldReportsEsperWal, VerifyFailsOnEachCorruptRangeUntilAcknowledged) {
   EXPECT_NE(r.out.find("3 records checked, 2 problems"), std::string::npos) << r.out;
 
   // The owner's quarantine copy is named in the listing.
-  WalReadSummary summary;
-  ASSERT_TRUE(read_wal(wal.dir, nullptr, &summary).ok());
+  wal::WalReadSummary summary;
+  ASSERT_TRUE(wal::read_wal(wal.dir, nullptr, &summary).ok());
   bool copied = false;
-  ASSERT_TRUE(quarantine_range(wal.dir, summary.problems.at(0), &copied).ok());
+  ASSERT_TRUE(wal::quarantine_range(wal.dir, summary.problems.at(0), &copied).ok());
   EXPECT_TRUE(copied);
 
   const std::string first_token = "1:" + std::to_string(positions[0].offset);
@@ -280,7 +280,7 @@ TEST(FieldReportsEsperWal, VerifyFailsOnEachCorruptRangeUntilAcknowledged) {
   r = run([&](auto& out, auto& err) { return wal_verify(wal.dir, out, err); });
   EXPECT_EQ(r.code, kExitProblems) << r.out;
   EXPECT_NE(r.out.find("acknowledged: " + first), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find(quarantine_path(wal.dir, summary.problems[0]).string()), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(wal::quarantine_path(wal.dir, summary.problems[0]).string()), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("CORRUPT " + second), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("1 problems (1 acknowledged)"), std::string::npos) << r.out;
 
@@ -294,7 +294,7 @@ TEST(FieldReportsEsperWal, VerifyFailsOnEachCorruptRangeUntilAcknowledged) {
   EXPECT_EQ(file_bytes(segment), bytes) << "acknowledging must not touch the damaged bytes";
 
   // More damage to an acknowledged range makes it a new range that fails verify again.
-  bytes[positions[1].offset + kRecordHeaderSize + 1] ^= 0x04;
+  bytes[positions[1].offset + wal::kRecordHeaderSize + 1] ^= 0x04;
   write_bytes(segment, bytes);
   r = run([&](auto& out, auto& err) { return wal_verify(wal.dir, out, err); });
   EXPECT_EQ(r.code, kExitProblems) << r.out;

@@ -1,6 +1,6 @@
-// Who may call an admin endpoint (nissa/admin_access.h), the cases a real socket in the other tests
+// Who may call an admin endpoint (nissa/serve/admin_access.h), the cases a real socket in the other tests
 // cannot easily make: a client that is not on loopback, with and without a token.
-#include "nissa/admin_access.h"
+#include "nissa/serve/admin_access.h"
 
 #include <gtest/gtest.h>
 

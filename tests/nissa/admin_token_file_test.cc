@@ -1,6 +1,6 @@
-// The admin token file (nissa/admin_token_file.h): read when only its owner may read it, refused with
+// The admin token file (nissa/serve/admin_token_file.h): read when only its owner may read it, refused with
 // a message that says how to fix it otherwise.
-#include "nissa/admin_token_file.h"
+#include "nissa/serve/admin_token_file.h"
 
 #include <sys/stat.h>
 

@@ -1,4 +1,4 @@
-#include "nissa/aggregates_checkpoint.h"
+#include "nissa/store/aggregates_checkpoint.h"
 
 #include <gtest/gtest.h>
 
@@ -6,16 +6,16 @@
 #include <fstream>
 #include <sstream>
 
-#include "field_reports/atomic_file.h"
-#include "nissa/prometheus_exposition.h"
+#include "wal/atomic_file.h"
+#include "nissa/serve/prometheus_exposition.h"
 #include "tests/support/temp_dir.h"
 
 namespace esper::nissa {
 namespace {
 
-leyline::MetricPoint point(const std::string& name, double v, leyline::MetricKind kind,
+proto::MetricPoint point(const std::string& name, double v, proto::MetricKind kind,
                            const std::string& seed = "") {
-  leyline::MetricPoint p;
+  proto::MetricPoint p;
   p.set_name(name);
   p.set_value(v);
   p.set_unit("ms");
@@ -31,7 +31,7 @@ TEST(AggregatesCheckpointTest, ACheckpointCapturedInChunksWithIngestBetweenResto
   MetricAggregator before;
   const std::int64_t t = 1'700'000'000'000;
   for (int s = 0; s < 2500; ++s) {
-    before.add("kasmina", point("kasmina.seed.alpha", s, leyline::METRIC_KIND_GAUGE, "s" + std::to_string(s)), t);
+    before.add("kasmina", point("kasmina.seed.alpha", s, proto::METRIC_KIND_GAUGE, "s" + std::to_string(s)), t);
   }
   AggregatesSnapshot snapshot;
   const std::size_t total = before.series_count();
@@ -42,8 +42,8 @@ TEST(AggregatesCheckpointTest, ACheckpointCapturedInChunksWithIngestBetweenResto
     snapshot.capture(before, done, end);
     done = end;
     // Ingest between chunks: a point for a captured series (not in this checkpoint) and a new series.
-    before.add("kasmina", point("kasmina.seed.alpha", -1, leyline::METRIC_KIND_GAUGE, "s0"), t + 1);
-    before.add("kasmina", point("kasmina.seed.alpha", 7, leyline::METRIC_KIND_GAUGE, "late" + std::to_string(late++)), t);
+    before.add("kasmina", point("kasmina.seed.alpha", -1, proto::METRIC_KIND_GAUGE, "s0"), t + 1);
+    before.add("kasmina", point("kasmina.seed.alpha", 7, proto::METRIC_KIND_GAUGE, "late" + std::to_string(late++)), t);
   }
   auto key = [](const std::string& seed) {
     return SeriesKey{"kasmina", "kasmina.seed.alpha", {{"seed_id", seed}}};
@@ -66,13 +66,13 @@ TEST(AggregatesCheckpointTest, RestoreReproducesEveryStatisticAndRollup) {
   MetricAggregator before(options);
   for (int i = 0; i < 200; ++i) {
     const std::int64_t t = 1'700'000'000'000 + i * 7'000;
-    before.add("uma-serve", point("ttft_ms", 10 + i % 37, leyline::METRIC_KIND_HISTOGRAM), t);
-    before.add("kasmina", point("kasmina.seed.alpha", i * 0.01, leyline::METRIC_KIND_GAUGE, "s1"), t);
-    before.add("uma-serve", point("tokens_generated_total", i * 3, leyline::METRIC_KIND_COUNTER), t);
+    before.add("uma-serve", point("ttft_ms", 10 + i % 37, proto::METRIC_KIND_HISTOGRAM), t);
+    before.add("kasmina", point("kasmina.seed.alpha", i * 0.01, proto::METRIC_KIND_GAUGE, "s1"), t);
+    before.add("uma-serve", point("tokens_generated_total", i * 3, proto::METRIC_KIND_COUNTER), t);
   }
   testing::TempDir dir;
   const auto path = dir / "aggregates.ckpt";
-  ASSERT_TRUE(field_reports::write_file_atomically(path, serialize_aggregates(before)).ok());
+  ASSERT_TRUE(wal::write_file_atomically(path, serialize_aggregates(before)).ok());
   std::ifstream in(path, std::ios::binary);
   std::stringstream bytes;
   bytes << in.rdbuf();
@@ -100,7 +100,7 @@ TEST(AggregatesCheckpointTest, RestoreReproducesEveryStatisticAndRollup) {
   });
   EXPECT_EQ(render_prometheus(after), render_prometheus(before));
   // New points continue the restored statistics.
-  after.add("uma-serve", point("tokens_generated_total", 600, leyline::METRIC_KIND_COUNTER),
+  after.add("uma-serve", point("tokens_generated_total", 600, proto::METRIC_KIND_COUNTER),
             1'700'000'000'000 + 200 * 7'000);
   const Series* c = after.find(SeriesKey{"uma-serve", "tokens_generated_total", {}});
   EXPECT_EQ(c->rollups.window(0, INT64_MAX).increase, 600);

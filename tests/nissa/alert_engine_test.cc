@@ -9,8 +9,9 @@
 
 #include "config/config_error.h"
 #include "config/config_section.h"
-#include "nissa/alert_engine.h"
-#include "nissa/nissa_config.h"
+#include "nissa/serve/analytics_queries.h"
+#include "nissa/analytics/alert_engine.h"
+#include "nissa/core/nissa_config.h"
 #include "proto/metric_point.h"
 
 namespace esper::nissa {
@@ -48,7 +49,7 @@ std::vector<Alert> replay(AlertEngine& engine, const std::vector<double>& values
   std::vector<Alert> raised;
   for (std::size_t i = 0; i < values.size(); ++i) {
     const double v = values[i] + (i >= shift_from ? shift : 0.0);
-    engine.observe("tolaria", wire::make_point("gradient_norm", v, "grad"), 1'000 * static_cast<std::int64_t>(i), raised);
+    engine.observe("tolaria", proto::make_point("gradient_norm", v, "grad"), 1'000 * static_cast<std::int64_t>(i), raised);
   }
   return raised;
 }
@@ -59,7 +60,7 @@ TEST(AlertEngineTest, AnAlertSurvivesItsEventAndRestoredAlertsKeepIdsIncreasing)
   a.kind = AlertKind::kRegression;
   a.rule = "loss_regression";
   a.event = "performance_regression";
-  a.severity = leyline::SEVERITY_CRITICAL;
+  a.severity = proto::SEVERITY_CRITICAL;
   a.source = "tolaria";
   a.metric = "loss";
   a.attributes = {{"run", "r7"}, {"seed_id", "s3"}};
@@ -93,7 +94,7 @@ TEST(AlertEngineTest, AnAlertSurvivesItsEventAndRestoredAlertsKeepIdsIncreasing)
   ASSERT_EQ(engine.log().alerts().size(), 1u);
   EXPECT_TRUE(engine.raised_total().empty()) << "restoring is not raising";
   std::vector<Alert> raised;
-  engine.observe("gpu", wire::make_point("temp", 95, "C"), 1, raised);
+  engine.observe("gpu", proto::make_point("temp", 95, "C"), 1, raised);
   ASSERT_EQ(raised.size(), 1u);
   EXPECT_EQ(raised[0].id, 42u);
   engine.clear_log();
@@ -113,7 +114,7 @@ TEST(AlertEngineTest, RecordedStreamRaisesOneDriftAlertOnlyWhenShifted) {
   EXPECT_EQ(raised[0].kind, AlertKind::kDrift);
   EXPECT_EQ(raised[0].rule, "grad_drift");
   EXPECT_EQ(raised[0].event, "feature_drift");
-  EXPECT_EQ(raised[0].severity, leyline::SEVERITY_WARNING);
+  EXPECT_EQ(raised[0].severity, proto::SEVERITY_WARNING);
   EXPECT_GT(raised[0].score, 3.0);
   EXPECT_GE(raised[0].time_ms, 200'000);
   EXPECT_NEAR(raised[0].baseline, 1.0, 0.05);
@@ -124,8 +125,8 @@ TEST(AlertEngineTest, OtherSourcesAndMetricsAreNotSelected) {
   AlertEngine engine(parse_rules(kDriftYaml));
   std::vector<Alert> raised;
   for (int i = 0; i < 300; ++i) {
-    engine.observe("kasmina", wire::make_point("gradient_norm", i < 150 ? 1 : 100, "grad"), i, raised);
-    engine.observe("tolaria", wire::make_point("loss", i < 150 ? 1 : 100, "loss"), i, raised);
+    engine.observe("kasmina", proto::make_point("gradient_norm", i < 150 ? 1 : 100, "grad"), i, raised);
+    engine.observe("tolaria", proto::make_point("loss", i < 150 ? 1 : 100, "loss"), i, raised);
   }
   EXPECT_TRUE(raised.empty());
   EXPECT_EQ(engine.evaluations_total(), 0u);
@@ -144,7 +145,7 @@ TEST(AlertEngineTest, RegressionNeedsNConsecutiveSamplesOutsideTheBand) {
   std::vector<Alert> raised;
   std::int64_t t = 0;
   auto feed = [&](double v, int n) {
-    for (int i = 0; i < n; ++i) engine.observe("tolaria", wire::make_point("loss", v, "loss"), ++t, raised);
+    for (int i = 0; i < n; ++i) engine.observe("tolaria", proto::make_point("loss", v, "loss"), ++t, raised);
   };
   feed(1.0, 10);   // Baseline 1.0, band [0.9, 1.1].
   feed(1.2, 4);    // Four bad samples...
@@ -154,7 +155,7 @@ TEST(AlertEngineTest, RegressionNeedsNConsecutiveSamplesOutsideTheBand) {
   EXPECT_TRUE(raised.empty());
   feed(1.2, 1);    // The fifth in a row.
   ASSERT_EQ(raised.size(), 1u);
-  EXPECT_EQ(raised[0].severity, leyline::SEVERITY_CRITICAL);
+  EXPECT_EQ(raised[0].severity, proto::SEVERITY_CRITICAL);
   EXPECT_EQ(raised[0].event, "performance_regression");
   EXPECT_DOUBLE_EQ(raised[0].score, 5);
   feed(1.2, 20);   // Still regressed: no second alert.
@@ -177,7 +178,7 @@ TEST(AlertEngineTest, ThresholdHoldsForTheDurationAndFiltersAttributes) {
 )"));
   std::vector<Alert> raised;
   auto at = [&](std::int64_t t, double v, const std::string& model) {
-    engine.observe("uma-serve", wire::make_point("ttft_ms", v, "ms", leyline::METRIC_KIND_HISTOGRAM, {{"model", model}}),
+    engine.observe("uma-serve", proto::make_point("ttft_ms", v, "ms", proto::METRIC_KIND_HISTOGRAM, {{"model", model}}),
                    t, raised);
   };
   at(0, 600, "m2");       // Other model: ignored.
@@ -186,7 +187,7 @@ TEST(AlertEngineTest, ThresholdHoldsForTheDurationAndFiltersAttributes) {
   EXPECT_TRUE(raised.empty());
   at(10'000, 700, "m1");  // Held 10 s.
   ASSERT_EQ(raised.size(), 1u);
-  EXPECT_EQ(raised[0].severity, leyline::SEVERITY_HIGH);
+  EXPECT_EQ(raised[0].severity, proto::SEVERITY_HIGH);
   EXPECT_DOUBLE_EQ(raised[0].baseline, 500);
   at(20'000, 800, "m1");
   EXPECT_EQ(raised.size(), 1u);
@@ -210,17 +211,17 @@ TEST(AlertEngineTest, CoverageEscalatesLikeDegradedInputs) {
   std::vector<Alert> raised;
   std::int64_t t = 0;
   for (double v : {0.95, 0.85, 0.8, 0.6, 0.65, 0.4, 0.3, 0.95, 0.6}) {
-    engine.observe("tamiyo", wire::make_point("tamiyo.gnn.feature_coverage", v, "ratio"), ++t, raised);
+    engine.observe("tamiyo", proto::make_point("tamiyo.gnn.feature_coverage", v, "ratio"), ++t, raised);
   }
   ASSERT_EQ(raised.size(), 4u);
-  EXPECT_EQ(raised[0].severity, leyline::SEVERITY_WARNING);
-  EXPECT_EQ(raised[1].severity, leyline::SEVERITY_HIGH);
-  EXPECT_EQ(raised[2].severity, leyline::SEVERITY_CRITICAL);
-  EXPECT_EQ(raised[3].severity, leyline::SEVERITY_HIGH);  // After recovery, a new excursion.
+  EXPECT_EQ(raised[0].severity, proto::SEVERITY_WARNING);
+  EXPECT_EQ(raised[1].severity, proto::SEVERITY_HIGH);
+  EXPECT_EQ(raised[2].severity, proto::SEVERITY_CRITICAL);
+  EXPECT_EQ(raised[3].severity, proto::SEVERITY_HIGH);  // After recovery, a new excursion.
   EXPECT_EQ(raised[0].event, "degraded_inputs");
   const auto event = alert_event(raised[2]);
   EXPECT_EQ(event.description(), "degraded_inputs");
-  EXPECT_EQ(event.level(), leyline::SEVERITY_CRITICAL);
+  EXPECT_EQ(event.level(), proto::SEVERITY_CRITICAL);
   EXPECT_EQ(event.attributes().at("rule"), "gnn_coverage");
 }
 
@@ -234,7 +235,7 @@ TEST(AlertEngineTest, ReconfigureResetsBaselinesAndHistoryButNotCounters) {
   std::vector<double> shifted(values.begin(), values.end());
   for (double& v : shifted) v += 0.5;
   EXPECT_TRUE(replay(engine, shifted, 0.0, 0).empty());
-  EXPECT_EQ(engine.raised_total().at({"grad_drift", leyline::SEVERITY_WARNING}), 1u);
+  EXPECT_EQ(engine.raised_total().at({"grad_drift", proto::SEVERITY_WARNING}), 1u);
 }
 
 TEST(AlertEngineTest, AlertLogIsBoundedAndQueryable) {
@@ -243,16 +244,16 @@ TEST(AlertEngineTest, AlertLogIsBoundedAndQueryable) {
     Alert a;
     a.id = static_cast<std::uint64_t>(i);
     a.rule = "r" + std::to_string(i);
-    a.severity = i == 3 ? leyline::SEVERITY_CRITICAL : leyline::SEVERITY_WARNING;
+    a.severity = i == 3 ? proto::SEVERITY_CRITICAL : proto::SEVERITY_WARNING;
     log.add(a);
   }
   EXPECT_EQ(log.alerts().size(), 2u);
   EXPECT_EQ(log.dropped(), 1u);
-  auto reply = log.query({{"min_severity", "critical"}});
+  auto reply = alerts_reply(log, {{"min_severity", "critical"}});
   EXPECT_EQ(reply.status, 200);
   EXPECT_NE(reply.body.find("\"r3\""), std::string::npos);
   EXPECT_EQ(reply.body.find("\"r2\""), std::string::npos);
-  EXPECT_EQ(log.query({{"bogus", "1"}}).status, 400);
+  EXPECT_EQ(alerts_reply(log, {{"bogus", "1"}}).status, 400);
 }
 
 void expect_config_error(const std::string& yaml, const std::string& key, int line) {

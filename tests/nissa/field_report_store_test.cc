@@ -1,4 +1,4 @@
-#include "nissa/field_report_store.h"
+#include "nissa/store/field_report_store.h"
 
 #include <gtest/gtest.h>
 

@@ -1,7 +1,7 @@
-// Which Host headers Nissa answers (nissa/host_allowlist.h): loopback names and the bound address
+// Which Host headers Nissa answers (nissa/serve/host_allowlist.h): loopback names and the bound address
 // whatever the port, any IP address when bound to a wildcard, configured names with their port if
 // given, never another name (what a DNS-rebinding page sends).
-#include "nissa/host_allowlist.h"
+#include "nissa/serve/host_allowlist.h"
 
 #include <gtest/gtest.h>
 

@@ -3,8 +3,8 @@
 // paths get the JSON 404, other methods of a known path 405; a slow handler on the pool delays
 // neither the event loop nor the other handler thread; a request not whole by the deadline closes
 // its connection; a foreign Host gets 421 and an admin route answers only what
-// nissa/admin_access.h lets through, each refusal counted.
-#include "nissa/http_server.h"
+// nissa/serve/admin_access.h lets through, each refusal counted.
+#include "nissa/serve/http_server.h"
 
 #include <gtest/gtest.h>
 #include <httplib.h>

@@ -1,4 +1,4 @@
-#include "nissa/metric_aggregator.h"
+#include "nissa/store/metric_aggregator.h"
 
 #include <gtest/gtest.h>
 
@@ -9,10 +9,10 @@
 namespace esper::nissa {
 namespace {
 
-leyline::MetricPoint point(const std::string& name, double value,
+proto::MetricPoint point(const std::string& name, double value,
                            std::initializer_list<std::pair<std::string, std::string>> attrs = {},
-                           leyline::MetricKind kind = leyline::METRIC_KIND_GAUGE) {
-  leyline::MetricPoint p;
+                           proto::MetricKind kind = proto::METRIC_KIND_GAUGE) {
+  proto::MetricPoint p;
   p.set_name(name);
   p.set_value(value);
   p.set_unit("ms");
@@ -23,8 +23,8 @@ leyline::MetricPoint point(const std::string& name, double value,
 
 TEST(MetricAggregatorTest, SeriesIdentityIgnoresAttributeOrder) {
   MetricAggregator agg;
-  leyline::MetricPoint a = point("kasmina.seed.alpha", 0.1, {{"seed_id", "s1"}, {"layer", "3"}});
-  leyline::MetricPoint b = point("kasmina.seed.alpha", 0.2, {{"layer", "3"}, {"seed_id", "s1"}});
+  proto::MetricPoint a = point("kasmina.seed.alpha", 0.1, {{"seed_id", "s1"}, {"layer", "3"}});
+  proto::MetricPoint b = point("kasmina.seed.alpha", 0.2, {{"layer", "3"}, {"seed_id", "s1"}});
   agg.add("kasmina", a, 1000);
   agg.add("kasmina", b, 2000);
   agg.add("kasmina", point("kasmina.seed.alpha", 0.3, {{"seed_id", "s2"}}), 3000);
@@ -59,7 +59,7 @@ TEST(MetricAggregatorTest, LiveStatistics) {
 TEST(MetricAggregatorTest, HistogramSeriesHaveQuantiles) {
   MetricAggregator agg;
   for (int i = 1; i <= 100; ++i) {
-    agg.add("uma-serve", point("ttft_ms", i, {}, leyline::METRIC_KIND_HISTOGRAM), 1000);
+    agg.add("uma-serve", point("ttft_ms", i, {}, proto::METRIC_KIND_HISTOGRAM), 1000);
   }
   const Series* s = agg.find(SeriesKey{"uma-serve", "ttft_ms", {}});
   ASSERT_NE(s, nullptr);
@@ -90,7 +90,7 @@ TEST(MetricAggregatorTest, CardinalityCapRefusesAndCountsNeverMerges) {
 TEST(MetricAggregatorTest, CounterIncreaseHandlesResets) {
   MetricAggregator agg;
   for (double v : {100.0, 150.0, 20.0, 50.0}) {
-    agg.add("uma-serve", point("tokens_generated_total", v, {}, leyline::METRIC_KIND_COUNTER), 60'000);
+    agg.add("uma-serve", point("tokens_generated_total", v, {}, proto::METRIC_KIND_COUNTER), 60'000);
   }
   const Series* s = agg.find(SeriesKey{"uma-serve", "tokens_generated_total", {}});
   ASSERT_NE(s, nullptr);
@@ -99,11 +99,11 @@ TEST(MetricAggregatorTest, CounterIncreaseHandlesResets) {
 
 TEST(MetricAggregatorTest, IngestsTelemetryAndSystemStateEnvelopes) {
   MetricAggregator agg;
-  auto telemetry = wire::make_envelope("tamiyo", "h:1", 1, leyline::SEVERITY_INFO);
+  auto telemetry = proto::make_envelope("tamiyo", "h:1", 1, proto::SEVERITY_INFO);
   *telemetry.mutable_telemetry()->add_metrics() = point("tamiyo.gnn.feature_coverage", 0.9);
   *telemetry.mutable_telemetry()->add_metrics() = point("tamiyo.gnn.compile_enabled", 1);
   EXPECT_EQ(agg.ingest(telemetry), 2u);
-  auto state = wire::make_envelope("tolaria", "h:1", 2, leyline::SEVERITY_INFO);
+  auto state = proto::make_envelope("tolaria", "h:1", 2, proto::SEVERITY_INFO);
   *state.mutable_system_state()->add_training_metrics() = point("loss", 0.7);
   *state.mutable_system_state()->add_seed_states()->add_metrics() =
       point("kasmina.seed.alpha", 0.5, {{"seed_id", "s1"}});

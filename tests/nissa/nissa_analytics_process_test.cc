@@ -29,9 +29,9 @@ std::vector<double> recorded_stream() {
   return values;
 }
 
-leyline::Envelope packet(std::initializer_list<leyline::MetricPoint> points) {
-  leyline::Envelope e;
-  e.set_severity(leyline::SEVERITY_INFO);
+proto::Envelope packet(std::initializer_list<proto::MetricPoint> points) {
+  proto::Envelope e;
+  e.set_severity(proto::SEVERITY_INFO);
   for (const auto& p : points) *e.mutable_telemetry()->add_metrics() = p;
   return e;
 }
@@ -58,7 +58,7 @@ class NissaAnalyticsTest : public ::testing::Test {
     // Until the producer's connection has reached Oona and Oona's Nissa's, early envelopes may be
     // lost: resend a warm-up point until Nissa has it.
     ASSERT_TRUE(wait_until([&] {
-      producer_->publish(packet({wire::make_point("warmup", 1, "count")}));
+      producer_->publish(packet({proto::make_point("warmup", 1, "count")}));
       const json j = nissa_->get_json("/api/v1/series?metric=warmup");
       return j.is_object() && !j["series"].empty();
     }, 20s)) << "nissa never saw the warm-up point";
@@ -94,9 +94,9 @@ TEST_F(NissaAnalyticsTest, RecordedStreamRaisesExactlyOneDriftAlertOnlyForTheShi
   const auto values = recorded_stream();
   ASSERT_EQ(values.size(), 400u);
   for (std::size_t i = 0; i < values.size(); ++i) {
-    auto steady = wire::make_point("gradient_norm", values[i], "grad", leyline::METRIC_KIND_GAUGE, {{"run", "steady"}});
-    auto shifted = wire::make_point("gradient_norm", values[i] + (i >= 200 ? 0.5 : 0.0), "grad",
-                                    leyline::METRIC_KIND_GAUGE, {{"run", "shifted"}});
+    auto steady = proto::make_point("gradient_norm", values[i], "grad", proto::METRIC_KIND_GAUGE, {{"run", "steady"}});
+    auto shifted = proto::make_point("gradient_norm", values[i] + (i >= 200 ? 0.5 : 0.0), "grad",
+                                    proto::METRIC_KIND_GAUGE, {{"run", "shifted"}});
     steady.set_step(i);
     shifted.set_step(i);
     ASSERT_TRUE(producer_->publish(packet({steady, shifted})));
@@ -132,24 +132,24 @@ TEST_F(NissaAnalyticsTest, RecordedStreamRaisesExactlyOneDriftAlertOnlyForTheShi
 TEST_F(NissaAnalyticsTest, RegressionRaisesCriticalOnTheEmergencyLane) {
   oona::BusSubscriber watcher(oona::testing::subscriber_options(oona_.endpoints()));
   ASSERT_TRUE(oona::testing::connect(oona_.endpoints(), watcher));
-  for (int i = 0; i < 10; ++i) ASSERT_TRUE(producer_->publish(packet({wire::make_point("loss", 1.0, "loss")})));
-  for (int i = 0; i < 4; ++i) ASSERT_TRUE(producer_->publish(packet({wire::make_point("loss", 1.5, "loss")})));
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE(producer_->publish(packet({proto::make_point("loss", 1.0, "loss")})));
+  for (int i = 0; i < 4; ++i) ASSERT_TRUE(producer_->publish(packet({proto::make_point("loss", 1.5, "loss")})));
   ASSERT_TRUE(wait_until([&] { return count("metric=loss") == 14; }, 20s));
   EXPECT_TRUE(alerts().empty()) << "four bad samples are not a regression yet";
-  ASSERT_TRUE(producer_->publish(packet({wire::make_point("loss", 1.5, "loss")})));
+  ASSERT_TRUE(producer_->publish(packet({proto::make_point("loss", 1.5, "loss")})));
 
   std::optional<oona::BusMessage> alert;
   const auto deadline = std::chrono::steady_clock::now() + 20s;
   while (!alert && std::chrono::steady_clock::now() < deadline) {
-    auto m = watcher.receive_from(wire::Lane::kEmergency, 50ms);
+    auto m = watcher.receive_from(proto::Lane::kEmergency, 50ms);
     if (m && m->envelope.source() == "nissa" && m->envelope.has_event()) alert = std::move(m);
   }
   ASSERT_TRUE(alert) << "no alert from nissa on the emergency lane";
-  EXPECT_EQ(alert->socket, wire::Lane::kEmergency);
-  EXPECT_EQ(alert->envelope.severity(), leyline::SEVERITY_CRITICAL);
+  EXPECT_EQ(alert->socket, proto::Lane::kEmergency);
+  EXPECT_EQ(alert->envelope.severity(), proto::SEVERITY_CRITICAL);
   const auto& event = alert->envelope.event();
   EXPECT_EQ(event.description(), "performance_regression");
-  EXPECT_EQ(event.level(), leyline::SEVERITY_CRITICAL);
+  EXPECT_EQ(event.level(), proto::SEVERITY_CRITICAL);
   EXPECT_EQ(event.attributes().at("rule"), "loss_regression");
   EXPECT_EQ(event.attributes().at("series_source"), "tolaria");
   const json list = alerts("?min_severity=critical");
@@ -157,8 +157,8 @@ TEST_F(NissaAnalyticsTest, RegressionRaisesCriticalOnTheEmergencyLane) {
 }
 
 TEST_F(NissaAnalyticsTest, AlertsSurviveARestartAndAReloadClearsThemForGood) {
-  for (int i = 0; i < 10; ++i) ASSERT_TRUE(producer_->publish(packet({wire::make_point("loss", 1.0, "loss")})));
-  for (int i = 0; i < 5; ++i) ASSERT_TRUE(producer_->publish(packet({wire::make_point("loss", 1.5, "loss")})));
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE(producer_->publish(packet({proto::make_point("loss", 1.0, "loss")})));
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(producer_->publish(packet({proto::make_point("loss", 1.5, "loss")})));
   ASSERT_TRUE(wait_until([&] { return alerts().size() == 1; }, 20s)) << alerts().dump(2);
   const json before = alerts()[0];
 
@@ -185,7 +185,7 @@ TEST_F(NissaAnalyticsTest, MissingRequiredKeyIsCountedAndReportedAsWarning) {
   oona::BusPublisher trainer(oona::testing::publisher_options(oona_.endpoints(), "rl-trainer"));
   oona::BusSubscriber watcher(oona::testing::subscriber_options(oona_.endpoints()));
   ASSERT_TRUE(oona::testing::connect(oona_.endpoints(), watcher));
-  auto mean_return = wire::make_point("mean_return", 12.5, "return", leyline::METRIC_KIND_GAUGE, {{"category", "EVALUATOR"}});
+  auto mean_return = proto::make_point("mean_return", 12.5, "return", proto::METRIC_KIND_GAUGE, {{"category", "EVALUATOR"}});
   mean_return.set_step(100);
   // Resent until Nissa has it (the new publisher's connection may not be up yet); every copy that
   // arrives is a violation.
@@ -205,8 +205,8 @@ TEST_F(NissaAnalyticsTest, MissingRequiredKeyIsCountedAndReportedAsWarning) {
     }
   }
   ASSERT_TRUE(warning) << "no schema_violation event from nissa on the bus";
-  EXPECT_EQ(warning->envelope.severity(), leyline::SEVERITY_WARNING);
-  EXPECT_EQ(warning->socket, wire::Lane::kNormal);
+  EXPECT_EQ(warning->envelope.severity(), proto::SEVERITY_WARNING);
+  EXPECT_EQ(warning->socket, proto::Lane::kNormal);
   EXPECT_EQ(warning->envelope.event().attributes().at("key"), "episodes");
   EXPECT_EQ(warning->envelope.event().attributes().at("reason"), "missing_key");
 
@@ -281,12 +281,12 @@ TEST_F(NissaAnalyticsTest, BrokenConfigReloadIsRefusedAndSighupReloads) {
 TEST_F(NissaAnalyticsTest, SessionViewsServeWhatTheGatewaySent) {
   oona::BusPublisher gateway(oona::testing::publisher_options(oona_.endpoints(), "stream-gateway"));
   auto send = [&](const std::string& name, const std::string& stream, std::map<std::string, std::string> extra = {}) {
-    leyline::Envelope e;
-    e.set_severity(leyline::SEVERITY_INFO);
+    proto::Envelope e;
+    e.set_severity(proto::SEVERITY_INFO);
     auto* event = e.mutable_event();
     event->set_description(name);
-    event->set_level(leyline::SEVERITY_INFO);
-    event->set_timestamp_unix_ns(wire::now_unix_ns());
+    event->set_level(proto::SEVERITY_INFO);
+    event->set_timestamp_unix_ns(proto::now_unix_ns());
     auto& a = *event->mutable_attributes();
     a["stream_id"] = stream;
     a["request_id"] = "req-" + stream;

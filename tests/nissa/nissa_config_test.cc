@@ -1,4 +1,4 @@
-#include "nissa/nissa_config.h"
+#include "nissa/core/nissa_config.h"
 
 #include <sys/stat.h>
 
@@ -22,7 +22,7 @@ TEST(NissaConfigTest, ShippedExampleParsesToTheDefaults) {
   EXPECT_EQ(c.aggregation.rollups.bucket_ms, 60'000);
   EXPECT_EQ(c.aggregation.rollups.retention_buckets, d.aggregation.rollups.retention_buckets);
   EXPECT_EQ(c.aggregation.max_series_per_metric, d.aggregation.max_series_per_metric);
-  EXPECT_EQ(c.persist_min_severity, leyline::SEVERITY_WARNING);
+  EXPECT_EQ(c.persist_min_severity, proto::SEVERITY_WARNING);
   EXPECT_EQ(c.checkpoint_interval, d.checkpoint_interval);
   EXPECT_EQ(c.retention, d.retention);
   EXPECT_EQ(d.retention, std::chrono::hours(720));

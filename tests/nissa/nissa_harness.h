@@ -86,9 +86,9 @@ class NissaProcess {
   std::unique_ptr<httplib::Client> client_;
 };
 
-inline leyline::Envelope field_report(const std::string& id) {
-  leyline::Envelope e;
-  e.set_severity(leyline::SEVERITY_INFO);
+inline proto::Envelope field_report(const std::string& id) {
+  proto::Envelope e;
+  e.set_severity(proto::SEVERITY_INFO);
   e.mutable_field_report()->set_report_id(id);
   e.mutable_field_report()->set_command_id("cmd-1");
   e.mutable_field_report()->set_target_epochs(3);
@@ -96,7 +96,7 @@ inline leyline::Envelope field_report(const std::string& id) {
 }
 
 // Sends `id` until its ack arrives (30 s at most); returns the ack.
-inline std::optional<leyline::FieldReportAck> send_until_acked(oona::BusPublisher& publisher,
+inline std::optional<proto::FieldReportAck> send_until_acked(oona::BusPublisher& publisher,
                                                                oona::BusSubscriber& acks, const std::string& id) {
   const auto deadline = std::chrono::steady_clock::now() + 30s;
   while (std::chrono::steady_clock::now() < deadline) {

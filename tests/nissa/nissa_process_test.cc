@@ -10,9 +10,9 @@
 #include <set>
 #include <sstream>
 
-#include "field_reports/wal_reader.h"
-#include "nissa/aggregates_checkpoint.h"
-#include "nissa/observer.h"
+#include "wal/wal_reader.h"
+#include "nissa/store/aggregates_checkpoint.h"
+#include "nissa/core/observer.h"
 #include "proto/metric_point.h"
 #include "tests/nissa/nissa_harness.h"
 #include "tests/support/wait_until.h"
@@ -23,9 +23,9 @@ namespace {
 using oona::testing::OonaProcess;
 using esper::testing::wait_until;
 
-leyline::Envelope packet(std::initializer_list<leyline::MetricPoint> points) {
-  leyline::Envelope e;
-  e.set_severity(leyline::SEVERITY_INFO);
+proto::Envelope packet(std::initializer_list<proto::MetricPoint> points) {
+  proto::Envelope e;
+  e.set_severity(proto::SEVERITY_INFO);
   for (const auto& p : points) *e.mutable_telemetry()->add_metrics() = p;
   return e;
 }
@@ -60,7 +60,7 @@ TEST_F(NissaProcessTest, PrometheusScrapesWhatTheProducerSent) {
   // Until the subscription has reached Oona, early envelopes are not delivered: resend the first
   // point until Nissa has it, then send the measured stream.
   ASSERT_TRUE(wait_until([&] {
-    producer.publish(packet({wire::make_point("warmup", 1, "count")}));
+    producer.publish(packet({proto::make_point("warmup", 1, "count")}));
     return series_field(*nissa_, "metric=warmup", "count") > 0;
   }, 20s)) << "nissa never saw the warm-up point";
 
@@ -68,10 +68,10 @@ TEST_F(NissaProcessTest, PrometheusScrapesWhatTheProducerSent) {
   for (int i = 1; i <= 200; ++i) {
     sum_ttft += i;
     ASSERT_TRUE(producer.publish(packet({
-        wire::make_point("loss", 1.0 / i, "loss", leyline::METRIC_KIND_GAUGE, {{"run", "r1"}}),
-        wire::make_point("tokens_generated_total", i * 10.0, "count", leyline::METRIC_KIND_COUNTER),
-        wire::make_point("ttft_ms", i, "ms", leyline::METRIC_KIND_HISTOGRAM),
-        wire::make_point("kasmina.seed.alpha", 0.25, "ratio", leyline::METRIC_KIND_GAUGE, {{"seed_id", "s1"}}),
+        proto::make_point("loss", 1.0 / i, "loss", proto::METRIC_KIND_GAUGE, {{"run", "r1"}}),
+        proto::make_point("tokens_generated_total", i * 10.0, "count", proto::METRIC_KIND_COUNTER),
+        proto::make_point("ttft_ms", i, "ms", proto::METRIC_KIND_HISTOGRAM),
+        proto::make_point("kasmina.seed.alpha", 0.25, "ratio", proto::METRIC_KIND_GAUGE, {{"seed_id", "s1"}}),
     })));
   }
   ASSERT_TRUE(wait_until([&] { return series_field(*nissa_, "metric=ttft_ms", "count") == 200; }, 20s))
@@ -131,19 +131,19 @@ TEST_F(NissaProcessTest, PrometheusScrapesWhatTheProducerSent) {
 TEST_F(NissaProcessTest, HourWindowOverNinetyMinuteBucketsMatchesDirectComputation) {
   oona::BusPublisher producer(oona::testing::publisher_options(oona_.endpoints(), "stream-gateway"));
   ASSERT_TRUE(wait_until([&] {
-    producer.publish(packet({wire::make_point("warmup", 1, "count")}));
+    producer.publish(packet({proto::make_point("warmup", 1, "count")}));
     return series_field(*nissa_, "metric=warmup", "count") > 0;
   }, 20s));
   constexpr std::int64_t kMinute = 60'000;
-  const std::int64_t now_ms = static_cast<std::int64_t>(wire::now_unix_ns() / 1'000'000);
+  const std::int64_t now_ms = static_cast<std::int64_t>(proto::now_unix_ns() / 1'000'000);
   const std::int64_t start = (now_ms / kMinute - 100) * kMinute;  // 100 minutes ago, bucket-aligned.
   std::vector<double> in_hour;
   int sent = 0;
   for (int minute = 0; minute < 90; ++minute) {
-    leyline::Envelope e = packet({});
+    proto::Envelope e = packet({});
     for (int i = 0; i < 20; ++i) {
       const double fps = 20 + ((minute * 37 + i * 11) % 23) * 0.5;
-      auto p = wire::make_point("output_fps", fps, "fps", leyline::METRIC_KIND_HISTOGRAM, {{"gpu_id", "0"}});
+      auto p = proto::make_point("output_fps", fps, "fps", proto::METRIC_KIND_HISTOGRAM, {{"gpu_id", "0"}});
       p.set_timestamp_unix_ns(static_cast<std::uint64_t>(start + minute * kMinute + i * 1000) * 1'000'000);
       *e.mutable_telemetry()->add_metrics() = p;
       if (minute >= 20 && minute < 80) in_hour.push_back(fps);
@@ -217,13 +217,13 @@ TEST_F(NissaProcessTest, FieldReportsAckedOnceAndIndexSurvivesRestarts) {
 TEST_F(NissaProcessTest, AggregatesAndWarningEventsSurviveKill9UpToTheLastCheckpoint) {
   oona::BusPublisher producer(oona::testing::publisher_options(oona_.endpoints(), "tolaria"));
   ASSERT_TRUE(wait_until([&] {
-    producer.publish(packet({wire::make_point("loss", 0.5, "loss")}));
+    producer.publish(packet({proto::make_point("loss", 0.5, "loss")}));
     return series_field(*nissa_, "metric=loss", "count") > 0;
   }, 20s));
-  leyline::Envelope warning;
-  warning.set_severity(leyline::SEVERITY_WARNING);
+  proto::Envelope warning;
+  warning.set_severity(proto::SEVERITY_WARNING);
   warning.mutable_event()->set_description("field_report_retry");
-  warning.mutable_event()->set_level(leyline::SEVERITY_WARNING);
+  warning.mutable_event()->set_level(proto::SEVERITY_WARNING);
   ASSERT_TRUE(producer.publish(warning));
   ASSERT_TRUE(wait_until([&] { return nissa_->get_json("/api/v1/events?min_severity=warning")["events"].size() == 1; }, 20s));
   const double count = series_field(*nissa_, "metric=loss", "count");
@@ -292,10 +292,10 @@ TEST_F(NissaProcessTest, Kill9MidStreamOfTenThousandReportsLosesNoneAndStoresNon
   EXPECT_EQ(esper::testing::describe_status(nissa_->process().stop()), "exit 0");
   std::set<std::string> ids;
   std::size_t records = 0;
-  field_reports::WalReadSummary summary;
-  ASSERT_TRUE(field_reports::read_wal(state_ / "wal", [&](const field_reports::WalRecord& r) {
+  wal::WalReadSummary summary;
+  ASSERT_TRUE(wal::read_wal(state_ / "wal", [&](const wal::WalRecord& r) {
     if (r.type != kRecordFieldReport) return;
-    leyline::Envelope e;
+    proto::Envelope e;
     ASSERT_TRUE(e.ParseFromArray(r.payload.data(), static_cast<int>(r.payload.size())));
     ids.insert(e.field_report().report_id());
     ++records;
@@ -327,14 +327,14 @@ TEST_F(NissaProcessTest, RetentionDeletesExpiredWalSegmentsAndForgetsTheirReport
 
   // Which segment holds which report, as the WAL says.
   std::map<std::uint64_t, std::vector<std::string>> ids_by_segment;
-  field_reports::WalReadSummary summary;
-  ASSERT_TRUE(field_reports::read_wal(state_ / "wal", [&](const field_reports::WalRecord& r) {
+  wal::WalReadSummary summary;
+  ASSERT_TRUE(wal::read_wal(state_ / "wal", [&](const wal::WalRecord& r) {
     if (r.type != kRecordFieldReport) return;
-    leyline::Envelope e;
+    proto::Envelope e;
     ASSERT_TRUE(e.ParseFromArray(r.payload.data(), static_cast<int>(r.payload.size())));
     ids_by_segment[r.position.segment].push_back(e.field_report().report_id());
   }, &summary).ok());
-  const auto segments = field_reports::list_segments(state_ / "wal");
+  const auto segments = wal::list_segments(state_ / "wal");
   ASSERT_GE(segments.size(), 3u) << "100 reports should span several 2 KiB segments";
   const std::uint64_t current = segments.back().number;
   ASSERT_FALSE(ids_by_segment[current].empty());
@@ -347,7 +347,7 @@ TEST_F(NissaProcessTest, RetentionDeletesExpiredWalSegmentsAndForgetsTheirReport
   ASSERT_TRUE(wait_until([&] { return nissa_->get_json("/api/v1/field_reports?limit=1")["total"] == kept; }, 10s))
       << "expected " << kept << " reports left, have "
       << nissa_->get_json("/api/v1/field_reports?limit=1")["total"];
-  const auto left = field_reports::list_segments(state_ / "wal");
+  const auto left = wal::list_segments(state_ / "wal");
   ASSERT_EQ(left.size(), 1u);
   EXPECT_EQ(left[0].number, current) << "the segment being written was deleted";
 

@@ -10,11 +10,11 @@
 #include <map>
 #include <set>
 
-#include "field_reports/wal_format.h"
-#include "field_reports/wal_quarantine.h"
-#include "field_reports/wal_reader.h"
-#include "nissa/journal_records.h"
-#include "tests/field_reports/wal_test_util.h"
+#include "wal/wal_format.h"
+#include "wal/wal_quarantine.h"
+#include "wal/wal_reader.h"
+#include "nissa/store/journal_records.h"
+#include "tests/support/wal_test_util.h"
 #include "tests/nissa/nissa_harness.h"
 #include "tests/nissa/unix_socket_client.h"
 #include "tests/support/wait_until.h"
@@ -23,7 +23,7 @@ namespace esper::nissa::testing {
 namespace {
 
 using esper::testing::wait_until;
-using field_reports::RecordPosition;
+using wal::RecordPosition;
 
 using ToolResult = esper::testing::Completed;
 
@@ -57,9 +57,9 @@ class NissaWalCorruptionTest : public ::testing::Test {
   // Where each report's record is in the WAL.
   std::map<std::string, RecordPosition> report_positions() {
     std::map<std::string, RecordPosition> positions;
-    field_reports::WalReadSummary summary;
-    EXPECT_TRUE(field_reports::read_wal(wal_, [&](const field_reports::WalRecord& r) {
-      leyline::Envelope e;
+    wal::WalReadSummary summary;
+    EXPECT_TRUE(wal::read_wal(wal_, [&](const wal::WalRecord& r) {
+      proto::Envelope e;
       if (r.type == kRecordFieldReport && e.ParseFromArray(r.payload.data(), static_cast<int>(r.payload.size()))) {
         positions[e.field_report().report_id()] = r.position;
       }
@@ -78,10 +78,10 @@ class NissaWalCorruptionTest : public ::testing::Test {
   }
   void flip_byte_in_record_of(const std::string& id) {
     const RecordPosition at = report_positions().at(id);
-    const auto path = wal_ / field_reports::segment_file_name(at.segment);
-    std::string bytes = field_reports::testing::file_bytes(path);
-    bytes.at(at.offset + field_reports::kRecordHeaderSize + 10) ^= 0x08;
-    field_reports::testing::write_bytes(path, bytes);
+    const auto path = wal_ / wal::segment_file_name(at.segment);
+    std::string bytes = esper::testing::file_bytes(path);
+    bytes.at(at.offset + wal::kRecordHeaderSize + 10) ^= 0x08;
+    esper::testing::write_bytes(path, bytes);
   }
 
   std::set<std::string> stored_ids() {
@@ -104,7 +104,7 @@ class NissaWalCorruptionTest : public ::testing::Test {
   std::size_t quarantined_files() {
     std::error_code ec;
     std::size_t n = 0;
-    for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(field_reports::quarantine_dir(wal_), ec)) ++n;
+    for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(wal::quarantine_dir(wal_), ec)) ++n;
     return n;
   }
   // Checks that Nissa serves exactly `expected` and counts `ranges` corrupt ranges everywhere.
@@ -133,19 +133,19 @@ TEST_F(NissaWalCorruptionTest, AFlippedByteCostsOnlyItsReportInTheNewestAndInAnO
   oona::BusSubscriber acks(sub_options);
   std::set<std::string> acked;
   auto newest_holds = [&]() {
-    const auto segments = field_reports::list_segments(wal_);
+    const auto segments = wal::list_segments(wal_);
     std::size_t n = 0;
     for (const auto& [id, position] : report_positions()) n += position.segment == segments.back().number;
     return n;
   };
   // Enough reports for three segments or more, and at least five in the newest one.
-  while (acked.size() < 40 || field_reports::list_segments(wal_).size() < 3 || newest_holds() < 5) {
+  while (acked.size() < 40 || wal::list_segments(wal_).size() < 3 || newest_holds() < 5) {
     const std::string id = "tamiyo-" + std::to_string(acked.size());
     ASSERT_TRUE(send_until_acked(tamiyo, acks, id).has_value()) << "no ack for " << id;
     acked.insert(id);
     ASSERT_LT(acked.size(), 200u) << "the newest segment never filled up";
   }
-  const auto segments = field_reports::list_segments(wal_);
+  const auto segments = wal::list_segments(wal_);
   ASSERT_GE(segments.size(), 3u);
   stop_nissa();
 
@@ -158,12 +158,12 @@ TEST_F(NissaWalCorruptionTest, AFlippedByteCostsOnlyItsReportInTheNewestAndInAnO
   expect_state(expected, 1);
   ToolResult verify = esper_wal({"verify", wal_.string()});
   EXPECT_EQ(verify.exit_code, 1) << verify.out;
-  field_reports::WalReadSummary summary;
-  ASSERT_TRUE(field_reports::read_wal(wal_, nullptr, &summary).ok());
+  wal::WalReadSummary summary;
+  ASSERT_TRUE(wal::read_wal(wal_, nullptr, &summary).ok());
   ASSERT_EQ(summary.problems.size(), 1u);
   EXPECT_EQ(summary.problems[0].segment, segments.back().number);
-  EXPECT_NE(verify.out.find("CORRUPT " + field_reports::describe(summary.problems[0])), std::string::npos) << verify.out;
-  EXPECT_TRUE(std::filesystem::exists(field_reports::quarantine_path(wal_, summary.problems[0])));
+  EXPECT_NE(verify.out.find("CORRUPT " + wal::describe(summary.problems[0])), std::string::npos) << verify.out;
+  EXPECT_TRUE(std::filesystem::exists(wal::quarantine_path(wal_, summary.problems[0])));
 
   // Nissa goes on storing and acknowledging behind the damage.
   auto fresh = send_until_acked(tamiyo, acks, "tamiyo-after");
@@ -181,10 +181,10 @@ TEST_F(NissaWalCorruptionTest, AFlippedByteCostsOnlyItsReportInTheNewestAndInAnO
   expect_state(expected, 2);
   verify = esper_wal({"verify", wal_.string()});
   EXPECT_EQ(verify.exit_code, 1) << verify.out;
-  ASSERT_TRUE(field_reports::read_wal(wal_, nullptr, &summary).ok());
+  ASSERT_TRUE(wal::read_wal(wal_, nullptr, &summary).ok());
   ASSERT_EQ(summary.problems.size(), 2u);
   for (const auto& problem : summary.problems) {
-    EXPECT_NE(verify.out.find("CORRUPT " + field_reports::describe(problem)), std::string::npos) << verify.out;
+    EXPECT_NE(verify.out.find("CORRUPT " + wal::describe(problem)), std::string::npos) << verify.out;
   }
   // esper-wal stat reads it as Nissa's WAL.
   const ToolResult stat = esper_wal({"stat", wal_.string()});

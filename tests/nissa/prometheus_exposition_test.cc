@@ -1,4 +1,4 @@
-#include "nissa/prometheus_exposition.h"
+#include "nissa/serve/prometheus_exposition.h"
 
 #include <gtest/gtest.h>
 
@@ -7,9 +7,9 @@
 namespace esper::nissa {
 namespace {
 
-using leyline::METRIC_KIND_COUNTER;
-using leyline::METRIC_KIND_GAUGE;
-using leyline::METRIC_KIND_HISTOGRAM;
+using proto::METRIC_KIND_COUNTER;
+using proto::METRIC_KIND_GAUGE;
+using proto::METRIC_KIND_HISTOGRAM;
 
 TEST(PrometheusNameTest, FollowsPrometheusConventions) {
   EXPECT_EQ(prometheus_name("kasmina.seed.alpha", "ratio", METRIC_KIND_GAUGE).name,
@@ -45,12 +45,12 @@ TEST(PrometheusLabelTest, SanitisesNames) {
 
 TEST(RenderPrometheusTest, GaugesCountersAndSummaries) {
   MetricAggregator agg;
-  auto alpha = wire::make_point("kasmina.seed.alpha", 0.25, "ratio", METRIC_KIND_GAUGE);
+  auto alpha = proto::make_point("kasmina.seed.alpha", 0.25, "ratio", METRIC_KIND_GAUGE);
   (*alpha.mutable_attributes())["seed_id"] = "s\"1";
   agg.add("kasmina", alpha, 1000);
-  agg.add("uma-serve", wire::make_point("tokens_generated_total", 12345, "count", METRIC_KIND_COUNTER), 1000);
+  agg.add("uma-serve", proto::make_point("tokens_generated_total", 12345, "count", METRIC_KIND_COUNTER), 1000);
   for (int i = 1; i <= 100; ++i) {
-    agg.add("uma-serve", wire::make_point("ttft_ms", i, "ms", METRIC_KIND_HISTOGRAM), 1000);
+    agg.add("uma-serve", proto::make_point("ttft_ms", i, "ms", METRIC_KIND_HISTOGRAM), 1000);
   }
   const std::string text = render_prometheus(agg);
   EXPECT_NE(text.find("# TYPE esper_kasmina_seed_alpha_ratio gauge\n"

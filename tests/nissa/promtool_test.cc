@@ -6,7 +6,7 @@
 #include <cstdlib>
 #include <fstream>
 
-#include "nissa/prometheus_exposition.h"
+#include "nissa/serve/prometheus_exposition.h"
 #include "proto/metric_point.h"
 #include "tests/support/temp_dir.h"
 
@@ -19,23 +19,23 @@ TEST(PromtoolTest, ExpositionPassesPromtoolCheckMetrics) {
     const char* source;
     const char* name;
     const char* unit;
-    leyline::MetricKind kind;
+    proto::MetricKind kind;
   } metrics[] = {
-      {"tolaria", "loss", "loss", leyline::METRIC_KIND_GAUGE},
-      {"tolaria", "hook_latency_ms", "ms", leyline::METRIC_KIND_GAUGE},
-      {"tolaria", "gpu_mem_used_gb", "GB", leyline::METRIC_KIND_GAUGE},
-      {"tolaria", "cpu_util_percent", "%", leyline::METRIC_KIND_GAUGE},
-      {"tolaria", "grad_var", "grad^2", leyline::METRIC_KIND_GAUGE},
-      {"kasmina", "kasmina.seed.alpha", "ratio", leyline::METRIC_KIND_GAUGE},
-      {"tamiyo", "tamiyo.field_reports.published_total", "count", leyline::METRIC_KIND_COUNTER},
-      {"tamiyo", "tamiyo.gnn.compile_fallback_total", "count", leyline::METRIC_KIND_COUNTER},
-      {"uma-serve", "tokens_generated_total", "count", leyline::METRIC_KIND_COUNTER},
-      {"uma-serve", "ttft_ms", "ms", leyline::METRIC_KIND_HISTOGRAM},
-      {"rl-trainer", "trainer/critic_loss", "", leyline::METRIC_KIND_GAUGE},
+      {"tolaria", "loss", "loss", proto::METRIC_KIND_GAUGE},
+      {"tolaria", "hook_latency_ms", "ms", proto::METRIC_KIND_GAUGE},
+      {"tolaria", "gpu_mem_used_gb", "GB", proto::METRIC_KIND_GAUGE},
+      {"tolaria", "cpu_util_percent", "%", proto::METRIC_KIND_GAUGE},
+      {"tolaria", "grad_var", "grad^2", proto::METRIC_KIND_GAUGE},
+      {"kasmina", "kasmina.seed.alpha", "ratio", proto::METRIC_KIND_GAUGE},
+      {"tamiyo", "tamiyo.field_reports.published_total", "count", proto::METRIC_KIND_COUNTER},
+      {"tamiyo", "tamiyo.gnn.compile_fallback_total", "count", proto::METRIC_KIND_COUNTER},
+      {"uma-serve", "tokens_generated_total", "count", proto::METRIC_KIND_COUNTER},
+      {"uma-serve", "ttft_ms", "ms", proto::METRIC_KIND_HISTOGRAM},
+      {"rl-trainer", "trainer/critic_loss", "", proto::METRIC_KIND_GAUGE},
   };
   for (const auto& m : metrics) {
     for (int i = 1; i <= 10; ++i) {
-      auto p = wire::make_point(m.name, i, m.unit, m.kind);
+      auto p = proto::make_point(m.name, i, m.unit, m.kind);
       (*p.mutable_attributes())["seed_id"] = "s1";
       (*p.mutable_attributes())["gpu.id"] = "0";
       agg.add(m.source, p, 1000);

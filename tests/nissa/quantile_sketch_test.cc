@@ -1,4 +1,4 @@
-#include "nissa/quantile_sketch.h"
+#include "nissa/store/quantile_sketch.h"
 
 #include <gtest/gtest.h>
 

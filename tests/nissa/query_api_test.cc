@@ -1,4 +1,4 @@
-#include "nissa/query_api.h"
+#include "nissa/serve/query_api.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -16,8 +16,8 @@ class QueryApiTest : public ::testing::Test {
 
   void add(const std::string& source, const std::string& name, double v, std::int64_t t,
            std::initializer_list<std::pair<std::string, std::string>> attrs = {},
-           leyline::MetricKind kind = leyline::METRIC_KIND_GAUGE) {
-    leyline::MetricPoint p;
+           proto::MetricKind kind = proto::METRIC_KIND_GAUGE) {
+    proto::MetricPoint p;
     p.set_name(name);
     p.set_value(v);
     p.set_unit("fps");
@@ -98,15 +98,15 @@ TEST_F(QueryApiTest, InvalidParametersAreA400WithJsonError) {
 }
 
 TEST_F(QueryApiTest, EventsBySeveritySinceAndSource) {
-  auto event = [](const std::string& d, leyline::Severity s) {
-    leyline::TelemetryEvent e;
+  auto event = [](const std::string& d, proto::Severity s) {
+    proto::TelemetryEvent e;
     e.set_description(d);
     e.set_level(s);
     return e;
   };
-  events_.add("tamiyo", event("degraded_inputs", leyline::SEVERITY_CRITICAL), kNow - 1000);
-  events_.add("tamiyo", event("field_report_retry", leyline::SEVERITY_WARNING), kNow - 500);
-  events_.add("kasmina", event("seed_germinated", leyline::SEVERITY_INFO), kNow);
+  events_.add("tamiyo", event("degraded_inputs", proto::SEVERITY_CRITICAL), kNow - 1000);
+  events_.add("tamiyo", event("field_report_retry", proto::SEVERITY_WARNING), kNow - 500);
+  events_.add("kasmina", event("seed_germinated", proto::SEVERITY_INFO), kNow);
   EXPECT_EQ(ok(api_.events({}))["events"].size(), 3u);
   const json high = ok(api_.events({{"min_severity", "high"}}));
   ASSERT_EQ(high["events"].size(), 1u);

@@ -8,7 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "nissa/query_params.h"
+#include "nissa/serve/query_params.h"
 
 namespace {
 

@@ -1,14 +1,15 @@
 // The query-string module: decoding, the UTF-8 and NUL rules, duplicates, limits, and error bodies
 // that are always JSON whatever bytes they describe. Also that the three parsers (query API, alert
 // log, session views) answer 400 with the same body, even when called directly with bad bytes.
-#include "nissa/query_params.h"
+#include "nissa/serve/analytics_queries.h"
+#include "nissa/serve/query_params.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "nissa/alert_log.h"
-#include "nissa/query_api.h"
-#include "nissa/session_views.h"
+#include "nissa/analytics/alert_log.h"
+#include "nissa/serve/query_api.h"
+#include "nissa/analytics/session_views.h"
 
 namespace esper::nissa {
 namespace {
@@ -113,7 +114,7 @@ TEST(QueryParamsTest, BadParameterJsonIsJsonWhateverTheBytes) {
 
 // Handlers called directly (as tests do) with bytes the edge would have refused still answer a
 // JSON 400 rather than throwing from json::dump().
-TEST(QueryParamsTest, TheThreeParsersAnswerJson400sForAnyBytes) {
+TEST(QueryParamsTest, EveryEndpointAnswersJson400sForAnyBytes) {
   MetricAggregator metrics;
   EventLog events;
   FieldReportStore reports;
@@ -123,10 +124,10 @@ TEST(QueryParamsTest, TheThreeParsersAnswerJson400sForAnyBytes) {
       api.series({{"\xFF", "1"}}),
       api.rollups({{"metric", "x"}, {"window", "\xFF"}}),
       api.events({{"since", std::string("1\0", 2)}}),
-      AlertLog().query({{"\xFF", "1"}}),
-      AlertLog().query({{"limit", "\xFF"}}),
-      SessionViews().query(SessionView::kGpuMetrics, {{"\xFF", "1"}}, 0),
-      SessionViews().query(SessionView::kGpuMetrics, {{"from", "\xFF"}}, 0),
+      alerts_reply(AlertLog(), {{"\xFF", "1"}}),
+      alerts_reply(AlertLog(), {{"limit", "\xFF"}}),
+      session_view_reply(SessionViews(), SessionView::kGpuMetrics, {{"\xFF", "1"}}, 0),
+      session_view_reply(SessionViews(), SessionView::kGpuMetrics, {{"from", "\xFF"}}, 0),
   };
   for (const QueryReply& r : replies) {
     EXPECT_EQ(r.status, 400) << r.body;

@@ -19,9 +19,9 @@ using namespace esper;
 class BusReportPublisher : public field_reports::ReportPublisher {
  public:
   explicit BusReportPublisher(oona::BusPublisher& bus) : bus_(bus) {}
-  field_reports::PublishResult publish(const leyline::FieldReport& report) override {
-    leyline::Envelope envelope;
-    envelope.set_severity(leyline::SEVERITY_INFO);
+  field_reports::PublishResult publish(const proto::FieldReport& report) override {
+    proto::Envelope envelope;
+    envelope.set_severity(proto::SEVERITY_INFO);
     *envelope.mutable_field_report() = report;
     return bus_.publish(std::move(envelope)) ? field_reports::PublishResult::kAccepted
                                              : field_reports::PublishResult::kRefused;
@@ -60,8 +60,8 @@ int main(int argc, char** argv) {
   options.retry_cap = 100'000;  // Never drop during the test: every report must end up acked.
   options.initial_backoff = std::chrono::milliseconds(300);
   options.max_backoff = std::chrono::milliseconds(1000);
-  field_reports::Status status;
-  auto outbox = field_reports::Outbox::open(options, publisher, [](const leyline::TelemetryEvent&) {}, &status);
+  wal::Status status;
+  auto outbox = field_reports::Outbox::open(options, publisher, [](const proto::TelemetryEvent&) {}, &status);
   if (!outbox) {
     std::fprintf(stderr, "report_sender: %s\n", status.message().c_str());
     return 1;
@@ -75,10 +75,10 @@ int main(int argc, char** argv) {
     const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     const auto due = std::min<std::uint64_t>(count, static_cast<std::uint64_t>(elapsed * static_cast<double>(rate)) + 1);
     for (; appended < due; ++appended) {
-      leyline::FieldReport report;
+      proto::FieldReport report;
       report.set_command_id("cmd-" + std::to_string(appended));
       report.set_training_run_id("run-1");
-      report.set_outcome(leyline::FIELD_REPORT_OUTCOME_SUCCESS);
+      report.set_outcome(proto::FIELD_REPORT_OUTCOME_SUCCESS);
       report.set_target_epochs(3);
       if (auto s = outbox->append(report); !s.ok()) {
         std::fprintf(stderr, "report_sender: append: %s\n", s.message().c_str());

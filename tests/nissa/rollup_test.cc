@@ -8,7 +8,7 @@
 #include <random>
 #include <vector>
 
-#include "nissa/rollup_series.h"
+#include "nissa/store/rollup_series.h"
 
 namespace esper::nissa {
 namespace {

@@ -2,7 +2,7 @@
 // with a WARNING event; packets of other sources or categories are not checked.
 #include <gtest/gtest.h>
 
-#include "nissa/schema_contract.h"
+#include "nissa/analytics/schema_contract.h"
 #include "proto/metric_point.h"
 
 namespace esper::nissa {
@@ -17,15 +17,15 @@ SchemaContract evaluator() {
   return c;
 }
 
-leyline::MetricPoint eval_point(const std::string& name, std::optional<std::uint64_t> step = std::nullopt) {
-  auto p = wire::make_point(name, 1, "count", leyline::METRIC_KIND_GAUGE, {{"category", "EVALUATOR"}});
+proto::MetricPoint eval_point(const std::string& name, std::optional<std::uint64_t> step = std::nullopt) {
+  auto p = proto::make_point(name, 1, "count", proto::METRIC_KIND_GAUGE, {{"category", "EVALUATOR"}});
   if (step) p.set_step(*step);
   return p;
 }
 
 TEST(SchemaContractTest, CompletePacketPasses) {
   SchemaContractChecker checker({evaluator()});
-  leyline::TelemetryPacket packet;
+  proto::TelemetryPacket packet;
   *packet.add_metrics() = eval_point("mean_return", 100);
   *packet.add_metrics() = eval_point("episodes");
   std::vector<SchemaViolation> v;
@@ -35,7 +35,7 @@ TEST(SchemaContractTest, CompletePacketPasses) {
 
 TEST(SchemaContractTest, MissingKeyAndStepAreCountedAndReported) {
   SchemaContractChecker checker({evaluator()});
-  leyline::TelemetryPacket packet;
+  proto::TelemetryPacket packet;
   *packet.add_metrics() = eval_point("mean_return");
   std::vector<SchemaViolation> v;
   EXPECT_EQ(checker.check("rl-trainer", packet, v), 2u);
@@ -47,20 +47,20 @@ TEST(SchemaContractTest, MissingKeyAndStepAreCountedAndReported) {
   EXPECT_EQ(checker.violations_total().at({"ppo_evaluator", "rl-trainer", "missing_key", "episodes"}), 1u);
   const auto e = violation_event(v[0], 123);
   EXPECT_EQ(e.description(), "schema_violation");
-  EXPECT_EQ(e.level(), leyline::SEVERITY_WARNING);
+  EXPECT_EQ(e.level(), proto::SEVERITY_WARNING);
   EXPECT_EQ(e.attributes().at("key"), "episodes");
   EXPECT_EQ(e.attributes().at("contract"), "ppo_evaluator");
 }
 
 TEST(SchemaContractTest, StepFieldByNameOrAttributeCounts) {
   SchemaContractChecker checker({evaluator()});
-  leyline::TelemetryPacket packet;
+  proto::TelemetryPacket packet;
   *packet.add_metrics() = eval_point("mean_return");
   *packet.add_metrics() = eval_point("episodes");
   *packet.add_metrics() = eval_point("policy_version");
   std::vector<SchemaViolation> v;
   EXPECT_EQ(checker.check("rl-trainer", packet, v), 0u);
-  leyline::TelemetryPacket by_attribute;
+  proto::TelemetryPacket by_attribute;
   *by_attribute.add_metrics() = eval_point("mean_return");
   auto p = eval_point("episodes");
   (*p.mutable_attributes())["global_step"] = "7";
@@ -70,8 +70,8 @@ TEST(SchemaContractTest, StepFieldByNameOrAttributeCounts) {
 
 TEST(SchemaContractTest, OtherSourcesAndCategoriesAreNotChecked) {
   SchemaContractChecker checker({evaluator()});
-  leyline::TelemetryPacket packet;
-  *packet.add_metrics() = wire::make_point("critic_loss", 1, "loss", leyline::METRIC_KIND_GAUGE, {{"category", "TRAINER"}});
+  proto::TelemetryPacket packet;
+  *packet.add_metrics() = proto::make_point("critic_loss", 1, "loss", proto::METRIC_KIND_GAUGE, {{"category", "TRAINER"}});
   std::vector<SchemaViolation> v;
   EXPECT_EQ(checker.check("rl-trainer", packet, v), 0u);
   *packet.add_metrics() = eval_point("mean_return");

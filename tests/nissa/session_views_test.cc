@@ -6,7 +6,8 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
-#include "nissa/session_views.h"
+#include "nissa/serve/analytics_queries.h"
+#include "nissa/analytics/session_views.h"
 #include "proto/metric_point.h"
 
 namespace esper::nissa {
@@ -16,9 +17,9 @@ using nlohmann::json;
 constexpr std::int64_t kHour = SessionViews::kHourMs;
 constexpr std::int64_t kDay0 = 1'700'000'000'000 / kHour * kHour;
 
-leyline::TelemetryEvent event(const std::string& name, const std::string& stream, const std::string& request,
+proto::TelemetryEvent event(const std::string& name, const std::string& stream, const std::string& request,
                               std::map<std::string, std::string> extra = {}) {
-  leyline::TelemetryEvent e;
+  proto::TelemetryEvent e;
   e.set_description(name);
   auto& a = *e.mutable_attributes();
   if (!stream.empty()) a["stream_id"] = stream;
@@ -96,7 +97,7 @@ Expected generate(SessionViews& views) {
     }
     for (int i = 0; i < 10; ++i) {
       const double fps = 20 + (h + i) % 7;
-      views.add_point(wire::make_point("output_fps", fps, "fps", leyline::METRIC_KIND_GAUGE,
+      views.add_point(proto::make_point("output_fps", fps, "fps", proto::METRIC_KIND_GAUGE,
                                        {{"gpu_id", "gpu-a"}, {"region", "eu"}, {"pipeline", "live-video"},
                                         {"model_id", "sd-turbo"}, {"gateway", "gw1"}, {"stream_id", "s"}}),
                       t0 + i * 1000);
@@ -169,13 +170,13 @@ TEST(SessionViewsTest, TwentyFourHourlyBucketsMergeToTheDay) {
     }
   }
   // The HTTP form over the same day.
-  const auto reply = views.query(SessionView::kSlaCompliance,
-                                 {{"from", std::to_string(kDay0)}, {"to", std::to_string(kDay0 + 24 * kHour)}}, kDay0);
+  const auto reply = session_view_reply(views, SessionView::kSlaCompliance,
+                                        {{"from", std::to_string(kDay0)}, {"to", std::to_string(kDay0 + 24 * kHour)}}, kDay0);
   ASSERT_EQ(reply.status, 200) << reply.body;
   const json j = json::parse(reply.body);
   EXPECT_EQ(j["groups"].size(), 1u);
-  EXPECT_EQ(views.query(SessionView::kSlaCompliance, {{"window", "soon"}}, kDay0).status, 400);
-  EXPECT_EQ(views.query(SessionView::kSlaCompliance, {{"colour", "red"}}, kDay0).status, 400);
+  EXPECT_EQ(session_view_reply(views, SessionView::kSlaCompliance, {{"window", "soon"}}, kDay0).status, 400);
+  EXPECT_EQ(session_view_reply(views, SessionView::kSlaCompliance, {{"colour", "red"}}, kDay0).status, 400);
 }
 
 TEST(SessionViewsTest, MissingSideFallsBackToTheLatestSessionWithThePresentSide) {
@@ -184,7 +185,7 @@ TEST(SessionViewsTest, MissingSideFallsBackToTheLatestSessionWithThePresentSide)
   views.add_event(event("gateway_receive_few_processed_segments", "s1", ""), kDay0 + 1);  // -> s1|r1.
   views.add_event(event("orchestrator_swap", "", "r1"), kDay0 + 2);                        // -> s1|r1.
   views.add_event(event("gateway_receive_stream_request", "", "r9"), kDay0 + 3);          // -> |r9.
-  leyline::TelemetryEvent anonymous;
+  proto::TelemetryEvent anonymous;
   anonymous.set_description("gateway_receive_stream_request");
   views.add_event(anonymous, kDay0 + 4);
   EXPECT_EQ(views.sessions(), 2u);

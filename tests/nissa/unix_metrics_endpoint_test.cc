@@ -13,7 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "nissa/unix_metrics_endpoint.h"
+#include "nissa/serve/unix_metrics_endpoint.h"
 #include "tests/nissa/unix_socket_client.h"
 #include "tests/support/temp_dir.h"
 

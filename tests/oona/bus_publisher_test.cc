@@ -27,8 +27,8 @@ TEST(BusPublisher, BlocksAtMostTheSendTimeoutAndCountsWhatItCouldNotSend) {
   auto slowest = std::chrono::steady_clock::duration::zero();
   int accepted = 0;
   for (int i = 0; i < kAttempts; ++i) {
-    leyline::Envelope e;
-    e.set_severity(i % 2 ? leyline::SEVERITY_CRITICAL : leyline::SEVERITY_INFO);
+    proto::Envelope e;
+    e.set_severity(i % 2 ? proto::SEVERITY_CRITICAL : proto::SEVERITY_INFO);
     e.mutable_event()->set_description("x");
     const auto start = std::chrono::steady_clock::now();
     accepted += publisher.publish(e) ? 1 : 0;
@@ -36,12 +36,12 @@ TEST(BusPublisher, BlocksAtMostTheSendTimeoutAndCountsWhatItCouldNotSend) {
   }
   EXPECT_LT(slowest, 500ms) << "publish() blocked far beyond its 20 ms bound";
   EXPECT_GT(accepted, 0) << "queued up to the high-water mark";
-  const std::uint64_t unsent = publisher.unsent(wire::Lane::kNormal) + publisher.unsent(wire::Lane::kEmergency);
+  const std::uint64_t unsent = publisher.unsent(proto::Lane::kNormal) + publisher.unsent(proto::Lane::kEmergency);
   EXPECT_GT(unsent, 0u);
-  EXPECT_EQ(publisher.sent(wire::Lane::kNormal) + publisher.sent(wire::Lane::kEmergency) + unsent,
+  EXPECT_EQ(publisher.sent(proto::Lane::kNormal) + publisher.sent(proto::Lane::kEmergency) + unsent,
             static_cast<std::uint64_t>(kAttempts));
   EXPECT_EQ(static_cast<std::uint64_t>(accepted),
-            publisher.sent(wire::Lane::kNormal) + publisher.sent(wire::Lane::kEmergency));
+            publisher.sent(proto::Lane::kNormal) + publisher.sent(proto::Lane::kEmergency));
 }
 
 TEST(BusPublisher, RefusesAnEnvelopeNoDecoderWouldAccept) {
@@ -51,10 +51,10 @@ TEST(BusPublisher, RefusesAnEnvelopeNoDecoderWouldAccept) {
   options.source = "bad source";  // Spaces are not allowed.
   options.linger = 0ms;
   BusPublisher publisher(options);
-  leyline::Envelope e;
-  e.set_severity(leyline::SEVERITY_INFO);
+  proto::Envelope e;
+  e.set_severity(proto::SEVERITY_INFO);
   e.mutable_telemetry();
-  EXPECT_THROW(publisher.publish(e), wire::EncodeError);
+  EXPECT_THROW(publisher.publish(e), proto::EncodeError);
 }
 
 }  // namespace

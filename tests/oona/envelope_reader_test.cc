@@ -9,13 +9,13 @@ namespace {
 
 const std::string kKey(EnvelopeSigner::kKeyBytes, 'k');
 
-leyline::Envelope telemetry() {
-  leyline::Envelope e = wire::make_envelope("reader", "i", 1, leyline::SEVERITY_INFO);
+proto::Envelope telemetry() {
+  proto::Envelope e = proto::make_envelope("reader", "i", 1, proto::SEVERITY_INFO);
   e.mutable_telemetry();
   return e;
 }
 
-ReadEnvelope read_back(const wire::WireMessage& m, const EnvelopeSigner* signer) {
+ReadEnvelope read_back(const proto::WireMessage& m, const EnvelopeSigner* signer) {
   const std::vector<std::string_view> frames{m.topic, m.envelope};
   return decode_and_verify(frames, {}, signer);
 }
@@ -24,9 +24,9 @@ TEST(EnvelopeReader, EveryReasonHasOneDistinctNameMatchingTheCodecAndTheSigner) 
   std::set<std::string_view> names;
   for (std::size_t i = 0; i < kRejectReasonCount; ++i) names.insert(reject_reason_name(static_cast<RejectReason>(i)));
   EXPECT_EQ(names.size(), kRejectReasonCount);
-  for (std::size_t i = 0; i < wire::kDecodeErrorCount; ++i) {
-    const auto error = static_cast<wire::DecodeError>(i);
-    EXPECT_EQ(reject_reason_name(reject_reason(error)), wire::decode_error_name(error));
+  for (std::size_t i = 0; i < proto::kDecodeErrorCount; ++i) {
+    const auto error = static_cast<proto::DecodeError>(i);
+    EXPECT_EQ(reject_reason_name(reject_reason(error)), proto::decode_error_name(error));
   }
   EXPECT_EQ(reject_reason_name(reject_reason(EnvelopeSigner::Verdict::kUnsigned)), "unsigned");
   EXPECT_EQ(reject_reason_name(reject_reason(EnvelopeSigner::Verdict::kBadSignature)), "bad_signature");
@@ -48,7 +48,7 @@ TEST(EnvelopeReader, UnsignedAndTamperedEnvelopesAreRejectedByReason) {
 
   auto e = telemetry();
   auto m = encode_signed(e, &signer);
-  leyline::Envelope tampered;
+  proto::Envelope tampered;
   ASSERT_TRUE(tampered.ParseFromString(m.envelope));
   tampered.set_sequence(99);
   m.envelope = tampered.SerializeAsString();
@@ -63,7 +63,7 @@ TEST(EnvelopeReader, EncodeSignedReplacesAnOldSignature) {
   auto e = telemetry();
   (void)encode_signed(e, &signer);
   e.set_demoted(true);  // As Oona's demotion changes an envelope after it was signed.
-  e.set_severity(leyline::SEVERITY_HIGH);
+  e.set_severity(proto::SEVERITY_HIGH);
   EXPECT_TRUE(read_back(encode_signed(e, &signer), &signer).ok());
 }
 

@@ -9,8 +9,8 @@ namespace {
 
 const std::string kHex = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
 
-leyline::Envelope sample() {
-  auto e = wire::make_envelope("tamiyo", "h:1", 7, leyline::SEVERITY_INFO);
+proto::Envelope sample() {
+  auto e = proto::make_envelope("tamiyo", "h:1", 7, proto::SEVERITY_INFO);
   auto* point = e.mutable_telemetry()->add_metrics();
   point->set_name("x");
   (*point->mutable_attributes())["a"] = "1";
@@ -28,7 +28,7 @@ TEST(EnvelopeSigner, SignedVerifiesAndAnyChangeOrOtherKeyDoesNot) {
   EXPECT_EQ(signer.verify(topic, e), EnvelopeSigner::Verdict::kOk);
 
   // Survives the wire (a re-parse), whatever the map order.
-  leyline::Envelope parsed;
+  proto::Envelope parsed;
   ASSERT_TRUE(parsed.ParseFromString(e.SerializeAsString()));
   EXPECT_EQ(signer.verify(topic, parsed), EnvelopeSigner::Verdict::kOk);
 

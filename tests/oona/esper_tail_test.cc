@@ -23,7 +23,7 @@ TEST(EsperTail, JsonCountPrintsValidJsonLinesAndExitsZero) {
   // esper-tail has no readiness signal: publish until it has printed five lines.
   const auto deadline = std::chrono::steady_clock::now() + 20s;
   while (lines.size() < 5 && std::chrono::steady_clock::now() < deadline) {
-    ASSERT_TRUE(publisher.publish(event(leyline::SEVERITY_WARNING, "tail")));
+    ASSERT_TRUE(publisher.publish(event(proto::SEVERITY_WARNING, "tail")));
     if (auto line = tail.read_line(20ms)) lines.push_back(*line);
   }
   while (lines.size() < 5) {
@@ -33,7 +33,7 @@ TEST(EsperTail, JsonCountPrintsValidJsonLinesAndExitsZero) {
   }
   ASSERT_EQ(lines.size(), 5u);
   for (const auto& line : lines) {
-    leyline::Envelope envelope;
+    proto::Envelope envelope;
     EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(line, &envelope).ok()) << line;
     EXPECT_EQ(envelope.source(), "tailtest") << line;
     EXPECT_EQ(envelope.event().description(), "tail") << line;
@@ -46,7 +46,7 @@ TEST(EsperTail, JsonCountPrintsValidJsonLinesAndExitsZero) {
 
 // Publishes `envelopes` in turn until esper-tail prints a line (it has no readiness signal).
 std::optional<std::string> publish_until_line(BusPublisher& publisher, esper::testing::ChildProcess& tail,
-                                              const std::vector<leyline::Envelope>& envelopes) {
+                                              const std::vector<proto::Envelope>& envelopes) {
   const auto deadline = std::chrono::steady_clock::now() + 20s;
   while (std::chrono::steady_clock::now() < deadline) {
     for (const auto& e : envelopes) publisher.publish(e);
@@ -63,9 +63,9 @@ TEST(EsperTail, KindAndMinSeverityFiltersLetOnlyMatchingEnvelopesThrough) {
                                      "--source", "filtertest", "--count", "3"});
   BusPublisher publisher(publisher_options(oona.endpoints(), "filtertest"));
   // Telemetry at CRITICAL (wrong kind) and an event at WARNING (too low) must not pass.
-  const std::vector<leyline::Envelope> mix = {telemetry(leyline::SEVERITY_CRITICAL),
-                                              event(leyline::SEVERITY_WARNING, "low"),
-                                              event(leyline::SEVERITY_CRITICAL, "pass")};
+  const std::vector<proto::Envelope> mix = {telemetry(proto::SEVERITY_CRITICAL),
+                                              event(proto::SEVERITY_WARNING, "low"),
+                                              event(proto::SEVERITY_CRITICAL, "pass")};
   for (int i = 0; i < 3; ++i) {
     const auto line = publish_until_line(publisher, tail, mix);
     ASSERT_TRUE(line.has_value()) << "esper-tail printed nothing";
@@ -85,7 +85,7 @@ TEST(EsperTail, ColoursBySeverityOnATerminal) {
                               oona.dir().path().string() + "' --source colourtest --count 1";
   esper::testing::ChildProcess tail({"/usr/bin/script", "-qfec", command, "/dev/null"});
   BusPublisher publisher(publisher_options(oona.endpoints(), "colourtest"));
-  const auto line = publish_until_line(publisher, tail, {event(leyline::SEVERITY_CRITICAL, "red")});
+  const auto line = publish_until_line(publisher, tail, {event(proto::SEVERITY_CRITICAL, "red")});
   ASSERT_TRUE(line.has_value()) << "esper-tail printed nothing on the terminal";
   EXPECT_NE(line->find("\033[1;37;41mCRITICAL"), std::string::npos) << "CRITICAL is not white on red: " << *line;
 }
@@ -102,7 +102,7 @@ TEST(EsperTail, ExitsZeroWhenItsPipeIsClosed) {
   std::optional<int> status;
   const auto deadline = std::chrono::steady_clock::now() + 20s;
   while (!status && std::chrono::steady_clock::now() < deadline) {
-    ASSERT_TRUE(publisher.publish(telemetry(leyline::SEVERITY_INFO)));
+    ASSERT_TRUE(publisher.publish(telemetry(proto::SEVERITY_INFO)));
     status = pipeline.wait(20ms);
   }
   ASSERT_TRUE(status.has_value()) << "esper-tail | head -n 1 did not finish";
@@ -121,8 +121,8 @@ TEST(EsperTail, ExitsZeroOnSigint) {
   std::optional<std::string> line;
   const auto deadline = std::chrono::steady_clock::now() + 20s;
   while (!line && std::chrono::steady_clock::now() < deadline) {
-    ASSERT_TRUE(publisher.publish(event(leyline::SEVERITY_HIGH, "filtered out")));
-    ASSERT_TRUE(publisher.publish(event(leyline::SEVERITY_CRITICAL, "shown")));
+    ASSERT_TRUE(publisher.publish(event(proto::SEVERITY_HIGH, "filtered out")));
+    ASSERT_TRUE(publisher.publish(event(proto::SEVERITY_CRITICAL, "shown")));
     line = tail.read_line(20ms);
   }
   ASSERT_TRUE(line.has_value());
@@ -147,7 +147,7 @@ TEST(EsperTail, AStalledOutputDoesNotHoldBackTheBus) {
                                      oona.dir().path().string(), "--source", "stall", "--buffer", "100"},
                                     options);
   BusPublisher publisher(publisher_options(oona.endpoints(), "stall"));
-  ASSERT_TRUE(publish_until_line(publisher, tail, {telemetry(leyline::SEVERITY_INFO)}))
+  ASSERT_TRUE(publish_until_line(publisher, tail, {telemetry(proto::SEVERITY_INFO)}))
       << "esper-tail printed nothing";
   // From here on nobody reads esper-tail's output: its pipe fills after a few hundred lines.
 
@@ -156,7 +156,7 @@ TEST(EsperTail, AStalledOutputDoesNotHoldBackTheBus) {
   constexpr int kRounds = 60, kPerRound = 500;
   int received = 0;
   for (int round = 0; round < kRounds; ++round) {
-    for (int i = 0; i < kPerRound; ++i) ASSERT_TRUE(publisher.publish(telemetry(leyline::SEVERITY_INFO)));
+    for (int i = 0; i < kPerRound; ++i) ASSERT_TRUE(publisher.publish(telemetry(proto::SEVERITY_INFO)));
     // Paced by this subscriber, which keeps up, so it only misses something if esper-tail holds it back.
     const int target = (round + 1) * kPerRound;
     const auto deadline = std::chrono::steady_clock::now() + 10s;
@@ -211,7 +211,7 @@ TEST(EsperTail, SaysItIsWaitingForOonaThenConnectsWhenOonaStarts) {
   ASSERT_TRUE(oona.wait_for_line("oona ready", 20s));
   ASSERT_TRUE(tail.wait_for_line("connected to oona at", 20s)) << "esper-tail did not notice oona arrive";
   BusPublisher publisher(publisher_options(endpoints_under(dir.path()), "late"));
-  const auto line = publish_until_line(publisher, tail, {event(leyline::SEVERITY_WARNING, "arrived")});
+  const auto line = publish_until_line(publisher, tail, {event(proto::SEVERITY_WARNING, "arrived")});
   ASSERT_TRUE(line.has_value()) << "esper-tail printed nothing once oona was there";
   EXPECT_NE(line->find("arrived"), std::string::npos) << *line;
   const auto status = tail.wait(10s);

@@ -51,7 +51,7 @@ TEST(OonaCurve, AllowedKeyReceivesAndUnknownKeyReceivesNothing) {
 
   BusPublisher publisher(publisher_options(endpoints, "curvetest", allowed_keys));
   for (int i = 0; i < 10; ++i) {
-    ASSERT_TRUE(publisher.publish(event(i % 2 ? leyline::SEVERITY_CRITICAL : leyline::SEVERITY_INFO, "secret")));
+    ASSERT_TRUE(publisher.publish(event(i % 2 ? proto::SEVERITY_CRITICAL : proto::SEVERITY_INFO, "secret")));
   }
   int member_seen = 0;
   const auto deadline = std::chrono::steady_clock::now() + 10s;
@@ -67,7 +67,7 @@ TEST(OonaCurve, AllowedKeyReceivesAndUnknownKeyReceivesNothing) {
   EXPECT_TRUE(ok) << "Oona did not count the unknown key's refused handshakes\n" << describe(last);
   // By now the intruder's handshakes on both egress sockets were refused; it has nothing.
   EXPECT_FALSE(intruder.receive(200ms).has_value());
-  EXPECT_EQ(intruder.received(wire::Lane::kNormal) + intruder.received(wire::Lane::kEmergency), 0u);
+  EXPECT_EQ(intruder.received(proto::Lane::kNormal) + intruder.received(proto::Lane::kEmergency), 0u);
 }
 
 std::string curve_oona_config(const KeyPair& server, const std::string& extra) {
@@ -145,8 +145,8 @@ TEST(OonaCurve, AClientKeyBoundToSourcesCannotSendAsAnother) {
   BusPublisher as_tamiyo(publisher_options(endpoints, "tamiyo", bound_keys));  // Not bound to it.
   BusPublisher free_tamiyo(publisher_options(endpoints, "tamiyo", free_keys));
   for (BusPublisher* p : {&as_tolaria, &as_tamiyo, &free_tamiyo}) {
-    ASSERT_TRUE(p->publish(telemetry(leyline::SEVERITY_INFO)));
-    ASSERT_TRUE(p->publish(event(leyline::SEVERITY_CRITICAL, "emergency")));
+    ASSERT_TRUE(p->publish(telemetry(proto::SEVERITY_INFO)));
+    ASSERT_TRUE(p->publish(event(proto::SEVERITY_CRITICAL, "emergency")));
   }
 
   StatsWatcher stats(endpoints, free_keys);

@@ -84,15 +84,15 @@ inline BusSubscriberOptions subscriber_options(const BusEndpoints& endpoints, in
   return options;
 }
 
-inline leyline::Envelope telemetry(leyline::Severity severity, std::size_t padding = 0) {
-  leyline::Envelope e;
+inline proto::Envelope telemetry(proto::Severity severity, std::size_t padding = 0) {
+  proto::Envelope e;
   e.set_severity(severity);
   e.mutable_telemetry()->set_packet_id(std::string(padding, 'p'));
   return e;
 }
 
-inline leyline::Envelope event(leyline::Severity severity, const std::string& description) {
-  leyline::Envelope e;
+inline proto::Envelope event(proto::Severity severity, const std::string& description) {
+  proto::Envelope e;
   e.set_severity(severity);
   e.mutable_event()->set_description(description);
   e.mutable_event()->set_level(severity);
@@ -116,13 +116,13 @@ inline ::testing::AssertionResult connect(const BusEndpoints& endpoints, BusSubs
       return ::testing::AssertionFailure() << "subscriber not connected after 20s (normal "
                                            << seen_normal << ", emergency " << seen_emergency << ")";
     }
-    if (!seen_normal) probe.publish(telemetry(leyline::SEVERITY_DEBUG));
-    if (!seen_emergency) probe.publish(event(leyline::SEVERITY_HIGH, "probe"));
+    if (!seen_normal) probe.publish(telemetry(proto::SEVERITY_DEBUG));
+    if (!seen_emergency) probe.publish(event(proto::SEVERITY_HIGH, "probe"));
     const auto until = std::chrono::steady_clock::now() + 20ms;
     while (std::chrono::steady_clock::now() < until) {
       auto m = subscriber.receive(5ms);
       if (!m || m->envelope.source() != "probe") continue;
-      (m->socket == wire::Lane::kEmergency ? seen_emergency : seen_normal) = true;
+      (m->socket == proto::Lane::kEmergency ? seen_emergency : seen_normal) = true;
     }
   }
   return ::testing::AssertionSuccess();
@@ -131,7 +131,7 @@ inline ::testing::AssertionResult connect(const BusEndpoints& endpoints, BusSubs
 // Oona's oona.* metrics by "name{k=v,...}" (attributes sorted by key).
 using OonaStats = std::map<std::string, double>;
 
-inline OonaStats parse_stats(const leyline::Envelope& envelope) {
+inline OonaStats parse_stats(const proto::Envelope& envelope) {
   OonaStats stats;
   for (const auto& point : envelope.telemetry().metrics()) {
     std::vector<std::pair<std::string, std::string>> attributes(point.attributes().begin(),

@@ -21,10 +21,10 @@ using esper::testing::rss_kib;
 // socket takes them (a raw PUSH: no per-name publisher).
 void flood(zmq::socket_t& push, int first, int count) {
   for (int i = first; i < first + count; ++i) {
-    leyline::Envelope e = wire::make_envelope("n" + std::to_string(i), "flood:1", 1, leyline::SEVERITY_CRITICAL);
+    proto::Envelope e = proto::make_envelope("n" + std::to_string(i), "flood:1", 1, proto::SEVERITY_CRITICAL);
     e.mutable_event()->set_description("flood");
-    e.mutable_event()->set_level(leyline::SEVERITY_CRITICAL);
-    const wire::WireMessage m = wire::encode(e);
+    e.mutable_event()->set_level(proto::SEVERITY_CRITICAL);
+    const proto::WireMessage m = proto::encode(e);
     ASSERT_TRUE(push.send(zmq::buffer(m.topic), zmq::send_flags::sndmore));
     ASSERT_TRUE(push.send(zmq::buffer(m.envelope), zmq::send_flags::none));
   }

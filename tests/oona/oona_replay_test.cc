@@ -14,8 +14,8 @@ namespace {
 using esper::testing::kSigningKeyHex;
 
 // A signed envelope's two frames, as a producer put them on the wire.
-wire::WireMessage signed_frames(const EnvelopeSigner& signer, const std::string& source, std::uint64_t seq) {
-  leyline::Envelope e = wire::make_envelope(source, "replayer:1", seq, leyline::SEVERITY_INFO);
+proto::WireMessage signed_frames(const EnvelopeSigner& signer, const std::string& source, std::uint64_t seq) {
+  proto::Envelope e = proto::make_envelope(source, "replayer:1", seq, proto::SEVERITY_INFO);
   e.mutable_telemetry()->set_packet_id(source + "-" + std::to_string(seq));
   return encode_signed(e, &signer);
 }
@@ -28,7 +28,7 @@ class RawIngress {
     socket_.set(zmq::sockopt::linger, 2000);
     socket_.connect(endpoints.normal_ingress);
   }
-  void send(const wire::WireMessage& m) {
+  void send(const proto::WireMessage& m) {
     ASSERT_TRUE(socket_.send(zmq::buffer(m.topic), zmq::send_flags::sndmore));
     ASSERT_TRUE(socket_.send(zmq::buffer(m.envelope), zmq::send_flags::none));
   }
@@ -61,7 +61,7 @@ TEST(OonaReplay, ASignedEnvelopeSentTwiceIsDeliveredOnceAndCountedAsReplayed) {
   ASSERT_TRUE(connect(oona.endpoints(), subscriber, true, false, {}, key));
 
   RawIngress raw(oona.endpoints());
-  const wire::WireMessage captured = signed_frames(signer, "victim", 7);
+  const proto::WireMessage captured = signed_frames(signer, "victim", 7);
   raw.send(captured);
   raw.send(captured);  // The replay: the same bytes again.
   raw.send(captured);
@@ -93,14 +93,14 @@ TEST(OonaReplay, AProducerRestartedUnderTheSameInstanceIsNotAReplay) {
   for (int run = 0; run < 2; ++run) {
     BusPublisher publisher(producer);  // Counts from 1 in each run.
     for (int i = 0; i < 3; ++i) {
-      ASSERT_TRUE(publisher.publish(telemetry(leyline::SEVERITY_INFO)));
-      ASSERT_TRUE(publisher.publish(event(leyline::SEVERITY_CRITICAL, "emergency")));
+      ASSERT_TRUE(publisher.publish(telemetry(proto::SEVERITY_INFO)));
+      ASSERT_TRUE(publisher.publish(event(proto::SEVERITY_CRITICAL, "emergency")));
     }
   }  // Closing lingers until the envelopes are handed over.
   BusPublisherOptions last = producer;
   last.source = "sentinel";
   BusPublisher sentinel(last);
-  ASSERT_TRUE(sentinel.publish(telemetry(leyline::SEVERITY_INFO)));
+  ASSERT_TRUE(sentinel.publish(telemetry(proto::SEVERITY_INFO)));
 
   std::map<std::string, int> seen;
   const auto deadline = std::chrono::steady_clock::now() + 20s;
@@ -128,7 +128,7 @@ TEST(OonaReplay, ASubscriberWithTheKeyRefusesAReplayItsOonaLetThrough) {
   ASSERT_TRUE(connect(oona.endpoints(), subscriber, true, false, {}, key));
 
   RawIngress raw(oona.endpoints());
-  const wire::WireMessage captured = signed_frames(signer, "victim", 3);
+  const proto::WireMessage captured = signed_frames(signer, "victim", 3);
   raw.send(captured);
   raw.send(captured);
   raw.send(signed_frames(signer, "sentinel", 1));

@@ -17,15 +17,15 @@
 namespace esper::oona::testing {
 namespace {
 
-using wire::BodyKind;
-using wire::Lane;
+using proto::BodyKind;
+using proto::Lane;
 
-constexpr std::array<leyline::Severity, 5> kSeverities{
-    leyline::SEVERITY_DEBUG, leyline::SEVERITY_INFO, leyline::SEVERITY_WARNING,
-    leyline::SEVERITY_HIGH, leyline::SEVERITY_CRITICAL};
+constexpr std::array<proto::Severity, 5> kSeverities{
+    proto::SEVERITY_DEBUG, proto::SEVERITY_INFO, proto::SEVERITY_WARNING,
+    proto::SEVERITY_HIGH, proto::SEVERITY_CRITICAL};
 
-leyline::Envelope with_body(BodyKind kind, leyline::Severity severity) {
-  leyline::Envelope e;
+proto::Envelope with_body(BodyKind kind, proto::Severity severity) {
+  proto::Envelope e;
   e.set_severity(severity);
   switch (kind) {
     case BodyKind::kTelemetry: e.mutable_telemetry(); break;
@@ -54,8 +54,8 @@ TEST(OonaRouting, EverySeverityAndKindReachesItsLaneAndTopic) {
   for (int k = 0; k <= static_cast<int>(BodyKind::kEmergencySignal); ++k) {
     const auto kind = static_cast<BodyKind>(k);
     for (auto severity : kSeverities) {
-      const Lane lane = wire::lane_for(kind, severity);
-      const std::string topic = wire::format_topic({lane, kind, severity, "matrix"});
+      const Lane lane = proto::lane_for(kind, severity);
+      const std::string topic = proto::format_topic({lane, kind, severity, "matrix"});
       expected_socket[topic] = lane == Lane::kEmergency ? Lane::kEmergency : Lane::kNormal;
       ASSERT_TRUE(publisher.publish(with_body(kind, severity)));
     }
@@ -67,7 +67,7 @@ TEST(OonaRouting, EverySeverityAndKindReachesItsLaneAndTopic) {
   while (seen.size() < expected_socket.size() && std::chrono::steady_clock::now() < deadline) {
     auto m = subscriber.receive(100ms);
     if (!m || !is_test_traffic(*m)) continue;
-    const std::string topic = wire::format_topic(m->topic);
+    const std::string topic = proto::format_topic(m->topic);
     EXPECT_EQ(seen.count(topic), 0u) << "duplicate " << topic;
     seen[topic] = m->socket;
   }
@@ -95,10 +95,10 @@ TEST(OonaRouting, EmergencyOvertakesAHundredThousandQueuedNormalEnvelopes) {
   const auto normal_read_before = subscriber.received(Lane::kNormal);
 
   BusPublisher publisher(publisher_options(oona.endpoints(), "backlog"));
-  for (int i = 0; i < kNormal; ++i) ASSERT_TRUE(publisher.publish(telemetry(leyline::SEVERITY_INFO)));
+  for (int i = 0; i < kNormal; ++i) ASSERT_TRUE(publisher.publish(telemetry(proto::SEVERITY_INFO)));
   BusPublisher alarm(publisher_options(oona.endpoints(), "alarm"));
   const auto sent_at = std::chrono::steady_clock::now();
-  ASSERT_TRUE(alarm.publish(event(leyline::SEVERITY_CRITICAL, "overtake")));
+  ASSERT_TRUE(alarm.publish(event(proto::SEVERITY_CRITICAL, "overtake")));
 
   std::optional<BusMessage> urgent;
   while (!urgent && std::chrono::steady_clock::now() - sent_at < 5s) {
@@ -139,22 +139,22 @@ TEST(OonaRouting, OverloadDropsAreCountedExactlyLowestSeverityFirst) {
 
   BusPublisher publisher(publisher_options(oona.endpoints(), "loadgen"));
   std::map<std::string, int> sent;  // By "<lane>.<severity>".
-  auto send = [&](leyline::Envelope e) {
-    const auto topic = wire::topic_for(e);
+  auto send = [&](proto::Envelope e) {
+    const auto topic = proto::topic_for(e);
     ASSERT_TRUE(publisher.publish(std::move(e)));
-    ++sent[std::string(wire::lane_name(topic.lane)) + "." + std::string(wire::severity_name(topic.severity))];
+    ++sent[std::string(proto::lane_name(topic.lane)) + "." + std::string(proto::severity_name(topic.severity))];
   };
   for (int i = 0; i < 3000; ++i) {
-    send(telemetry(leyline::SEVERITY_DEBUG, 1024));
-    send(telemetry(leyline::SEVERITY_INFO, 1024));
-    if (i % 10 == 0) send(telemetry(leyline::SEVERITY_WARNING, 1024));
+    send(telemetry(proto::SEVERITY_DEBUG, 1024));
+    send(telemetry(proto::SEVERITY_INFO, 1024));
+    if (i % 10 == 0) send(telemetry(proto::SEVERITY_WARNING, 1024));
     if (i % 30 == 0) {
-      leyline::Envelope ack;
-      ack.set_severity(leyline::SEVERITY_INFO);
+      proto::Envelope ack;
+      ack.set_severity(proto::SEVERITY_INFO);
       ack.mutable_field_report_ack()->set_report_id(std::string(1024, 'r'));
       send(std::move(ack));
     }
-    if (i % 60 == 0) send(event(leyline::SEVERITY_HIGH, std::string(1024, 'h')));
+    if (i % 60 == 0) send(event(proto::SEVERITY_HIGH, std::string(1024, 'h')));
   }
   ASSERT_EQ(sent["normal.warning"], 300);
   ASSERT_EQ(sent["reliable.info"], 100);
@@ -172,8 +172,8 @@ TEST(OonaRouting, OverloadDropsAreCountedExactlyLowestSeverityFirst) {
       [&] {
         while (auto m = subscriber.receive(1ms)) {
           if (m->envelope.source() != "loadgen") continue;
-          ++received[std::string(wire::lane_name(m->topic.lane)) + "." +
-                     std::string(wire::severity_name(m->topic.severity))];
+          ++received[std::string(proto::lane_name(m->topic.lane)) + "." +
+                     std::string(proto::severity_name(m->topic.severity))];
           ++total_received;
         }
       });
@@ -202,12 +202,12 @@ TEST(OonaRouting, MalformedFramesOfEveryClassAreRejectedAndCounted) {
   ASSERT_TRUE(oona.ready());
   StatsWatcher stats(oona.endpoints());
 
-  auto valid = [](leyline::Severity severity = leyline::SEVERITY_INFO) {
-    leyline::Envelope e = wire::make_envelope("bad", "i", 1, severity);
+  auto valid = [](proto::Severity severity = proto::SEVERITY_INFO) {
+    proto::Envelope e = proto::make_envelope("bad", "i", 1, severity);
     e.mutable_telemetry();
     return e;
   };
-  auto serialized = [](const leyline::Envelope& e) { return e.SerializeAsString(); };
+  auto serialized = [](const proto::Envelope& e) { return e.SerializeAsString(); };
   using Frames = std::vector<std::string>;
   std::map<std::string, Frames> classes;
   classes["wrong_frame_count"] = {"normal.telemetry.info.bad"};
@@ -231,11 +231,11 @@ TEST(OonaRouting, MalformedFramesOfEveryClassAreRejectedAndCounted) {
   }
   {
     auto e = valid();
-    e.set_severity(leyline::SEVERITY_UNSPECIFIED);
+    e.set_severity(proto::SEVERITY_UNSPECIFIED);
     classes["invalid_severity"] = {"normal.telemetry.info.bad", serialized(e)};
   }
   classes["topic_mismatch"] = {"normal.telemetry.debug.bad", serialized(valid())};
-  ASSERT_EQ(classes.size(), wire::kDecodeErrorCount);
+  ASSERT_EQ(classes.size(), proto::kDecodeErrorCount);
 
   zmq::context_t context;
   zmq::socket_t normal(context, zmq::socket_type::push);
@@ -312,9 +312,9 @@ TEST(OonaRouting, EmergencyFloodBeyondRateIsDemotedNotLost) {
   ASSERT_TRUE(connect(oona.endpoints(), subscriber));
 
   BusPublisher flooder(publisher_options(oona.endpoints(), "flooder"));
-  for (int i = 0; i < kFlood; ++i) ASSERT_TRUE(flooder.publish(event(leyline::SEVERITY_HIGH, "flood")));
+  for (int i = 0; i < kFlood; ++i) ASSERT_TRUE(flooder.publish(event(proto::SEVERITY_HIGH, "flood")));
   BusPublisher other(publisher_options(oona.endpoints(), "other"));
-  ASSERT_TRUE(other.publish(event(leyline::SEVERITY_CRITICAL, "real")));
+  ASSERT_TRUE(other.publish(event(proto::SEVERITY_CRITICAL, "real")));
 
   int on_emergency = 0, demoted = 0;
   bool other_seen = false;
@@ -322,7 +322,7 @@ TEST(OonaRouting, EmergencyFloodBeyondRateIsDemotedNotLost) {
     if (m.envelope.demoted()) {
       EXPECT_EQ(m.socket, Lane::kNormal);
       EXPECT_EQ(m.topic.lane, Lane::kReliable);
-      EXPECT_EQ(m.topic.severity, leyline::SEVERITY_HIGH);
+      EXPECT_EQ(m.topic.severity, proto::SEVERITY_HIGH);
       ++demoted;
     } else {
       EXPECT_EQ(m.socket, Lane::kEmergency);
@@ -389,7 +389,7 @@ TEST(OonaProcessLifecycle, ClientsReconnectAfterOonaRestarts) {
     bool seen = false;
     const auto deadline = std::chrono::steady_clock::now() + 20s;
     while (!seen && std::chrono::steady_clock::now() < deadline) {
-      ASSERT_TRUE(publisher.publish(event(leyline::SEVERITY_CRITICAL, "run")));
+      ASSERT_TRUE(publisher.publish(event(proto::SEVERITY_CRITICAL, "run")));
       while (auto m = subscriber.receive(20ms)) seen = seen || m->envelope.source() == "restart";
     }
     EXPECT_TRUE(seen) << "nothing arrived through oona run " << run;
@@ -456,7 +456,7 @@ TEST(OonaRouting, AHugeFrameNeverReachesOonasMemory) {
     push.send(zmq::buffer(huge), zmq::send_flags::none);
   }  // Closing waits (linger) until the frame is handed to the kernel or refused.
   BusPublisher publisher(publisher_options(oona.endpoints(), "after"));
-  ASSERT_TRUE(publisher.publish(with_body(BodyKind::kTelemetry, leyline::SEVERITY_INFO)));
+  ASSERT_TRUE(publisher.publish(with_body(BodyKind::kTelemetry, proto::SEVERITY_INFO)));
   bool routed = false;
   const auto deadline = std::chrono::steady_clock::now() + 10s;
   while (!routed && std::chrono::steady_clock::now() < deadline) {

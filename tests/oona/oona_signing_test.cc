@@ -29,10 +29,10 @@ TEST(OonaSigning, ForgedAndUnsignedEnvelopesAreRejectedAndCountedAtOona) {
     bool normal = false, emergency = false;
     const auto deadline = std::chrono::steady_clock::now() + 20s;
     while (!(normal && emergency) && std::chrono::steady_clock::now() < deadline) {
-      probe.publish(telemetry(leyline::SEVERITY_DEBUG));
-      probe.publish(event(leyline::SEVERITY_HIGH, "probe"));
+      probe.publish(telemetry(proto::SEVERITY_DEBUG));
+      probe.publish(event(proto::SEVERITY_HIGH, "probe"));
       while (auto m = subscriber.receive(10ms)) {
-        if (m->envelope.source() == "probe") (m->socket == wire::Lane::kEmergency ? emergency : normal) = true;
+        if (m->envelope.source() == "probe") (m->socket == proto::Lane::kEmergency ? emergency : normal) = true;
       }
     }
     ASSERT_TRUE(normal && emergency) << "signed probes never arrived";
@@ -44,11 +44,11 @@ TEST(OonaSigning, ForgedAndUnsignedEnvelopesAreRejectedAndCountedAtOona) {
   BusPublisher unsigned_producer(signed_options("nokey", ""));
   BusPublisher honest(signed_options("honest", key));
   for (int i = 0; i < 100; ++i) {
-    ASSERT_TRUE(forger.publish(event(i % 2 ? leyline::SEVERITY_CRITICAL : leyline::SEVERITY_INFO, "forged")));
-    ASSERT_TRUE(unsigned_producer.publish(telemetry(leyline::SEVERITY_INFO)));
+    ASSERT_TRUE(forger.publish(event(i % 2 ? proto::SEVERITY_CRITICAL : proto::SEVERITY_INFO, "forged")));
+    ASSERT_TRUE(unsigned_producer.publish(telemetry(proto::SEVERITY_INFO)));
   }
-  ASSERT_TRUE(honest.publish(event(leyline::SEVERITY_CRITICAL, "real")));
-  ASSERT_TRUE(honest.publish(telemetry(leyline::SEVERITY_INFO)));
+  ASSERT_TRUE(honest.publish(event(proto::SEVERITY_CRITICAL, "real")));
+  ASSERT_TRUE(honest.publish(telemetry(proto::SEVERITY_INFO)));
 
   StatsWatcher stats(oona.endpoints());
   int honest_seen = 0;

@@ -8,14 +8,14 @@
 namespace esper::oona {
 namespace {
 
-leyline::Envelope envelope(std::uint64_t seq, std::uint64_t sent, const std::string& source = "tolaria",
+proto::Envelope envelope(std::uint64_t seq, std::uint64_t sent, const std::string& source = "tolaria",
                            const std::string& instance = "host:1") {
-  leyline::Envelope e;
+  proto::Envelope e;
   e.set_source(source);
   e.set_instance(instance);
   e.set_sequence(seq);
   e.set_sent_unix_ns(sent);
-  e.set_severity(leyline::SEVERITY_INFO);
+  e.set_severity(proto::SEVERITY_INFO);
   e.mutable_telemetry();
   return e;
 }
@@ -53,8 +53,8 @@ TEST(ReplayGuard, StreamsAreSourceInstanceAndLane) {
   EXPECT_TRUE(guard.admit(envelope(1, 100, "tolaria", "host:1")));
   EXPECT_TRUE(guard.admit(envelope(1, 100, "kasmina", "host:1")));
   EXPECT_TRUE(guard.admit(envelope(1, 100, "tolaria", "host:2")));
-  leyline::Envelope emergency = envelope(1, 100);
-  emergency.set_severity(leyline::SEVERITY_CRITICAL);
+  proto::Envelope emergency = envelope(1, 100);
+  emergency.set_severity(proto::SEVERITY_CRITICAL);
   emergency.mutable_event();
   EXPECT_TRUE(guard.admit(emergency));
   // A demoted emergency belongs to the emergency stream still.

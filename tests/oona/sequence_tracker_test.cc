@@ -5,9 +5,9 @@
 namespace esper::oona {
 namespace {
 
-leyline::Envelope with_seq(std::uint64_t seq, leyline::Severity severity = leyline::SEVERITY_INFO,
+proto::Envelope with_seq(std::uint64_t seq, proto::Severity severity = proto::SEVERITY_INFO,
                            const std::string& source = "s") {
-  leyline::Envelope e;
+  proto::Envelope e;
   e.set_source(source);
   e.set_instance("i");
   e.set_sequence(seq);
@@ -36,7 +36,7 @@ TEST(SequenceTracker, ReliableEnvelopesAreTheirOwnStream) {
   // apart, so overtaking is not loss.
   SequenceTracker t;
   auto ack = [](std::uint64_t seq) {
-    leyline::Envelope e;
+    proto::Envelope e;
     e.set_source("s");
     e.set_instance("i");
     e.set_sequence(seq);
@@ -62,14 +62,14 @@ TEST(SequenceTracker, ALateFirstEnvelopeIsNotARestart) {
 
 TEST(SequenceTracker, EmergencyAndNormalStreamsAreCountedApart) {
   SequenceTracker t;
-  t.observe(with_seq(1, leyline::SEVERITY_CRITICAL));  // Emergency stream overtakes...
+  t.observe(with_seq(1, proto::SEVERITY_CRITICAL));  // Emergency stream overtakes...
   t.observe(with_seq(1));                              // ...the normal stream: no gap.
   t.observe(with_seq(2));
-  auto demoted = with_seq(2, leyline::SEVERITY_HIGH);
+  auto demoted = with_seq(2, proto::SEVERITY_HIGH);
   demoted.set_demoted(true);  // Still the emergency stream.
   t.observe(demoted);
-  t.observe(with_seq(1, leyline::SEVERITY_INFO, "other"));
-  t.observe(with_seq(3, leyline::SEVERITY_HIGH));  // Emergency 3 after normal 2: no gap either.
+  t.observe(with_seq(1, proto::SEVERITY_INFO, "other"));
+  t.observe(with_seq(3, proto::SEVERITY_HIGH));  // Emergency 3 after normal 2: no gap either.
   t.observe(with_seq(3));
   EXPECT_EQ(t.gaps(), 0u);
   EXPECT_EQ(t.late() + t.duplicates(), 0u);

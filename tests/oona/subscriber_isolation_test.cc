@@ -75,7 +75,7 @@ class Traffic {
     BusSubscriber acks(ack_options);
     const auto start = std::chrono::steady_clock::now();
     std::uint64_t sent = 0, reports = 0;
-    const auto publish = [&](leyline::Envelope e) {
+    const auto publish = [&](proto::Envelope e) {
       const auto before = std::chrono::steady_clock::now();
       if (!publisher.publish(std::move(e))) ++unsent_;
       const auto took = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - before);
@@ -84,19 +84,19 @@ class Traffic {
     while (!stop_.load()) {
       const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       for (; sent < static_cast<std::uint64_t>(elapsed * rate); ++sent) {
-        leyline::Envelope e;
-        e.set_severity(leyline::SEVERITY_INFO);
-        *e.mutable_telemetry()->add_metrics() = wire::make_point("iso_load", 1, "count");
+        proto::Envelope e;
+        e.set_severity(proto::SEVERITY_INFO);
+        *e.mutable_telemetry()->add_metrics() = proto::make_point("iso_load", 1, "count");
         publish(std::move(e));
       }
       for (; with_reports && reports < static_cast<std::uint64_t>(elapsed * 50); ++reports) {
-        leyline::Envelope e;
-        e.set_severity(leyline::SEVERITY_INFO);
+        proto::Envelope e;
+        e.set_severity(proto::SEVERITY_INFO);
         auto* report = e.mutable_field_report();
         report->set_report_id("iso-" + std::to_string(reports));
         report->set_command_id("cmd-" + std::to_string(reports));
         report->set_training_run_id("run-1");
-        report->set_outcome(leyline::FIELD_REPORT_OUTCOME_SUCCESS);
+        report->set_outcome(proto::FIELD_REPORT_OUTCOME_SUCCESS);
         report->set_target_epochs(3);
         publish(std::move(e));
       }
@@ -203,14 +203,14 @@ TEST(SubscriberIsolation, AStuckEmergencySubscriberDoesNotDelayAnother) {
     const auto start = std::chrono::steady_clock::now();
     for (int i = 0; i < kEmergencies; ++i) {
       std::this_thread::sleep_until(start + std::chrono::microseconds(2000 * i));  // Pacing: 500/s.
-      publisher.publish(event(leyline::SEVERITY_CRITICAL, "alarm"));
+      publisher.publish(event(proto::SEVERITY_CRITICAL, "alarm"));
     }
   });
   const auto deadline = std::chrono::steady_clock::now() + 60s;
   while (static_cast<int>(latency_ms.size()) < kEmergencies && std::chrono::steady_clock::now() < deadline) {
-    auto m = healthy.receive_from(wire::Lane::kEmergency, 100ms);
+    auto m = healthy.receive_from(proto::Lane::kEmergency, 100ms);
     if (!m || m->envelope.source() != "alarm") continue;
-    latency_ms.push_back(static_cast<double>(wire::now_unix_ns() - m->envelope.sent_unix_ns()) / 1e6);
+    latency_ms.push_back(static_cast<double>(proto::now_unix_ns() - m->envelope.sent_unix_ns()) / 1e6);
   }
   alarm.join();
   ASSERT_EQ(latency_ms.size(), static_cast<std::size_t>(kEmergencies)) << "emergencies lost for the healthy one";

@@ -8,7 +8,7 @@
 namespace esper::oona {
 namespace {
 
-QueuedMessage item(leyline::Severity severity, const std::string& name, bool droppable = true,
+QueuedMessage item(proto::Severity severity, const std::string& name, bool droppable = true,
                    std::size_t payload_bytes = 10) {
   return QueuedMessage{zmq::message_t(name), zmq::message_t(std::string(payload_bytes, 'x')),
                        severity, droppable, "src"};
@@ -29,13 +29,13 @@ TEST(SubscriberQueue, DropsLowestSeverityFirstThenOldestAndKeepsFifoOrder) {
   SubscriberQueue q(3, 1 << 20);
   std::vector<std::string> dropped;
   auto on_drop = [&](const QueuedMessage& m, ShedReason) { dropped.push_back(name_of(m)); };
-  q.push(item(leyline::SEVERITY_INFO, "info1"), on_drop);
-  q.push(item(leyline::SEVERITY_DEBUG, "debug1"), on_drop);
-  q.push(item(leyline::SEVERITY_DEBUG, "debug2"), on_drop);
-  q.push(item(leyline::SEVERITY_WARNING, "warn1"), on_drop);  // Evicts debug1 (lowest, oldest).
-  q.push(item(leyline::SEVERITY_INFO, "info2"), on_drop);     // Evicts debug2.
-  q.push(item(leyline::SEVERITY_DEBUG, "debug3"), on_drop);   // Less severe than all: itself.
-  q.push(item(leyline::SEVERITY_INFO, "info3"), on_drop);     // Evicts info1 (oldest INFO).
+  q.push(item(proto::SEVERITY_INFO, "info1"), on_drop);
+  q.push(item(proto::SEVERITY_DEBUG, "debug1"), on_drop);
+  q.push(item(proto::SEVERITY_DEBUG, "debug2"), on_drop);
+  q.push(item(proto::SEVERITY_WARNING, "warn1"), on_drop);  // Evicts debug1 (lowest, oldest).
+  q.push(item(proto::SEVERITY_INFO, "info2"), on_drop);     // Evicts debug2.
+  q.push(item(proto::SEVERITY_DEBUG, "debug3"), on_drop);   // Less severe than all: itself.
+  q.push(item(proto::SEVERITY_INFO, "info3"), on_drop);     // Evicts info1 (oldest INFO).
   EXPECT_EQ(dropped, (std::vector<std::string>{"debug1", "debug2", "debug3", "info1"}));
   EXPECT_EQ(drain(q), (std::vector<std::string>{"warn1", "info2", "info3"}));
 }
@@ -44,11 +44,11 @@ TEST(SubscriberQueue, ShedsReliableItemsLastOldestFirst) {
   SubscriberQueue q(2, 1 << 20);
   std::vector<std::string> dropped;
   auto on_drop = [&](const QueuedMessage& m, ShedReason) { dropped.push_back(name_of(m)); };
-  q.push(item(leyline::SEVERITY_INFO, "ack1", false), on_drop);
-  q.push(item(leyline::SEVERITY_CRITICAL, "crit", true), on_drop);
-  q.push(item(leyline::SEVERITY_DEBUG, "ack2", false), on_drop);     // Evicts crit, the only droppable.
-  q.push(item(leyline::SEVERITY_CRITICAL, "crit2", true), on_drop);  // Only reliable queued: itself.
-  q.push(item(leyline::SEVERITY_INFO, "ack3", false), on_drop);      // Nothing else: the oldest reliable.
+  q.push(item(proto::SEVERITY_INFO, "ack1", false), on_drop);
+  q.push(item(proto::SEVERITY_CRITICAL, "crit", true), on_drop);
+  q.push(item(proto::SEVERITY_DEBUG, "ack2", false), on_drop);     // Evicts crit, the only droppable.
+  q.push(item(proto::SEVERITY_CRITICAL, "crit2", true), on_drop);  // Only reliable queued: itself.
+  q.push(item(proto::SEVERITY_INFO, "ack3", false), on_drop);      // Nothing else: the oldest reliable.
   EXPECT_EQ(dropped, (std::vector<std::string>{"crit", "crit2", "ack1"}));
   EXPECT_EQ(q.reliable_size(), 2u);
   EXPECT_EQ(drain(q), (std::vector<std::string>{"ack2", "ack3"}));
@@ -59,11 +59,11 @@ TEST(SubscriberQueue, NamesTheBoundThatWasFull) {
   SubscriberQueue by_bytes(100, 50);
   std::vector<ShedReason> reasons;
   auto on_drop = [&](const QueuedMessage&, ShedReason reason) { reasons.push_back(reason); };
-  by_count.push(item(leyline::SEVERITY_INFO, "a"), on_drop);
-  by_count.push(item(leyline::SEVERITY_INFO, "b"), on_drop);
-  by_bytes.push(item(leyline::SEVERITY_INFO, "c", true, 40), on_drop);
-  by_bytes.push(item(leyline::SEVERITY_INFO, "d", true, 40), on_drop);
-  by_bytes.push(item(leyline::SEVERITY_INFO, "too-big", false, 60), on_drop);  // Larger than the bound.
+  by_count.push(item(proto::SEVERITY_INFO, "a"), on_drop);
+  by_count.push(item(proto::SEVERITY_INFO, "b"), on_drop);
+  by_bytes.push(item(proto::SEVERITY_INFO, "c", true, 40), on_drop);
+  by_bytes.push(item(proto::SEVERITY_INFO, "d", true, 40), on_drop);
+  by_bytes.push(item(proto::SEVERITY_INFO, "too-big", false, 60), on_drop);  // Larger than the bound.
   // b evicts a; d evicts c; too-big evicts d and then does not fit on its own.
   EXPECT_EQ(reasons, (std::vector<ShedReason>{ShedReason::kQueueFullMessages, ShedReason::kQueueFullBytes,
                                               ShedReason::kQueueFullBytes, ShedReason::kQueueFullBytes}));
@@ -73,7 +73,7 @@ TEST(SubscriberQueue, NamesTheBoundThatWasFull) {
 }
 
 TEST(SubscriberQueue, SharedItemsReferenceTheSameFrames) {
-  QueuedMessage original = item(leyline::SEVERITY_INFO, "topic", true, 4096);
+  QueuedMessage original = item(proto::SEVERITY_INFO, "topic", true, 4096);
   QueuedMessage second = original.share();
   EXPECT_EQ(second.payload.data(), original.payload.data()) << "a large frame must be shared, not copied";
   EXPECT_EQ(name_of(second), "topic");
@@ -83,22 +83,22 @@ TEST(SubscriberQueue, SharedItemsReferenceTheSameFrames) {
 TEST(SubscriberQueue, ReliableItemsLeaveBeforeATelemetryBacklog) {
   SubscriberQueue q(100, 1 << 20);
   auto on_drop = [](const QueuedMessage&, ShedReason) { FAIL() << "nothing should be dropped"; };
-  q.push(item(leyline::SEVERITY_INFO, "t1"), on_drop);
-  q.push(item(leyline::SEVERITY_WARNING, "t2"), on_drop);
-  q.push(item(leyline::SEVERITY_INFO, "ack1", false), on_drop);
-  q.push(item(leyline::SEVERITY_INFO, "t3"), on_drop);
-  q.push(item(leyline::SEVERITY_INFO, "report1", false), on_drop);
+  q.push(item(proto::SEVERITY_INFO, "t1"), on_drop);
+  q.push(item(proto::SEVERITY_WARNING, "t2"), on_drop);
+  q.push(item(proto::SEVERITY_INFO, "ack1", false), on_drop);
+  q.push(item(proto::SEVERITY_INFO, "t3"), on_drop);
+  q.push(item(proto::SEVERITY_INFO, "report1", false), on_drop);
   EXPECT_EQ(drain(q), (std::vector<std::string>{"ack1", "report1", "t1", "t2", "t3"}));
   // Eviction still works on what is left after reliable items were served.
   SubscriberQueue small(2, 1 << 20);
   std::vector<std::string> dropped;
   auto record = [&](const QueuedMessage& m, ShedReason) { dropped.push_back(name_of(m)); };
-  small.push(item(leyline::SEVERITY_DEBUG, "d1"), record);
-  small.push(item(leyline::SEVERITY_INFO, "ack", false), record);
+  small.push(item(proto::SEVERITY_DEBUG, "d1"), record);
+  small.push(item(proto::SEVERITY_INFO, "ack", false), record);
   EXPECT_EQ(name_of(small.front()), "ack");
   small.pop_front();
-  small.push(item(leyline::SEVERITY_INFO, "i1"), record);
-  small.push(item(leyline::SEVERITY_INFO, "i2"), record);  // Evicts d1.
+  small.push(item(proto::SEVERITY_INFO, "i1"), record);
+  small.push(item(proto::SEVERITY_INFO, "i2"), record);  // Evicts d1.
   EXPECT_EQ(dropped, std::vector<std::string>{"d1"});
   EXPECT_EQ(drain(small), (std::vector<std::string>{"i1", "i2"}));
 }
@@ -107,9 +107,9 @@ TEST(SubscriberQueue, BoundsBytesToo) {
   SubscriberQueue q(100, 100);
   std::vector<std::string> dropped;
   auto on_drop = [&](const QueuedMessage& m, ShedReason) { dropped.push_back(name_of(m)); };
-  q.push(item(leyline::SEVERITY_INFO, "a", true, 40), on_drop);
-  q.push(item(leyline::SEVERITY_INFO, "b", true, 40), on_drop);
-  q.push(item(leyline::SEVERITY_WARNING, "c", true, 90), on_drop);  // Needs both gone.
+  q.push(item(proto::SEVERITY_INFO, "a", true, 40), on_drop);
+  q.push(item(proto::SEVERITY_INFO, "b", true, 40), on_drop);
+  q.push(item(proto::SEVERITY_WARNING, "c", true, 90), on_drop);  // Needs both gone.
   EXPECT_EQ(dropped, (std::vector<std::string>{"a", "b"}));
   EXPECT_EQ(q.bytes(), 91u);
   EXPECT_EQ(drain(q), (std::vector<std::string>{"c"}));

@@ -21,18 +21,18 @@ TEST(BufferThroughOonaTest, DrainedPointsArriveOnceAndCriticalEventsAtOnce) {
   BusEnvelopeSink sink(bus);
   TelemetryBuffer buffer({.source = "tamiyo", .max_points_per_packet = 64}, sink);
   for (int i = 0; i < 1000; ++i) {
-    buffer.record(wire::make_point("tamiyo.gnn.feature_coverage", i, "ratio"));
+    buffer.record(proto::make_point("tamiyo.gnn.feature_coverage", i, "ratio"));
   }
-  leyline::TelemetryEvent critical;
+  proto::TelemetryEvent critical;
   critical.set_description("degraded_inputs");
-  critical.set_level(leyline::SEVERITY_CRITICAL);
+  critical.set_level(proto::SEVERITY_CRITICAL);
   ASSERT_TRUE(buffer.record(critical));
 
   // Before any drain, the emergency socket already has the event.
   bool saw_critical = false;
   const auto deadline = std::chrono::steady_clock::now() + 10s;
   while (!saw_critical && std::chrono::steady_clock::now() < deadline) {
-    auto m = subscriber.receive_from(wire::Lane::kEmergency, 100ms);
+    auto m = subscriber.receive_from(proto::Lane::kEmergency, 100ms);
     saw_critical = m && m->envelope.source() == "tamiyo" && m->envelope.event().description() == "degraded_inputs";
   }
   ASSERT_TRUE(saw_critical) << "the CRITICAL event did not arrive on the emergency lane";

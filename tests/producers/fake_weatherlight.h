@@ -25,20 +25,20 @@ class FakeWeatherlight {
   const std::string& endpoint() const { return endpoint_; }
 
   // The next control message from the runtime (its sender becomes the FLUSH target).
-  std::optional<leyline::Control> receive(std::chrono::milliseconds timeout) {
+  std::optional<proto::Control> receive(std::chrono::milliseconds timeout) {
     zmq::pollitem_t item{router_.handle(), 0, ZMQ_POLLIN, 0};
     if (zmq::poll(&item, 1, timeout) <= 0) return std::nullopt;
     zmq::message_t id, body;
     if (!router_.recv(id) || !router_.recv(body)) return std::nullopt;
     identity_ = id.to_string();
-    leyline::Control message;
+    proto::Control message;
     if (!message.ParseFromArray(body.data(), static_cast<int>(body.size()))) return std::nullopt;
     return message;
   }
 
   // Sends FLUSH(seq) to the runtime that last spoke and returns its next message (the FLUSHED).
-  std::optional<leyline::Control> flush(std::uint64_t seq, std::chrono::milliseconds timeout) {
-    leyline::Control flush;
+  std::optional<proto::Control> flush(std::uint64_t seq, std::chrono::milliseconds timeout) {
+    proto::Control flush;
     flush.mutable_flush()->set_seq(seq);
     const std::string bytes = flush.SerializeAsString();
     router_.send(zmq::buffer(identity_), zmq::send_flags::sndmore);

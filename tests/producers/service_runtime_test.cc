@@ -49,7 +49,7 @@ TEST(ServiceRuntimeTest, WithoutWeatherlightDrainsOnItsOwnTimer) {
   ASSERT_TRUE(oona::testing::connect(oona.endpoints(), subscriber));
 
   ServiceRuntime runtime(runtime_options(oona.endpoints()));
-  for (int i = 0; i < 200; ++i) runtime.buffer().record(wire::make_point("kasmina.seed.alpha", i, "ratio"));
+  for (int i = 0; i < 200; ++i) runtime.buffer().record(proto::make_point("kasmina.seed.alpha", i, "ratio"));
   EXPECT_EQ(receive_points(subscriber, "kasmina.seed.alpha", 200, 10s), 200)
       << "the own timer did not drain the buffer";
   EXPECT_GE(runtime.stats().timer_flushes, 1u);
@@ -77,7 +77,7 @@ TEST(ServiceRuntimeTest, AnswersFlushWithCountsAndFallsBackWhenWeatherlightGoesQ
   int expected_total = 0;
   for (std::uint64_t seq = 1; seq <= 3; ++seq) {
     const int n = static_cast<int>(seq) * 10;
-    for (int i = 0; i < n; ++i) runtime.buffer().record(wire::make_point("kasmina.seed.alpha", i, "ratio"));
+    for (int i = 0; i < n; ++i) runtime.buffer().record(proto::make_point("kasmina.seed.alpha", i, "ratio"));
     auto reply = weatherlight.flush(seq, 10s);
     ASSERT_TRUE(reply && reply->has_flushed()) << "no FLUSHED for seq " << seq;
     EXPECT_EQ(reply->flushed().seq(), seq);
@@ -93,7 +93,7 @@ TEST(ServiceRuntimeTest, AnswersFlushWithCountsAndFallsBackWhenWeatherlightGoesQ
   EXPECT_EQ(receive_points(subscriber, "kasmina.seed.alpha", 1, 200ms), 0) << "a point arrived twice";
 
   // Weatherlight goes quiet: after control_silence the runtime drains on its own and says HELLO again.
-  runtime.buffer().record(wire::make_point("kasmina.seed.alpha", 1, "ratio"));
+  runtime.buffer().record(proto::make_point("kasmina.seed.alpha", 1, "ratio"));
   EXPECT_EQ(receive_points(subscriber, "kasmina.seed.alpha", 1, 10s), 1);
   EXPECT_TRUE(wait_until([&] { return runtime.stats().timer_flushes >= 1; }, 10s));
   EXPECT_FALSE(runtime.stats().supervised);
@@ -112,7 +112,7 @@ TEST(ServiceRuntimeTest, OverflowIsReportedInFlushedAndInItsTelemetry) {
   ServiceRuntime runtime(options);
   ASSERT_TRUE(weatherlight.receive(10s)) << "no HELLO";
 
-  for (int i = 0; i < 250; ++i) runtime.buffer().record(wire::make_point("kasmina.seed.alpha", i, "ratio"));
+  for (int i = 0; i < 250; ++i) runtime.buffer().record(proto::make_point("kasmina.seed.alpha", i, "ratio"));
   auto reply = weatherlight.flush(1, 10s);
   ASSERT_TRUE(reply && reply->has_flushed());
   EXPECT_EQ(reply->flushed().points(), 100u);

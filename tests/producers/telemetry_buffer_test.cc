@@ -13,17 +13,17 @@ namespace {
 
 class RecordingSink : public EnvelopeSink {
  public:
-  bool publish(leyline::Envelope envelope) override {
+  bool publish(proto::Envelope envelope) override {
     if (refuse) return false;
     envelopes.push_back(std::move(envelope));
     return true;
   }
-  std::vector<leyline::Envelope> envelopes;
+  std::vector<proto::Envelope> envelopes;
   bool refuse = false;
 };
 
-leyline::TelemetryEvent event(const std::string& name, leyline::Severity level) {
-  leyline::TelemetryEvent e;
+proto::TelemetryEvent event(const std::string& name, proto::Severity level) {
+  proto::TelemetryEvent e;
   e.set_description(name);
   e.set_level(level);
   return e;
@@ -32,8 +32,8 @@ leyline::TelemetryEvent event(const std::string& name, leyline::Severity level) 
 TEST(TelemetryBufferTest, DrainBatchesEverythingIntoPackets) {
   RecordingSink sink;
   TelemetryBuffer buffer({.source = "tolaria", .max_points_per_packet = 100}, sink);
-  for (int i = 0; i < 250; ++i) EXPECT_TRUE(buffer.record(wire::make_point("loss", i, "loss")));
-  buffer.record(event("field_report_retry", leyline::SEVERITY_WARNING));
+  for (int i = 0; i < 250; ++i) EXPECT_TRUE(buffer.record(proto::make_point("loss", i, "loss")));
+  buffer.record(event("field_report_retry", proto::SEVERITY_WARNING));
   const DrainResult r = buffer.drain();
   EXPECT_EQ(r.packets, 3u);
   EXPECT_EQ(r.points, 250u);
@@ -44,7 +44,7 @@ TEST(TelemetryBufferTest, DrainBatchesEverythingIntoPackets) {
   EXPECT_EQ(sink.envelopes[0].telemetry().source_subsystem(), "tolaria");
   EXPECT_EQ(sink.envelopes[0].telemetry().metrics(0).value(), 0);
   EXPECT_EQ(sink.envelopes[2].telemetry().metrics(49).value(), 249) << "order is kept";
-  EXPECT_EQ(sink.envelopes[0].severity(), leyline::SEVERITY_WARNING) << "packet carries its worst event";
+  EXPECT_EQ(sink.envelopes[0].severity(), proto::SEVERITY_WARNING) << "packet carries its worst event";
   EXPECT_GT(sink.envelopes[0].telemetry().metrics(0).timestamp_unix_ns(), 0u) << "record() stamps time";
   EXPECT_EQ(buffer.drain().packets, 0u) << "nothing is sent twice";
 }
@@ -52,8 +52,8 @@ TEST(TelemetryBufferTest, DrainBatchesEverythingIntoPackets) {
 TEST(TelemetryBufferTest, FullBufferDropsOldestPointsFirstAndCounts) {
   RecordingSink sink;
   TelemetryBuffer buffer({.source = "kasmina", .capacity = 10}, sink);
-  buffer.record(event("seed_germinated", leyline::SEVERITY_INFO));
-  for (int i = 0; i < 20; ++i) buffer.record(wire::make_point("kasmina.seed.alpha", i, "ratio"));
+  buffer.record(event("seed_germinated", proto::SEVERITY_INFO));
+  for (int i = 0; i < 20; ++i) buffer.record(proto::make_point("kasmina.seed.alpha", i, "ratio"));
   EXPECT_EQ(buffer.depth(), 10u);
   EXPECT_EQ(buffer.dropped_total(), 11u);
   const DrainResult r = buffer.drain();
@@ -67,25 +67,25 @@ TEST(TelemetryBufferTest, FullBufferDropsOldestPointsFirstAndCounts) {
 TEST(TelemetryBufferTest, HighAndCriticalEventsBypassTheBuffer) {
   RecordingSink sink;
   TelemetryBuffer buffer({.source = "tamiyo", .capacity = 1}, sink);
-  buffer.record(wire::make_point("tamiyo.gnn.feature_coverage", 0.4, "ratio"));
-  EXPECT_TRUE(buffer.record(event("degraded_inputs", leyline::SEVERITY_CRITICAL)));
+  buffer.record(proto::make_point("tamiyo.gnn.feature_coverage", 0.4, "ratio"));
+  EXPECT_TRUE(buffer.record(event("degraded_inputs", proto::SEVERITY_CRITICAL)));
   ASSERT_EQ(sink.envelopes.size(), 1u) << "sent at once, before any drain";
-  EXPECT_EQ(sink.envelopes[0].severity(), leyline::SEVERITY_CRITICAL);
+  EXPECT_EQ(sink.envelopes[0].severity(), proto::SEVERITY_CRITICAL);
   EXPECT_EQ(sink.envelopes[0].event().description(), "degraded_inputs");
   EXPECT_EQ(buffer.depth(), 1u) << "and it took no room in the buffer";
   EXPECT_EQ(buffer.dropped_total(), 0u);
   sink.refuse = true;
-  EXPECT_FALSE(buffer.record(event("degraded_inputs", leyline::SEVERITY_HIGH)));
+  EXPECT_FALSE(buffer.record(event("degraded_inputs", proto::SEVERITY_HIGH)));
   EXPECT_EQ(buffer.unsent_emergency(), 1u);
 }
 
 TEST(TelemetryBufferTest, GatedMetricsAreSuppressedWhenTheGateIsOff) {
   RecordingSink sink;
   TelemetryBuffer buffer({.source = "tolaria", .gated_enabled = false}, sink);
-  EXPECT_FALSE(buffer.record(wire::make_point("loss_ewma", 1, "loss")));
-  EXPECT_FALSE(buffer.record(wire::make_point("gpu_util_percent", 50, "%")));
-  EXPECT_TRUE(buffer.record(wire::make_point("loss", 1, "loss")));
-  EXPECT_TRUE(buffer.record(wire::make_point("hook_latency_ms", 2, "ms")));
+  EXPECT_FALSE(buffer.record(proto::make_point("loss_ewma", 1, "loss")));
+  EXPECT_FALSE(buffer.record(proto::make_point("gpu_util_percent", 50, "%")));
+  EXPECT_TRUE(buffer.record(proto::make_point("loss", 1, "loss")));
+  EXPECT_TRUE(buffer.record(proto::make_point("hook_latency_ms", 2, "ms")));
   EXPECT_EQ(buffer.suppressed_total(), 2u);
   EXPECT_EQ(buffer.drain().points, 2u);
   EXPECT_EQ(reference_gated_metrics().size(), 15u) << "the gated set of docs/reference/training-system.md";
@@ -94,12 +94,12 @@ TEST(TelemetryBufferTest, GatedMetricsAreSuppressedWhenTheGateIsOff) {
 TEST(TelemetryBufferTest, RefusedPacketsGoBackIntoTheBuffer) {
   RecordingSink sink;
   TelemetryBuffer buffer({.source = "tolaria", .max_points_per_packet = 2}, sink);
-  for (int i = 0; i < 5; ++i) buffer.record(wire::make_point("loss", i, "loss"));
+  for (int i = 0; i < 5; ++i) buffer.record(proto::make_point("loss", i, "loss"));
   sink.refuse = true;
   const DrainResult refused = buffer.drain();
   EXPECT_EQ(refused.packets, 0u);
   EXPECT_EQ(refused.depth, 5u);
-  buffer.record(wire::make_point("loss", 5, "loss"));
+  buffer.record(proto::make_point("loss", 5, "loss"));
   sink.refuse = false;
   EXPECT_EQ(buffer.drain().points, 6u);
   std::vector<double> values;
@@ -115,7 +115,7 @@ TEST(TelemetryBufferTest, ConcurrentRecordersLoseNothingBelowCapacity) {
   std::vector<std::thread> threads;
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&] {
-      for (int i = 0; i < 10'000; ++i) buffer.record(wire::make_point("ttft_ms", i, "ms"));
+      for (int i = 0; i < 10'000; ++i) buffer.record(proto::make_point("ttft_ms", i, "ms"));
     });
   }
   std::uint64_t drained = 0;

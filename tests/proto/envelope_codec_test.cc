@@ -9,13 +9,13 @@
 #include <vector>
 #include <string>
 
-namespace esper::wire {
+namespace esper::proto {
 namespace {
 
 using google::protobuf::util::MessageDifferencer;
-using leyline::Envelope;
+using proto::Envelope;
 
-Envelope base(leyline::Severity severity = leyline::SEVERITY_INFO) {
+Envelope base(proto::Severity severity = proto::SEVERITY_INFO) {
   return make_envelope("tamiyo", "host-a:1234", 42, severity);
 }
 
@@ -28,24 +28,24 @@ std::vector<std::pair<std::string, Envelope>> one_of_each_body() {
   packet->set_packet_id("p-1");
   packet->set_timestamp_unix_ns(1'700'000'000'000'000'000ULL);
   packet->set_source_subsystem("tolaria");
-  packet->set_level(leyline::SEVERITY_INFO);
+  packet->set_level(proto::SEVERITY_INFO);
   auto* point = packet->add_metrics();
   point->set_name("loss");
   point->set_value(0.25);
   point->set_unit("loss");
-  point->set_kind(leyline::METRIC_KIND_GAUGE);
+  point->set_kind(proto::METRIC_KIND_GAUGE);
   point->set_step(100);
   (*point->mutable_attributes())["run"] = "r1";
   auto* ev = packet->add_events();
   ev->set_event_id("e-1");
   ev->set_description("degraded_inputs");
-  ev->set_level(leyline::SEVERITY_WARNING);
+  ev->set_level(proto::SEVERITY_WARNING);
   out.emplace_back("telemetry", telemetry);
 
-  Envelope event = base(leyline::SEVERITY_CRITICAL);
+  Envelope event = base(proto::SEVERITY_CRITICAL);
   event.mutable_event()->set_event_id("e-2");
   event.mutable_event()->set_description("degraded_inputs");
-  event.mutable_event()->set_level(leyline::SEVERITY_CRITICAL);
+  event.mutable_event()->set_level(proto::SEVERITY_CRITICAL);
   (*event.mutable_event()->mutable_attributes())["reason"] = "degraded_inputs";
   out.emplace_back("event", event);
 
@@ -56,7 +56,7 @@ std::vector<std::pair<std::string, Envelope>> one_of_each_body() {
   fr->set_training_run_id("run-1");
   fr->set_seed_id("seed-3");
   fr->set_blueprint_id("bp-conv");
-  fr->set_outcome(leyline::FIELD_REPORT_OUTCOME_SUCCESS);
+  fr->set_outcome(proto::FIELD_REPORT_OUTCOME_SUCCESS);
   (*fr->mutable_metrics())["loss_delta"] = -0.02;
   fr->set_observation_window_epochs(3);
   fr->set_issued_at_unix_ns(123);
@@ -86,15 +86,15 @@ std::vector<std::pair<std::string, Envelope>> one_of_each_body() {
   sp->set_training_run_id("run-1");
   auto* seed = sp->add_seed_states();
   seed->set_seed_id("seed-3");
-  seed->set_stage(leyline::SEED_STAGE_BLENDING);
+  seed->set_stage(proto::SEED_STAGE_BLENDING);
   seed->set_alpha(0.4);
   seed->set_alpha_steps(12);
   out.emplace_back("system_state", state);
 
-  Envelope signal = base(leyline::SEVERITY_HIGH);
+  Envelope signal = base(proto::SEVERITY_HIGH);
   signal.mutable_emergency_signal()->set_signal_id("s-1");
   signal.mutable_emergency_signal()->set_reason("degraded_inputs");
-  signal.mutable_emergency_signal()->set_level(leyline::SEVERITY_HIGH);
+  signal.mutable_emergency_signal()->set_level(proto::SEVERITY_HIGH);
   out.emplace_back("emergency_signal", signal);
   return out;
 }
@@ -133,7 +133,7 @@ TEST(EnvelopeCodecTest, TopicCarriesDerivedLane) {
     const std::string topic = encode(envelope).topic;
     if (name == "field_report" || name == "ack" || name == "control") {
       EXPECT_TRUE(topic.starts_with("reliable.")) << topic;
-    } else if (envelope.severity() >= leyline::SEVERITY_HIGH) {
+    } else if (envelope.severity() >= proto::SEVERITY_HIGH) {
       EXPECT_TRUE(topic.starts_with("emergency.")) << topic;
     } else {
       EXPECT_TRUE(topic.starts_with("normal.")) << topic;
@@ -143,12 +143,12 @@ TEST(EnvelopeCodecTest, TopicCarriesDerivedLane) {
 }
 
 TEST(EnvelopeCodecTest, MakeEnvelopeStampsHeader) {
-  const Envelope e = make_envelope("kasmina", "h:1", 7, leyline::SEVERITY_WARNING);
+  const Envelope e = make_envelope("kasmina", "h:1", 7, proto::SEVERITY_WARNING);
   EXPECT_EQ(e.schema_version(), kSchemaVersion);
   EXPECT_EQ(e.source(), "kasmina");
   EXPECT_EQ(e.instance(), "h:1");
   EXPECT_EQ(e.sequence(), 7u);
-  EXPECT_EQ(e.severity(), leyline::SEVERITY_WARNING);
+  EXPECT_EQ(e.severity(), proto::SEVERITY_WARNING);
   EXPECT_GT(e.sent_unix_ns(), 1'600'000'000'000'000'000ULL);
 }
 
@@ -241,7 +241,7 @@ TEST(EnvelopeCodecDecodeErrorTest, InvalidSource) {
 TEST(EnvelopeCodecDecodeErrorTest, InvalidSeverity) {
   for (int severity : {0, 6, 99}) {
     Envelope e = valid_event();
-    e.set_severity(static_cast<leyline::Severity>(severity));
+    e.set_severity(static_cast<proto::Severity>(severity));
     const Decoded d = decode_envelope(e, "normal.event.info.tamiyo");
     ASSERT_FALSE(d.ok()) << severity;
     EXPECT_EQ(d.error(), DecodeError::kInvalidSeverity) << severity;
@@ -267,14 +267,14 @@ TEST(EnvelopeCodecTest, EncodeRefusesWhatDecodeWouldReject) {
   bad_source.set_source("");
   EXPECT_THROW(encode(bad_source), EncodeError);
   Envelope bad_severity = valid_event();
-  bad_severity.set_severity(leyline::SEVERITY_UNSPECIFIED);
+  bad_severity.set_severity(proto::SEVERITY_UNSPECIFIED);
   EXPECT_THROW(encode(bad_severity), EncodeError);
 }
 
 // Oona demotes an emergency envelope beyond its source's rate by setting `demoted`: it then travels
 // reliable with its severity unchanged, and the emergency topic no longer matches it.
 TEST(EnvelopeCodecTest, DemotedEmergencyTravelsReliable) {
-  Envelope e = base(leyline::SEVERITY_CRITICAL);
+  Envelope e = base(proto::SEVERITY_CRITICAL);
   e.mutable_event()->set_description("flood");
   EXPECT_EQ(topic_for(e).lane, Lane::kEmergency);
   e.set_demoted(true);
@@ -301,4 +301,4 @@ TEST(EnvelopeCodecTest, ErrorNamesAreDistinctCounterLabels) {
 }
 
 }  // namespace
-}  // namespace esper::wire
+}  // namespace esper::proto

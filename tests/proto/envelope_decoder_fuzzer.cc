@@ -18,10 +18,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::vector<std::string_view> frames = {topic, payload, payload};
   frames.resize(frame_count);
 
-  const esper::wire::Decoded decoded =
-      esper::wire::decode(frames, esper::wire::DecodeLimits{.max_envelope_bytes = 64 * 1024});
+  const esper::proto::Decoded decoded =
+      esper::proto::decode(frames, esper::proto::DecodeLimits{.max_envelope_bytes = 64 * 1024});
   if (decoded.ok()) {
-    const auto wire = esper::wire::encode(decoded.envelope());  // Must not throw.
+    const auto wire = esper::proto::encode(decoded.envelope());  // Must not throw.
     if (wire.topic != topic) __builtin_trap();
   }
   return 0;

@@ -14,7 +14,7 @@
 
 #include "proto/envelope_codec.h"
 
-namespace esper::wire {
+namespace esper::proto {
 namespace {
 
 struct Reference {
@@ -57,16 +57,16 @@ std::vector<std::string> attributes_of(const std::string& detail) {
   return out;
 }
 
-leyline::Severity severity_of(const std::string& kind) {
-  if (kind == "WARNING") return leyline::SEVERITY_WARNING;
-  if (kind == "INFO") return leyline::SEVERITY_INFO;
-  return leyline::SEVERITY_HIGH;  // degraded_inputs: escalating; HIGH is one of its levels.
+proto::Severity severity_of(const std::string& kind) {
+  if (kind == "WARNING") return proto::SEVERITY_WARNING;
+  if (kind == "INFO") return proto::SEVERITY_INFO;
+  return proto::SEVERITY_HIGH;  // degraded_inputs: escalating; HIGH is one of its levels.
 }
 
-leyline::MetricKind metric_kind_of(const std::string& kind) {
-  if (kind == "counter") return leyline::METRIC_KIND_COUNTER;
-  if (kind == "histogram") return leyline::METRIC_KIND_HISTOGRAM;
-  return leyline::METRIC_KIND_GAUGE;
+proto::MetricKind metric_kind_of(const std::string& kind) {
+  if (kind == "counter") return proto::METRIC_KIND_COUNTER;
+  if (kind == "histogram") return proto::METRIC_KIND_HISTOGRAM;
+  return proto::METRIC_KIND_GAUGE;
 }
 
 TEST(ReferenceMetricsTest, EveryMetricAndEventOfTheTrainingSystemRoundTrips) {
@@ -75,8 +75,8 @@ TEST(ReferenceMetricsTest, EveryMetricAndEventOfTheTrainingSystemRoundTrips) {
   // 21 step metrics, 10 per-seed metrics, 5 Tamiyo metrics + 1 event, 4 counters + 3 events.
   ASSERT_EQ(refs.size(), 44u) << "could not read the reference metrics from " << path;
 
-  leyline::Envelope state = make_envelope("tolaria", "t:1", 1, leyline::SEVERITY_INFO);
-  leyline::Envelope telemetry = make_envelope("tamiyo", "t:1", 2, leyline::SEVERITY_INFO);
+  proto::Envelope state = make_envelope("tolaria", "t:1", 1, proto::SEVERITY_INFO);
+  proto::Envelope telemetry = make_envelope("tamiyo", "t:1", 2, proto::SEVERITY_INFO);
   auto* sp = state.mutable_system_state();
   sp->set_global_step(500);
   auto* packet = telemetry.mutable_telemetry();
@@ -93,7 +93,7 @@ TEST(ReferenceMetricsTest, EveryMetricAndEventOfTheTrainingSystemRoundTrips) {
     }
     // tamiyo.gnn.feature_coverage.<type> stands for one metric per node/edge family.
     std::string name = std::regex_replace(ref.name, std::regex("<type>"), "edges.seed_monitors");
-    leyline::MetricPoint* p = ref.section.find("Step Metrics") != std::string::npos
+    proto::MetricPoint* p = ref.section.find("Step Metrics") != std::string::npos
                                   ? sp->add_training_metrics()
                                   : packet->add_metrics();
     p->set_name(name);
@@ -108,7 +108,7 @@ TEST(ReferenceMetricsTest, EveryMetricAndEventOfTheTrainingSystemRoundTrips) {
   EXPECT_EQ(sp->training_metrics_size(), 21);
   EXPECT_EQ(metrics, 40u);
 
-  for (const leyline::Envelope* e : {&state, &telemetry}) {
+  for (const proto::Envelope* e : {&state, &telemetry}) {
     const WireMessage wire = encode(*e);
     const Decoded decoded = decode(wire.topic, wire.envelope);
     ASSERT_TRUE(decoded.ok()) << decoded.detail();
@@ -117,8 +117,8 @@ TEST(ReferenceMetricsTest, EveryMetricAndEventOfTheTrainingSystemRoundTrips) {
 
   // Spot checks that the document's exact spellings and units came through.
   const WireMessage telemetry_wire = encode(telemetry);
-  const leyline::Envelope back = decode(telemetry_wire.topic, telemetry_wire.envelope).envelope();
-  auto find = [&](const std::string& name) -> const leyline::MetricPoint* {
+  const proto::Envelope back = decode(telemetry_wire.topic, telemetry_wire.envelope).envelope();
+  auto find = [&](const std::string& name) -> const proto::MetricPoint* {
     for (const auto& p : back.telemetry().metrics()) if (p.name() == name) return &p;
     return nullptr;
   };
@@ -127,14 +127,14 @@ TEST(ReferenceMetricsTest, EveryMetricAndEventOfTheTrainingSystemRoundTrips) {
   EXPECT_EQ(find("kasmina.seed.alpha")->attributes().at("seed_id"), "seed-1");
   ASSERT_NE(find("tamiyo.field_reports.dropped_total"), nullptr);
   EXPECT_EQ(find("tamiyo.field_reports.dropped_total")->unit(), "count");
-  EXPECT_EQ(find("tamiyo.field_reports.dropped_total")->kind(), leyline::METRIC_KIND_COUNTER);
-  EXPECT_EQ(find("tamiyo.field_reports.pending_total")->kind(), leyline::METRIC_KIND_GAUGE);
+  EXPECT_EQ(find("tamiyo.field_reports.dropped_total")->kind(), proto::METRIC_KIND_COUNTER);
+  EXPECT_EQ(find("tamiyo.field_reports.pending_total")->kind(), proto::METRIC_KIND_GAUGE);
   ASSERT_NE(find("tamiyo.gnn.feature_coverage.edges.seed_monitors"), nullptr);
   bool saw_retry = false;
   for (const auto& e : back.telemetry().events()) {
     if (e.description() == "field_report_retry") {
       saw_retry = true;
-      EXPECT_EQ(e.level(), leyline::SEVERITY_WARNING);
+      EXPECT_EQ(e.level(), proto::SEVERITY_WARNING);
       EXPECT_EQ(e.attributes().count("report_id"), 1u);
       EXPECT_EQ(e.attributes().count("retry_count"), 1u);
     }
@@ -154,4 +154,4 @@ TEST(ReferenceMetricsTest, EveryMetricAndEventOfTheTrainingSystemRoundTrips) {
 }
 
 }  // namespace
-}  // namespace esper::wire
+}  // namespace esper::proto

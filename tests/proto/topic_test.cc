@@ -2,17 +2,17 @@
 
 #include <gtest/gtest.h>
 
-namespace esper::wire {
+namespace esper::proto {
 namespace {
 
-using leyline::Severity;
+using proto::Severity;
 
 constexpr BodyKind kAllKinds[] = {BodyKind::kTelemetry,   BodyKind::kEvent,   BodyKind::kFieldReport,
                                   BodyKind::kAck,         BodyKind::kControl, BodyKind::kSystemState,
                                   BodyKind::kEmergencySignal};
-constexpr Severity kAllSeverities[] = {leyline::SEVERITY_DEBUG, leyline::SEVERITY_INFO,
-                                       leyline::SEVERITY_WARNING, leyline::SEVERITY_HIGH,
-                                       leyline::SEVERITY_CRITICAL};
+constexpr Severity kAllSeverities[] = {proto::SEVERITY_DEBUG, proto::SEVERITY_INFO,
+                                       proto::SEVERITY_WARNING, proto::SEVERITY_HIGH,
+                                       proto::SEVERITY_CRITICAL};
 
 TEST(TopicTest, LaneFollowsDesignForEveryKindAndSeverity) {
   for (BodyKind kind : kAllKinds) {
@@ -20,7 +20,7 @@ TEST(TopicTest, LaneFollowsDesignForEveryKindAndSeverity) {
       const bool reliable_kind =
           kind == BodyKind::kFieldReport || kind == BodyKind::kAck || kind == BodyKind::kControl;
       const Lane expected = reliable_kind                            ? Lane::kReliable
-                            : severity >= leyline::SEVERITY_HIGH ? Lane::kEmergency
+                            : severity >= proto::SEVERITY_HIGH ? Lane::kEmergency
                                                                      : Lane::kNormal;
       EXPECT_EQ(lane_for(kind, severity), expected)
           << kind_name(kind) << " at " << severity_name(severity);
@@ -29,11 +29,11 @@ TEST(TopicTest, LaneFollowsDesignForEveryKindAndSeverity) {
 }
 
 TEST(TopicTest, FormatsMostGeneralFirst) {
-  EXPECT_EQ(format_topic({Lane::kEmergency, BodyKind::kEvent, leyline::SEVERITY_CRITICAL, "tamiyo"}),
+  EXPECT_EQ(format_topic({Lane::kEmergency, BodyKind::kEvent, proto::SEVERITY_CRITICAL, "tamiyo"}),
             "emergency.event.critical.tamiyo");
-  EXPECT_EQ(format_topic({Lane::kNormal, BodyKind::kTelemetry, leyline::SEVERITY_INFO, "tolaria"}),
+  EXPECT_EQ(format_topic({Lane::kNormal, BodyKind::kTelemetry, proto::SEVERITY_INFO, "tolaria"}),
             "normal.telemetry.info.tolaria");
-  EXPECT_EQ(format_topic({Lane::kReliable, BodyKind::kAck, leyline::SEVERITY_INFO, "tamiyo"}),
+  EXPECT_EQ(format_topic({Lane::kReliable, BodyKind::kAck, proto::SEVERITY_INFO, "tamiyo"}),
             "reliable.ack.info.tamiyo");
 }
 
@@ -70,9 +70,9 @@ TEST(TopicTest, SourceValidation) {
 }
 
 TEST(TopicTest, SeverityNamesAcceptCommonAbbreviations) {
-  EXPECT_EQ(parse_severity("warn"), leyline::SEVERITY_WARNING);
-  EXPECT_EQ(parse_severity("crit"), leyline::SEVERITY_CRITICAL);
-  EXPECT_EQ(parse_severity("high"), leyline::SEVERITY_HIGH);
+  EXPECT_EQ(parse_severity("warn"), proto::SEVERITY_WARNING);
+  EXPECT_EQ(parse_severity("crit"), proto::SEVERITY_CRITICAL);
+  EXPECT_EQ(parse_severity("high"), proto::SEVERITY_HIGH);
   EXPECT_FALSE(parse_severity("loud").has_value());
 }
 
@@ -80,13 +80,13 @@ TEST(TopicTest, SeverityNamesAcceptCommonAbbreviations) {
 // subscription; the topic order must make those prefixes exact.
 TEST(TopicTest, PrefixSubscriptionsSelectExactlyTheirLane) {
   const std::string emergency =
-      format_topic({Lane::kEmergency, BodyKind::kEvent, leyline::SEVERITY_HIGH, "normal"});
+      format_topic({Lane::kEmergency, BodyKind::kEvent, proto::SEVERITY_HIGH, "normal"});
   EXPECT_TRUE(emergency.starts_with("emergency."));
   EXPECT_FALSE(emergency.starts_with("normal."));
   const std::string telemetry =
-      format_topic({Lane::kNormal, BodyKind::kTelemetry, leyline::SEVERITY_DEBUG, "emergency"});
+      format_topic({Lane::kNormal, BodyKind::kTelemetry, proto::SEVERITY_DEBUG, "emergency"});
   EXPECT_TRUE(telemetry.starts_with("normal.telemetry."));
 }
 
 }  // namespace
-}  // namespace esper::wire
+}  // namespace esper::proto

@@ -31,7 +31,7 @@ int run_mute(esper::signals::ShutdownSignals& signals) {
   zmq::socket_t dealer(context, zmq::socket_type::dealer);
   dealer.set(zmq::sockopt::linger, 0);
   dealer.connect(endpoint);
-  esper::leyline::Control hello;
+  esper::proto::Control hello;
   hello.mutable_hello()->set_service(name);
   hello.mutable_hello()->set_pid(static_cast<std::uint32_t>(::getpid()));
   dealer.send(zmq::buffer(hello.SerializeAsString()));
@@ -73,7 +73,7 @@ int main(int argc, char** argv) {
   auto next = std::chrono::steady_clock::now();
   while (!signals.take()) {
     for (std::uint64_t i = 0; i < per_slice; ++i) {
-      runtime.buffer().record(esper::wire::make_point("test.sequence", static_cast<double>(recorded++), "count"));
+      runtime.buffer().record(esper::proto::make_point("test.sequence", static_cast<double>(recorded++), "count"));
     }
     next += slice;
     std::this_thread::sleep_until(next);

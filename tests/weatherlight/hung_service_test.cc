@@ -118,7 +118,7 @@ TEST(HungServiceTest, StoppedNissaIsReportedUnhealthyOnTheBusAndRestarted) {
         auto m = subscriber.receive(std::chrono::milliseconds(100));
         warned = warned || (m && m->envelope.source() == "weatherlight" && m->envelope.has_event() &&
                             m->envelope.event().description() == "service_unhealthy" &&
-                            m->envelope.event().level() == leyline::SEVERITY_WARNING &&
+                            m->envelope.event().level() == proto::SEVERITY_WARNING &&
                             m->envelope.event().attributes().at("service") == "nissa");
         return warned;
       },

@@ -161,9 +161,9 @@ TEST(WeatherlightProcessTest, CrashLoopGivesUpWithACriticalEventOnTheEmergencyLa
   ASSERT_TRUE(wait_until(
       [&] {
         auto m = subscriber.receive(100ms);
-        critical = critical || (m && m->socket == wire::Lane::kEmergency && m->envelope.source() == "weatherlight" &&
+        critical = critical || (m && m->socket == proto::Lane::kEmergency && m->envelope.source() == "weatherlight" &&
                                 m->envelope.has_event() && m->envelope.event().description() == "service_crash_loop" &&
-                                m->envelope.event().level() == leyline::SEVERITY_CRITICAL &&
+                                m->envelope.event().level() == proto::SEVERITY_CRITICAL &&
                                 m->envelope.event().attributes().at("service") == "crasher");
         return critical;
       },
@@ -303,7 +303,7 @@ TEST(WeatherlightProcessTest, MissedFlushesMakeAServiceUnhealthyWithAWarning) {
         auto m = subscriber.receive(100ms);
         if (!m || m->envelope.source() != "weatherlight" || !m->envelope.has_event()) return warned && restarted;
         const auto& e = m->envelope.event();
-        warned = warned || (e.description() == "service_unhealthy" && e.level() == leyline::SEVERITY_WARNING &&
+        warned = warned || (e.description() == "service_unhealthy" && e.level() == proto::SEVERITY_WARNING &&
                             e.attributes().at("service") == "mute");
         // restart_when_unhealthy: after the warning, the service is started again.
         restarted = restarted || (warned && e.description() == "service_started" && e.attributes().at("service") == "mute");

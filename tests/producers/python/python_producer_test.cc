@@ -44,7 +44,7 @@ std::unique_ptr<esper::testing::ChildProcess> start_demo(const oona::testing::Oo
 }
 
 struct Received {
-  std::map<std::string, std::map<std::uint64_t, leyline::MetricPoint>> points;  // key -> step -> point
+  std::map<std::string, std::map<std::uint64_t, proto::MetricPoint>> points;  // key -> step -> point
   std::vector<std::string> events;
   std::vector<oona::BusMessage> emergency;
   std::vector<std::uint64_t> normal_sequences;
@@ -60,7 +60,7 @@ Received receive_demo(oona::BusSubscriber& subscriber, Done&& done, std::chrono:
     auto m = subscriber.receive(100ms);
     if (!m || m->envelope.source() != "train_demo") continue;
     r.instance = m->envelope.instance();
-    if (m->socket == wire::Lane::kEmergency) {
+    if (m->socket == proto::Lane::kEmergency) {
       r.emergency.push_back(*m);
       continue;
     }
@@ -118,12 +118,12 @@ TEST(PythonProducerTest, TrainingMetricsArriveDecodedByTheCppBusClient) {
   // The HIGH event skipped the buffer and travelled the emergency lane, stamped as C++ stamps it.
   ASSERT_EQ(r.emergency.size(), 1u);
   const auto& spike = r.emergency.front();
-  EXPECT_EQ(wire::format_topic(spike.topic), "emergency.event.high.train_demo");
+  EXPECT_EQ(proto::format_topic(spike.topic), "emergency.event.high.train_demo");
   ASSERT_TRUE(spike.envelope.has_event());
   EXPECT_EQ(spike.envelope.event().description(), "loss_spike");
   EXPECT_EQ(spike.envelope.event().attributes().at("step"), "30");
   EXPECT_EQ(spike.envelope.sequence(), 1u) << "the emergency lane has its own sequence";
-  EXPECT_EQ(spike.envelope.schema_version(), wire::kSchemaVersion);
+  EXPECT_EQ(spike.envelope.schema_version(), proto::kSchemaVersion);
   EXPECT_GT(spike.envelope.sent_unix_ns(), 0u);
   // "<hostname>:<pid>" of the python process.
   EXPECT_NE(r.instance.find(":" + std::to_string(demo->pid())), std::string::npos) << r.instance;
@@ -201,7 +201,7 @@ TEST(PythonProducerTest, SignedEnvelopesVerifyInCppAndAWrongKeyIsRejected) {
     bool connected = false;
     const auto deadline = std::chrono::steady_clock::now() + 20s;
     while (!connected && std::chrono::steady_clock::now() < deadline) {
-      probe.publish(oona::testing::telemetry(leyline::SEVERITY_INFO));
+      probe.publish(oona::testing::telemetry(proto::SEVERITY_INFO));
       auto m = subscriber.receive(20ms);
       connected = m && m->envelope.source() == "probe";
     }
@@ -307,9 +307,9 @@ TEST(PythonSubscriberTest, FollowsBothLanesUnderItsName) {
   const auto deadline = std::chrono::steady_clock::now() + 20s;
   while (lines.size() < 4 && std::chrono::steady_clock::now() < deadline) {
     if (lines.size() % 2 == 0) {
-      ASSERT_TRUE(publisher.publish(oona::testing::telemetry(leyline::SEVERITY_INFO)));
+      ASSERT_TRUE(publisher.publish(oona::testing::telemetry(proto::SEVERITY_INFO)));
     } else {
-      ASSERT_TRUE(publisher.publish(oona::testing::event(leyline::SEVERITY_CRITICAL, "py")));
+      ASSERT_TRUE(publisher.publish(oona::testing::event(proto::SEVERITY_CRITICAL, "py")));
     }
     if (auto line = follower.read_line(200ms)) lines.push_back(*line);
   }
@@ -351,12 +351,12 @@ TEST(PythonSubscriberTest, AStoppedFollowerIsShedAloneAndSaysHowManyItMissed) {
   // Connected once one envelope arrives; then stopped.
   std::optional<std::string> first;
   for (int i = 0; i < 200 && !first; ++i) {
-    ASSERT_TRUE(publisher.publish(oona::testing::telemetry(leyline::SEVERITY_INFO)));
+    ASSERT_TRUE(publisher.publish(oona::testing::telemetry(proto::SEVERITY_INFO)));
     first = follower.read_line(100ms);
   }
   ASSERT_TRUE(first.has_value()) << "follow_bus.py received nothing";
   follower.signal(SIGSTOP);
-  for (int i = 0; i < kSent; ++i) ASSERT_TRUE(publisher.publish(oona::testing::telemetry(leyline::SEVERITY_INFO)));
+  for (int i = 0; i < kSent; ++i) ASSERT_TRUE(publisher.publish(oona::testing::telemetry(proto::SEVERITY_INFO)));
   auto dropped_for = [](const oona::testing::OonaStats& s, const std::string& name) {
     double n = 0;
     for (const auto& [key, value] : s) {

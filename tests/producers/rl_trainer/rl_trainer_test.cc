@@ -65,7 +65,7 @@ TEST(CategoryMetricsTest, TheDocumentsExampleBecomesTrainerCriticLossAtStep100) 
   CategoryMetricsFormatter formatter;
   const auto points = formatter.format(
       {"TRAINER", "train", {{"critic_loss", 0.5, "loss"}, {"timesteps", 100.0, "steps"}}});
-  std::map<std::string, leyline::MetricPoint> by_key;
+  std::map<std::string, proto::MetricPoint> by_key;
   for (const auto& p : points) by_key[p.name()] = p;
   ASSERT_TRUE(by_key.count("trainer/critic_loss"));
   EXPECT_EQ(by_key["trainer/critic_loss"].value(), 0.5);

@@ -125,8 +125,8 @@ TEST(GatewaySimulatorTest, EverySessionTracesTheOutcomeItWasPlannedWith) {
   options.sessions_per_tick = 3;
   GatewaySimulator simulator(options);
   std::map<std::string, SessionTrace> sessions;
-  std::vector<leyline::MetricPoint> points;
-  std::vector<leyline::TelemetryEvent> events;
+  std::vector<proto::MetricPoint> points;
+  std::vector<proto::TelemetryEvent> events;
   for (int i = 0; i < 10000 && !simulator.done(); ++i) simulator.tick(points, events);
   ASSERT_TRUE(simulator.done());
   for (const auto& e : events) {

@@ -51,13 +51,13 @@ const std::map<std::string, std::set<std::string>> kTamiyoEvents = {
 };
 
 struct SeenEvent {
-  leyline::TelemetryEvent event;
-  wire::Lane lane;
+  proto::TelemetryEvent event;
+  proto::Lane lane;
 };
 
 // Everything tamiyo published, as it arrives.
 struct Seen {
-  std::map<std::string, std::vector<leyline::MetricPoint>> points;
+  std::map<std::string, std::vector<proto::MetricPoint>> points;
   std::vector<SeenEvent> events;
   std::vector<std::string> problems;
 
@@ -84,7 +84,7 @@ struct Seen {
 void pump(oona::BusSubscriber& subscriber, Seen& seen) {
   auto m = subscriber.receive(20ms);
   if (!m || m->envelope.source() != "tamiyo") return;
-  auto take_event = [&](const leyline::TelemetryEvent& e) {
+  auto take_event = [&](const proto::TelemetryEvent& e) {
     auto expected = kTamiyoEvents.find(e.description());
     if (expected == kTamiyoEvents.end()) {
       seen.problems.push_back("unexpected event " + e.description());
@@ -163,11 +163,11 @@ TEST_F(TamiyoProcessTest, WithoutNissaEveryNameArrivesAndReportsAreRetriedThenDr
   EXPECT_GE(seen_.max("tamiyo.field_reports.published_total"), 1.0);
   EXPECT_EQ(seen_.max("tamiyo.field_reports.dropped_total"), 2.0);
   for (const auto* e : seen_.named("field_report_retry")) {
-    EXPECT_EQ(e->event.level(), leyline::SEVERITY_WARNING);
+    EXPECT_EQ(e->event.level(), proto::SEVERITY_WARNING);
     EXPECT_EQ(e->event.attributes().at("retry_count"), "1");
   }
   for (const auto* e : seen_.named("field_report_drop")) {
-    EXPECT_EQ(e->event.level(), leyline::SEVERITY_WARNING);
+    EXPECT_EQ(e->event.level(), proto::SEVERITY_WARNING);
     EXPECT_EQ(e->event.attributes().at("retry_count"), "2");
   }
   for (const auto& p : seen_.points.at("tamiyo.gnn.feature_coverage")) EXPECT_TRUE(p.has_step());
@@ -176,7 +176,7 @@ TEST_F(TamiyoProcessTest, WithoutNissaEveryNameArrivesAndReportsAreRetriedThenDr
 TEST_F(TamiyoProcessTest, LoweredCoverageRaisesWarningThenHighOnTheEmergencyLane) {
   auto tamiyo = start({"--rate", "50", "--coverage-schedule", "1.0,0.65,0.35", "--phase-decisions", "10",
                        "--warn-below", "0.8", "--high-below", "0.5", "--critical-below", "0.2"});
-  auto at = [&](leyline::Severity level) -> const SeenEvent* {
+  auto at = [&](proto::Severity level) -> const SeenEvent* {
     for (const auto* e : seen_.named("degraded_inputs")) {
       if (e->event.level() == level) return e;
     }
@@ -188,19 +188,19 @@ TEST_F(TamiyoProcessTest, LoweredCoverageRaisesWarningThenHighOnTheEmergencyLane
     return m;
   };
   ASSERT_TRUE(pump_until(
-      [&] { return at(leyline::SEVERITY_WARNING) && at(leyline::SEVERITY_HIGH) && min_coverage() < 0.5; }, 30s))
+      [&] { return at(proto::SEVERITY_WARNING) && at(proto::SEVERITY_HIGH) && min_coverage() < 0.5; }, 30s))
       << "degraded_inputs seen " << seen_.named("degraded_inputs").size() << " times, not at both WARNING and HIGH";
   EXPECT_EQ(esper::testing::describe_status(tamiyo->stop()), "exit 0");
 
-  const auto* warning = at(leyline::SEVERITY_WARNING);
-  const auto* high = at(leyline::SEVERITY_HIGH);
-  EXPECT_EQ(warning->lane, wire::Lane::kNormal) << "WARNING rides the buffered normal lane";
-  EXPECT_EQ(high->lane, wire::Lane::kEmergency) << "HIGH must take the emergency lane";
+  const auto* warning = at(proto::SEVERITY_WARNING);
+  const auto* high = at(proto::SEVERITY_HIGH);
+  EXPECT_EQ(warning->lane, proto::Lane::kNormal) << "WARNING rides the buffered normal lane";
+  EXPECT_EQ(high->lane, proto::Lane::kEmergency) << "HIGH must take the emergency lane";
   EXPECT_LT(warning->event.timestamp_unix_ns(), high->event.timestamp_unix_ns()) << "escalation out of order";
   EXPECT_EQ(high->event.attributes().at("reason"), "degraded_inputs");
   EXPECT_LT(std::stod(high->event.attributes().at("feature_coverage")), 0.5);
   EXPECT_GE(std::stod(warning->event.attributes().at("feature_coverage")), 0.5);
-  EXPECT_EQ(at(leyline::SEVERITY_CRITICAL), nullptr) << "coverage never fell below the critical threshold";
+  EXPECT_EQ(at(proto::SEVERITY_CRITICAL), nullptr) << "coverage never fell below the critical threshold";
   // The reported coverage followed the schedule: full in the first phase.
   for (const auto& p : seen_.points["tamiyo.gnn.feature_coverage"]) {
     if (p.step() <= 10) {

@@ -14,8 +14,8 @@
 namespace esper::tamiyo {
 namespace {
 
-std::map<std::string, leyline::MetricPoint> by_name(const Decision& d) {
-  std::map<std::string, leyline::MetricPoint> m;
+std::map<std::string, proto::MetricPoint> by_name(const Decision& d) {
+  std::map<std::string, proto::MetricPoint> m;
   for (const auto& p : d.points) m[p.name()] = p;
   return m;
 }
@@ -37,11 +37,11 @@ TEST(FeatureCoverageTest, MeasuresEachFamilyAndTheAverage) {
 
 TEST(DegradedInputsTest, SeverityFollowsTheThresholds) {
   const CoverageThresholds t{.warning_below = 0.8, .high_below = 0.5, .critical_below = 0.2};
-  EXPECT_EQ(severity_for_coverage(0.9, t), leyline::SEVERITY_INFO);
-  EXPECT_EQ(severity_for_coverage(0.8, t), leyline::SEVERITY_INFO);
-  EXPECT_EQ(severity_for_coverage(0.79, t), leyline::SEVERITY_WARNING);
-  EXPECT_EQ(severity_for_coverage(0.49, t), leyline::SEVERITY_HIGH);
-  EXPECT_EQ(severity_for_coverage(0.19, t), leyline::SEVERITY_CRITICAL);
+  EXPECT_EQ(severity_for_coverage(0.9, t), proto::SEVERITY_INFO);
+  EXPECT_EQ(severity_for_coverage(0.8, t), proto::SEVERITY_INFO);
+  EXPECT_EQ(severity_for_coverage(0.79, t), proto::SEVERITY_WARNING);
+  EXPECT_EQ(severity_for_coverage(0.49, t), proto::SEVERITY_HIGH);
+  EXPECT_EQ(severity_for_coverage(0.19, t), proto::SEVERITY_CRITICAL);
 }
 
 TEST(DegradedInputsTest, RaisedOnEscalationAndRepeatedAtItsInterval) {
@@ -54,7 +54,7 @@ TEST(DegradedInputsTest, RaisedOnEscalationAndRepeatedAtItsInterval) {
   auto warning = monitor.observe(r);
   ASSERT_TRUE(warning);
   EXPECT_EQ(warning->description(), "degraded_inputs");
-  EXPECT_EQ(warning->level(), leyline::SEVERITY_WARNING);
+  EXPECT_EQ(warning->level(), proto::SEVERITY_WARNING);
   EXPECT_EQ(warning->attributes().at("reason"), "degraded_inputs");
   EXPECT_EQ(warning->attributes().at("feature_coverage"), "0.7000");
   EXPECT_FALSE(monitor.observe(r));
@@ -63,10 +63,10 @@ TEST(DegradedInputsTest, RaisedOnEscalationAndRepeatedAtItsInterval) {
   r.average = 0.4;
   auto high = monitor.observe(r);
   ASSERT_TRUE(high);
-  EXPECT_EQ(high->level(), leyline::SEVERITY_HIGH);
+  EXPECT_EQ(high->level(), proto::SEVERITY_HIGH);
   EXPECT_NE(high->event_id(), warning->event_id());
   r.average = 0.1;
-  EXPECT_EQ(monitor.observe(r)->level(), leyline::SEVERITY_CRITICAL);
+  EXPECT_EQ(monitor.observe(r)->level(), proto::SEVERITY_CRITICAL);
   r.average = 0.95;
   EXPECT_FALSE(monitor.observe(r)) << "recovered: nothing raised";
 }
@@ -76,7 +76,7 @@ TEST(TamiyoServiceTest, SchedulePhasesDriveCoverageAndEscalation) {
   options.coverage_schedule = {1.0, 0.65, 0.35};
   options.decisions_per_phase = 5;
   TamiyoService service(options);
-  std::vector<leyline::Severity> raised;
+  std::vector<proto::Severity> raised;
   for (int i = 0; i < 15; ++i) {
     auto d = service.decide();
     if (d.degraded) raised.push_back(d.degraded->level());
@@ -88,7 +88,7 @@ TEST(TamiyoServiceTest, SchedulePhasesDriveCoverageAndEscalation) {
       EXPECT_EQ(points.at("tamiyo.gnn.feature_coverage." + type).value(), ratio);
     }
   }
-  EXPECT_EQ(raised, (std::vector<leyline::Severity>{leyline::SEVERITY_WARNING, leyline::SEVERITY_HIGH}));
+  EXPECT_EQ(raised, (std::vector<proto::Severity>{proto::SEVERITY_WARNING, proto::SEVERITY_HIGH}));
 }
 
 TEST(TamiyoServiceTest, CompiledPlanReportsWarmUpAndNoFallback) {
@@ -128,7 +128,7 @@ TEST(TamiyoServiceTest, FieldReportEvaluatesTheCommand) {
   EXPECT_EQ(r.command_id(), d.command.command_id());
   EXPECT_EQ(r.seed_id(), d.command.seed_id());
   EXPECT_EQ(r.target_epochs(), 3u);
-  EXPECT_EQ(r.outcome(), leyline::FIELD_REPORT_OUTCOME_SUCCESS);
+  EXPECT_EQ(r.outcome(), proto::FIELD_REPORT_OUTCOME_SUCCESS);
   EXPECT_EQ(r.metrics().at("feature_coverage"), d.coverage.average);
   EXPECT_TRUE(r.report_id().empty()) << "the outbox assigns ids";
 }

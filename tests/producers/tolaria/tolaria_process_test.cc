@@ -64,7 +64,7 @@ const ExpectedMetric* find_expected(const std::string& name) {
 
 // What arrived from tolaria: every point by name, and the loss by step.
 struct Seen {
-  std::map<std::string, std::vector<leyline::MetricPoint>> points;
+  std::map<std::string, std::vector<proto::MetricPoint>> points;
   std::map<std::uint64_t, double> loss_by_step;
 };
 
@@ -182,13 +182,13 @@ TEST_F(TolariaProcessTest, UnderWeatherlightAnswersFlushWithItsStepPoints) {
   router.set(zmq::sockopt::linger, 0);
   const std::string control = oona_.dir().ipc("control.sock");
   router.bind(control);
-  auto receive = [&](std::string* identity) -> std::optional<leyline::Control> {
+  auto receive = [&](std::string* identity) -> std::optional<proto::Control> {
     zmq::pollitem_t item{router.handle(), 0, ZMQ_POLLIN, 0};
     if (zmq::poll(&item, 1, std::chrono::milliseconds(10000)) <= 0) return std::nullopt;
     zmq::message_t id, body;
     if (!router.recv(id) || !router.recv(body)) return std::nullopt;
     *identity = id.to_string();
-    leyline::Control message;
+    proto::Control message;
     if (!message.ParseFromArray(body.data(), static_cast<int>(body.size()))) return std::nullopt;
     return message;
   };
@@ -210,7 +210,7 @@ TEST_F(TolariaProcessTest, UnderWeatherlightAnswersFlushWithItsStepPoints) {
   // FLUSH until one drains step points (the steps run at 100/s meanwhile); each must be answered.
   ASSERT_TRUE(esper::testing::wait_until(
       [&] {
-        leyline::Control flush;
+        proto::Control flush;
         flush.mutable_flush()->set_seq(++seq);
         const std::string bytes = flush.SerializeAsString();
         router.send(zmq::buffer(identity), zmq::send_flags::sndmore);

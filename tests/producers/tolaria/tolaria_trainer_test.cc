@@ -75,8 +75,8 @@ TEST(TolariaTrainerTest, PlateauPolicyLowersTheLearningRate) {
   EXPECT_DOUBLE_EQ(trainer.learning_rate(), options.learning_rate * 0.25);
 }
 
-std::map<std::string, leyline::MetricPoint> by_name(const std::vector<leyline::MetricPoint>& points) {
-  std::map<std::string, leyline::MetricPoint> m;
+std::map<std::string, proto::MetricPoint> by_name(const std::vector<proto::MetricPoint>& points) {
+  std::map<std::string, proto::MetricPoint> m;
   for (const auto& p : points) m[p.name()] = p;
   return m;
 }

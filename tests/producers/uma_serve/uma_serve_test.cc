@@ -21,14 +21,14 @@ using namespace std::chrono_literals;
 struct Expected {
   const char* name;
   const char* unit;
-  leyline::MetricKind kind;
+  proto::MetricKind kind;
 };
 
 // Every metric of docs/reference/inference-server.md (current M3 metrics, then the planned scorecard), with the unit the
 // document's description gives it and its type (Counter, Gauge, Histogram).
-constexpr leyline::MetricKind kCounter = leyline::METRIC_KIND_COUNTER;
-constexpr leyline::MetricKind kGauge = leyline::METRIC_KIND_GAUGE;
-constexpr leyline::MetricKind kHistogram = leyline::METRIC_KIND_HISTOGRAM;
+constexpr proto::MetricKind kCounter = proto::METRIC_KIND_COUNTER;
+constexpr proto::MetricKind kGauge = proto::METRIC_KIND_GAUGE;
+constexpr proto::MetricKind kHistogram = proto::METRIC_KIND_HISTOGRAM;
 const std::vector<Expected> kReference = {
     {"tokens_generated_total", "tokens", kCounter},
     {"batch_calls_total", "calls", kCounter},
@@ -76,12 +76,12 @@ struct SchedulerRun {
 
 SchedulerRun run(UmaScheduler& scheduler, int ticks) {
   SchedulerRun r;
-  std::vector<leyline::MetricPoint> points;
+  std::vector<proto::MetricPoint> points;
   for (int i = 0; i < ticks; ++i) {
     points.clear();
     scheduler.tick(points);
     for (const auto& p : points) {
-      if (p.kind() == leyline::METRIC_KIND_HISTOGRAM) {
+      if (p.kind() == proto::METRIC_KIND_HISTOGRAM) {
         r.observations[p.name()].push_back(p.value());
       } else {
         r.last[p.name()] = p.value();
@@ -174,7 +174,7 @@ TEST(UmaServeProgramTest, EveryReferenceMetricArrivesWithItsUnitAndKind) {
                                          "--flush-interval-ms", "100", "--slo-ttft-ms", "200"});
   ASSERT_TRUE(producer.wait_for_line("uma-serve ready", 20s)) << "uma-serve did not start";
 
-  std::map<std::string, leyline::MetricPoint> seen;
+  std::map<std::string, proto::MetricPoint> seen;
   const auto deadline = std::chrono::steady_clock::now() + 30s;
   while (seen.size() < kReference.size() && std::chrono::steady_clock::now() < deadline) {
     auto m = subscriber.receive(100ms);

@@ -1,0 +1,225 @@
+#include "nissa/serve/query_api.h"
+
+#include <charconv>
+#include <cmath>
+#include <optional>
+#include <tuple>
+#include <vector>
+
+#include <google/protobuf/util/json_util.h>
+#include <nlohmann/json.hpp>
+
+#include "nissa/serve/query_args.h"
+#include "proto/topic.h"
+
+namespace esper::nissa {
+namespace {
+
+using nlohmann::json;
+
+json number(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
+
+const std::string* attribute(const SeriesKey& key, const std::string& name) {
+  for (const auto& [k, v] : key.attributes) {
+    if (k == name) return &v;
+  }
+  return nullptr;
+}
+
+bool matches(const Series& s, const std::optional<std::string>& metric,
+             const std::optional<std::string>& source,
+             const std::vector<std::pair<std::string, std::string>>& attrs) {
+  if (metric && s.key.name != *metric) return false;
+  if (source && s.key.source != *source) return false;
+  for (const auto& [k, v] : attrs) {
+    const std::string* have = attribute(s.key, k);
+    if (have == nullptr || *have != v) return false;
+  }
+  return true;
+}
+
+json attributes_json(const SeriesKey& key) {
+  json a = json::object();
+  for (const auto& [k, v] : key.attributes) a[k] = v;
+  return a;
+}
+
+std::string_view kind_name(proto::MetricKind kind) {
+  switch (kind) {
+    case proto::METRIC_KIND_COUNTER: return "counter";
+    case proto::METRIC_KIND_HISTOGRAM: return "histogram";
+    default: return "gauge";
+  }
+}
+
+QueryReply reply(json body, int status = 200) { return QueryReply{status, body.dump()}; }
+
+}  // namespace
+
+QueryApi::QueryApi(const MetricAggregator& metrics, const EventLog& events,
+                   const FieldReportStore& reports, Clock now_ms)
+    : metrics_(metrics), events_(events), reports_(reports), now_ms_(std::move(now_ms)) {}
+
+QueryReply QueryApi::series(const QueryParams& raw) const {
+  return answer([&] {
+    const QueryArgs p(raw, {"metric", "source", "limit"}, QueryArgs::AttributeFilters::kAccepted);
+    const auto metric = p.text("metric");
+    const auto source = p.text("source");
+    const auto attrs = p.attributes();
+    const std::size_t limit = p.limit(1000, 100'000);
+    json out = json::array();
+    std::size_t matched = 0;
+    metrics_.for_each([&](const Series& s) {
+      if (!matches(s, metric, source, attrs)) return;
+      if (++matched > limit) return;
+      const auto& st = s.stats;
+      json j{{"source", s.key.source},
+             {"metric", s.key.name},
+             {"attributes", attributes_json(s.key)},
+             {"unit", s.unit},
+             {"kind", kind_name(s.kind)},
+             {"count", st.count()},
+             {"sum", number(st.sum())},
+             {"min", number(st.min())},
+             {"max", number(st.max())},
+             {"last", number(st.last())},
+             {"last_time_ms", st.last_time_ms()},
+             {"ewma", number(st.ewma())},
+             {"rolling_mean", number(st.rolling_mean())},
+             {"rolling_stddev", number(st.rolling_stddev())}};
+      if (st.sketch()) {
+        for (const auto& [q, name] : {std::pair{0.5, "p50"}, {0.9, "p90"}, {0.95, "p95"}, {0.99, "p99"}}) {
+          j[name] = number(st.sketch()->quantile(q));
+        }
+      }
+      out.push_back(std::move(j));
+    });
+    return reply(json{{"series", std::move(out)}, {"matched", matched}, {"truncated", matched > limit}});
+  });
+}
+
+QueryReply QueryApi::rollups(const QueryParams& raw) const {
+  return answer([&] {
+    const QueryArgs p(raw, {"metric", "source", "group_by", "window", "from", "to"},
+                      QueryArgs::AttributeFilters::kAccepted);
+    const auto metric = p.text("metric");
+    if (!metric) throw BadParameter("metric", "required");
+    const auto source = p.text("source");
+    const auto attrs = p.attributes();
+    const std::int64_t bucket = metrics_.options().rollups.bucket_ms;
+
+    // Default: the hour before the end of the current bucket.
+    const TimeRangeArg range = p.time_range();
+    std::int64_t to = (now_ms_() / bucket + 1) * bucket;
+    std::int64_t from = to - range.window.value_or(std::chrono::hours(1)).count();
+    if (range.from_to) std::tie(from, to) = *range.from_to;
+
+    std::vector<std::string> group_by;
+    if (auto g = p.text("group_by")) {
+      std::size_t start = 0;
+      while (start <= g->size()) {
+        const std::size_t comma = g->find(',', start);
+        std::string part = g->substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+        if (part.empty()) throw BadParameter("group_by", "empty attribute name");
+        group_by.push_back(std::move(part));
+        if (comma == std::string::npos) break;
+        start = comma + 1;
+      }
+    }
+
+    // Groups keyed by the values of the group_by attributes ("source" names the source).
+    std::map<std::vector<std::string>, std::pair<RollupCell, std::size_t>> groups;
+    proto::MetricKind kind = proto::METRIC_KIND_GAUGE;
+    metrics_.for_each([&](const Series& s) {
+      if (!matches(s, metric, source, attrs)) return;
+      std::vector<std::string> group;
+      for (const auto& name : group_by) {
+        const std::string* v = name == "source" ? &s.key.source : attribute(s.key, name);
+        group.push_back(v ? *v : "");
+      }
+      auto& [cell, series_count] = groups[group];
+      cell.merge(s.rollups.window(from, to));
+      ++series_count;
+      kind = s.kind;
+    });
+
+    const double seconds = static_cast<double>(to - from) / 1000.0;
+    json out = json::array();
+    for (const auto& [group, entry] : groups) {
+      const auto& [cell, series_count] = entry;
+      json g = json::object();
+      for (std::size_t i = 0; i < group_by.size(); ++i) g[group_by[i]] = group[i];
+      json j{{"group", std::move(g)},
+             {"series", series_count},
+             {"count", cell.count},
+             {"sum", cell.sum},
+             {"sum_sq", cell.sum_sq},
+             {"increase", cell.increase},
+             {"min", number(cell.min)},
+             {"max", number(cell.max)},
+             {"mean", number(cell.mean())},
+             {"stddev", number(cell.stddev())},
+             // Counters: increase per second; other kinds: points per second.
+             {"rate", kind == proto::METRIC_KIND_COUNTER ? cell.increase / seconds
+                                                           : static_cast<double>(cell.count) / seconds}};
+      for (const auto& [q, name] : {std::pair{0.5, "p50"}, {0.95, "p95"}, {0.99, "p99"}}) {
+        j[name] = number(cell.quantile(q));
+      }
+      out.push_back(std::move(j));
+    }
+    return reply(json{{"metric", *metric},
+                      {"from_ms", from},
+                      {"to_ms", to},
+                      {"bucket_ms", bucket},
+                      {"groups", std::move(out)}});
+  });
+}
+
+QueryReply QueryApi::events(const QueryParams& raw) const {
+  return answer([&] {
+    const QueryArgs p(raw, {"since", "min_severity", "source", "limit"});
+    EventQuery q;
+    q.since_ms = p.integer("since").value_or(0);
+    if (const auto severity = p.severity("min_severity")) q.min_severity = *severity;
+    q.source = p.text("source");
+    q.limit = p.limit(1000, 100'000);
+    json out = json::array();
+    for (const StoredEvent* e : events_.query(q)) {
+      json attrs = json::object();
+      for (const auto& [k, v] : e->event.attributes()) attrs[k] = v;
+      out.push_back(json{{"seq", e->seq},
+                         {"source", e->source},
+                         {"time_ms", e->time_ms},
+                         {"event_id", e->event.event_id()},
+                         {"description", e->event.description()},
+                         {"severity", proto::severity_name(e->event.level())},
+                         {"attributes", std::move(attrs)}});
+    }
+    return reply(json{{"events", std::move(out)}});
+  });
+}
+
+QueryReply QueryApi::field_reports(const QueryParams& raw) const {
+  return answer([&] {
+    const QueryArgs p(raw, {"report_id", "offset", "limit"});
+    std::vector<const StoredFieldReport*> found;
+    if (auto id = p.text("report_id")) {
+      if (const auto* r = reports_.find(*id)) found.push_back(r);
+    } else {
+      found = reports_.list(static_cast<std::size_t>(p.unsigned_integer("offset").value_or(0)), p.limit(1000, 100'000));
+    }
+    json out = json::array();
+    google::protobuf::util::JsonPrintOptions options;
+    options.preserve_proto_field_names = true;
+    for (const StoredFieldReport* r : found) {
+      std::string report_json;
+      (void)google::protobuf::util::MessageToJsonString(r->report, &report_json, options);
+      out.push_back(json{{"source", r->source},
+                         {"durable_at_unix_ns", r->durable_at_unix_ns},
+                         {"report", json::parse(report_json)}});
+    }
+    return reply(json{{"total", reports_.size()}, {"field_reports", std::move(out)}});
+  });
+}
+
+}  // namespace esper::nissa
