@@ -10,25 +10,11 @@
 #include "field_reports/outbox.h"
 #include "oona/bus_publisher.h"
 #include "oona/bus_subscriber.h"
+#include "producers/tamiyo/bus_report_publisher.h"
 
 namespace {
 
 using namespace esper;
-
-class BusReportPublisher : public field_reports::ReportPublisher {
- public:
-  explicit BusReportPublisher(oona::BusPublisher& bus) : bus_(bus) {}
-  field_reports::PublishResult publish(const proto::FieldReport& report) override {
-    proto::Envelope envelope;
-    envelope.set_severity(proto::SEVERITY_INFO);
-    *envelope.mutable_field_report() = report;
-    return bus_.publish(std::move(envelope)) ? field_reports::PublishResult::kAccepted
-                                             : field_reports::PublishResult::kRefused;
-  }
-
- private:
-  oona::BusPublisher& bus_;
-};
 
 struct SenderFlags {
   std::string runtime_dir;
@@ -48,7 +34,7 @@ int send_reports(const SenderFlags& flags) {
   sub.emergency = false;
   sub.prefixes = {"reliable.ack."};
   oona::BusSubscriber acks(sub);
-  BusReportPublisher publisher(bus);
+  tamiyo::BusReportPublisher publisher([&bus](proto::Envelope envelope) { return bus.publish(std::move(envelope)); });
 
   field_reports::OutboxOptions options;
   options.wal_dir = flags.wal_dir;
