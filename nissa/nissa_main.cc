@@ -79,7 +79,8 @@ int main(int argc, char** argv) {
   cli::CommandLine command_line("nissa: the Esper observer");
   NissaFlags flags;
   command_line.option("--config", flags.config_path, "YAML configuration file");
-  command_line.option("--runtime-dir", flags.runtime_dir, "Directory of Oona's ipc:// endpoints (overrides the config)");
+  command_line.option("--runtime-dir", flags.runtime_dir,
+                      "Directory of Oona's ipc:// endpoints (overrides the config)");
   command_line.option("--state-dir", flags.state_dir, "Directory for the WAL and checkpoints (overrides the config)");
   command_line.option("--http-port", flags.http_port, "HTTP port (0: any free port; overrides the config)");
   command_line.log_level_option(flags.log_level);

@@ -9,7 +9,8 @@ namespace esper::producers {
 
 void add_producer_flags(cli::CommandLine& command_line, ProducerFlags& flags) {
   command_line.option("--config", flags.config_path, "YAML file with runtime_dir and endpoints (optional)");
-  command_line.option("--runtime-dir", flags.runtime_dir, "Directory of Oona's ipc:// endpoints (overrides the config)");
+  command_line.option("--runtime-dir", flags.runtime_dir,
+                      "Directory of Oona's ipc:// endpoints (overrides the config)");
   command_line.log_level_option(flags.log_level);
   command_line.option("--rate", flags.rate, "Work units per second (0: as fast as possible)").non_negative();
   command_line.option("--duration", flags.duration_s, "Seconds to run (0: until SIGTERM/SIGINT)").non_negative();

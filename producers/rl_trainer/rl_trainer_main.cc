@@ -12,7 +12,8 @@
 int main(int argc, char** argv) {
   using namespace esper;
   producers::ProducerProgram program(
-      "rl-trainer", "rl-trainer: simulated PPO/SPO training telemetry (docs/reference/rl-trainer.md) for the Esper bus");
+      "rl-trainer",
+      "rl-trainer: simulated PPO/SPO training telemetry (docs/reference/rl-trainer.md) for the Esper bus");
   auto& command_line = program.command_line();
   producers::rl::RunOptions run_options;
   std::uint64_t max_updates = 0;
@@ -40,7 +41,8 @@ int main(int argc, char** argv) {
     producer.stop();
     const auto& st = formatter.stats();
     spdlog::info("rl-trainer stopping: {} updates, {} events, {} points, {} skipped without step, {} dropped",
-                 run.updates(), st.events, st.points, st.skipped_without_step, producer.runtime().stats().dropped_total);
+                 run.updates(), st.events, st.points, st.skipped_without_step,
+                 producer.runtime().stats().dropped_total);
     return 0;
   });
 }

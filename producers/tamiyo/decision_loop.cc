@@ -48,7 +48,8 @@ void run_decisions(TamiyoService& service, producers::Producer& producer, Report
     }
     if (DecisionClock::now() < next_decision) continue;
     next_decision += interval;
-    if (next_decision < DecisionClock::now() - interval) next_decision = DecisionClock::now();  // Fell behind: no burst.
+    // Fell behind: no burst.
+    if (next_decision < DecisionClock::now() - interval) next_decision = DecisionClock::now();
 
     auto decision = service.decide();
     for (auto& p : decision.points) buffer.record(std::move(p));

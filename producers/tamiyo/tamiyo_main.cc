@@ -44,7 +44,8 @@ int main(int argc, char** argv) {
   using namespace esper;
   producers::ProducerProgram program(
       "tamiyo",
-      "tamiyo: reference policy service; coverage, compile and field-report telemetry (docs/reference/training-system.md)");
+      "tamiyo: reference policy service; coverage, compile and field-report telemetry "
+      "(docs/reference/training-system.md)");
   auto& command_line = program.command_line();
   tamiyo::TamiyoOptions options;
   tamiyo::DecisionLoopOptions loop;
@@ -72,7 +73,8 @@ int main(int argc, char** argv) {
   command_line.option("--report-every", loop.report_every, "Decisions between field reports").positive();
   command_line.option("--report-epochs", loop.report_epochs, "target_epochs of the field reports");
   command_line.option("--state-dir", state_dir, "Directory of the field-report outbox WAL (needed with --reports)");
-  command_line.option("--retry-cap", outbox_options.retry_cap, "Retries of a field report before it is dropped from memory");
+  command_line.option("--retry-cap", outbox_options.retry_cap,
+                      "Retries of a field report before it is dropped from memory");
   command_line.option("--initial-backoff-ms", initial_backoff_ms, "First wait for an ack before a retry").positive();
   command_line.option("--max-backoff-ms", max_backoff_ms, "Longest wait for an ack").positive();
   command_line.option("--cycle-ms", cycle_ms, "Outbox publish-cycle period").positive();

@@ -11,7 +11,8 @@
 int main(int argc, char** argv) {
   using namespace esper;
   producers::ProducerProgram program(
-      "uma-serve", "uma-serve: simulated inference-server telemetry (docs/reference/inference-server.md) for the Esper bus");
+      "uma-serve",
+      "uma-serve: simulated inference-server telemetry (docs/reference/inference-server.md) for the Esper bus");
   auto& command_line = program.command_line();
   producers::uma::UmaServeOptions sim;
   command_line.option("--seed", sim.seed, "Seed of the simulated request mix");
