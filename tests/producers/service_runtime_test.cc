@@ -10,6 +10,7 @@
 #include "proto/metric_point.h"
 #include "tests/oona/oona_harness.h"
 #include "tests/producers/fake_weatherlight.h"
+#include "tests/producers/producer_harness.h"
 #include "tests/support/wait_until.h"
 
 namespace esper::producers {
@@ -42,17 +43,7 @@ int receive_points(oona::BusSubscriber& subscriber, const std::string& name, int
   return received;
 }
 
-// A running oona and a subscriber connected to it, which sees what the runtime's drains publish.
-class ServiceRuntimeTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    ASSERT_TRUE(oona_.ready());
-    ASSERT_TRUE(oona::testing::connect(oona_.endpoints(), subscriber_));
-  }
-
-  oona::testing::OonaProcess oona_;
-  oona::BusSubscriber subscriber_{oona::testing::subscriber_options(oona_.endpoints())};
-};
+class ServiceRuntimeTest : public testing::OonaAndSubscriber {};
 
 TEST_F(ServiceRuntimeTest, WithoutWeatherlightDrainsOnItsOwnTimer) {
   ServiceRuntime runtime(runtime_options(oona_.endpoints()));
