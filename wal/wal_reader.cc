@@ -53,8 +53,8 @@ std::vector<SegmentFile> list_segments(const std::filesystem::path& dir) {
 
 std::string describe(const WalProblem& problem) {
   std::string kind = problem.is_tail() ? "tail in progress (torn tail)" : std::string(to_string(problem.kind));
-  return "segment " + std::to_string(problem.segment) + " offset " + std::to_string(problem.offset) +
-         " length " + std::to_string(problem.length) + ": " + kind + ": " + problem.what;
+  return describe(RecordPosition{problem.segment, problem.offset}) + " length " + std::to_string(problem.length) +
+         ": " + kind + ": " + problem.what;
 }
 
 Status read_wal(const std::filesystem::path& dir,
