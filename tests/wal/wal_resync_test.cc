@@ -26,10 +26,7 @@ std::unique_ptr<WalWriter> open_writer(const std::filesystem::path& dir, std::ui
   options.dir = dir;
   options.durability = Durability::kNone;  // Appends here need no fsync; opening repairs the same way.
   options.segment_size = segment_size;
-  Status status;
-  auto writer = WalWriter::open(options, &status, repair);
-  EXPECT_TRUE(status.ok()) << status.message();
-  return writer;
+  return testing::open_test_writer(options, repair);
 }
 
 // A WAL written once; each case puts these bytes back before damaging them.
