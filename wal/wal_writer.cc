@@ -8,6 +8,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "wal/atomic_file.h"
 #include "wal/private_files.h"
 
 namespace esper::wal {
@@ -92,21 +93,10 @@ Status WalWriter::create_segment(std::uint64_t segment) {
   const auto final_path = options_.dir / segment_file_name(segment);
   auto tmp_path = final_path;
   tmp_path += ".tmp";
-  const int fd = create_private_file(tmp_path, O_WRONLY | O_TRUNC);
-  if (fd < 0) return errno_status(errno, "create segment " + tmp_path.string());
-  auto fail = [&](const std::string& what) {
-    const int err = errno;
-    ::close(fd);
-    ::unlink(tmp_path.c_str());
-    return errno_status(err, what + " " + final_path.string());
-  };
-  const std::string header = encode_segment_header();
-  if (ops_->pwrite(fd, header.data(), header.size(), 0) != static_cast<ssize_t>(header.size())) {
-    if (errno == 0) errno = EIO;
-    return fail("write header of new segment");
-  }
-  if (ops_->fsync(fd) != 0) return fail("fsync new segment");
-  if (::rename(tmp_path.c_str(), final_path.c_str()) != 0) return fail("rename new segment");
+  const std::string name = "new segment " + final_path.string();
+  Status status;
+  const int fd = create_whole_file(tmp_path, final_path, encode_segment_header(), *ops_, name, &status);
+  if (fd < 0) return status;
   if (ops_->fsync(dir_fd_) != 0) {
     // The segment is in place but its directory entry may not be durable: do not write into it.
     const int err = errno;
