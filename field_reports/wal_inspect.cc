@@ -15,11 +15,11 @@
 
 #include <google/protobuf/util/json_util.h>
 
-#include "esper/envelope.pb.h"
 #include "wal/corruption_acknowledgments.h"
 #include "field_reports/outbox_log.h"
 #include "field_reports/outbox_records.h"
 #include "field_reports/requeue_request.h"
+#include "field_reports/wal_record_decoding.h"
 #include "wal/wal_progress_display.h"
 #include "wal/wal_quarantine.h"
 #include "wal/wal_reader.h"
@@ -99,49 +99,6 @@ std::string json_escape(std::string_view text) {
   return out;
 }
 
-bool is_id_record(std::uint8_t type) {
-  return type == to_byte(OutboxRecord::kReportSettled) || type == to_byte(OutboxRecord::kReportDropped) ||
-         type == to_byte(OutboxRecord::kReportRequeued);
-}
-
-// One record as esper-wal understands it, whichever WAL it comes from: dump prints it, stat counts it.
-struct DecodedRecord {
-  std::string_view type_name;
-  bool known_type = false;
-  bool parsed = false;  // A known type whose payload parses (and has the body the type promises).
-  std::optional<proto::FieldReport> report;  // The outbox's kReportAppended.
-  std::string_view report_id;                  // The outbox's settle, drop and requeue records.
-  std::optional<proto::Envelope> envelope;   // Nissa's records.
-};
-
-DecodedRecord decode_record(const wal::WalRecord& r) {
-  DecodedRecord d;
-  d.type_name = record_type_name(r.type);
-  const int size = static_cast<int>(r.payload.size());
-  if (nissa::is_journal_record(r.type)) {
-    d.known_type = true;
-    d.envelope.emplace();
-    const bool envelope_ok = d.envelope->ParseFromArray(r.payload.data(), size);
-    if (!envelope_ok) d.envelope.reset();
-    switch (r.type) {
-      case nissa::kRecordFieldReport: d.parsed = envelope_ok && d.envelope->has_field_report(); break;
-      case nissa::kRecordEvent:
-      case nissa::kRecordAlert: d.parsed = envelope_ok && d.envelope->has_event(); break;
-      default: d.parsed = envelope_ok; break;
-    }
-  } else if (r.type == to_byte(OutboxRecord::kReportAppended)) {
-    d.known_type = true;
-    d.report.emplace();
-    d.parsed = d.report->ParseFromArray(r.payload.data(), size) && !d.report->report_id().empty();
-    if (!d.parsed) d.report.reset();
-  } else if (is_id_record(r.type)) {
-    d.known_type = true;
-    d.parsed = !r.payload.empty();
-    d.report_id = r.payload;
-  }
-  return d;
-}
-
 std::string to_json(const google::protobuf::Message& message) {
   std::string body;
   google::protobuf::util::JsonPrintOptions options;
@@ -157,7 +114,7 @@ void dump_record(const wal::WalRecord& r, bool json, std::ostream& out) {
         << d.type_name << "\",\"type_code\":" << int{r.type} << ",\"length\":" << r.payload.size();
     if (d.report) {
       out << ",\"report\":" << to_json(*d.report);
-    } else if (is_id_record(r.type)) {
+    } else if (is_report_id_record(r.type)) {
       out << ",\"report_id\":\"" << json_escape(d.report_id) << "\"";
     } else if (d.envelope) {
       out << ",\"envelope\":" << to_json(*d.envelope);
@@ -171,7 +128,7 @@ void dump_record(const wal::WalRecord& r, bool json, std::ostream& out) {
     out << " id=" << d.report->report_id() << " command=" << d.report->command_id()
         << " outcome=" << proto::FieldReportOutcome_Name(d.report->outcome())
         << " target_epochs=" << d.report->target_epochs();
-  } else if (is_id_record(r.type)) {
+  } else if (is_report_id_record(r.type)) {
     out << " id=" << d.report_id;
   } else if (d.envelope && d.envelope->has_field_report()) {
     out << " source=" << d.envelope->source() << " id=" << d.envelope->field_report().report_id();
