@@ -13,12 +13,6 @@
 namespace esper::wal {
 namespace {
 
-using testing::file_bytes;
-using testing::first_segment;
-using testing::read_back;
-using testing::write_bytes;
-using testing::write_test_wal;
-
 std::string repair_payload(int i) { return "repair-" + std::to_string(i); }
 
 struct Repaired {
@@ -33,72 +27,76 @@ Repaired run_repair(const std::filesystem::path& dir, FileOps& ops = posix_file_
   return r;
 }
 
-TEST(WalRepair, ATornTailIsTruncatedAndEveryRecordBeforeItKept) {
+// A closed one-segment WAL of `records` records, and its segment as written, to damage in place.
+struct WalToRepair {
   esper::testing::TempDir tmp;
-  const auto dir = tmp / "wal";
-  write_test_wal(dir, 5, repair_payload);
-  const auto segment = first_segment(dir);
-  const std::uint64_t last_start = segment.positions.back().offset;
-  write_bytes(segment.path, segment.bytes.substr(0, last_start + 7));  // The last record cut short.
+  std::filesystem::path dir = tmp / "wal";
+  testing::FirstSegment segment;
 
-  const Repaired r = run_repair(dir);
+  explicit WalToRepair(int records) {
+    testing::write_test_wal(dir, records, repair_payload);
+    segment = testing::first_segment(dir);
+  }
+  // Puts `bytes` in the segment's place, then repairs.
+  Repaired repair_with(const std::string& bytes, FileOps& ops = posix_file_ops()) const {
+    testing::write_bytes(segment.path, bytes);
+    return run_repair(dir, ops);
+  }
+  std::string bytes_now() const { return testing::file_bytes(segment.path); }
+};
+
+TEST(WalRepair, ATornTailIsTruncatedAndEveryRecordBeforeItKept) {
+  const WalToRepair wal(5);
+  const std::uint64_t last_start = wal.segment.positions.back().offset;
+  const Repaired r = wal.repair_with(wal.segment.bytes.substr(0, last_start + 7));  // The last record cut short.
   ASSERT_TRUE(r.status.ok()) << r.status.message();
   ASSERT_EQ(r.report.problems.size(), 1u);
   EXPECT_EQ(r.report.problems[0].kind, ProblemKind::kTornTail);
   EXPECT_EQ(r.report.problems[0].offset, last_start);
   EXPECT_EQ(r.report.truncated_bytes, 7u);
-  EXPECT_EQ(file_bytes(segment.path), segment.bytes.substr(0, last_start));
+  EXPECT_EQ(wal.bytes_now(), wal.segment.bytes.substr(0, last_start));
   EXPECT_TRUE(r.append_at.exists);
   EXPECT_EQ(r.append_at.segment, 1u);
   EXPECT_EQ(r.append_at.offset, last_start);
 
-  const auto back = read_back(dir);
+  const auto back = testing::read_back(wal.dir);
   ASSERT_EQ(back.records.size(), 4u);
   for (std::size_t i = 0; i < 4; ++i) EXPECT_EQ(back.records[i].second, repair_payload(static_cast<int>(i)));
   EXPECT_TRUE(back.summary.problems.empty());
 }
 
 TEST(WalRepair, ACorruptRangeInTheMiddleIsLeftInPlaceForReplayToReport) {
-  esper::testing::TempDir tmp;
-  const auto dir = tmp / "wal";
-  write_test_wal(dir, 5, repair_payload);
-  const auto segment = first_segment(dir);
-  std::string damaged = segment.bytes;
-  damaged[segment.positions[2].offset + kRecordHeaderSize + 1] ^= 0x08;  // Record 2's payload.
-  write_bytes(segment.path, damaged);
-
-  const Repaired r = run_repair(dir);
+  const WalToRepair wal(5);
+  const auto& positions = wal.segment.positions;
+  std::string damaged = wal.segment.bytes;
+  damaged[positions[2].offset + kRecordHeaderSize + 1] ^= 0x08;  // Record 2's payload.
+  const Repaired r = wal.repair_with(damaged);
   ASSERT_TRUE(r.status.ok()) << r.status.message();
   EXPECT_TRUE(r.report.problems.empty()) << describe(r.report.problems[0]);
   EXPECT_EQ(r.report.truncated_bytes, 0u);
-  EXPECT_EQ(file_bytes(segment.path), damaged) << "repair must not touch corrupt bytes";
+  EXPECT_EQ(wal.bytes_now(), damaged) << "repair must not touch corrupt bytes";
   EXPECT_TRUE(r.append_at.exists);
   EXPECT_EQ(r.append_at.offset, damaged.size()) << "appends go after the damage";
 
-  const auto back = read_back(dir);
+  const auto back = testing::read_back(wal.dir);
   EXPECT_EQ(back.records.size(), 4u);
   ASSERT_EQ(back.summary.problems.size(), 1u);
   EXPECT_EQ(back.summary.problems[0].kind, ProblemKind::kCorrupt);
-  EXPECT_EQ(back.summary.problems[0].offset, segment.positions[2].offset);
-  EXPECT_EQ(back.summary.problems[0].length, segment.positions[3].offset - segment.positions[2].offset);
+  EXPECT_EQ(back.summary.problems[0].offset, positions[2].offset);
+  EXPECT_EQ(back.summary.problems[0].length, positions[3].offset - positions[2].offset);
 }
 
 TEST(WalRepair, ALastSegmentWithADamagedHeaderIsKeptAndAppendsGoToTheNextSegment) {
-  esper::testing::TempDir tmp;
-  const auto dir = tmp / "wal";
-  write_test_wal(dir, 2, repair_payload);
-  const auto segment = first_segment(dir);
-  std::string damaged = segment.bytes;
+  const WalToRepair wal(2);
+  std::string damaged = wal.segment.bytes;
   damaged[3] ^= 0x01;  // Inside the magic.
-  write_bytes(segment.path, damaged);
-
-  const Repaired r = run_repair(dir);
+  const Repaired r = wal.repair_with(damaged);
   ASSERT_TRUE(r.status.ok()) << r.status.message();
   ASSERT_EQ(r.report.problems.size(), 1u);
   EXPECT_EQ(r.report.problems[0].kind, ProblemKind::kCorrupt);
   EXPECT_EQ(r.report.problems[0].offset, 0u);
   EXPECT_EQ(r.report.truncated_bytes, 0u);
-  EXPECT_EQ(file_bytes(segment.path), damaged);
+  EXPECT_EQ(wal.bytes_now(), damaged);
   EXPECT_FALSE(r.append_at.exists);
   EXPECT_EQ(r.append_at.segment, 2u);
 }
@@ -110,7 +108,6 @@ TEST(WalRepair, AnEmptyOrMissingDirectoryNeedsNothingAndAppendsStartAtSegmentOne
     const Repaired r = run_repair(dir);
     ASSERT_TRUE(r.status.ok()) << r.status.message();
     EXPECT_TRUE(r.report.problems.empty());
-    EXPECT_EQ(r.report.truncated_bytes, 0u);
     EXPECT_FALSE(r.append_at.exists);
     EXPECT_EQ(r.append_at.segment, 1u);
   }
@@ -118,13 +115,10 @@ TEST(WalRepair, AnEmptyOrMissingDirectoryNeedsNothingAndAppendsStartAtSegmentOne
 }
 
 TEST(WalRepair, ASegmentACrashLeftUnderItsTemporaryNameIsDeleted) {
-  esper::testing::TempDir tmp;
-  const auto dir = tmp / "wal";
-  write_test_wal(dir, 1, repair_payload);
-  const auto unfinished = dir / (segment_file_name(2) + ".tmp");
-  write_bytes(unfinished, encode_segment_header());
-
-  const Repaired r = run_repair(dir);
+  const WalToRepair wal(1);
+  const auto unfinished = wal.dir / (segment_file_name(2) + ".tmp");
+  testing::write_bytes(unfinished, encode_segment_header());
+  const Repaired r = wal.repair_with(wal.segment.bytes);
   ASSERT_TRUE(r.status.ok()) << r.status.message();
   EXPECT_FALSE(std::filesystem::exists(unfinished));
   EXPECT_EQ(r.append_at.segment, 1u);
@@ -132,17 +126,12 @@ TEST(WalRepair, ASegmentACrashLeftUnderItsTemporaryNameIsDeleted) {
 }
 
 TEST(WalRepair, AnIoErrorWhileTruncatingFailsRepair) {
-  esper::testing::TempDir tmp;
-  const auto dir = tmp / "wal";
-  write_test_wal(dir, 3, repair_payload);
-  const auto segment = first_segment(dir);
-  write_bytes(segment.path, segment.bytes + "torn");
+  const WalToRepair wal(3);
   testing::FaultFileOps ops;
   ops.sync_error = EIO;
-
-  const Repaired r = run_repair(dir, ops);
+  const Repaired r = wal.repair_with(wal.segment.bytes + "torn", ops);
   EXPECT_EQ(r.status.code(), EIO);
-  EXPECT_NE(r.status.message().find("truncate torn tail of " + segment.path.string()), std::string::npos)
+  EXPECT_NE(r.status.message().find("truncate torn tail of " + wal.segment.path.string()), std::string::npos)
       << r.status.message();
 }
 
