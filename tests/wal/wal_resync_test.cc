@@ -56,6 +56,24 @@ Pristine write_pristine(const std::filesystem::path& dir, int records, std::uint
   return p;
 }
 
+// The record holding byte `byte` of segment `segment_number` (-1: the segment header), and its extent.
+struct HitRecord {
+  int index = -1;
+  std::uint64_t start = 0, end = kSegmentHeaderSize;
+};
+
+HitRecord record_holding(const Pristine& p, std::uint64_t segment_number, std::uint64_t byte) {
+  HitRecord hit;
+  for (std::size_t i = 0; i < p.positions.size(); ++i) {
+    const auto& pos = p.positions[i];
+    const std::uint64_t end = pos.offset + encoded_record_size(p.payloads[i].size());
+    if (pos.segment == segment_number && pos.offset <= byte && byte < end) {
+      hit = HitRecord{static_cast<int>(i), pos.offset, end};
+    }
+  }
+  return hit;
+}
+
 // Flips one bit of every byte of `segment_index`'s file in turn; after each, reopens the writer,
 // appends, and checks what replays.
 void flip_every_byte_of(std::size_t segment_index, const Pristine& p, const std::filesystem::path& dir,
@@ -70,18 +88,7 @@ void flip_every_byte_of(std::size_t segment_index, const Pristine& p, const std:
     damaged[byte] = static_cast<char>(damaged[byte] ^ (1 << (byte % 8)));
     write_bytes(path, damaged);
 
-    // The record holding the byte (none for the segment header), and its extent.
-    int hit = -1;
-    std::uint64_t hit_start = 0, hit_end = kSegmentHeaderSize;
-    for (std::size_t i = 0; i < p.positions.size(); ++i) {
-      const auto& pos = p.positions[i];
-      const std::uint64_t end = pos.offset + encoded_record_size(p.payloads[i].size());
-      if (pos.segment == segment_number && pos.offset <= byte && byte < end) {
-        hit = static_cast<int>(i);
-        hit_start = pos.offset;
-        hit_end = end;
-      }
-    }
+    const auto [hit, hit_start, hit_end] = record_holding(p, segment_number, byte);
 
     RepairReport repair;
     {
