@@ -67,6 +67,14 @@ struct Harness {
     ack.set_report_id(id);
     outbox->on_ack(ack);
   }
+  // Runs a publish cycle that must send exactly one report: `id`, of `command`.
+  void expect_cycle_sends_only(const std::string& id, const std::string& command) {
+    publisher.published.clear();
+    outbox->publish_cycle();
+    ASSERT_EQ(publisher.published.size(), 1u);
+    EXPECT_EQ(publisher.published[0].report_id(), id);
+    EXPECT_EQ(publisher.published[0].command_id(), command);
+  }
   std::vector<const proto::TelemetryEvent*> events_named(const std::string& name) const {
     std::vector<const proto::TelemetryEvent*> out;
     for (const auto& e : events) {
@@ -244,11 +252,7 @@ TEST(FieldReportsOutbox, AckSettlesTheReportForGoodEvenAcrossRestart) {
 
   h.open();  // Restart: b was never acked, so it is pending again; a is not.
   EXPECT_EQ(h.outbox->pending_ids(), std::vector<std::string>{b});
-  h.publisher.published.clear();
-  h.outbox->publish_cycle();
-  ASSERT_EQ(h.publisher.published.size(), 1u);
-  EXPECT_EQ(h.publisher.published[0].report_id(), b);
-  EXPECT_EQ(h.publisher.published[0].command_id(), "b");
+  h.expect_cycle_sends_only(b, "b");
 }
 
 TEST(FieldReportsOutbox, RequeueBringsDroppedReportsBackLiveAndOnRestart) {
@@ -308,11 +312,7 @@ TEST(FieldReportsOutbox, SettledSegmentsAreDeletedAndADroppedReportIsRelocatedNo
   h.open();  // Nothing settled comes back; the dropped report is still dropped, and still there.
   EXPECT_TRUE(h.outbox->pending_ids().empty());
   ASSERT_TRUE(write_requeue_request(h.options.wal_dir, {dropped}).ok());
-  h.publisher.published.clear();
-  h.outbox->publish_cycle();
-  ASSERT_EQ(h.publisher.published.size(), 1u);
-  EXPECT_EQ(h.publisher.published[0].report_id(), dropped);
-  EXPECT_EQ(h.publisher.published[0].command_id(), "will-drop");
+  h.expect_cycle_sends_only(dropped, "will-drop");
 }
 
 TEST(FieldReportsOutbox, ReplayOfARelocationInterruptedBeforeDeletionKeepsOneDroppedReport) {

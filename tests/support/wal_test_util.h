@@ -47,10 +47,12 @@ inline ReadBack read_back(const std::filesystem::path& dir) {
 
 // Writes `count` records of type 1, `payload(i)` each, to the WAL in `dir`, and closes it.
 inline void write_test_wal(const std::filesystem::path& dir, int count, const std::function<std::string(int)>& payload,
-                           wal::Durability durability = wal::Durability::kNone) {
+                           wal::Durability durability = wal::Durability::kNone,
+                           std::uint64_t segment_size = wal::kDefaultSegmentSize) {
   wal::WalWriterOptions options;
   options.dir = dir;
   options.durability = durability;
+  options.segment_size = segment_size;
   auto writer = open_test_writer(options);
   ASSERT_NE(writer, nullptr);
   for (int i = 0; i < count; ++i) ASSERT_TRUE(writer->append(1, payload(i)).ok()) << "record " << i;
