@@ -5,8 +5,8 @@
 
 #include <fstream>
 
-#include "tests/oona/oona_harness.h"
 #include "tests/support/key_file.h"
+#include "tests/support/oona_process.h"
 
 namespace esper::oona::testing {
 namespace {

@@ -5,8 +5,8 @@
 #include <gtest/gtest.h>
 
 #include "oona/envelope_reader.h"
-#include "tests/oona/oona_harness.h"
 #include "tests/support/key_file.h"
+#include "tests/support/oona_process.h"
 
 namespace esper::oona::testing {
 namespace {

@@ -11,7 +11,7 @@
 #include <zmq.hpp>
 
 #include "proto/envelope_codec.h"
-#include "tests/oona/oona_harness.h"
+#include "tests/support/oona_process.h"
 #include "tests/support/process_memory.h"
 
 namespace esper::oona::testing {

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "oona/envelope_signer.h"
-#include "tests/oona/oona_harness.h"
+#include "tests/support/oona_process.h"
 
 namespace esper::oona::testing {
 namespace {

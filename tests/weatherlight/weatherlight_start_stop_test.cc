@@ -8,7 +8,7 @@
 
 #include "tests/support/notify_socket.h"
 #include "tests/support/wait_until.h"
-#include "tests/weatherlight/weatherlight_harness.h"
+#include "tests/support/weatherlight_process.h"
 
 namespace esper::weatherlight {
 namespace {

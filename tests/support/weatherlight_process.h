@@ -1,7 +1,8 @@
-// Starts a real `weatherlight` on a config written into a temp dir, and small helpers its process
-// tests share: shell one-liners as services, files those services append to, pid checks.
-#ifndef ESPER_TESTS_WEATHERLIGHT_WEATHERLIGHT_HARNESS_H_
-#define ESPER_TESTS_WEATHERLIGHT_WEATHERLIGHT_HARNESS_H_
+// A real `weatherlight` for integration tests (its own and whole deployments under it), started on
+// a config written into a temp dir, and small helpers those tests share: shell one-liners as
+// services, files those services append to, pid checks.
+#ifndef ESPER_TESTS_SUPPORT_WEATHERLIGHT_PROCESS_H_
+#define ESPER_TESTS_SUPPORT_WEATHERLIGHT_PROCESS_H_
 
 #include <signal.h>
 
@@ -88,4 +89,4 @@ struct PidFileReaper {
 
 }  // namespace esper::weatherlight::testing
 
-#endif  // ESPER_TESTS_WEATHERLIGHT_WEATHERLIGHT_HARNESS_H_
+#endif  // ESPER_TESTS_SUPPORT_WEATHERLIGHT_PROCESS_H_

@@ -1,8 +1,9 @@
-// Shared pieces of the Oona integration tests: a real `oona` process in a TempDir, a subscriber
-// that is known to be connected (probe envelopes until both lanes deliver), and Oona's own oona.*
-// counters read from the bus.
-#ifndef ESPER_TESTS_OONA_OONA_HARNESS_H_
-#define ESPER_TESTS_OONA_OONA_HARNESS_H_
+// A real `oona` process for integration tests, and what the tests around one share (Oona's own, and
+// every producer's, Nissa's and Weatherlight's that need a bus): the process in a TempDir, a
+// subscriber that is known to be connected (probe envelopes until both lanes deliver), and Oona's
+// own oona.* counters read from the bus.
+#ifndef ESPER_TESTS_SUPPORT_OONA_PROCESS_H_
+#define ESPER_TESTS_SUPPORT_OONA_PROCESS_H_
 
 #include <gtest/gtest.h>
 
@@ -204,4 +205,4 @@ inline std::string describe(const OonaStats& stats) {
 
 }  // namespace esper::oona::testing
 
-#endif  // ESPER_TESTS_OONA_OONA_HARNESS_H_
+#endif  // ESPER_TESTS_SUPPORT_OONA_PROCESS_H_
