@@ -129,6 +129,20 @@ inline ::testing::AssertionResult connect(const BusEndpoints& endpoints, BusSubs
   return ::testing::AssertionSuccess();
 }
 
+// A running oona and a subscriber of both its lanes, known connected once ready() succeeds: how a
+// test that watches the bus starts.
+struct OonaWithSubscriber {
+  explicit OonaWithSubscriber(int receive_hwm = 10000)
+      : subscriber(subscriber_options(oona.endpoints(), receive_hwm)) {}
+  ::testing::AssertionResult ready() {
+    if (!oona.ready()) return ::testing::AssertionFailure() << "oona did not start";
+    return connect(oona.endpoints(), subscriber);
+  }
+
+  OonaProcess oona;
+  BusSubscriber subscriber;
+};
+
 // Oona's oona.* metrics by "name{k=v,...}" (attributes sorted by key).
 using OonaStats = std::map<std::string, double>;
 
