@@ -64,9 +64,7 @@ TEST(OonaKeyFiles, AnOwnerOnlyKeyFileSignsEveryEnvelope) {
   OonaProcess oona("signing:\n  key_file: " + signing.string() + "\n");
   ASSERT_TRUE(oona.ready()) << "oona refused an owner-only key file";
   const std::string key = parse_hex_key(kSigningKeyHex);
-  BusSubscriberOptions options = subscriber_options(oona.endpoints());
-  options.signing_key = key;
-  BusSubscriber subscriber(options);
+  BusSubscriber subscriber(signed_subscriber_options(oona.endpoints(), key));
   EXPECT_TRUE(connect(oona.endpoints(), subscriber, true, true, {}, key)) << "signed probes were not delivered";
 }
 

@@ -85,6 +85,14 @@ inline BusSubscriberOptions subscriber_options(const BusEndpoints& endpoints, in
   return options;
 }
 
+// subscriber_options() for a bus with signing on: what arrives is checked with `signing_key` (raw
+// bytes), and a replayed copy refused.
+inline BusSubscriberOptions signed_subscriber_options(const BusEndpoints& endpoints, const std::string& signing_key) {
+  BusSubscriberOptions options = subscriber_options(endpoints);
+  options.signing_key = signing_key;
+  return options;
+}
+
 inline proto::Envelope telemetry(proto::Severity severity, std::size_t padding = 0) {
   proto::Envelope e;
   e.set_severity(severity);
