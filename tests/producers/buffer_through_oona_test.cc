@@ -4,7 +4,7 @@
 
 #include "producers/bus_envelope_sink.h"
 #include "proto/metric_point.h"
-#include "tests/oona/oona_harness.h"
+#include "tests/support/oona_process.h"
 
 namespace esper::producers {
 namespace {

@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "oona/bus_subscriber.h"
-#include "tests/oona/oona_harness.h"
 #include "tests/support/child_process.h"
+#include "tests/support/oona_process.h"
 #include "tests/support/wait_until.h"
 
 namespace esper::kasmina {

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "producers/stream_gateway/gateway_simulator.h"
-#include "tests/oona/oona_harness.h"
+#include "tests/support/oona_process.h"
 
 namespace esper::producers::gateway {
 namespace {

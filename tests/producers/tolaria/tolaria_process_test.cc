@@ -13,8 +13,8 @@
 
 #include "esper/control.pb.h"
 #include "oona/bus_subscriber.h"
-#include "tests/oona/oona_harness.h"
 #include "tests/support/child_process.h"
+#include "tests/support/oona_process.h"
 #include "tests/support/wait_until.h"
 
 namespace esper::tolaria {

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "producers/uma_serve/uma_scheduler.h"
-#include "tests/oona/oona_harness.h"
+#include "tests/support/oona_process.h"
 
 namespace esper::producers::uma {
 namespace {
