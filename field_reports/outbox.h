@@ -38,6 +38,7 @@
 #include "esper/field_report.pb.h"
 #include "esper/telemetry.pb.h"
 #include "field_reports/outbox_log.h"
+#include "field_reports/outbox_records.h"
 #include "field_reports/report_publisher.h"
 #include "wal/wal_writer.h"
 #include "logging/rate_limited_log.h"
@@ -106,18 +107,41 @@ class Outbox {
     OutboxClock::time_point due;
   };
 
+  // What a publish cycle does once it has let go of the lock: emit events, write drop records.
+  struct CycleEffects {
+    std::vector<proto::TelemetryEvent> events;
+    std::vector<std::string> to_drop;
+  };
+
   Outbox(OutboxOptions options, ReportPublisher& publisher, EventSink events);
+  // outbox_replay.cc: rebuilds the state from the WAL on open.
   wal::Status replay();
+  // outbox_requeue.cc: brings back the dropped reports that requeue requests name.
   void take_requeue_requests();
   void queue_locked(const proto::FieldReport& report, OutboxClock::time_point due);
+  // Writes a settle, drop or requeue record for `id`. A failure is counted and logged as "could not
+  // <doing> <id>: <error><then>", and false returned: the caller then leaves its state as it was.
+  bool write_id_record(OutboxRecord type, const std::string& id, const char* doing, const char* then = "");
+
+  // outbox_publish.cc: the publish cycle's steps and its retry schedule.
+  // Under mu_: the reports due at `cycle_start` that the in-flight window has room for.
+  std::vector<proto::FieldReport> take_due_locked(OutboxClock::time_point cycle_start, CycleEffects& effects);
+  // Without the lock: the publisher may deliver an ack (on_ack) from inside publish().
+  std::vector<PublishResult> publish_due(const std::vector<proto::FieldReport>& due);
+  // Under mu_: what each attempt's result means for its report.
+  void settle_attempts_locked(const std::vector<proto::FieldReport>& due, const std::vector<PublishResult>& results,
+                              OutboxClock::time_point cycle_start, CycleEffects& effects);
   OutboxClock::duration backoff(std::uint32_t failures) const;
   // Counts a failed attempt: true if the report goes on, false if it must be dropped.
   bool fail_attempt_locked(Pending& p, std::vector<proto::TelemetryEvent>& events);
   void write_drop(const std::string& id);
+
+  // outbox_retention.cc.
   void run_retention();
   void delete_settled_segments();
   // Re-appends the dropped reports that alone keep the oldest segment alive (outbox_log.h).
   bool relocate_dropped_from_oldest_segment();
+
   proto::TelemetryEvent make_event(const char* name, proto::Severity level,
                                      std::map<std::string, std::string> attributes);
   void emit(const std::vector<proto::TelemetryEvent>& events);

@@ -3,13 +3,13 @@
 //   kReportSettled   payload: report id. Nissa acknowledged it; never sent again.
 //   kReportDropped   payload: report id. Retry cap reached; kept in the WAL, not retried.
 //   kReportRequeued  payload: report id. A dropped report made pending again (esper-wal requeue).
+// They are numbered apart from Nissa's (nissa/store/journal_records.h), so that a record's type says
+// whose WAL it is in; esper-wal (wal_record_decoding.h) is the one place that knows both.
 #ifndef ESPER_FIELD_REPORTS_OUTBOX_RECORDS_H_
 #define ESPER_FIELD_REPORTS_OUTBOX_RECORDS_H_
 
 #include <cstdint>
 #include <string_view>
-
-#include "nissa/store/journal_records.h"
 
 namespace esper::field_reports {
 
@@ -20,20 +20,26 @@ enum class OutboxRecord : std::uint8_t {
   kReportRequeued = 4,
 };
 
-// The name of a record type in any Esper WAL: the outbox's, or Nissa's (nissa/store/journal_records.h,
-// numbered apart so that esper-wal never mistakes one for the other).
-inline std::string_view record_type_name(std::uint8_t type) {
-  if (const std::string_view nissa = nissa::journal_record_name(type); !nissa.empty()) return nissa;
+inline std::uint8_t to_byte(OutboxRecord type) { return static_cast<std::uint8_t>(type); }
+
+// "report", "settled", "dropped", "requeued"; empty for a type that is not the outbox's.
+inline std::string_view outbox_record_name(std::uint8_t type) {
   switch (static_cast<OutboxRecord>(type)) {
     case OutboxRecord::kReportAppended: return "report";
     case OutboxRecord::kReportSettled: return "settled";
     case OutboxRecord::kReportDropped: return "dropped";
     case OutboxRecord::kReportRequeued: return "requeued";
   }
-  return "unknown";
+  return {};
 }
 
-inline std::uint8_t to_byte(OutboxRecord type) { return static_cast<std::uint8_t>(type); }
+inline bool is_outbox_record(std::uint8_t type) { return !outbox_record_name(type).empty(); }
+
+// The records whose payload is a report id: settle, drop and requeue.
+inline bool is_report_id_record(std::uint8_t type) {
+  return type == to_byte(OutboxRecord::kReportSettled) || type == to_byte(OutboxRecord::kReportDropped) ||
+         type == to_byte(OutboxRecord::kReportRequeued);
+}
 
 }  // namespace esper::field_reports
 

@@ -1,10 +1,13 @@
 // The subcommands of `esper-wal`, as functions that write to a stream and return the exit code, so
-// tests can run them without a process. All but `compact` and `acknowledge` are read-only: they
-// open segment files O_RDONLY, take no lock, and treat an unfinished record at the end of the last
-// segment as "tail in progress" (a live writer mid-append), not as corruption. `requeue` writes only
-// a request file (requeue_request.h); `acknowledge` only the acknowledgment list
-// (corruption_acknowledgments.h); `compact` deletes only whole segments that retention allows,
-// never the last.
+// tests can run them without a process. One file each: wal_inspect_stat.cc, _dump, _verify,
+// _acknowledge, _requeue and _compact; what they share is in wal_inspect_reading.h (reaching the
+// WAL), wal_inspect_corruption.h (corrupt ranges) and wal_record_decoding.h (every WAL's records).
+//
+// All but `compact` and `acknowledge` are read-only: they open segment files O_RDONLY, take no lock,
+// and treat an unfinished record at the end of the last segment as "tail in progress" (a live
+// writer mid-append), not as corruption. `requeue` writes only a request file (requeue_request.h);
+// `acknowledge` only the acknowledgment list (corruption_acknowledgments.h); `compact` deletes only
+// whole segments that retention allows, never the last.
 //
 // The tool knows whose WAL it reads: records of Nissa's types (nissa/store/journal_records.h) make it
 // Nissa's, and `stat` then counts stored field reports, events, schema violations, alerts and

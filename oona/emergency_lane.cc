@@ -107,9 +107,7 @@ void EmergencyLane::admit(QueuedMessage item, zmq::socket_t& egress) {
   to_normal_.push(demote(item, signer_));
 }
 
-void EmergencyLane::serve(BusEndpoints& endpoints, std::promise<void>& bound) {
-  pthread_setname_np(pthread_self(), "oona-emergency");
-  // Before the lane's context exists, so that its I/O thread inherits the scheduling class.
+void EmergencyLane::enter_scheduling() {
   scheduling_ = enter_emergency_scheduling(config_.emergency_scheduling);
   if (scheduling_.realtime()) {
     spdlog::info("oona: emergency lane at {}", scheduling_.describe());
@@ -118,6 +116,29 @@ void EmergencyLane::serve(BusEndpoints& endpoints, std::promise<void>& bound) {
                  "for a CPU (real-time needs LimitRTPRIO= or CAP_SYS_NICE)",
                  scheduling_.describe());
   }
+}
+
+// One batch from the ingress socket, under stats_mu_. Stops while the hand-off to the normal lane
+// is full, so a flood of misrouted normal traffic waits at the socket, not in memory.
+void EmergencyLane::read_ingress(IngressReader& reader, IngressEnvelope& in, LaneSockets& sockets) {
+  for (int i = 0; i < kIngressBatch && to_normal_.size() < kMaxHandedToNormal; ++i) {
+    const auto result = reader.read(sockets.ingress, stats_.rejected, in);
+    if (result == IngressReader::Result::kEmpty) break;
+    if (result == IngressReader::Result::kRejected) continue;
+    const proto::Lane lane = in.decoded.topic().lane;
+    ++stats_.received[static_cast<std::size_t>(lane)];
+    if (lane == proto::Lane::kEmergency) {
+      admit(in.to_queued(), sockets.egress);
+    } else {
+      to_normal_.push(in.to_queued());  // A normal-topic envelope sent to the wrong socket.
+    }
+  }
+}
+
+void EmergencyLane::serve(BusEndpoints& endpoints, std::promise<void>& bound) {
+  pthread_setname_np(pthread_self(), "oona-emergency");
+  // Before the lane's context exists, so that its I/O thread inherits the scheduling class.
+  enter_scheduling();
   std::optional<LaneSockets> sockets;
   try {
     sockets.emplace(config_, endpoints.emergency_ingress, endpoints.emergency_egress, "emergency");
@@ -159,18 +180,7 @@ void EmergencyLane::serve(BusEndpoints& endpoints, std::promise<void>& bound) {
     sockets->read_monitor([this](int fd) { subscribers_.disconnected(fd); });
     subscribers_.send(sockets->egress, kSendBudget);
     for (QueuedMessage& item : inbox_.take_all()) admit(std::move(item), sockets->egress);
-    for (int i = 0; i < kIngressBatch && to_normal_.size() < kMaxHandedToNormal; ++i) {
-      const auto result = reader.read(sockets->ingress, stats_.rejected, in);
-      if (result == IngressReader::Result::kEmpty) break;
-      if (result == IngressReader::Result::kRejected) continue;
-      const proto::Lane lane = in.decoded.topic().lane;
-      ++stats_.received[static_cast<std::size_t>(lane)];
-      if (lane == proto::Lane::kEmergency) {
-        admit(in.to_queued(), sockets->egress);
-      } else {
-        to_normal_.push(in.to_queued());  // A normal-topic envelope sent to the wrong socket.
-      }
-    }
+    read_ingress(reader, in, *sockets);
     more_output = subscribers_.send(sockets->egress, kSendBudget);
     if (std::chrono::steady_clock::now() >= next_forget) {
       subscribers_.forget_silent();

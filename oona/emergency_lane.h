@@ -69,6 +69,8 @@ class EmergencyLane {
 
  private:
   void serve(BusEndpoints& endpoints, std::promise<void>& bound);
+  void enter_scheduling();
+  void read_ingress(IngressReader& reader, IngressEnvelope& in, LaneSockets& sockets);
   // Rate limit: to the subscribers' queues, or demoted to normal.
   void admit(QueuedMessage item, zmq::socket_t& egress);
 

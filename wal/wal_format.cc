@@ -27,6 +27,10 @@ void append_encoded_record(std::string& out, std::uint8_t type, std::string_view
   out.append(payload);
 }
 
+std::string describe(const RecordPosition& position) {
+  return "segment " + std::to_string(position.segment) + " offset " + std::to_string(position.offset);
+}
+
 std::string segment_file_name(std::uint64_t segment) {
   char name[32];
   std::snprintf(name, sizeof name, "%020llu.wal", static_cast<unsigned long long>(segment));

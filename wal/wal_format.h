@@ -77,6 +77,8 @@ struct RecordPosition {
   friend bool operator==(const RecordPosition&, const RecordPosition&) = default;
   friend auto operator<=>(const RecordPosition&, const RecordPosition&) = default;
 };
+// "segment 3 offset 4096": how messages and logs name a place in the WAL.
+std::string describe(const RecordPosition& position);
 
 // The 16-byte segment header.
 std::string encode_segment_header();

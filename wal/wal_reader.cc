@@ -53,77 +53,108 @@ std::vector<SegmentFile> list_segments(const std::filesystem::path& dir) {
 
 std::string describe(const WalProblem& problem) {
   std::string kind = problem.is_tail() ? "tail in progress (torn tail)" : std::string(to_string(problem.kind));
-  return "segment " + std::to_string(problem.segment) + " offset " + std::to_string(problem.offset) +
-         " length " + std::to_string(problem.length) + ": " + kind + ": " + problem.what;
+  return describe(RecordPosition{problem.segment, problem.offset}) + " length " + std::to_string(problem.length) +
+         ": " + kind + ": " + problem.what;
 }
+
+namespace {
+
+// Feeds WalReadOptions::on_progress: at most once per interval while reading, and once more at the
+// end. The clock is read only after kRecordsPerClockCheck records or kBytesPerClockCheck bytes
+// (whichever comes first), so that it costs nothing measurable.
+class ReadProgressReporter {
+ public:
+  ReadProgressReporter(const std::vector<SegmentFile>& segments, const WalReadOptions& options)
+      : options_(options), start_(Clock::now()), last_report_(start_) {
+    progress_.segments_total = segments.size();
+    for (const SegmentFile& segment : segments) progress_.bytes_total += segment.size;
+  }
+
+  // A record ending `in_segment` bytes into the current segment was read; `records` so far.
+  void after_record(std::uint64_t in_segment, std::uint64_t segment_size, std::uint64_t records) {
+    if (!options_.on_progress) return;
+    if (++records_since_check_ >= kRecordsPerClockCheck || in_segment - checked_at_ >= kBytesPerClockCheck) {
+      records_since_check_ = 0;
+      checked_at_ = in_segment;
+      report(segment_base_ + std::min(in_segment, segment_size), records, false);
+    }
+  }
+  void after_segment(std::uint64_t segment_size, std::uint64_t records) {
+    segment_base_ += segment_size;
+    ++progress_.segments_done;
+    records_since_check_ = 0;
+    checked_at_ = 0;
+    if (options_.on_progress) report(segment_base_, records, false);
+  }
+  void finish(std::uint64_t records) {
+    if (options_.on_progress) report(progress_.bytes_total, records, true);
+  }
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  static constexpr std::uint64_t kRecordsPerClockCheck = 4096;
+  static constexpr std::uint64_t kBytesPerClockCheck = 4u << 20;
+
+  void report(std::uint64_t bytes_done, std::uint64_t records, bool done) {
+    const auto now = Clock::now();
+    if (!done && now - last_report_ < options_.progress_interval) return;
+    last_report_ = now;
+    // Listed sizes, so that the fraction never goes back when a live writer grows the last segment.
+    progress_.bytes_done = std::min(bytes_done, progress_.bytes_total);
+    progress_.records = records;
+    progress_.elapsed = now - start_;
+    progress_.done = done;
+    options_.on_progress(progress_);
+  }
+
+  const WalReadOptions& options_;
+  WalReadProgress progress_;
+  const Clock::time_point start_;
+  Clock::time_point last_report_;
+  std::uint64_t segment_base_ = 0;  // Listed bytes of the segments before the current one.
+  std::uint64_t records_since_check_ = 0;
+  std::uint64_t checked_at_ = 0;  // Offset in the current segment of the last clock check.
+};
+
+// Delivers the good records of one segment's bytes and adds its problems to `out`.
+void read_segment(const SegmentFile& segment, std::string_view bytes, bool last,
+                  const std::function<void(const WalRecord&)>& on_record, WalReadSummary& out,
+                  ReadProgressReporter& progress) {
+  ++out.segments;
+  out.bytes += bytes.size();
+  const SegmentScan scan = scan_segment(bytes, [&](const ScannedRecord& record) {
+    if (on_record) on_record(WalRecord{record.type, record.payload, RecordPosition{segment.number, record.offset}});
+    ++out.records;
+    progress.after_record(record.offset + kRecordHeaderSize + record.payload.size(), segment.size, out.records);
+  });
+  for (const ScanProblem& problem : scan.problems) {
+    // A torn tail in an older segment means data is missing in the middle of the log.
+    const ProblemKind kind = last ? problem.kind : ProblemKind::kCorrupt;
+    out.problems.push_back(WalProblem{segment.number, problem.offset, problem.length, kind, last, problem.what});
+  }
+}
+
+}  // namespace
 
 Status read_wal(const std::filesystem::path& dir,
                 const std::function<void(const WalRecord&)>& on_record, WalReadSummary* summary,
                 const WalReadOptions& options) {
-  using Clock = std::chrono::steady_clock;
-  // The clock is read only after this many records or bytes (whichever comes first).
-  constexpr std::uint64_t kRecordsPerClockCheck = 4096;
-  constexpr std::uint64_t kBytesPerClockCheck = 4u << 20;
   WalReadSummary local;
   WalReadSummary& out = summary ? *summary : local;
   out = WalReadSummary{};
   const auto segments = list_segments(dir);
-
-  WalReadProgress progress;
-  progress.segments_total = segments.size();
-  for (const SegmentFile& segment : segments) progress.bytes_total += segment.size;
-  const auto start = Clock::now();
-  auto last_report = start;
-  std::uint64_t segment_base = 0;  // Listed bytes of the segments before the current one.
-  auto report = [&](std::uint64_t bytes_done, bool done) {
-    const auto now = Clock::now();
-    if (!done && now - last_report < options.progress_interval) return;
-    last_report = now;
-    // Listed sizes, so that the fraction never goes back when a live writer grows the last segment.
-    progress.bytes_done = std::min(bytes_done, progress.bytes_total);
-    progress.records = out.records;
-    progress.elapsed = now - start;
-    progress.done = done;
-    options.on_progress(progress);
-  };
-
+  ReadProgressReporter progress(segments, options);
   std::string buffer;
   for (std::size_t i = 0; i < segments.size(); ++i) {
     const SegmentFile& segment = segments[i];
-    Status status = read_segment_file(segment.path, buffer);
-    if (!status.ok()) {
-      if (status.code() != ENOENT) return status;
-      // Deleted by retention while we listed.
-    } else {
-      ++out.segments;
-      out.bytes += buffer.size();
-      std::uint64_t records_since_check = 0, checked_at = 0;
-      const SegmentScan scan = scan_segment(buffer, [&](const ScannedRecord& record) {
-        if (on_record) {
-          on_record(WalRecord{record.type, record.payload, RecordPosition{segment.number, record.offset}});
-        }
-        ++out.records;
-        if (!options.on_progress) return;
-        const std::uint64_t in_segment = record.offset + kRecordHeaderSize + record.payload.size();
-        if (++records_since_check >= kRecordsPerClockCheck || in_segment - checked_at >= kBytesPerClockCheck) {
-          records_since_check = 0;
-          checked_at = in_segment;
-          report(segment_base + std::min(in_segment, segment.size), false);
-        }
-      });
-      const bool last = i + 1 == segments.size();
-      for (const ScanProblem& problem : scan.problems) {
-        // A torn tail in an older segment means data is missing in the middle of the log.
-        const ProblemKind kind = last ? problem.kind : ProblemKind::kCorrupt;
-        out.problems.push_back(
-            WalProblem{segment.number, problem.offset, problem.length, kind, last, problem.what});
-      }
+    if (Status status = read_segment_file(segment.path, buffer); status.ok()) {
+      read_segment(segment, buffer, i + 1 == segments.size(), on_record, out, progress);
+    } else if (status.code() != ENOENT) {  // ENOENT: deleted by retention while we listed.
+      return status;
     }
-    segment_base += segment.size;
-    progress.segments_done = i + 1;
-    if (options.on_progress) report(segment_base, false);
+    progress.after_segment(segment.size, out.records);
   }
-  if (options.on_progress) report(progress.bytes_total, true);
+  progress.finish(out.records);
   return {};
 }
 

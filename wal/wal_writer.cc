@@ -5,20 +5,13 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <system_error>
 
 #include <spdlog/spdlog.h>
 
+#include "wal/atomic_file.h"
 #include "wal/private_files.h"
 
 namespace esper::wal {
-namespace {
-
-std::string where(std::uint64_t segment, std::uint64_t offset) {
-  return "segment " + std::to_string(segment) + " offset " + std::to_string(offset);
-}
-
-}  // namespace
 
 std::optional<Durability> parse_durability(std::string_view name) {
   if (name == "fsync") return Durability::kFsync;
@@ -80,54 +73,18 @@ Status WalWriter::open_files(RepairReport* repair) {
   if (::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
     return errno_status(errno, "another process is writing the WAL in " + dir.string());
   }
-  // Segments half-created by a crash never made it to their final name.
-  std::error_code ec;
-  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
-    if (entry.path().extension() == ".tmp") std::filesystem::remove(entry.path(), ec);
-  }
-
-  const auto segments = list_segments(dir);
-  if (segments.empty()) {
-    Status s = create_segment(1);
+  AppendPoint append_at;
+  if (Status s = repair_wal(dir, *ops_, repair, &append_at); !s.ok()) return s;
+  if (!append_at.exists) {
+    Status s = create_segment(append_at.segment);
     tail_ = RecordPosition{fd_segment_, fd_size_};
     return s;
   }
-
-  const SegmentFile& last = segments.back();
-  std::string bytes;
-  if (Status s = read_segment_file(last.path, bytes); !s.ok()) return s;
-  const SegmentScan scan = scan_segment(bytes, nullptr);
-  if (!scan.header_ok) {
-    // The header is written before the rename that makes a segment visible, so this is damage,
-    // not a torn write. The records after it still replay (the reader resynchronises); appending
-    // to a segment whose header is bad would only put new records behind damage, so carry on in a
-    // fresh segment and leave this one as it is for the owner to quarantine.
-    const ScanProblem& problem = scan.problems.front();
-    repair->problems.push_back(
-        WalProblem{last.number, problem.offset, problem.length, ProblemKind::kCorrupt, true, problem.what});
-    spdlog::error("WAL {}: last segment {} has a bad header ({}); starting segment {} after it",
-                  dir.string(), last.number, problem.what, last.number + 1);
-    Status s = create_segment(last.number + 1);
-    tail_ = RecordPosition{fd_segment_, fd_size_};
-    return s;
-  }
-  fd_ = ::open(last.path.c_str(), O_WRONLY | O_CLOEXEC);
-  if (fd_ < 0) return errno_status(errno, "open " + last.path.string());
-  fd_segment_ = last.number;
-  // Only a torn tail is cut off. Corrupt ranges stay where they are (segments are append-only and
-  // the owner quarantines them); new records go after them and readers resynchronise on those.
-  fd_size_ = scan.append_offset;
-  if (const ScanProblem* torn = scan.torn_tail()) {
-    repair->problems.push_back(
-        WalProblem{last.number, torn->offset, torn->length, ProblemKind::kTornTail, true, torn->what});
-    repair->truncated_bytes = bytes.size() - scan.append_offset;
-    spdlog::warn("WAL {}: repairing {}: torn tail ({}); truncating {} bytes, keeping {} records before it",
-                 dir.string(), where(last.number, torn->offset), torn->what, repair->truncated_bytes,
-                 scan.records);
-    if (ops_->ftruncate(fd_, static_cast<off_t>(fd_size_)) != 0 || ops_->fdatasync(fd_) != 0) {
-      return errno_status(errno, "truncate torn tail of " + last.path.string());
-    }
-  }
+  const auto path = dir / segment_file_name(append_at.segment);
+  fd_ = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd_ < 0) return errno_status(errno, "open " + path.string());
+  fd_segment_ = append_at.segment;
+  fd_size_ = append_at.offset;
   tail_ = RecordPosition{fd_segment_, fd_size_};
   return {};
 }
@@ -136,21 +93,10 @@ Status WalWriter::create_segment(std::uint64_t segment) {
   const auto final_path = options_.dir / segment_file_name(segment);
   auto tmp_path = final_path;
   tmp_path += ".tmp";
-  const int fd = create_private_file(tmp_path, O_WRONLY | O_TRUNC);
-  if (fd < 0) return errno_status(errno, "create segment " + tmp_path.string());
-  auto fail = [&](const std::string& what) {
-    const int err = errno;
-    ::close(fd);
-    ::unlink(tmp_path.c_str());
-    return errno_status(err, what + " " + final_path.string());
-  };
-  const std::string header = encode_segment_header();
-  if (ops_->pwrite(fd, header.data(), header.size(), 0) != static_cast<ssize_t>(header.size())) {
-    if (errno == 0) errno = EIO;
-    return fail("write header of new segment");
-  }
-  if (ops_->fsync(fd) != 0) return fail("fsync new segment");
-  if (::rename(tmp_path.c_str(), final_path.c_str()) != 0) return fail("rename new segment");
+  const std::string name = "new segment " + final_path.string();
+  Status status;
+  const int fd = create_whole_file(tmp_path, final_path, encode_segment_header(), *ops_, name, &status);
+  if (fd < 0) return status;
   if (ops_->fsync(dir_fd_) != 0) {
     // The segment is in place but its directory entry may not be durable: do not write into it.
     const int err = errno;
@@ -289,7 +235,7 @@ WalWriter::WriteResult WalWriter::write_chunks(std::vector<Chunk>& chunks, bool 
   if (needs_truncate_) {
     // An earlier write or sync failed part-way: cut its bytes off before writing anything new.
     if (ops_->ftruncate(fd_, static_cast<off_t>(fd_size_)) != 0 || ops_->fdatasync(fd_) != 0) {
-      result.status = errno_status(errno, "truncate " + where(fd_segment_, fd_size_) + " after an earlier error");
+      result.status = errno_status(errno, "truncate " + describe(RecordPosition{fd_segment_, fd_size_}) + " after an earlier error");
       return result;
     }
     needs_truncate_ = false;
@@ -310,7 +256,7 @@ WalWriter::WriteResult WalWriter::write_chunks(std::vector<Chunk>& chunks, bool 
       if (n <= 0) {
         if (n == 0) errno = EIO;
         needs_truncate_ = true;
-        result.status = errno_status(errno, "write " + where(fd_segment_, fd_size_ + written));
+        result.status = errno_status(errno, "write " + describe(RecordPosition{fd_segment_, fd_size_ + written}));
         break;
       }
       written += static_cast<std::size_t>(n);
@@ -319,7 +265,7 @@ WalWriter::WriteResult WalWriter::write_chunks(std::vector<Chunk>& chunks, bool 
     if (sync) {
       if (ops_->fdatasync(fd_) != 0) {
         needs_truncate_ = true;
-        result.status = errno_status(errno, "fdatasync " + where(fd_segment_, fd_size_));
+        result.status = errno_status(errno, "fdatasync " + describe(RecordPosition{fd_segment_, fd_size_}));
         break;
       }
       ++syncs;

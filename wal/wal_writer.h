@@ -6,12 +6,12 @@
 //           that covers the record, so many concurrent appenders share one fsync;
 //   kNone   append() writes (page cache) and returns; no fsync. For data that may be lost.
 //
-// Opening repairs the last segment: a torn tail (an unfinished write after the last good record,
-// see segment_scanner.h) is truncated. Corrupt bytes are never truncated: records that follow them
-// still replay, and new records are appended after them. A last segment whose header is damaged is
-// left as it is and a new segment started after it. Opening never refuses because of bad data; only
-// I/O errors (or another live writer, by the LOCK file) make it fail. Quarantining and reporting
-// corrupt ranges is the owner's job (wal_quarantine.h), done when it replays.
+// Opening takes the LOCK file (one live writer per WAL) and repairs what a crash left (wal_repair.h):
+// a torn tail is truncated; corrupt bytes never are, and new records are appended after them. A
+// last segment whose header is damaged is left as it is and a new segment started after it.
+// Opening never refuses because of bad data; only I/O errors (or another live writer) make it fail.
+// Quarantining and reporting corrupt ranges is the owner's job (wal_quarantine.h), done when it
+// replays.
 //
 // Errors (ENOSPC, EIO...) from write or fsync fail every record that was not yet durable, with a
 // message naming segment and offset; the partial bytes are truncated away before the next write, so
@@ -40,6 +40,7 @@
 #include "wal/file_ops.h"
 #include "wal/wal_format.h"
 #include "wal/wal_reader.h"
+#include "wal/wal_repair.h"
 #include "wal/wal_status.h"
 #include "logging/rate_limited_log.h"
 
@@ -64,14 +65,6 @@ struct Lsn {
   RecordPosition position;
 };
 
-// What opening found and fixed.
-struct RepairReport {
-  // What opening acted on in the last segment: a torn tail it truncated, or a damaged segment
-  // header it started a new segment after.
-  std::vector<WalProblem> problems;
-  std::uint64_t truncated_bytes = 0;
-};
-
 class WalWriter {
  public:
   struct Stats {
@@ -80,7 +73,8 @@ class WalWriter {
     std::uint64_t failed_records = 0; // Rejected because a write or sync failed.
   };
 
-  // Opens (creating if needed) the WAL in options.dir. nullptr and *status on failure.
+  // Opens (creating if needed) the WAL in options.dir, repairing it; what repair did goes to
+  // *repair. nullptr and *status on failure.
   static std::unique_ptr<WalWriter> open(WalWriterOptions options, Status* status,
                                          RepairReport* repair = nullptr);
   ~WalWriter();  // Writes and syncs whatever is queued, then closes.

@@ -1,5 +1,7 @@
 #include "weatherlight/flush_coordinator.h"
 
+#include <algorithm>
+
 #include "esper/control.pb.h"
 
 namespace esper::weatherlight {
@@ -37,38 +39,9 @@ std::vector<FlushEvent> FlushCoordinator::on_readable(Clock::time_point now) {
     }
     const std::string id = identity.to_string();
     if (message.has_hello()) {
-      const auto& hello = message.hello();
-      Peer& peer = peers_[hello.service()];
-      peer.identity = id;
-      peer.pid = static_cast<pid_t>(hello.pid());
-      peer.outstanding.reset();
-      peer.stats.connected = true;
-      events.push_back({.type = FlushEvent::Type::kHello, .service = hello.service(), .pid = peer.pid});
+      on_hello(message.hello(), id, events);
     } else if (message.has_flushed()) {
-      const auto& flushed = message.flushed();
-      auto it = std::find_if(peers_.begin(), peers_.end(), [&](const auto& p) { return p.second.identity == id; });
-      if (it == peers_.end() || !it->second.outstanding || *it->second.outstanding != flushed.seq()) {
-        // A reply to a round already counted as missed, or from a peer we forgot: late, not wrong.
-        continue;
-      }
-      Peer& peer = it->second;
-      peer.outstanding.reset();
-      const auto latency = std::chrono::duration_cast<std::chrono::microseconds>(now - peer.sent_at);
-      peer.stats.answered++;
-      peer.stats.last_latency = latency;
-      peer.stats.missed_consecutive = 0;
-      peer.stats.dropped_total += flushed.dropped();
-      events.push_back({.type = FlushEvent::Type::kFlushed,
-                        .service = it->first,
-                        .latency = latency,
-                        .points = flushed.points(),
-                        .packets = flushed.packets(),
-                        .dropped = flushed.dropped(),
-                        .depth = flushed.depth()});
-      if (!peer.stats.healthy) {
-        peer.stats.healthy = true;
-        events.push_back({.type = FlushEvent::Type::kHealthy, .service = it->first});
-      }
+      on_flushed(message.flushed(), id, now, events);
     } else if (message.has_heartbeat()) {
       // Liveness only; nothing to do.
     } else {
@@ -78,6 +51,43 @@ std::vector<FlushEvent> FlushCoordinator::on_readable(Clock::time_point now) {
     }
   }
   return events;
+}
+
+void FlushCoordinator::on_hello(const proto::Hello& hello, const std::string& identity,
+                                std::vector<FlushEvent>& events) {
+  Peer& peer = peers_[hello.service()];
+  peer.identity = identity;
+  peer.pid = static_cast<pid_t>(hello.pid());
+  peer.outstanding.reset();
+  peer.stats.connected = true;
+  events.push_back({.type = FlushEvent::Type::kHello, .service = hello.service(), .pid = peer.pid});
+}
+
+void FlushCoordinator::on_flushed(const proto::Flushed& flushed, const std::string& identity, Clock::time_point now,
+                                  std::vector<FlushEvent>& events) {
+  auto it = std::find_if(peers_.begin(), peers_.end(), [&](const auto& p) { return p.second.identity == identity; });
+  if (it == peers_.end() || !it->second.outstanding || *it->second.outstanding != flushed.seq()) {
+    // A reply to a round already counted as missed, or from a peer we forgot: late, not wrong.
+    return;
+  }
+  Peer& peer = it->second;
+  peer.outstanding.reset();
+  const auto latency = std::chrono::duration_cast<std::chrono::microseconds>(now - peer.sent_at);
+  peer.stats.answered++;
+  peer.stats.last_latency = latency;
+  peer.stats.missed_consecutive = 0;
+  peer.stats.dropped_total += flushed.dropped();
+  events.push_back({.type = FlushEvent::Type::kFlushed,
+                    .service = it->first,
+                    .latency = latency,
+                    .points = flushed.points(),
+                    .packets = flushed.packets(),
+                    .dropped = flushed.dropped(),
+                    .depth = flushed.depth()});
+  if (!peer.stats.healthy) {
+    peer.stats.healthy = true;
+    events.push_back({.type = FlushEvent::Type::kHealthy, .service = it->first});
+  }
 }
 
 std::vector<FlushEvent> FlushCoordinator::tick(Clock::time_point now) {

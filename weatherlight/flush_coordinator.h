@@ -20,6 +20,11 @@
 
 #include "logging/rate_limited_log.h"
 
+namespace esper::proto {
+class Flushed;
+class Hello;
+}  // namespace esper::proto
+
 namespace esper::weatherlight {
 
 struct FlushEvent {
@@ -74,6 +79,10 @@ class FlushCoordinator {
     Clock::time_point sent_at;
     ServiceFlushStats stats;
   };
+
+  void on_hello(const proto::Hello& hello, const std::string& identity, std::vector<FlushEvent>& events);
+  void on_flushed(const proto::Flushed& flushed, const std::string& identity, Clock::time_point now,
+                  std::vector<FlushEvent>& events);
 
   zmq::socket_t socket_;
   std::uint32_t missed_threshold_;

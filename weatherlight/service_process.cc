@@ -17,10 +17,10 @@ namespace {
 
 std::system_error errno_error(const char* what) { return {errno, std::generic_category(), what}; }
 
-}  // namespace
-
-SpawnedProcess spawn_service(const ServiceConfig& service, const std::map<std::string, std::string>& extra_env) {
-  // Everything the child needs is built before fork: after it, only async-signal-safe calls.
+// The child's environment as "KEY=value" strings: Weatherlight's own, then the service's env, then
+// `extra_env`, each overriding the one before.
+std::vector<std::string> child_environment(const ServiceConfig& service,
+                                           const std::map<std::string, std::string>& extra_env) {
   std::map<std::string, std::string> env_map;
   for (char** e = environ; *e; ++e) {
     const std::string entry(*e);
@@ -35,6 +35,14 @@ SpawnedProcess spawn_service(const ServiceConfig& service, const std::map<std::s
   for (const auto& [k, v] : extra_env) env_map[k] = v;
   std::vector<std::string> env_strings;
   for (const auto& [k, v] : env_map) env_strings.push_back(k + "=" + v);
+  return env_strings;
+}
+
+}  // namespace
+
+SpawnedProcess spawn_service(const ServiceConfig& service, const std::map<std::string, std::string>& extra_env) {
+  // Everything the child needs is built before fork: after it, only async-signal-safe calls.
+  std::vector<std::string> env_strings = child_environment(service, extra_env);
   std::vector<char*> envp, argv;
   for (auto& s : env_strings) envp.push_back(s.data());
   envp.push_back(nullptr);

@@ -47,26 +47,35 @@ class Supervisor {
   struct Service;
   using Clock = std::chrono::steady_clock;
 
+  // The loop (supervisor.cc).
+  void poll_once(std::chrono::milliseconds timeout);
+  Clock::time_point next_wake(Clock::time_point now) const;  // The earliest timer due.
+  void on_signals(Clock::time_point now);
+  void on_timers(Clock::time_point now);  // The systemd watchdog, SIGKILL deadlines.
+  Service* find(const std::string& name);
+  Service* find_by_pid(pid_t pid);
+  // Starting, readiness (supervisor_start.cc).
   void start_services(Clock::time_point now);
   void start(Service& s, Clock::time_point now);
+  bool all_ready() const;
+  void announce_ready_once_all_are();
+  void fail_start(const Service& s, const std::string& how);
+  // Exits and planned stops (supervisor_exits.cc); output pipes (supervisor_output.cc).
   void on_child_exit(pid_t pid, int status, Clock::time_point now);
-  void on_flush_events(const std::vector<FlushEvent>& events, Clock::time_point now);
+  void request_stop(Service& s, bool restart_after, Clock::time_point now);
   void on_output(Service& s, int fd, bool is_stderr);
   void close_output(Service& s);
-  void request_stop(Service& s, bool restart_after, Clock::time_point now);
+  // The control socket (supervisor_control.cc); telemetry and STATUS (supervisor_status.cc).
+  void on_flush_events(const std::vector<FlushEvent>& events, Clock::time_point now);
   void flush_tick(Clock::time_point now);
+  void publish_telemetry();
+  void update_status();
+  // SIGHUP (supervisor_reload.cc); the stop sequence (supervisor_shutdown.cc).
   void reload(Clock::time_point now);
   void shutdown();
   template <typename List>
   void stop_and_wait(const List& group);  // SIGTERM to each running one, then wait for all to exit.
   void stop_adopted_orphans();
-  void fail_start(const Service& s, const std::string& how);
-  void poll_once(std::chrono::milliseconds timeout);
-  void publish_telemetry();
-  void update_status();
-  bool all_ready() const;
-  Service* find(const std::string& name);
-  Service* find_by_pid(pid_t pid);
 
   SupervisorConfig config_;
   std::optional<std::filesystem::path> runtime_dir_override_;

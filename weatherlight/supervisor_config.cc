@@ -116,6 +116,52 @@ std::vector<std::size_t> start_order(const std::vector<ServiceConfig>& services,
   return order;
 }
 
+// How `s` becomes ready (ready:, ready_line:).
+void read_readiness(config::Section& s, ServiceConfig& svc) {
+  const auto ready = s.get<std::string>("ready", "started");
+  if (ready == "hello") {
+    svc.ready = Readiness::kHello;
+  } else if (ready == "started") {
+    svc.ready = Readiness::kStarted;
+  } else if (ready == "line") {
+    svc.ready = Readiness::kLine;
+    svc.ready_line = s.required<std::string>("ready_line");
+    if (svc.ready_line.empty()) throw s.error("ready_line", "must not be empty");
+  } else {
+    throw s.error("ready", "must be hello, started or line (got \"" + ready + "\")");
+  }
+}
+
+// The service `name` of services: (section `s`), its ${...} references replaced from `vars`.
+ServiceConfig read_service(const config::Section& root, const std::string& name, config::Section& s,
+                           const std::map<std::string, std::string>& vars, const std::filesystem::path& runtime_dir) {
+  ServiceConfig svc;
+  svc.name = name;
+  if (name.empty() || name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") !=
+                          std::string::npos) {
+    throw root.error("services", "service name \"" + name + "\" must be [A-Za-z0-9_-]+");
+  }
+  svc.argv = s.required<std::vector<std::string>>("argv");
+  if (svc.argv.empty() || svc.argv[0].empty()) throw s.error("argv", "must name a program");
+  for (auto& arg : svc.argv) arg = substitute(arg, vars, s, "argv");
+  svc.env = s.get("env", svc.env);
+  for (auto& [k, v] : svc.env) v = substitute(v, vars, s, "env");
+  if (!svc.env.contains("RUNTIME_DIRECTORY")) svc.env["RUNTIME_DIRECTORY"] = runtime_dir.string();
+  svc.working_dir = substitute(s.get<std::string>("working_dir", ""), vars, s, "working_dir");
+  if (!svc.working_dir.empty() && !std::filesystem::is_directory(svc.working_dir)) {
+    throw s.error("working_dir", "\"" + svc.working_dir.string() + "\" is not a directory");
+  }
+  const auto executable = resolve_executable(svc.argv[0], svc.working_dir);
+  if (!executable) throw s.error("argv", "\"" + svc.argv[0] + "\" is not an executable file (nor on PATH)");
+  svc.executable = *executable;
+  svc.restart = parse_restart(s);
+  svc.depends_on = s.get("depends_on", svc.depends_on);
+  read_readiness(s, svc);
+  svc.restart_when_unhealthy = s.get("restart_when_unhealthy", svc.restart_when_unhealthy);
+  s.finish();
+  return svc;
+}
+
 }  // namespace
 
 const char* to_string(RestartPolicy policy) {
@@ -159,44 +205,7 @@ SupervisorConfig load_supervisor_config(config::Section root,
   auto sections = root.named_sections("services");
   if (sections.empty()) throw root.error("services", "at least one service is required");
   std::vector<ServiceConfig> services;
-  for (auto& [name, s] : sections) {
-    ServiceConfig svc;
-    svc.name = name;
-    if (name.empty() || name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") !=
-                            std::string::npos) {
-      throw root.error("services", "service name \"" + name + "\" must be [A-Za-z0-9_-]+");
-    }
-    svc.argv = s.required<std::vector<std::string>>("argv");
-    if (svc.argv.empty() || svc.argv[0].empty()) throw s.error("argv", "must name a program");
-    for (auto& arg : svc.argv) arg = substitute(arg, vars, s, "argv");
-    svc.env = s.get("env", svc.env);
-    for (auto& [k, v] : svc.env) v = substitute(v, vars, s, "env");
-    if (!svc.env.contains("RUNTIME_DIRECTORY")) svc.env["RUNTIME_DIRECTORY"] = c.runtime_dir.string();
-    svc.working_dir = substitute(s.get<std::string>("working_dir", ""), vars, s, "working_dir");
-    if (!svc.working_dir.empty() && !std::filesystem::is_directory(svc.working_dir)) {
-      throw s.error("working_dir", "\"" + svc.working_dir.string() + "\" is not a directory");
-    }
-    const auto executable = resolve_executable(svc.argv[0], svc.working_dir);
-    if (!executable) throw s.error("argv", "\"" + svc.argv[0] + "\" is not an executable file (nor on PATH)");
-    svc.executable = *executable;
-    svc.restart = parse_restart(s);
-    svc.depends_on = s.get("depends_on", svc.depends_on);
-    const auto ready = s.get<std::string>("ready", "started");
-    if (ready == "hello") {
-      svc.ready = Readiness::kHello;
-    } else if (ready == "started") {
-      svc.ready = Readiness::kStarted;
-    } else if (ready == "line") {
-      svc.ready = Readiness::kLine;
-      svc.ready_line = s.required<std::string>("ready_line");
-      if (svc.ready_line.empty()) throw s.error("ready_line", "must not be empty");
-    } else {
-      throw s.error("ready", "must be hello, started or line (got \"" + ready + "\")");
-    }
-    svc.restart_when_unhealthy = s.get("restart_when_unhealthy", svc.restart_when_unhealthy);
-    s.finish();
-    services.push_back(std::move(svc));
-  }
+  for (auto& [name, s] : sections) services.push_back(read_service(root, name, s, vars, c.runtime_dir));
 
   // Dependencies name configured services; then a start order exists only without cycles.
   std::set<std::string> names;

@@ -1,13 +1,12 @@
 // Prints durable appends/s of 256-byte records with fsync-per-append and with group commit (many
 // concurrent appenders, each told only after the shared fsync), their ratio, and replay MB/s.
-//   field_reports_bench [--dir DIR] [--seconds S] [--threads N] [--smoke]
+//   field_reports_bench [--dir DIR] [--seconds S] [--threads N] [--window N] [--smoke]
 // Every record counted as durable had its wait_durable() return ok. Replay reads files that are
 // likely in the page cache (they were just written): it measures parsing + checksums + read().
-#include <stdlib.h>
-
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <string>
 #include <thread>
@@ -15,21 +14,22 @@
 
 #include <CLI/CLI.hpp>
 
+#include "bench/bench_scratch_dir.h"
 #include "wal/wal_reader.h"
 #include "wal/wal_writer.h"
 
-namespace fr = esper::wal;
+namespace wal = esper::wal;
 using Clock = std::chrono::steady_clock;
 
 namespace {
 
-std::unique_ptr<fr::WalWriter> open_wal(const std::filesystem::path& dir, fr::Durability durability) {
+std::unique_ptr<wal::WalWriter> open_wal(const std::filesystem::path& dir, wal::Durability durability) {
   std::filesystem::remove_all(dir);
-  fr::WalWriterOptions options;
+  wal::WalWriterOptions options;
   options.dir = dir;
   options.durability = durability;
-  fr::Status status;
-  auto writer = fr::WalWriter::open(options, &status);
+  wal::Status status;
+  auto writer = wal::WalWriter::open(options, &status);
   if (!writer) {
     std::fprintf(stderr, "open %s: %s\n", dir.c_str(), status.message().c_str());
     std::exit(1);
@@ -39,7 +39,7 @@ std::unique_ptr<fr::WalWriter> open_wal(const std::filesystem::path& dir, fr::Du
 
 // `threads` appenders; each keeps `window` records in flight (append, then wait for the oldest).
 // Returns durable records per second.
-double durable_rate(const std::filesystem::path& dir, fr::Durability durability, int threads, int window,
+double durable_rate(const std::filesystem::path& dir, wal::Durability durability, int threads, int window,
                     double seconds, std::uint64_t* syncs) {
   auto writer = open_wal(dir, durability);
   const std::string payload(256, 'r');
@@ -50,10 +50,10 @@ double durable_rate(const std::filesystem::path& dir, fr::Durability durability,
   const auto start = Clock::now();
   for (int t = 0; t < threads; ++t) {
     workers.emplace_back([&] {
-      std::vector<fr::Lsn> in_flight;
+      std::vector<wal::Lsn> in_flight;
       std::uint64_t mine = 0;
       while (!stop.load(std::memory_order_relaxed)) {
-        fr::Lsn lsn;
+        wal::Lsn lsn;
         if (!writer->append(1, payload, &lsn).ok()) { failed = true; return; }
         in_flight.push_back(lsn);
         if (static_cast<int>(in_flight.size()) >= window) {
@@ -80,18 +80,18 @@ double durable_rate(const std::filesystem::path& dir, fr::Durability durability,
 
 double replay_mb_per_s(const std::filesystem::path& dir, std::uint64_t bytes_to_write, std::uint64_t* records) {
   {
-    auto writer = open_wal(dir, fr::Durability::kNone);
+    auto writer = open_wal(dir, wal::Durability::kNone);
     const std::string payload(256, 'p');
-    for (std::uint64_t written = 0; written < bytes_to_write; written += payload.size() + fr::kRecordHeaderSize) {
+    for (std::uint64_t written = 0; written < bytes_to_write; written += payload.size() + wal::kRecordHeaderSize) {
       if (!writer->append(1, payload).ok()) std::exit(1);
     }
   }
   double best = 0;
   for (int round = 0; round < 3; ++round) {  // Best of three: the first may still hit the disk.
-    fr::WalReadSummary summary;
+    wal::WalReadSummary summary;
     std::uint64_t payload_bytes = 0;
     const auto start = Clock::now();
-    if (!fr::read_wal(dir, [&](const fr::WalRecord& r) { payload_bytes += r.payload.size(); }, &summary).ok()) std::exit(1);
+    if (!wal::read_wal(dir, [&](const wal::WalRecord& r) { payload_bytes += r.payload.size(); }, &summary).ok()) std::exit(1);
     const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
     best = std::max(best, static_cast<double>(summary.bytes) / 1e6 / elapsed);
     *records = summary.records;
@@ -116,22 +116,16 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   if (smoke) seconds = 0.2;
 
-  std::filesystem::path dir = dir_arg;
-  if (dir.empty()) {
-    const char* tmp = std::getenv("TMPDIR");
-    std::string templ = std::string(tmp && *tmp ? tmp : "/tmp") + "/esper-wal-bench-XXXXXX";
-    if (!::mkdtemp(templ.data())) return 1;
-    dir = templ;
-  }
+  const esper::bench::ScratchDir dir("esper-wal-bench", dir_arg);
 
   std::uint64_t syncs = 0;
-  const double fsync_rate = durable_rate(dir / "fsync", fr::Durability::kFsync, 1, 1, seconds, &syncs);
+  const double fsync_rate = durable_rate(dir / "fsync", wal::Durability::kFsync, 1, 1, seconds, &syncs);
   std::printf("fsync mode:  %10.0f durable appends/s (256-byte records, 1 appender, %llu fsyncs)\n", fsync_rate,
               static_cast<unsigned long long>(syncs));
-  const double group_sync_rate = durable_rate(dir / "group1", fr::Durability::kGroup, threads, 1, seconds, &syncs);
+  const double group_sync_rate = durable_rate(dir / "group1", wal::Durability::kGroup, threads, 1, seconds, &syncs);
   std::printf("group mode:  %10.0f durable appends/s (%d appenders, each waiting for every record, %llu fsyncs)\n",
               group_sync_rate, threads, static_cast<unsigned long long>(syncs));
-  const double group_rate = durable_rate(dir / "group", fr::Durability::kGroup, threads, window, seconds, &syncs);
+  const double group_rate = durable_rate(dir / "group", wal::Durability::kGroup, threads, window, seconds, &syncs);
   std::printf("group mode:  %10.0f durable appends/s (%d appenders, %d records in flight each, %llu fsyncs)\n",
               group_rate, threads, window, static_cast<unsigned long long>(syncs));
   std::printf("group/fsync: %10.1fx (blocking appenders %.1fx)\n", group_rate / fsync_rate,
@@ -141,7 +135,5 @@ int main(int argc, char** argv) {
   const double replay = replay_mb_per_s(dir / "replay", smoke ? (8ull << 20) : (512ull << 20), &records);
   std::printf("replay:      %10.0f MB/s (%llu records, page cache warm)\n", replay,
               static_cast<unsigned long long>(records));
-
-  std::filesystem::remove_all(dir);
   return 0;
 }

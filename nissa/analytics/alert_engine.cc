@@ -131,115 +131,124 @@ std::size_t AlertEngine::observe(std::string_view source, const proto::MetricPoi
       }
       it = states.emplace(series, State{}).first;
     }
-    State& st = it->second;
-
+    std::optional<Alert> alert;
     switch (ref.kind) {
-      case AlertKind::kThreshold: {
-        const ThresholdRule& r = rules_.threshold[ref.index];
-        if (!compare(r.comparison, v, r.value)) {
-          st.pending = false;
-          st.firing = false;
-          break;
-        }
-        if (!st.pending) {
-          st.pending = true;
-          st.pending_since_ms = time_ms;
-        }
-        if (!st.firing && time_ms - st.pending_since_ms >= r.hold.count()) {
-          st.firing = true;
-          Alert a = make_alert(AlertKind::kThreshold, r.name, source, point, time_ms);
-          a.event = "threshold_alert";
-          a.severity = r.severity;
-          a.baseline = r.value;
-          a.message = fmt::format("{} = {} {} {} for {}ms", a.series, v, comparison_name(r.comparison), r.value,
-                                  time_ms - st.pending_since_ms);
-          raise(std::move(a), raised);
-        }
-        break;
-      }
-      case AlertKind::kDrift: {
-        const DriftRule& r = rules_.drift[ref.index];
-        if (st.warmup_n < r.warmup) {
-          ++st.warmup_n;
-          const double d = v - st.mean;
-          st.mean += d / static_cast<double>(st.warmup_n);
-          st.m2 += d * (v - st.mean);
-          break;
-        }
-        st.window.push_back(v);
-        st.window_sum += v;
-        if (st.window.size() > r.window) {
-          st.window_sum -= st.window.front();
-          st.window.pop_front();
-        }
-        if (st.window.size() < r.window) break;
-        const double stddev =
-            std::max(std::sqrt(st.m2 / static_cast<double>(st.warmup_n - 1)), r.min_stddev);
-        const double window_mean = st.window_sum / static_cast<double>(st.window.size());
-        const double z = (window_mean - st.mean) / stddev;
-        if (std::abs(z) <= r.z_threshold) {
-          st.firing = false;
-          break;
-        }
-        if (st.firing) break;
-        st.firing = true;
-        Alert a = make_alert(AlertKind::kDrift, r.name, source, point, time_ms);
-        a.event = "feature_drift";
-        a.severity = r.severity;
-        a.value = window_mean;
-        a.baseline = st.mean;
-        a.score = z;
-        a.message = fmt::format("{}: window mean {:.6g} vs baseline {:.6g} (stddev {:.6g}), z = {:.3g} beyond {}",
-                                a.series, window_mean, st.mean, stddev, z, r.z_threshold);
-        raise(std::move(a), raised);
-        break;
-      }
-      case AlertKind::kRegression: {
-        const RegressionRule& r = rules_.regression[ref.index];
-        if (st.warmup_n < r.warmup) {
-          ++st.warmup_n;
-          st.mean += (v - st.mean) / static_cast<double>(st.warmup_n);
-          break;
-        }
-        const double band = r.tolerance * std::abs(st.mean);
-        const bool worse = r.direction == Direction::kHigherIsWorse ? v > st.mean + band : v < st.mean - band;
-        if (!worse) {
-          st.bad_run = 0;
-          st.firing = false;
-          break;
-        }
-        ++st.bad_run;
-        if (st.firing || st.bad_run < r.consecutive) break;
-        st.firing = true;
-        Alert a = make_alert(AlertKind::kRegression, r.name, source, point, time_ms);
-        a.event = "performance_regression";
-        a.severity = r.severity;
-        a.baseline = st.mean;
-        a.score = static_cast<double>(st.bad_run);
-        a.message = fmt::format("{}: {} consecutive samples {} than baseline {:.6g} by more than {}%, last {}",
-                                a.series, st.bad_run,
-                                r.direction == Direction::kHigherIsWorse ? "higher" : "lower", st.mean,
-                                r.tolerance * 100, v);
-        raise(std::move(a), raised);
-        break;
-      }
-      case AlertKind::kCoverage: {
-        const CoverageRule& r = rules_.coverage[ref.index];
-        const int level = v < r.critical_below ? 3 : v < r.high_below ? 2 : v < r.warning_below ? 1 : 0;
-        const int previous = st.level;
-        st.level = level;
-        if (level <= previous) break;  // Recovery or de-escalation: re-armed, nothing to say.
-        Alert a = make_alert(AlertKind::kCoverage, r.name, source, point, time_ms);
-        a.event = r.event;
-        a.severity = coverage_severity(level);
-        a.baseline = level == 3 ? r.critical_below : level == 2 ? r.high_below : r.warning_below;
-        a.message = fmt::format("{}: coverage {} below {}", a.series, v, a.baseline);
-        raise(std::move(a), raised);
-        break;
-      }
+      case AlertKind::kThreshold: alert = evaluate(rules_.threshold[ref.index], it->second, source, point, time_ms); break;
+      case AlertKind::kDrift: alert = evaluate(rules_.drift[ref.index], it->second, source, point, time_ms); break;
+      case AlertKind::kRegression: alert = evaluate(rules_.regression[ref.index], it->second, source, point, time_ms); break;
+      case AlertKind::kCoverage: alert = evaluate(rules_.coverage[ref.index], it->second, source, point, time_ms); break;
     }
+    if (alert) raise(std::move(*alert), raised);
   }
   return raised.size() - before;
+}
+
+std::optional<Alert> AlertEngine::evaluate(const ThresholdRule& r, State& st, std::string_view source,
+                                           const proto::MetricPoint& point, std::int64_t time_ms) {
+  const double v = point.value();
+  if (!compare(r.comparison, v, r.value)) {
+    st.pending = false;
+    st.firing = false;
+    return std::nullopt;
+  }
+  if (!st.pending) {
+    st.pending = true;
+    st.pending_since_ms = time_ms;
+  }
+  if (!st.firing && time_ms - st.pending_since_ms >= r.hold.count()) {
+    st.firing = true;
+    Alert a = make_alert(AlertKind::kThreshold, r.name, source, point, time_ms);
+    a.event = "threshold_alert";
+    a.severity = r.severity;
+    a.baseline = r.value;
+    a.message = fmt::format("{} = {} {} {} for {}ms", a.series, v, comparison_name(r.comparison), r.value,
+                            time_ms - st.pending_since_ms);
+    return a;
+  }
+  return std::nullopt;
+}
+
+std::optional<Alert> AlertEngine::evaluate(const DriftRule& r, State& st, std::string_view source,
+                                           const proto::MetricPoint& point, std::int64_t time_ms) {
+  const double v = point.value();
+  if (st.warmup_n < r.warmup) {
+    ++st.warmup_n;
+    const double d = v - st.mean;
+    st.mean += d / static_cast<double>(st.warmup_n);
+    st.m2 += d * (v - st.mean);
+    return std::nullopt;
+  }
+  st.window.push_back(v);
+  st.window_sum += v;
+  if (st.window.size() > r.window) {
+    st.window_sum -= st.window.front();
+    st.window.pop_front();
+  }
+  if (st.window.size() < r.window) return std::nullopt;
+  const double stddev =
+      std::max(std::sqrt(st.m2 / static_cast<double>(st.warmup_n - 1)), r.min_stddev);
+  const double window_mean = st.window_sum / static_cast<double>(st.window.size());
+  const double z = (window_mean - st.mean) / stddev;
+  if (std::abs(z) <= r.z_threshold) {
+    st.firing = false;
+    return std::nullopt;
+  }
+  if (st.firing) return std::nullopt;
+  st.firing = true;
+  Alert a = make_alert(AlertKind::kDrift, r.name, source, point, time_ms);
+  a.event = "feature_drift";
+  a.severity = r.severity;
+  a.value = window_mean;
+  a.baseline = st.mean;
+  a.score = z;
+  a.message = fmt::format("{}: window mean {:.6g} vs baseline {:.6g} (stddev {:.6g}), z = {:.3g} beyond {}",
+                          a.series, window_mean, st.mean, stddev, z, r.z_threshold);
+  return a;
+}
+
+std::optional<Alert> AlertEngine::evaluate(const RegressionRule& r, State& st, std::string_view source,
+                                           const proto::MetricPoint& point, std::int64_t time_ms) {
+  const double v = point.value();
+  if (st.warmup_n < r.warmup) {
+    ++st.warmup_n;
+    st.mean += (v - st.mean) / static_cast<double>(st.warmup_n);
+    return std::nullopt;
+  }
+  const double band = r.tolerance * std::abs(st.mean);
+  const bool worse = r.direction == Direction::kHigherIsWorse ? v > st.mean + band : v < st.mean - band;
+  if (!worse) {
+    st.bad_run = 0;
+    st.firing = false;
+    return std::nullopt;
+  }
+  ++st.bad_run;
+  if (st.firing || st.bad_run < r.consecutive) return std::nullopt;
+  st.firing = true;
+  Alert a = make_alert(AlertKind::kRegression, r.name, source, point, time_ms);
+  a.event = "performance_regression";
+  a.severity = r.severity;
+  a.baseline = st.mean;
+  a.score = static_cast<double>(st.bad_run);
+  a.message = fmt::format("{}: {} consecutive samples {} than baseline {:.6g} by more than {}%, last {}",
+                          a.series, st.bad_run,
+                          r.direction == Direction::kHigherIsWorse ? "higher" : "lower", st.mean,
+                          r.tolerance * 100, v);
+  return a;
+}
+
+std::optional<Alert> AlertEngine::evaluate(const CoverageRule& r, State& st, std::string_view source,
+                                           const proto::MetricPoint& point, std::int64_t time_ms) {
+  const double v = point.value();
+  const int level = v < r.critical_below ? 3 : v < r.high_below ? 2 : v < r.warning_below ? 1 : 0;
+  const int previous = st.level;
+  st.level = level;
+  if (level <= previous) return std::nullopt;  // Recovery or de-escalation: re-armed, nothing to say.
+  Alert a = make_alert(AlertKind::kCoverage, r.name, source, point, time_ms);
+  a.event = r.event;
+  a.severity = coverage_severity(level);
+  a.baseline = level == 3 ? r.critical_below : level == 2 ? r.high_below : r.warning_below;
+  a.message = fmt::format("{}: coverage {} below {}", a.series, v, a.baseline);
+  return a;
 }
 
 }  // namespace esper::nissa

@@ -20,6 +20,7 @@
 #include <deque>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -76,6 +77,15 @@ class AlertEngine {
   Alert make_alert(AlertKind kind, const std::string& rule, std::string_view source,
                    const proto::MetricPoint& point, std::int64_t time_ms);
   void raise(Alert alert, std::vector<Alert>& raised);
+  // One rule's verdict on one point of a series it tracks: the alert to raise, if any.
+  std::optional<Alert> evaluate(const ThresholdRule& r, State& st, std::string_view source,
+                                const proto::MetricPoint& point, std::int64_t time_ms);
+  std::optional<Alert> evaluate(const DriftRule& r, State& st, std::string_view source,
+                                const proto::MetricPoint& point, std::int64_t time_ms);
+  std::optional<Alert> evaluate(const RegressionRule& r, State& st, std::string_view source,
+                                const proto::MetricPoint& point, std::int64_t time_ms);
+  std::optional<Alert> evaluate(const CoverageRule& r, State& st, std::string_view source,
+                                const proto::MetricPoint& point, std::int64_t time_ms);
 
   AlertRules rules_;
   // Rules by metric name, so a point only meets the rules that can select it.

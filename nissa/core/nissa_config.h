@@ -68,6 +68,10 @@ struct ReloadableConfig {
   SessionViewOptions sessions;
 };
 
+// Where Nissa's state lives under state_dir.
+inline std::filesystem::path journal_dir(const NissaConfig& c) { return c.state_dir / "wal"; }
+inline std::filesystem::path checkpoint_path(const NissaConfig& c) { return c.state_dir / "aggregates.ckpt"; }
+
 // Reads `config.config_file` again, keeping runtime_dir and state_dir. Throws config::ConfigError.
 ReloadableConfig reload_nissa_config(const NissaConfig& config);
 

@@ -52,6 +52,40 @@ std::string_view kind_name(proto::MetricKind kind) {
   }
 }
 
+// group_by=a,b: the attribute names ("source" names the source) a rollup is grouped by.
+std::vector<std::string> group_by_names(const QueryArgs& p) {
+  std::vector<std::string> names;
+  const auto g = p.text("group_by");
+  if (!g) return names;
+  std::size_t start = 0;
+  while (start <= g->size()) {
+    const std::size_t comma = g->find(',', start);
+    std::string part = g->substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    if (part.empty()) throw BadParameter("group_by", "empty attribute name");
+    names.push_back(std::move(part));
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return names;
+}
+
+// The additive fields of a merged window and what derives from them.
+json rollup_json(const RollupCell& cell, proto::MetricKind kind, double seconds) {
+  json j{{"count", cell.count},
+         {"sum", cell.sum},
+         {"sum_sq", cell.sum_sq},
+         {"increase", cell.increase},
+         {"min", number(cell.min)},
+         {"max", number(cell.max)},
+         {"mean", number(cell.mean())},
+         {"stddev", number(cell.stddev())},
+         // Counters: increase per second; other kinds: points per second.
+         {"rate", kind == proto::METRIC_KIND_COUNTER ? cell.increase / seconds
+                                                       : static_cast<double>(cell.count) / seconds}};
+  for (const auto& [q, name] : {std::pair{0.5, "p50"}, {0.95, "p95"}, {0.99, "p99"}}) j[name] = number(cell.quantile(q));
+  return j;
+}
+
 QueryReply reply(json body, int status = 200) { return QueryReply{status, body.dump()}; }
 
 }  // namespace
@@ -114,18 +148,7 @@ QueryReply QueryApi::rollups(const QueryParams& raw) const {
     std::int64_t from = to - range.window.value_or(std::chrono::hours(1)).count();
     if (range.from_to) std::tie(from, to) = *range.from_to;
 
-    std::vector<std::string> group_by;
-    if (auto g = p.text("group_by")) {
-      std::size_t start = 0;
-      while (start <= g->size()) {
-        const std::size_t comma = g->find(',', start);
-        std::string part = g->substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-        if (part.empty()) throw BadParameter("group_by", "empty attribute name");
-        group_by.push_back(std::move(part));
-        if (comma == std::string::npos) break;
-        start = comma + 1;
-      }
-    }
+    const std::vector<std::string> group_by = group_by_names(p);
 
     // Groups keyed by the values of the group_by attributes ("source" names the source).
     std::map<std::vector<std::string>, std::pair<RollupCell, std::size_t>> groups;
@@ -143,28 +166,14 @@ QueryReply QueryApi::rollups(const QueryParams& raw) const {
       kind = s.kind;
     });
 
-    const double seconds = static_cast<double>(to - from) / 1000.0;
     json out = json::array();
     for (const auto& [group, entry] : groups) {
       const auto& [cell, series_count] = entry;
       json g = json::object();
       for (std::size_t i = 0; i < group_by.size(); ++i) g[group_by[i]] = group[i];
-      json j{{"group", std::move(g)},
-             {"series", series_count},
-             {"count", cell.count},
-             {"sum", cell.sum},
-             {"sum_sq", cell.sum_sq},
-             {"increase", cell.increase},
-             {"min", number(cell.min)},
-             {"max", number(cell.max)},
-             {"mean", number(cell.mean())},
-             {"stddev", number(cell.stddev())},
-             // Counters: increase per second; other kinds: points per second.
-             {"rate", kind == proto::METRIC_KIND_COUNTER ? cell.increase / seconds
-                                                           : static_cast<double>(cell.count) / seconds}};
-      for (const auto& [q, name] : {std::pair{0.5, "p50"}, {0.95, "p95"}, {0.99, "p99"}}) {
-        j[name] = number(cell.quantile(q));
-      }
+      json j = rollup_json(cell, kind, static_cast<double>(to - from) / 1000.0);
+      j["group"] = std::move(g);
+      j["series"] = series_count;
       out.push_back(std::move(j));
     }
     return reply(json{{"metric", *metric},

@@ -1,6 +1,10 @@
 #include "nissa/store/aggregates_checkpoint.h"
 
+#include <fstream>
+#include <sstream>
 #include <stdexcept>
+
+#include <spdlog/spdlog.h>
 
 #include "nissa/store/checkpoint.pb.h"
 #include "proto/envelope_codec.h"
@@ -115,6 +119,19 @@ std::size_t restore_aggregates(MetricAggregator& aggregator, const std::string& 
     }
   }
   return static_cast<std::size_t>(checkpoint.series_size());
+}
+
+void restore_aggregates_file(MetricAggregator& aggregator, const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return;
+  std::stringstream bytes;
+  bytes << in.rdbuf();
+  try {
+    const std::size_t n = restore_aggregates(aggregator, bytes.str());
+    spdlog::info("restored {} series from {}", n, path.string());
+  } catch (const std::exception& e) {
+    spdlog::error("ignoring unreadable checkpoint {}: {}", path.string(), e.what());
+  }
 }
 
 }  // namespace esper::nissa

@@ -46,6 +46,9 @@ std::string serialize_aggregates(const MetricAggregator& aggregator);
 // Adds the series of a serialized checkpoint to `aggregator`. Returns the number of series
 // restored; throws std::runtime_error if `bytes` is not a checkpoint.
 std::size_t restore_aggregates(MetricAggregator& aggregator, const std::string& bytes);
+// The same from the checkpoint file at `path`, if there is one; an unreadable one is logged and
+// ignored (the aggregates start empty rather than Nissa not starting).
+void restore_aggregates_file(MetricAggregator& aggregator, const std::filesystem::path& path);
 
 }  // namespace esper::nissa
 

@@ -2,25 +2,9 @@
 
 #include <algorithm>
 
+#include "nissa/store/envelope_walk.h"
+
 namespace esper::nissa {
-namespace {
-
-std::int64_t ms_or(std::uint64_t ns, std::int64_t fallback_ms) {
-  return ns != 0 ? static_cast<std::int64_t>(ns / 1'000'000) : fallback_ms;
-}
-
-}  // namespace
-
-proto::TelemetryEvent event_from_signal(const proto::EmergencySignal& signal) {
-  proto::TelemetryEvent event;
-  event.set_event_id(signal.signal_id());
-  event.set_description(signal.reason());
-  event.set_level(signal.level());
-  *event.mutable_attributes() = signal.attributes();
-  if (!signal.origin().empty()) (*event.mutable_attributes())["origin"] = signal.origin();
-  event.set_timestamp_unix_ns(signal.timestamp_unix_ns());
-  return event;
-}
 
 void EventLog::add(std::string source, proto::TelemetryEvent event, std::int64_t time_ms) {
   if (events_.size() >= capacity_) events_.pop_front();
@@ -28,19 +12,13 @@ void EventLog::add(std::string source, proto::TelemetryEvent event, std::int64_t
 }
 
 std::size_t EventLog::ingest(const proto::Envelope& envelope) {
-  const std::int64_t sent_ms = ms_or(envelope.sent_unix_ns(), 0);
   std::size_t added = 0;
-  auto add_one = [&](const proto::TelemetryEvent& e) {
-    add(envelope.source(), e, ms_or(e.timestamp_unix_ns(), sent_ms));
-    ++added;
-  };
-  if (envelope.has_event()) {
-    add_one(envelope.event());
-  } else if (envelope.has_telemetry()) {
-    for (const auto& e : envelope.telemetry().events()) add_one(e);
-  } else if (envelope.has_emergency_signal()) {
-    add_one(event_from_signal(envelope.emergency_signal()));
-  }
+  walk_envelope(
+      envelope, [](const proto::MetricPoint&, std::int64_t) {},
+      [&](const proto::TelemetryEvent& e, std::int64_t time_ms) {
+        add(envelope.source(), e, time_ms);
+        ++added;
+      });
   return added;
 }
 

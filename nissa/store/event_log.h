@@ -49,9 +49,6 @@ class EventLog {
   std::uint64_t next_seq_ = 1;
 };
 
-// The event an EmergencySignal stands for.
-proto::TelemetryEvent event_from_signal(const proto::EmergencySignal& signal);
-
 }  // namespace esper::nissa
 
 #endif  // ESPER_NISSA_STORE_EVENT_LOG_H_

@@ -1,7 +1,7 @@
 // The record types of Nissa's WAL, in a header with no heavy includes so that esper-wal
-// (field_reports/wal_inspect.cc) can name and decode Nissa's records without linking Nissa. They
-// are numbered apart from the outbox's (field_reports/outbox_records.h), so a record's type says
-// whose WAL it is in.
+// (field_reports/wal_record_decoding.cc) can name and decode Nissa's records without linking
+// Nissa. They are numbered apart from the outbox's (field_reports/outbox_records.h), so a record's
+// type says whose WAL it is in.
 //
 // Every payload is a serialized esper.proto.Envelope, so replay sees exactly what arrived:
 //   kRecordFieldReport    an envelope with a field_report body

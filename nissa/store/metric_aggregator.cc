@@ -2,12 +2,9 @@
 
 #include <cmath>
 
+#include "nissa/store/envelope_walk.h"
+
 namespace esper::nissa {
-namespace {
-
-std::int64_t ns_to_ms(std::uint64_t ns) { return static_cast<std::int64_t>(ns / 1'000'000); }
-
-}  // namespace
 
 Series::Series(SeriesKey k, proto::MetricKind kind_, std::string unit_,
                const AggregatorOptions& options)
@@ -21,7 +18,7 @@ MetricAggregator::MetricAggregator(AggregatorOptions options) : options_(std::mo
 
 MetricAggregator::AddResult MetricAggregator::add(std::string_view source,
                                                   const proto::MetricPoint& point,
-                                                  std::int64_t default_time_ms) {
+                                                  std::int64_t time_ms) {
   SeriesKeyView::from(source, point.name(), point.attributes(), scratch_);
   auto it = series_.find(scratch_);
   if (it == series_.end()) {
@@ -37,8 +34,6 @@ MetricAggregator::AddResult MetricAggregator::add(std::string_view source,
     by_arrival_.push_back(&it->second);
   }
   Series& series = it->second;
-  const std::int64_t time_ms =
-      point.timestamp_unix_ns() != 0 ? ns_to_ms(point.timestamp_unix_ns()) : default_time_ms;
   const double value = point.value();
   double increase = 0;
   if (series.kind == proto::METRIC_KIND_COUNTER && series.stats.count() > 0) {
@@ -53,23 +48,12 @@ MetricAggregator::AddResult MetricAggregator::add(std::string_view source,
 
 std::size_t MetricAggregator::ingest(const proto::Envelope& envelope) {
   std::size_t added = 0;
-  const std::int64_t sent_ms = ns_to_ms(envelope.sent_unix_ns());
-  auto add_all = [&](const auto& points, std::int64_t default_ms) {
-    for (const auto& p : points) {
-      if (add(envelope.source(), p, default_ms) == AddResult::kAdded) ++added;
-    }
-  };
-  if (envelope.has_telemetry()) {
-    const auto& packet = envelope.telemetry();
-    add_all(packet.metrics(),
-            packet.timestamp_unix_ns() != 0 ? ns_to_ms(packet.timestamp_unix_ns()) : sent_ms);
-  } else if (envelope.has_system_state()) {
-    const auto& state = envelope.system_state();
-    const std::int64_t t =
-        state.timestamp_unix_ns() != 0 ? ns_to_ms(state.timestamp_unix_ns()) : sent_ms;
-    add_all(state.training_metrics(), t);
-    for (const auto& seed : state.seed_states()) add_all(seed.metrics(), t);
-  }
+  walk_envelope(
+      envelope,
+      [&](const proto::MetricPoint& p, std::int64_t time_ms) {
+        if (add(envelope.source(), p, time_ms) == AddResult::kAdded) ++added;
+      },
+      [](const proto::TelemetryEvent&, std::int64_t) {});
   return added;
 }
 

@@ -41,12 +41,10 @@ class MetricAggregator {
 
   enum class AddResult { kAdded, kRefusedCardinality };
 
-  // Adds one point from `source`. `default_time_ms` is used when the point carries no timestamp.
-  AddResult add(std::string_view source, const proto::MetricPoint& point,
-                std::int64_t default_time_ms);
+  // Adds one point from `source`, filed under `time_ms` (the walk's time rule, envelope_walk.h).
+  AddResult add(std::string_view source, const proto::MetricPoint& point, std::int64_t time_ms);
 
-  // Adds every metric point an envelope carries (telemetry packets and system-state snapshots).
-  // Returns the number of points added.
+  // Adds every metric point an envelope carries (walk_envelope). Returns the number added.
   std::size_t ingest(const proto::Envelope& envelope);
 
   const Series* find(const SeriesKey& key) const;

@@ -13,10 +13,10 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/e2e/deployment_harness.h"
-#include "tests/nissa/nissa_harness.h"
+#include "tests/support/nissa_process.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/wait_until.h"
-#include "tests/weatherlight/weatherlight_harness.h"
+#include "tests/support/weatherlight_process.h"
 
 namespace esper::e2e {
 namespace {

@@ -13,9 +13,9 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
-#include "tests/nissa/nissa_harness.h"
 #include "tests/support/child_process.h"
 #include "tests/support/key_file.h"
+#include "tests/support/nissa_process.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/wait_until.h"
 

@@ -15,9 +15,10 @@
 
 #include "oona/bus_publisher.h"
 #include "proto/metric_point.h"
-#include "tests/nissa/nissa_harness.h"
-#include "tests/support/key_file.h"
 #include "tests/support/child_process.h"
+#include "tests/support/curve_keys.h"
+#include "tests/support/key_file.h"
+#include "tests/support/nissa_process.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/wait_until.h"
 
@@ -27,18 +28,10 @@ namespace {
 using namespace std::chrono_literals;
 using esper::testing::built_binary;
 using esper::testing::ChildProcess;
+using esper::testing::KeyPair;
+using esper::testing::make_keypair;
 using esper::testing::wait_until;
 using nlohmann::json;
-
-struct KeyPair {
-  std::string public_key, secret_key;
-};
-
-KeyPair make_keypair() {
-  std::array<char, 41> pub{}, sec{};
-  EXPECT_EQ(zmq_curve_keypair(pub.data(), sec.data()), 0);
-  return {std::string(pub.data(), 40), std::string(sec.data(), 40)};
-}
 
 int run(const std::string& command) { return std::system((command + " >/dev/null 2>&1").c_str()); }
 

@@ -13,10 +13,10 @@
 
 #include "wal/wal_format.h"
 #include "wal/wal_reader.h"
-#include "tests/nissa/nissa_harness.h"
-#include "tests/oona/oona_harness.h"
 #include "tests/support/child_process.h"
 #include "tests/support/file_modes.h"
+#include "tests/support/nissa_process.h"
+#include "tests/support/oona_process.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/wait_until.h"
 

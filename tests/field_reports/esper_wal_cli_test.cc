@@ -51,13 +51,7 @@ TEST(FieldReportsEsperWalCli, ReadOnlyCommandsOnALiveWalSeeNoCorruptionAndDoNotB
 TEST(FieldReportsEsperWalCli, VerifyExitsNonZeroWithSegmentAndOffsetOfCorruption) {
   esper::testing::TempDir tmp;
   const auto dir = tmp / "wal";
-  {
-    wal::WalWriterOptions options;
-    options.dir = dir;
-    wal::Status status;
-    auto writer = wal::WalWriter::open(options, &status);
-    for (int i = 0; i < 5; ++i) ASSERT_TRUE(writer->append_durable(1, std::string(50, 'a' + i)).ok());
-  }
+  testing::write_test_wal(dir, 5, [](int i) { return std::string(50, static_cast<char>('a' + i)); });
   EXPECT_EQ(esper_wal({"verify", dir.string()}).exit_code, 0);
   const auto segment = wal::list_segments(dir).at(0).path;
   std::string bytes = testing::file_bytes(segment);
@@ -75,15 +69,8 @@ TEST(FieldReportsEsperWalCli, VerifyExitsNonZeroWithSegmentAndOffsetOfCorruption
 TEST(FieldReportsEsperWalCli, VerifyOfAMultiSegmentWalPrintsProgressLinesEndingAtOneHundredPercent) {
   esper::testing::TempDir tmp;
   const auto dir = tmp / "wal";
-  {
-    wal::WalWriterOptions options;
-    options.dir = dir;
-    options.segment_size = 16 * 1024;
-    options.durability = wal::Durability::kNone;
-    wal::Status status;
-    auto writer = wal::WalWriter::open(options, &status);
-    for (int i = 0; i < 3000; ++i) ASSERT_TRUE(writer->append(1, std::string(60, static_cast<char>('a' + i % 26))).ok());
-  }
+  testing::write_test_wal(dir, 3000, [](int i) { return std::string(60, static_cast<char>('a' + i % 26)); },
+                          wal::Durability::kNone, 16 * 1024);
   ASSERT_GT(wal::list_segments(dir).size(), 5u);
   const ToolResult verify = esper_wal({"verify", dir.string()}, /*with_stderr=*/true);
   EXPECT_EQ(verify.exit_code, 0) << verify.out;
@@ -105,13 +92,7 @@ TEST(FieldReportsEsperWalCli, TellsAMissingPathANonWalAndAnEmptyWalApartWithThei
 
   // Nissa's state directory holds its WAL in wal/: the tool points there.
   const auto state = tmp / "state";
-  {
-    wal::WalWriterOptions options;
-    options.dir = state / "wal";
-    wal::Status status;
-    auto writer = wal::WalWriter::open(options, &status);
-    ASSERT_TRUE(writer) << status.message();
-  }
+  testing::write_test_wal(state / "wal", 0, nullptr);  // A WAL with no record yet.
   const ToolResult above = esper_wal({"stat", state.string()}, /*with_stderr=*/true);
   EXPECT_EQ(above.exit_code, 2);
   EXPECT_NE(above.out.find("did you mean " + (state / "wal").string()), std::string::npos) << above.out;

@@ -7,7 +7,6 @@
 #include <set>
 
 #include "field_reports/outbox.h"
-#include "field_reports/outbox_config.h"
 #include "field_reports/outbox_records.h"
 #include "field_reports/requeue_request.h"
 #include "tests/support/fault_file_ops.h"
@@ -66,6 +65,14 @@ struct Harness {
     proto::FieldReportAck ack;
     ack.set_report_id(id);
     outbox->on_ack(ack);
+  }
+  // Runs a publish cycle that must send exactly one report: `id`, of `command`.
+  void expect_cycle_sends_only(const std::string& id, const std::string& command) {
+    publisher.published.clear();
+    outbox->publish_cycle();
+    ASSERT_EQ(publisher.published.size(), 1u);
+    EXPECT_EQ(publisher.published[0].report_id(), id);
+    EXPECT_EQ(publisher.published[0].command_id(), command);
   }
   std::vector<const proto::TelemetryEvent*> events_named(const std::string& name) const {
     std::vector<const proto::TelemetryEvent*> out;
@@ -244,11 +251,7 @@ TEST(FieldReportsOutbox, AckSettlesTheReportForGoodEvenAcrossRestart) {
 
   h.open();  // Restart: b was never acked, so it is pending again; a is not.
   EXPECT_EQ(h.outbox->pending_ids(), std::vector<std::string>{b});
-  h.publisher.published.clear();
-  h.outbox->publish_cycle();
-  ASSERT_EQ(h.publisher.published.size(), 1u);
-  EXPECT_EQ(h.publisher.published[0].report_id(), b);
-  EXPECT_EQ(h.publisher.published[0].command_id(), "b");
+  h.expect_cycle_sends_only(b, "b");
 }
 
 TEST(FieldReportsOutbox, RequeueBringsDroppedReportsBackLiveAndOnRestart) {
@@ -308,11 +311,7 @@ TEST(FieldReportsOutbox, SettledSegmentsAreDeletedAndADroppedReportIsRelocatedNo
   h.open();  // Nothing settled comes back; the dropped report is still dropped, and still there.
   EXPECT_TRUE(h.outbox->pending_ids().empty());
   ASSERT_TRUE(write_requeue_request(h.options.wal_dir, {dropped}).ok());
-  h.publisher.published.clear();
-  h.outbox->publish_cycle();
-  ASSERT_EQ(h.publisher.published.size(), 1u);
-  EXPECT_EQ(h.publisher.published[0].report_id(), dropped);
-  EXPECT_EQ(h.publisher.published[0].command_id(), "will-drop");
+  h.expect_cycle_sends_only(dropped, "will-drop");
 }
 
 TEST(FieldReportsOutbox, ReplayOfARelocationInterruptedBeforeDeletionKeepsOneDroppedReport) {
@@ -369,34 +368,6 @@ TEST(FieldReportsOutbox, MetricPointsUseTheSeedNames) {
                                                    {"tamiyo.field_reports.published_total", 1},
                                                    {"tamiyo.field_reports.retries_total", 0},
                                                    {"tamiyo.field_reports.wal_corrupt_records_total", 0}}));
-}
-
-TEST(FieldReportsOutboxConfig, ReadsEveryKeyAndNamesFileKeyAndLineOnErrors) {
-  auto root = config::parse_text(
-      "wal_dir: /tmp/x\nsource: kasmina\ndurability: fsync\nsegment_size: 1MiB\nretry_cap: 2\n"
-      "initial_backoff: 250ms\nmax_backoff: 4s\nmetric_prefix: kasmina.field_reports\n",
-      "outbox.yaml");
-  const OutboxOptions o = read_outbox_options(root);
-  EXPECT_EQ(o.wal_dir, "/tmp/x");
-  EXPECT_EQ(o.source, "kasmina");
-  EXPECT_EQ(o.durability, wal::Durability::kFsync);
-  EXPECT_EQ(o.segment_size, 1u << 20);
-  EXPECT_EQ(o.retry_cap, 2u);
-  EXPECT_EQ(o.initial_backoff, 250ms);
-  EXPECT_EQ(o.max_backoff, 4s);
-  EXPECT_EQ(o.metric_prefix, "kasmina.field_reports");
-
-  auto bad = config::parse_text("wal_dir: /tmp/x\ndurability: sometimes\n", "outbox.yaml");
-  try {
-    read_outbox_options(bad);
-    FAIL() << "bad durability accepted";
-  } catch (const config::ConfigError& e) {
-    EXPECT_EQ(e.file(), "outbox.yaml");
-    EXPECT_EQ(e.key(), "durability");
-    EXPECT_EQ(e.line(), 2);
-  }
-  auto unknown = config::parse_text("wal_dir: /tmp/x\nretry_kap: 3\n", "outbox.yaml");
-  EXPECT_THROW(read_outbox_options(unknown), config::ConfigError);
 }
 
 }  // namespace

@@ -34,6 +34,13 @@ CliRun run(F&& f) {
   return CliRun{code, out.str(), err.str()};
 }
 
+// Every one of `parts` appears in `text`.
+void expect_contains(const std::string& text, std::initializer_list<std::string> parts) {
+  for (const std::string& part : parts) {
+    EXPECT_NE(text.find(part), std::string::npos) << "no \"" << part << "\" in:\n" << text;
+  }
+}
+
 // A WAL with three reports: one settled, one dropped, one pending.
 struct OutboxWal {
   esper::testing::TempDir tmp;
@@ -44,8 +51,7 @@ struct OutboxWal {
     wal::WalWriterOptions options;
     options.dir = dir;
     options.segment_size = segment_size;
-    wal::Status status;
-    auto writer = wal::WalWriter::open(options, &status);
+    auto writer = testing::open_test_writer(options);
     auto add = [&](const std::string& id) {
       proto::FieldReport report;
       report.set_report_id(id);
@@ -66,11 +72,8 @@ TEST(FieldReportsEsperWal, StatCountsRecordsByTypeAndReportStates) {
   OutboxWal wal;
   const CliRun r = run([&](auto& out, auto& err) { return wal_stat(wal.dir, out, err); });
   EXPECT_EQ(r.code, kExitOk) << r.err;
-  EXPECT_NE(r.out.find("segments: 1"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("records: 5"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("report: 3"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("settled: 1"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("reports: pending 1, settled 1, dropped 1"), std::string::npos) << r.out;
+  expect_contains(r.out, {"segments: 1", "records: 5", "report: 3", "settled: 1",
+                         "reports: pending 1, settled 1, dropped 1"});
 }
 
 TEST(FieldReportsEsperWal, DumpPrintsReadableAndJsonLines) {
@@ -107,9 +110,7 @@ TEST(FieldReportsEsperWal, VerifyIsCleanOnAGoodWalAndTreatsATornTailAsTailInProg
 
 TEST(FieldReportsEsperWal, VerifyReportsAFlippedBitWithSegmentAndOffsetAndFails) {
   OutboxWal wal;
-  const auto segment = wal::list_segments(wal.dir).at(0).path;
-  std::string bytes = file_bytes(segment);
-  const auto positions = testing::read_back(wal.dir).positions;
+  auto [segment, bytes, positions] = testing::first_segment(wal.dir);
   const std::uint64_t target = positions[1].offset;
   bytes[target + wal::kRecordHeaderSize + 2] ^= 0x04;  // Inside the second record's payload.
   write_bytes(segment, bytes);
@@ -146,8 +147,7 @@ TEST(FieldReportsEsperWal, CompactDeletesOnlyFullySettledLeadingSegmentsNeverThe
     wal::WalWriterOptions options;
     options.dir = dir;
     options.segment_size = 256;
-    wal::Status status;
-    auto writer = wal::WalWriter::open(options, &status);
+    auto writer = testing::open_test_writer(options);
     for (int i = 0; i < 6; ++i) {
       proto::FieldReport report;
       report.set_report_id("r" + std::to_string(i));
@@ -179,8 +179,7 @@ struct NissaWal {
   NissaWal() {
     wal::WalWriterOptions options;
     options.dir = dir;
-    wal::Status status;
-    auto writer = wal::WalWriter::open(options, &status);
+    auto writer = testing::open_test_writer(options);
     auto put = [&](std::uint8_t type, const proto::Envelope& e) {
       EXPECT_TRUE(writer->append_durable(type, e.SerializeAsString()).ok());
     };
@@ -213,27 +212,22 @@ TEST(FieldReportsEsperWal, StatOnNissasWalCountsItsRecordsNotOutboxReports) {
   NissaWal wal;
   const CliRun r = run([&](auto& out, auto& err) { return wal_stat(wal.dir, out, err); });
   EXPECT_EQ(r.code, kExitOk) << r.err;
-  EXPECT_NE(r.out.find("owner: nissa"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("nissa_field_report: 6"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("field reports stored: 5 (5 distinct ids from 2 sources)"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("events: 2\n"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("schema violations: 1\n"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("alerts: 1\n"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("alerts-cleared marks: 1\n"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("unparseable records: 1\n"), std::string::npos) << r.out;
+  expect_contains(r.out, {"owner: nissa", "nissa_field_report: 6",
+                         "field reports stored: 5 (5 distinct ids from 2 sources)", "events: 2\n",
+                         "schema violations: 1\n", "alerts: 1\n", "alerts-cleared marks: 1\n",
+                         "unparseable records: 1\n"});
   EXPECT_EQ(r.out.find("reports: pending"), std::string::npos) << "outbox figures on Nissa's WAL: " << r.out;
   EXPECT_EQ(r.out.find("corrupt"), std::string::npos) << r.out;
 }
 
 TEST(FieldReportsEsperWal, StatOnNissasWalCountsCorruptRangesAcknowledgedOrNot) {
   NissaWal wal;
-  const auto segment = wal::list_segments(wal.dir).at(0).path;
-  std::string bytes = file_bytes(segment);
-  const auto positions = testing::read_back(wal.dir).positions;
+  auto [segment, bytes, positions] = testing::first_segment(wal.dir);
   bytes[positions[1].offset + wal::kRecordHeaderSize + 1] ^= 0x02;
   bytes[positions[6].offset + 3] ^= 0x02;
   write_bytes(segment, bytes);
-  CliRun r = run([&](auto& out, auto& err) { return wal_acknowledge(wal.dir, {"1:" + std::to_string(positions[1].offset)}, false, out, err); });
+  const std::string range = "1:" + std::to_string(positions[1].offset);
+  CliRun r = run([&](auto& out, auto& err) { return wal_acknowledge(wal.dir, {range}, false, out, err); });
   ASSERT_EQ(r.code, kExitOk) << r.err;
   r = run([&](auto& out, auto& err) { return wal_stat(wal.dir, out, err); });
   EXPECT_NE(r.out.find("field reports stored: 4"), std::string::npos) << r.out;
@@ -250,9 +244,7 @@ TEST(FieldReportsEsperWal, CompactRefusesNissasWal) {
 
 TEST(FieldReportsEsperWal, VerifyFailsOnEachCorruptRangeUntilAcknowledged) {
   OutboxWal wal;
-  const auto segment = wal::list_segments(wal.dir).at(0).path;
-  std::string bytes = file_bytes(segment);
-  const auto positions = testing::read_back(wal.dir).positions;
+  auto [segment, bytes, positions] = testing::first_segment(wal.dir);
   bytes[positions[0].offset + wal::kRecordHeaderSize + 2] ^= 0x04;
   bytes[positions[3].offset + 9] ^= 0x04;  // A header: the range reaches the next good record.
   write_bytes(segment, bytes);
@@ -263,9 +255,7 @@ TEST(FieldReportsEsperWal, VerifyFailsOnEachCorruptRangeUntilAcknowledged) {
 
   CliRun r = run([&](auto& out, auto& err) { return wal_verify(wal.dir, out, err); });
   EXPECT_EQ(r.code, kExitProblems) << r.out;
-  EXPECT_NE(r.out.find("CORRUPT " + first), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("CORRUPT " + second), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("3 records checked, 2 problems"), std::string::npos) << r.out;
+  expect_contains(r.out, {"CORRUPT " + first, "CORRUPT " + second, "3 records checked, 2 problems"});
 
   // The owner's quarantine copy is named in the listing.
   wal::WalReadSummary summary;
@@ -279,10 +269,8 @@ TEST(FieldReportsEsperWal, VerifyFailsOnEachCorruptRangeUntilAcknowledged) {
   EXPECT_EQ(r.code, kExitOk) << r.err;
   r = run([&](auto& out, auto& err) { return wal_verify(wal.dir, out, err); });
   EXPECT_EQ(r.code, kExitProblems) << r.out;
-  EXPECT_NE(r.out.find("acknowledged: " + first), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find(wal::quarantine_path(wal.dir, summary.problems[0]).string()), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("CORRUPT " + second), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("1 problems (1 acknowledged)"), std::string::npos) << r.out;
+  expect_contains(r.out, {"acknowledged: " + first, wal::quarantine_path(wal.dir, summary.problems[0]).string(),
+                         "CORRUPT " + second, "1 problems (1 acknowledged)"});
 
   r = run([&](auto& out, auto& err) { return wal_acknowledge(wal.dir, {"1:5"}, false, out, err); });
   EXPECT_EQ(r.code, kExitError) << "a range verify does not list cannot be acknowledged";

@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "proto/metric_point.h"
-#include "tests/nissa/nissa_harness.h"
 #include "tests/nissa/unix_socket_client.h"
+#include "tests/support/nissa_process.h"
 #include "tests/support/wait_until.h"
 
 namespace esper::nissa::testing {

@@ -8,8 +8,8 @@
 #include <sstream>
 #include <vector>
 
-#include "tests/nissa/nissa_harness.h"
 #include "tests/nissa/raw_http_client.h"
+#include "tests/support/nissa_process.h"
 
 namespace esper::nissa::testing {
 namespace {

@@ -9,8 +9,8 @@
 
 #include <fstream>
 
-#include "tests/nissa/nissa_harness.h"
 #include "tests/nissa/raw_http_client.h"
+#include "tests/support/nissa_process.h"
 #include "tests/support/wait_until.h"
 
 namespace esper::nissa::testing {

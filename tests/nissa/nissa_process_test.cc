@@ -14,7 +14,7 @@
 #include "nissa/store/aggregates_checkpoint.h"
 #include "nissa/core/observer.h"
 #include "proto/metric_point.h"
-#include "tests/nissa/nissa_harness.h"
+#include "tests/support/nissa_process.h"
 #include "tests/support/wait_until.h"
 
 namespace esper::nissa::testing {

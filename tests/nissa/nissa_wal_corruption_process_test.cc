@@ -14,10 +14,10 @@
 #include "wal/wal_quarantine.h"
 #include "wal/wal_reader.h"
 #include "nissa/store/journal_records.h"
-#include "tests/support/wal_test_util.h"
-#include "tests/nissa/nissa_harness.h"
 #include "tests/nissa/unix_socket_client.h"
+#include "tests/support/nissa_process.h"
 #include "tests/support/wait_until.h"
+#include "tests/support/wal_test_util.h"
 
 namespace esper::nissa::testing {
 namespace {

@@ -6,7 +6,7 @@
 
 #include <csignal>
 
-#include "tests/oona/oona_harness.h"
+#include "tests/support/oona_process.h"
 #include "tests/support/temp_dir.h"
 
 namespace esper::oona::testing {

@@ -5,22 +5,14 @@
 
 #include <signal.h>
 
-#include <array>
-
-#include "tests/oona/oona_harness.h"
+#include "tests/support/curve_keys.h"
+#include "tests/support/oona_process.h"
 
 namespace esper::oona::testing {
 namespace {
 
-struct KeyPair {
-  std::string public_key, secret_key;
-};
-
-KeyPair make_keypair() {
-  std::array<char, 41> pub{}, sec{};
-  EXPECT_EQ(zmq_curve_keypair(pub.data(), sec.data()), 0);
-  return {std::string(pub.data(), 40), std::string(sec.data(), 40)};
-}
+using esper::testing::KeyPair;
+using esper::testing::make_keypair;
 
 TEST(OonaCurve, AllowedKeyReceivesAndUnknownKeyReceivesNothing) {
   const KeyPair server = make_keypair(), allowed = make_keypair(), unknown = make_keypair();

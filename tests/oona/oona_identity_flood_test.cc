@@ -7,7 +7,7 @@
 
 #include <fstream>
 
-#include "tests/oona/oona_harness.h"
+#include "tests/support/oona_process.h"
 #include "tests/support/process_memory.h"
 
 namespace esper::oona::testing {

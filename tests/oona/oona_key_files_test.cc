@@ -5,8 +5,8 @@
 
 #include <fstream>
 
-#include "tests/oona/oona_harness.h"
 #include "tests/support/key_file.h"
+#include "tests/support/oona_process.h"
 
 namespace esper::oona::testing {
 namespace {
@@ -64,9 +64,7 @@ TEST(OonaKeyFiles, AnOwnerOnlyKeyFileSignsEveryEnvelope) {
   OonaProcess oona("signing:\n  key_file: " + signing.string() + "\n");
   ASSERT_TRUE(oona.ready()) << "oona refused an owner-only key file";
   const std::string key = parse_hex_key(kSigningKeyHex);
-  BusSubscriberOptions options = subscriber_options(oona.endpoints());
-  options.signing_key = key;
-  BusSubscriber subscriber(options);
+  BusSubscriber subscriber(signed_subscriber_options(oona.endpoints(), key));
   EXPECT_TRUE(connect(oona.endpoints(), subscriber, true, true, {}, key)) << "signed probes were not delivered";
 }
 

@@ -5,8 +5,8 @@
 #include <gtest/gtest.h>
 
 #include "oona/envelope_reader.h"
-#include "tests/oona/oona_harness.h"
 #include "tests/support/key_file.h"
+#include "tests/support/oona_process.h"
 
 namespace esper::oona::testing {
 namespace {
@@ -50,24 +50,27 @@ std::map<std::string, int> read_until(BusSubscriber& subscriber, const std::stri
   return seen;
 }
 
+// Sends `copies` byte-identical copies of one envelope signed for "victim" (the first the original,
+// the others the replay), then one from "sentinel", straight to Oona's normal ingress; reads
+// `subscriber` until the sentinel (20 s at most): the envelopes it received, by source.
+std::map<std::string, int> send_copies_then_sentinel(const BusEndpoints& endpoints, const EnvelopeSigner& signer,
+                                                     int copies, BusSubscriber& subscriber) {
+  RawIngress raw(endpoints);
+  const proto::WireMessage captured = signed_frames(signer, "victim", 7);
+  for (int i = 0; i < copies; ++i) raw.send(captured);
+  raw.send(signed_frames(signer, "sentinel", 1));  // After the copies on the same socket.
+  return read_until(subscriber, "sentinel", 20s);
+}
+
 TEST(OonaReplay, ASignedEnvelopeSentTwiceIsDeliveredOnceAndCountedAsReplayed) {
   OonaProcess oona("signing:\n  key_hex: " + kSigningKeyHex + "\n");
   ASSERT_TRUE(oona.ready());
   const std::string key = parse_hex_key(kSigningKeyHex);
   const EnvelopeSigner signer(key);
-  BusSubscriberOptions options = subscriber_options(oona.endpoints());
-  options.signing_key = key;
-  BusSubscriber subscriber(options);
+  BusSubscriber subscriber(signed_subscriber_options(oona.endpoints(), key));
   ASSERT_TRUE(connect(oona.endpoints(), subscriber, true, false, {}, key));
 
-  RawIngress raw(oona.endpoints());
-  const proto::WireMessage captured = signed_frames(signer, "victim", 7);
-  raw.send(captured);
-  raw.send(captured);  // The replay: the same bytes again.
-  raw.send(captured);
-  raw.send(signed_frames(signer, "sentinel", 1));  // After the copies on the same socket.
-
-  const auto seen = read_until(subscriber, "sentinel", 20s);
+  const auto seen = send_copies_then_sentinel(oona.endpoints(), signer, 3, subscriber);
   ASSERT_EQ(seen.count("sentinel"), 1u) << "the sentinel after the copies never arrived";
   EXPECT_EQ(seen.at("victim"), 1) << "copies of one signed envelope delivered";
 
@@ -82,9 +85,7 @@ TEST(OonaReplay, AProducerRestartedUnderTheSameInstanceIsNotAReplay) {
   OonaProcess oona("signing:\n  key_hex: " + kSigningKeyHex + "\n");
   ASSERT_TRUE(oona.ready());
   const std::string key = parse_hex_key(kSigningKeyHex);
-  BusSubscriberOptions options = subscriber_options(oona.endpoints());
-  options.signing_key = key;
-  BusSubscriber subscriber(options);
+  BusSubscriber subscriber(signed_subscriber_options(oona.endpoints(), key));
   ASSERT_TRUE(connect(oona.endpoints(), subscriber, true, true, {}, key));
 
   BusPublisherOptions producer = publisher_options(oona.endpoints(), "restarter");
@@ -122,17 +123,10 @@ TEST(OonaReplay, ASubscriberWithTheKeyRefusesAReplayItsOonaLetThrough) {
   ASSERT_TRUE(oona.ready());
   const std::string key = parse_hex_key(kSigningKeyHex);
   const EnvelopeSigner signer(key);
-  BusSubscriberOptions options = subscriber_options(oona.endpoints());
-  options.signing_key = key;
-  BusSubscriber subscriber(options);
+  BusSubscriber subscriber(signed_subscriber_options(oona.endpoints(), key));
   ASSERT_TRUE(connect(oona.endpoints(), subscriber, true, false, {}, key));
 
-  RawIngress raw(oona.endpoints());
-  const proto::WireMessage captured = signed_frames(signer, "victim", 3);
-  raw.send(captured);
-  raw.send(captured);
-  raw.send(signed_frames(signer, "sentinel", 1));
-  const auto seen = read_until(subscriber, "sentinel", 20s);
+  const auto seen = send_copies_then_sentinel(oona.endpoints(), signer, 2, subscriber);
   ASSERT_EQ(seen.count("sentinel"), 1u) << "the sentinel never arrived";
   EXPECT_EQ(seen.at("victim"), 1);
   EXPECT_EQ(subscriber.rejected(RejectReason::kReplayed), 1u);

@@ -1,18 +1,13 @@
-// Integration tests against the real `oona` binary: routing, emergency overtaking a normal backlog,
-// overload drops, malformed input and emergency demotion.
+// Integration tests against the real `oona` binary: routing by severity and kind, emergency
+// overtaking a normal backlog, overload drops, and emergency demotion. Bad input is
+// oona_bad_input_test.cc's; the process's life, oona_lifecycle_test.cc's.
 #include <gtest/gtest.h>
 
-#include <sys/wait.h>
-
-#include <csignal>
-#include <fstream>
 #include <map>
 #include <set>
-#include <zmq.hpp>
 
 #include "proto/envelope_codec.h"
-#include "tests/oona/oona_harness.h"
-#include "tests/support/process_memory.h"
+#include "tests/support/oona_process.h"
 
 namespace esper::oona::testing {
 namespace {
@@ -126,23 +121,19 @@ TEST(OonaRouting, EmergencyOvertakesAHundredThousandQueuedNormalEnvelopes) {
   }
 }
 
-// Oona's normal queue holds 1000 envelopes and the subscriber reads nothing while a producer sends
-// 3000 DEBUG, 3000 INFO, 300 WARNING, 100 reliable acks and 50 HIGH events (1 KiB each). Then:
-// sent = received + counted drops exactly, DEBUG goes before INFO, and no WARNING, reliable or
-// emergency envelope is lost.
-TEST(OonaRouting, OverloadDropsAreCountedExactlyLowestSeverityFirst) {
-  OonaProcess oona("subscriber_queue:\n  max_messages: 1000\negress_hwm: 100\n");
-  ASSERT_TRUE(oona.ready());
-  StatsWatcher stats(oona.endpoints());
-  BusSubscriber subscriber(subscriber_options(oona.endpoints(), 100));
-  ASSERT_TRUE(connect(oona.endpoints(), subscriber));
 
-  BusPublisher publisher(publisher_options(oona.endpoints(), "loadgen"));
-  std::map<std::string, int> sent;  // By "<lane>.<severity>".
+// "<lane>.<severity>" of `topic`, e.g. "normal.debug".
+std::string lane_and_severity(const proto::Topic& topic) {
+  return std::string(proto::lane_name(topic.lane)) + "." + std::string(proto::severity_name(topic.severity));
+}
+
+// 3000 DEBUG, 3000 INFO, 300 WARNING, 100 reliable acks and 50 HIGH events, 1 KiB each and
+// interleaved; counts each in `sent` by lane_and_severity().
+void publish_overload_mix(BusPublisher& publisher, std::map<std::string, int>& sent) {
   auto send = [&](proto::Envelope e) {
     const auto topic = proto::topic_for(e);
     ASSERT_TRUE(publisher.publish(std::move(e)));
-    ++sent[std::string(proto::lane_name(topic.lane)) + "." + std::string(proto::severity_name(topic.severity))];
+    ++sent[lane_and_severity(topic)];
   };
   for (int i = 0; i < 3000; ++i) {
     send(telemetry(proto::SEVERITY_DEBUG, 1024));
@@ -156,6 +147,22 @@ TEST(OonaRouting, OverloadDropsAreCountedExactlyLowestSeverityFirst) {
     }
     if (i % 60 == 0) send(event(proto::SEVERITY_HIGH, std::string(1024, 'h')));
   }
+}
+
+// Oona's normal queue holds 1000 envelopes and the subscriber reads nothing while a producer sends
+// 3000 DEBUG, 3000 INFO, 300 WARNING, 100 reliable acks and 50 HIGH events (1 KiB each). Then:
+// sent = received + counted drops exactly, DEBUG goes before INFO, and no WARNING, reliable or
+// emergency envelope is lost.
+TEST(OonaRouting, OverloadDropsAreCountedExactlyLowestSeverityFirst) {
+  OonaProcess oona("subscriber_queue:\n  max_messages: 1000\negress_hwm: 100\n");
+  ASSERT_TRUE(oona.ready());
+  StatsWatcher stats(oona.endpoints());
+  BusSubscriber subscriber(subscriber_options(oona.endpoints(), 100));
+  ASSERT_TRUE(connect(oona.endpoints(), subscriber));
+
+  BusPublisher publisher(publisher_options(oona.endpoints(), "loadgen"));
+  std::map<std::string, int> sent;  // By "<lane>.<severity>".
+  ASSERT_NO_FATAL_FAILURE(publish_overload_mix(publisher, sent));
   ASSERT_EQ(sent["normal.warning"], 300);
   ASSERT_EQ(sent["reliable.info"], 100);
   ASSERT_EQ(sent["emergency.high"], 50);
@@ -172,8 +179,7 @@ TEST(OonaRouting, OverloadDropsAreCountedExactlyLowestSeverityFirst) {
       [&] {
         while (auto m = subscriber.receive(1ms)) {
           if (m->envelope.source() != "loadgen") continue;
-          ++received[std::string(proto::lane_name(m->topic.lane)) + "." +
-                     std::string(proto::severity_name(m->topic.severity))];
+          ++received[lane_and_severity(m->topic)];
           ++total_received;
         }
       });
@@ -195,110 +201,6 @@ TEST(OonaRouting, OverloadDropsAreCountedExactlyLowestSeverityFirst) {
   EXPECT_EQ(subscriber.sequences().gaps("loadgen"), static_cast<std::uint64_t>(dropped_debug + dropped_info));
 }
 
-// 1000 frames of every codec error class, on both ingress sockets: all rejected and counted by
-// reason, and Oona still routes afterwards.
-TEST(OonaRouting, MalformedFramesOfEveryClassAreRejectedAndCounted) {
-  OonaProcess oona("max_envelope_bytes: 4096\n");
-  ASSERT_TRUE(oona.ready());
-  StatsWatcher stats(oona.endpoints());
-
-  auto valid = [](proto::Severity severity = proto::SEVERITY_INFO) {
-    proto::Envelope e = proto::make_envelope("bad", "i", 1, severity);
-    e.mutable_telemetry();
-    return e;
-  };
-  auto serialized = [](const proto::Envelope& e) { return e.SerializeAsString(); };
-  using Frames = std::vector<std::string>;
-  std::map<std::string, Frames> classes;
-  classes["wrong_frame_count"] = {"normal.telemetry.info.bad"};
-  classes["oversize"] = {"normal.telemetry.info.bad", std::string(5000, 'x')};
-  classes["bad_topic"] = {"no.such.topic", serialized(valid())};
-  classes["unparseable"] = {"normal.telemetry.info.bad", "\xff\xff\xff\xff"};
-  {
-    auto e = valid();
-    e.set_schema_version(99);
-    classes["unknown_schema_version"] = {"normal.telemetry.info.bad", serialized(e)};
-  }
-  {
-    auto e = valid();
-    e.clear_body();
-    classes["missing_body"] = {"normal.telemetry.info.bad", serialized(e)};
-  }
-  {
-    auto e = valid();
-    e.set_source("not a source!");
-    classes["invalid_source"] = {"normal.telemetry.info.bad", serialized(e)};
-  }
-  {
-    auto e = valid();
-    e.set_severity(proto::SEVERITY_UNSPECIFIED);
-    classes["invalid_severity"] = {"normal.telemetry.info.bad", serialized(e)};
-  }
-  classes["topic_mismatch"] = {"normal.telemetry.debug.bad", serialized(valid())};
-  ASSERT_EQ(classes.size(), proto::kDecodeErrorCount);
-
-  zmq::context_t context;
-  zmq::socket_t normal(context, zmq::socket_type::push);
-  zmq::socket_t emergency(context, zmq::socket_type::push);
-  normal.set(zmq::sockopt::linger, 5000);
-  emergency.set(zmq::sockopt::linger, 5000);
-  normal.connect(oona.endpoints().normal_ingress);
-  emergency.connect(oona.endpoints().emergency_ingress);
-  for (const auto& [reason, frames] : classes) {
-    for (int i = 0; i < 1000; ++i) {
-      zmq::socket_t& socket = i % 2 == 0 ? normal : emergency;
-      for (std::size_t f = 0; f < frames.size(); ++f) {
-        ASSERT_TRUE(socket.send(zmq::buffer(frames[f]), f + 1 < frames.size() ? zmq::send_flags::sndmore
-                                                                             : zmq::send_flags::none));
-      }
-    }
-  }
-  auto [ok, last] = stats.wait_for(
-      [&](const OonaStats& s) {
-        for (const auto& [reason, frames] : classes) {
-          if (stat(s, "oona.rejected_total{reason=" + reason + "}") != 1000) return false;
-        }
-        return true;
-      },
-      30s);
-  EXPECT_TRUE(ok) << describe(last);
-  EXPECT_EQ(stat(last, "oona.received_total{lane=normal}"), 0);
-
-  BusSubscriber subscriber(subscriber_options(oona.endpoints()));
-  ASSERT_TRUE(connect(oona.endpoints(), subscriber)) << "Oona stopped routing after bad input";
-  EXPECT_TRUE(oona.process().running());
-}
-
-// A frame far over the transport limit (twice max_envelope_bytes, oona/frame_limit.h) is refused
-// by libzmq from its length alone, before any of it is buffered: Oona's memory does not grow by the
-// frame, the refusal is counted (the sender's connection is closed: oona.ingress_disconnects_total),
-// and other senders go on as before.
-TEST(OonaRouting, AFrameFarOverTheLimitNeverReachesMemoryAndIsCounted) {
-  constexpr std::size_t kFrameBytes = 128u << 20;
-  OonaProcess oona("max_envelope_bytes: 4096\n");
-  ASSERT_TRUE(oona.ready());
-  StatsWatcher stats(oona.endpoints());
-  const long rss_before = esper::testing::rss_kib(oona.process().pid());
-  ASSERT_GT(rss_before, 0);
-  {
-    zmq::context_t context;
-    zmq::socket_t push(context, zmq::socket_type::push);
-    push.set(zmq::sockopt::linger, 0);
-    push.connect(oona.endpoints().normal_ingress);
-    ASSERT_TRUE(push.send(zmq::str_buffer("normal.telemetry.info.huge"), zmq::send_flags::sndmore));
-    ASSERT_TRUE(push.send(zmq::message_t(kFrameBytes), zmq::send_flags::none));
-    auto [ok, last] = stats.wait_for(
-        [](const OonaStats& s) { return stat(s, "oona.ingress_disconnects_total{lane=normal}") >= 1; }, 30s);
-    EXPECT_TRUE(ok) << "the refused connection was not counted: " << describe(last);
-  }
-  const long rss_after = esper::testing::rss_kib(oona.process().pid());
-  EXPECT_LT(rss_after - rss_before, static_cast<long>(kFrameBytes >> 10) / 4)
-      << "Oona grew from " << rss_before << " to " << rss_after << " KiB: the frame reached its memory";
-
-  BusSubscriber subscriber(subscriber_options(oona.endpoints()));
-  ASSERT_TRUE(connect(oona.endpoints(), subscriber)) << "Oona stopped routing after the oversized frame";
-  EXPECT_TRUE(oona.process().running());
-}
 
 // One source floods the emergency lane far beyond its rate (burst 20, 10/s): its excess arrives on
 // the normal egress marked demoted and counted, none lost; another source's emergency sent after
@@ -355,118 +257,6 @@ TEST(OonaRouting, EmergencyFloodBeyondRateIsDemotedNotLost) {
       [&](const OonaStats& s) { return stat(s, "oona.demoted_total{source=flooder}") == demoted; }, 10s);
   EXPECT_TRUE(ok) << "demoted seen " << demoted << "\n" << describe(last);
   EXPECT_EQ(subscriber.sequences().gaps("flooder"), 0u);
-}
-
-}  // namespace
-}  // namespace esper::oona::testing
-
-namespace esper::oona::testing {
-namespace {
-
-TEST(OonaProcessLifecycle, ExitsZeroOnSigtermAndLogsASummary) {
-  OonaProcess oona;
-  ASSERT_TRUE(oona.ready());
-  oona.process().signal(SIGTERM);
-  const auto status = oona.process().wait(10s);
-  ASSERT_TRUE(status.has_value()) << "oona did not stop on SIGTERM";
-  EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << esper::testing::describe_status(*status);
-}
-
-// The bus client reconnects on its own: the same publisher and subscriber keep working across an
-// Oona restart on the same endpoints.
-TEST(OonaProcessLifecycle, ClientsReconnectAfterOonaRestarts) {
-  esper::testing::TempDir dir;
-  const auto config = dir / "oona.yaml";
-  std::ofstream(config) << "runtime_dir: " << dir.path().string() << "\nflush_interval: 100ms\n";
-  const std::vector<std::string> argv{esper::testing::built_binary("oona/oona").string(), "--config",
-                                      config.string()};
-  const BusEndpoints endpoints = endpoints_under(dir.path());
-  BusPublisher publisher(publisher_options(endpoints, "restart"));
-  BusSubscriber subscriber(subscriber_options(endpoints));
-  for (int run = 0; run < 2; ++run) {
-    esper::testing::ChildProcess oona(argv);
-    ASSERT_TRUE(oona.wait_for_line("oona ready", 20s).has_value());
-    bool seen = false;
-    const auto deadline = std::chrono::steady_clock::now() + 20s;
-    while (!seen && std::chrono::steady_clock::now() < deadline) {
-      ASSERT_TRUE(publisher.publish(event(proto::SEVERITY_CRITICAL, "run")));
-      while (auto m = subscriber.receive(20ms)) seen = seen || m->envelope.source() == "restart";
-    }
-    EXPECT_TRUE(seen) << "nothing arrived through oona run " << run;
-    EXPECT_EQ(oona.stop(), 0);
-  }
-}
-
-TEST(OonaProcessLifecycle, CountsConnectedSubscribersPerLane) {
-  OonaProcess oona;
-  ASSERT_TRUE(oona.ready());
-  StatsWatcher stats(oona.endpoints());  // Itself a normal-lane subscriber.
-  auto subscriber = std::make_unique<BusSubscriber>(subscriber_options(oona.endpoints()));
-  auto [connected, with] = stats.wait_for(
-      [](const OonaStats& s) {
-        return stat(s, "oona.subscribers{lane=normal}") == 2 && stat(s, "oona.subscribers{lane=emergency}") == 1;
-      },
-      10s);
-  EXPECT_TRUE(connected) << describe(with);
-  subscriber.reset();
-  auto [gone, without] = stats.wait_for(
-      [](const OonaStats& s) {
-        return stat(s, "oona.subscribers{lane=normal}") == 1 && stat(s, "oona.subscribers{lane=emergency}") == 0;
-      },
-      10s);
-  EXPECT_TRUE(gone) << describe(without);
-}
-
-TEST(OonaProcessLifecycle, RefusesABadConfigNamingTheKey) {
-  esper::testing::TempDir dir;
-  std::ofstream(dir / "bad.yaml") << "subscriber_queue:\n  max_messages: 0\n";
-  esper::testing::ChildProcess oona({esper::testing::built_binary("oona/oona").string(), "--config",
-                                     (dir / "bad.yaml").string()});
-  const auto status = oona.wait(10s);
-  ASSERT_TRUE(status.has_value());
-  EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 2) << esper::testing::describe_status(*status);
-}
-
-// A frame far over max_envelope_bytes is refused by the transport while its length is read: Oona
-// does not grow by its size, and keeps routing for everyone else.
-// Peak resident memory (VmHWM): a frame read and freed again leaves its mark here.
-std::size_t peak_resident_kib(pid_t pid) {
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  for (std::string line; std::getline(status, line);) {
-    if (line.rfind("VmHWM:", 0) == 0) return std::stoul(line.substr(6));
-  }
-  return 0;
-}
-
-TEST(OonaRouting, AHugeFrameNeverReachesOonasMemory) {
-  OonaProcess oona("max_envelope_bytes: 4096\n");
-  ASSERT_TRUE(oona.ready());
-  BusSubscriber subscriber(subscriber_options(oona.endpoints()));
-  ASSERT_TRUE(connect(oona.endpoints(), subscriber));
-  const std::size_t before = peak_resident_kib(oona.process().pid());
-  ASSERT_GT(before, 0u);
-  {
-    zmq::context_t context;
-    zmq::socket_t push(context, zmq::socket_type::push);
-    push.set(zmq::sockopt::linger, 5000);
-    push.connect(oona.endpoints().normal_ingress);
-    const std::string topic = "normal.telemetry.info.huge";
-    push.send(zmq::buffer(topic), zmq::send_flags::sndmore);
-    std::string huge(256u << 20, 'x');
-    push.send(zmq::buffer(huge), zmq::send_flags::none);
-  }  // Closing waits (linger) until the frame is handed to the kernel or refused.
-  BusPublisher publisher(publisher_options(oona.endpoints(), "after"));
-  ASSERT_TRUE(publisher.publish(with_body(BodyKind::kTelemetry, proto::SEVERITY_INFO)));
-  bool routed = false;
-  const auto deadline = std::chrono::steady_clock::now() + 10s;
-  while (!routed && std::chrono::steady_clock::now() < deadline) {
-    auto m = subscriber.receive(100ms);
-    routed = m && m->envelope.source() == "after";
-  }
-  EXPECT_TRUE(routed) << "Oona stopped routing after the huge frame";
-  const std::size_t after = peak_resident_kib(oona.process().pid());
-  EXPECT_LT(after, before + 64 * 1024) << "Oona's peak memory grew from " << before << " KiB to " << after
-                                       << " KiB: the 256 MiB frame reached its memory";
 }
 
 }  // namespace

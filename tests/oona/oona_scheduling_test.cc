@@ -11,7 +11,7 @@
 #include <optional>
 #include <string>
 
-#include "tests/oona/oona_harness.h"
+#include "tests/support/oona_process.h"
 #include "tests/support/thread_info.h"
 
 namespace esper::oona::testing {

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "oona/envelope_signer.h"
-#include "tests/oona/oona_harness.h"
+#include "tests/support/oona_process.h"
 
 namespace esper::oona::testing {
 namespace {
@@ -20,9 +20,7 @@ TEST(OonaSigning, ForgedAndUnsignedEnvelopesAreRejectedAndCountedAtOona) {
     options.signing_key = signing_key;
     return options;
   };
-  BusSubscriberOptions sub_options = subscriber_options(oona.endpoints());
-  sub_options.signing_key = key;
-  BusSubscriber subscriber(sub_options);
+  BusSubscriber subscriber(signed_subscriber_options(oona.endpoints(), key));
   {
     // connect() probes unsigned; with signing on, probe with the key instead.
     BusPublisher probe(signed_options("probe", key));

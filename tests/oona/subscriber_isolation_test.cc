@@ -13,8 +13,8 @@
 
 #include "oona/egress_protocol.h"
 #include "proto/metric_point.h"
-#include "tests/nissa/nissa_harness.h"
-#include "tests/oona/oona_harness.h"
+#include "tests/support/nissa_process.h"
+#include "tests/support/oona_process.h"
 #include "tests/support/wait_until.h"
 
 namespace esper::oona::testing {

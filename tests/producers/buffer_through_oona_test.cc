@@ -4,8 +4,8 @@
 
 #include "producers/bus_envelope_sink.h"
 #include "proto/metric_point.h"
-#include "tests/oona/oona_harness.h"
 #include "tests/producers/producer_harness.h"
+#include "tests/support/oona_process.h"
 
 namespace esper::producers {
 namespace {

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "oona/bus_subscriber.h"
-#include "tests/oona/oona_harness.h"
+#include "tests/support/oona_process.h"
 #include "tests/support/child_process.h"
 
 namespace esper::producers::testing {

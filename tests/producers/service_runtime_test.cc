@@ -8,9 +8,9 @@
 #include "esper/control.pb.h"
 #include "producers/service_runtime.h"
 #include "proto/metric_point.h"
-#include "tests/oona/oona_harness.h"
 #include "tests/producers/fake_weatherlight.h"
 #include "tests/producers/producer_harness.h"
+#include "tests/support/oona_process.h"
 #include "tests/support/wait_until.h"
 
 namespace esper::producers {

@@ -1,7 +1,7 @@
 // A FileOps that fails on demand: ENOSPC on write (optionally after writing part of the buffer),
 // EIO on fdatasync/fsync. Thread-safe: the group-commit flusher calls it from its own thread.
-#ifndef ESPER_TESTS_FIELD_REPORTS_FAULT_FILE_OPS_H_
-#define ESPER_TESTS_FIELD_REPORTS_FAULT_FILE_OPS_H_
+#ifndef ESPER_TESTS_SUPPORT_FAULT_FILE_OPS_H_
+#define ESPER_TESTS_SUPPORT_FAULT_FILE_OPS_H_
 
 #include <atomic>
 #include <cerrno>
@@ -47,4 +47,4 @@ class FaultFileOps : public wal::FileOps {
 
 }  // namespace esper::testing
 
-#endif  // ESPER_TESTS_FIELD_REPORTS_FAULT_FILE_OPS_H_
+#endif  // ESPER_TESTS_SUPPORT_FAULT_FILE_OPS_H_

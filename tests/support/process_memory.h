@@ -1,4 +1,5 @@
-// How much memory a process holds, for tests that check a bound: VmRSS from /proc/PID/status.
+// How much memory a process holds, for tests that check a bound: VmRSS (now) and VmHWM (the peak,
+// where a buffer read and freed again still shows) from /proc/PID/status.
 #ifndef ESPER_TESTS_SUPPORT_PROCESS_MEMORY_H_
 #define ESPER_TESTS_SUPPORT_PROCESS_MEMORY_H_
 
@@ -9,14 +10,19 @@
 
 namespace esper::testing {
 
-// VmRSS of `pid` in KiB; -1 if it cannot be read.
-inline long rss_kib(pid_t pid) {
+// The `field` ("VmRSS:") of `pid`'s status in KiB; -1 if it cannot be read.
+inline long status_kib(pid_t pid, const std::string& field) {
   std::ifstream status("/proc/" + std::to_string(pid) + "/status");
   for (std::string line; std::getline(status, line);) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+    if (line.rfind(field, 0) == 0) return std::stol(line.substr(field.size()));
   }
   return -1;
 }
+
+// VmRSS of `pid` in KiB; -1 if it cannot be read.
+inline long rss_kib(pid_t pid) { return status_kib(pid, "VmRSS:"); }
+// VmHWM (peak resident memory) of `pid` in KiB; -1 if it cannot be read.
+inline long peak_rss_kib(pid_t pid) { return status_kib(pid, "VmHWM:"); }
 
 }  // namespace esper::testing
 

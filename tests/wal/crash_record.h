@@ -1,6 +1,6 @@
 // The payload format of the crash-test writer: "<id>|<filler>", the filler a function of the id.
-#ifndef ESPER_TESTS_FIELD_REPORTS_CRASH_RECORD_H_
-#define ESPER_TESTS_FIELD_REPORTS_CRASH_RECORD_H_
+#ifndef ESPER_TESTS_WAL_CRASH_RECORD_H_
+#define ESPER_TESTS_WAL_CRASH_RECORD_H_
 
 #include <optional>
 #include <string>
@@ -28,4 +28,4 @@ inline std::optional<std::string> parse_crash_payload(std::string_view payload) 
 
 }  // namespace esper::testing
 
-#endif  // ESPER_TESTS_FIELD_REPORTS_CRASH_RECORD_H_
+#endif  // ESPER_TESTS_WAL_CRASH_RECORD_H_

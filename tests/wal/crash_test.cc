@@ -1,7 +1,7 @@
 // The crash test with real processes: a child appends in `group` mode and prints each id once it is
-// durable; we kill -9 it at random moments (0-40 ms after its first durable record, or after start), 200 times, over the same WAL directory (each new child
-// repairs what the last one left). Then: every printed id is in the WAL, every record parses, and
-// after repair the WAL verifies clean.
+// durable; we kill -9 it at random moments (0-40 ms after its first durable record, or after
+// start), 200 times, over the same WAL directory (each new child repairs what the last one left).
+// Then: every printed id is in the WAL, every record parses, and after repair the WAL verifies clean.
 #include <gtest/gtest.h>
 
 #include <random>
@@ -17,52 +17,47 @@ namespace {
 
 using namespace std::chrono_literals;
 
-TEST(FieldReportsWalCrash, KillNineTwoHundredTimesLosesNoDurableRecordAndLeavesNoGarbage) {
-  esper::testing::TempDir tmp;
-  const auto dir = tmp / "wal";
+// What the killed writers printed as durable, over all rounds.
+struct PrintedIds {
+  std::unordered_set<std::string> ids;
+  int kills_after_output = 0;  // Rounds whose writer printed more than its first line before the kill.
+};
+
+// Starts the writer 200 times over the same `dir` and kills -9 each at a random moment.
+void kill_writers_repeatedly(const std::filesystem::path& dir, PrintedIds& printed) {
   const auto helper = esper::testing::built_binary("tests/wal/wal_crash_writer");
   std::mt19937 rng(20261122);
   std::uniform_int_distribution<int> run_ms(0, 40);
-  std::unordered_set<std::string> printed;
   const auto start = std::chrono::steady_clock::now();
-  int kills_after_output = 0;
-
   for (int round = 0; round < 200; ++round) {
     esper::testing::ChildProcess child({helper.string(), dir.string()});
-    std::size_t before = printed.size();
+    std::size_t before = printed.ids.size();
     // Four rounds in five kill while records are being written (after the first durable line);
     // the fifth kills at any moment from start, which includes the repair of the previous tail.
     if (round % 5 != 0) {
       auto first = child.read_line(20s);
       ASSERT_TRUE(first) << "round " << round << ": the writer printed nothing";
-      printed.insert(*first);
+      printed.ids.insert(*first);
     }
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(run_ms(rng));
     while (std::chrono::steady_clock::now() < deadline) {
       const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-      if (auto line = child.read_line(std::max(left, 1ms))) printed.insert(*line);
+      if (auto line = child.read_line(std::max(left, 1ms))) printed.ids.insert(*line);
     }
     child.kill9();
-    while (auto line = child.read_line(2s)) printed.insert(*line);  // What it printed before dying.
-    if (printed.size() > before + 1) ++kills_after_output;
+    while (auto line = child.read_line(2s)) printed.ids.insert(*line);  // What it printed before dying.
+    if (printed.ids.size() > before + 1) ++printed.kills_after_output;
     ASSERT_LT(std::chrono::steady_clock::now() - start, 120s) << "crash test is far too slow";
   }
-  EXPECT_GT(kills_after_output, 100) << "most kills should land while records are being written";
-  ASSERT_GT(printed.size(), 400u);
+}
 
-  // Reopen (repairs the torn tail the last kill left), then read everything back.
-  RepairReport repair;
-  {
-    WalWriterOptions options;
-    options.dir = dir;
-    Status status;
-    auto writer = WalWriter::open(options, &status, &repair);
-    ASSERT_NE(writer, nullptr) << status.message();
-  }
+// The ids of the records in `dir`; any record that is not the writer's, any id twice and any problem
+// fail the test.
+std::unordered_set<std::string> ids_in_wal(const std::filesystem::path& dir) {
   std::unordered_set<std::string> found;
   std::size_t garbage = 0;
   WalReadSummary summary;
-  ASSERT_TRUE(read_wal(dir, [&](const WalRecord& r) {
+  EXPECT_TRUE(read_wal(dir, [&](const WalRecord& r) {
                 auto id = testing::parse_crash_payload(r.payload);
                 if (!id || r.type != 1) {
                   ++garbage;
@@ -72,11 +67,32 @@ TEST(FieldReportsWalCrash, KillNineTwoHundredTimesLosesNoDurableRecordAndLeavesN
               }, &summary).ok());
   EXPECT_EQ(garbage, 0u);
   for (const auto& p : summary.problems) ADD_FAILURE() << describe(p);
+  return found;
+}
+
+TEST(FieldReportsWalCrash, KillNineTwoHundredTimesLosesNoDurableRecordAndLeavesNoGarbage) {
+  esper::testing::TempDir tmp;
+  const auto dir = tmp / "wal";
+  PrintedIds printed;
+  kill_writers_repeatedly(dir, printed);
+  if (HasFatalFailure()) return;
+  EXPECT_GT(printed.kills_after_output, 100) << "most kills should land while records are being written";
+  ASSERT_GT(printed.ids.size(), 400u);
+
+  // Reopen (repairs the torn tail the last kill left), then read everything back.
+  {
+    WalWriterOptions options;
+    options.dir = dir;
+    Status status;
+    auto writer = WalWriter::open(options, &status);
+    ASSERT_NE(writer, nullptr) << status.message();
+  }
+  const auto found = ids_in_wal(dir);
   std::size_t missing = 0;
-  for (const auto& id : printed) {
+  for (const auto& id : printed.ids) {
     if (!found.count(id)) ++missing;
   }
-  EXPECT_EQ(missing, 0u) << missing << " of " << printed.size() << " ids printed as durable are missing";
+  EXPECT_EQ(missing, 0u) << missing << " of " << printed.ids.size() << " ids printed as durable are missing";
   EXPECT_GT(list_segments(dir).size(), 1u) << "segments should have rolled over during the test";
 }
 

@@ -26,10 +26,7 @@ std::unique_ptr<WalWriter> open_writer(const std::filesystem::path& dir, std::ui
   options.dir = dir;
   options.durability = Durability::kNone;  // Appends here need no fsync; opening repairs the same way.
   options.segment_size = segment_size;
-  Status status;
-  auto writer = WalWriter::open(options, &status, repair);
-  EXPECT_TRUE(status.ok()) << status.message();
-  return writer;
+  return testing::open_test_writer(options, repair);
 }
 
 // A WAL written once; each case puts these bytes back before damaging them.
@@ -59,6 +56,24 @@ Pristine write_pristine(const std::filesystem::path& dir, int records, std::uint
   return p;
 }
 
+// The record holding byte `byte` of segment `segment_number` (-1: the segment header), and its extent.
+struct HitRecord {
+  int index = -1;
+  std::uint64_t start = 0, end = kSegmentHeaderSize;
+};
+
+HitRecord record_holding(const Pristine& p, std::uint64_t segment_number, std::uint64_t byte) {
+  HitRecord hit;
+  for (std::size_t i = 0; i < p.positions.size(); ++i) {
+    const auto& pos = p.positions[i];
+    const std::uint64_t end = pos.offset + encoded_record_size(p.payloads[i].size());
+    if (pos.segment == segment_number && pos.offset <= byte && byte < end) {
+      hit = HitRecord{static_cast<int>(i), pos.offset, end};
+    }
+  }
+  return hit;
+}
+
 // Flips one bit of every byte of `segment_index`'s file in turn; after each, reopens the writer,
 // appends, and checks what replays.
 void flip_every_byte_of(std::size_t segment_index, const Pristine& p, const std::filesystem::path& dir,
@@ -73,18 +88,7 @@ void flip_every_byte_of(std::size_t segment_index, const Pristine& p, const std:
     damaged[byte] = static_cast<char>(damaged[byte] ^ (1 << (byte % 8)));
     write_bytes(path, damaged);
 
-    // The record holding the byte (none for the segment header), and its extent.
-    int hit = -1;
-    std::uint64_t hit_start = 0, hit_end = kSegmentHeaderSize;
-    for (std::size_t i = 0; i < p.positions.size(); ++i) {
-      const auto& pos = p.positions[i];
-      const std::uint64_t end = pos.offset + encoded_record_size(p.payloads[i].size());
-      if (pos.segment == segment_number && pos.offset <= byte && byte < end) {
-        hit = static_cast<int>(i);
-        hit_start = pos.offset;
-        hit_end = end;
-      }
-    }
+    const auto [hit, hit_start, hit_end] = record_holding(p, segment_number, byte);
 
     RepairReport repair;
     {

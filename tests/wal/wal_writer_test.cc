@@ -19,8 +19,10 @@ namespace esper::wal {
 namespace {
 
 using testing::file_bytes;
+using testing::first_segment;
 using testing::read_back;
 using testing::write_bytes;
+using testing::write_test_wal;
 using namespace std::chrono_literals;
 
 std::unique_ptr<WalWriter> open_writer(const std::filesystem::path& dir, Durability durability,
@@ -31,10 +33,7 @@ std::unique_ptr<WalWriter> open_writer(const std::filesystem::path& dir, Durabil
   options.durability = durability;
   options.segment_size = segment_size;
   options.file_ops = ops;
-  Status status;
-  auto writer = WalWriter::open(options, &status, repair);
-  EXPECT_TRUE(status.ok()) << status.message();
-  return writer;
+  return testing::open_test_writer(options, repair);
 }
 
 std::string payload_for(int i) { return "record-" + std::to_string(i) + std::string(static_cast<std::size_t>(i % 37), 'x'); }
@@ -169,16 +168,11 @@ TEST(FieldReportsWalWriter, SecondWriterOnTheSameDirectoryIsRefused) {
 TEST(FieldReportsWalWriter, TornTailAtEveryOffsetOfTheLastRecordIsRepairedKeepingEarlierRecords) {
   esper::testing::TempDir tmp;
   const auto dir = tmp.path() / "wal";
-  {
-    auto writer = open_writer(dir, Durability::kFsync);
-    for (int i = 0; i < 5; ++i) ASSERT_TRUE(writer->append(2, payload_for(i)).ok());
-  }
-  const auto segment = list_segments(dir).at(0).path;
-  const std::string full = file_bytes(segment);
-  const auto positions = read_back(dir).positions;
-  const std::size_t last_start = positions.back().offset;
-  for (std::size_t cut = last_start; cut < full.size(); ++cut) {
-    write_bytes(segment, full.substr(0, cut));
+  write_test_wal(dir, 5, payload_for, Durability::kFsync);
+  const auto segment = first_segment(dir);
+  const std::size_t last_start = segment.positions.back().offset;
+  for (std::size_t cut = last_start; cut < segment.bytes.size(); ++cut) {
+    write_bytes(segment.path, segment.bytes.substr(0, cut));
     RepairReport repair;
     {
       auto writer = open_writer(dir, Durability::kFsync, kDefaultSegmentSize, nullptr, &repair);
@@ -201,22 +195,17 @@ TEST(FieldReportsWalWriter, TornTailAtEveryOffsetOfTheLastRecordIsRepairedKeepin
 TEST(FieldReportsWalReader, EveryFlippedBitIsReportedAsCorruptionAtItsRecordOffset) {
   esper::testing::TempDir tmp;
   const auto dir = tmp.path() / "wal";
-  {
-    auto writer = open_writer(dir, Durability::kNone);
-    for (int i = 0; i < 4; ++i) ASSERT_TRUE(writer->append(1, payload_for(i)).ok());
-  }
-  const auto segment = list_segments(dir).at(0).path;
-  const std::string clean = file_bytes(segment);
-  const auto positions = read_back(dir).positions;
-  for (std::size_t byte = 0; byte < clean.size(); ++byte) {
-    std::string damaged = clean;
+  write_test_wal(dir, 4, payload_for);
+  const auto segment = first_segment(dir);
+  for (std::size_t byte = 0; byte < segment.bytes.size(); ++byte) {
+    std::string damaged = segment.bytes;
     damaged[byte] = static_cast<char>(damaged[byte] ^ (1 << (byte % 8)));
-    write_bytes(segment, damaged);
+    write_bytes(segment.path, damaged);
     const auto back = read_back(dir);
     ASSERT_EQ(back.summary.problems.size(), 1u) << "flip at byte " << byte << " not detected";
     const WalProblem& problem = back.summary.problems[0];
     std::uint64_t expected = 0;  // The segment header.
-    for (const auto& p : positions) {
+    for (const auto& p : segment.positions) {
       if (p.offset <= byte) expected = p.offset;
     }
     EXPECT_EQ(problem.offset, expected) << "byte " << byte;

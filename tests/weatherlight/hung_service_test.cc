@@ -14,10 +14,10 @@
 
 #include "oona/bus_endpoints.h"
 #include "oona/bus_subscriber.h"
-#include "tests/oona/oona_harness.h"
 #include "tests/support/notify_socket.h"
+#include "tests/support/oona_process.h"
 #include "tests/support/wait_until.h"
-#include "tests/weatherlight/weatherlight_harness.h"
+#include "tests/support/weatherlight_process.h"
 
 namespace esper::weatherlight {
 namespace {

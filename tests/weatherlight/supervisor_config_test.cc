@@ -22,6 +22,17 @@ config::ConfigError error_of(const std::string& yaml) {
   return config::ConfigError("", "", 0, "");
 }
 
+// A config with one service, `a` (argv at line 3), and `extra` lines of its own after that.
+std::string one_service(const std::string& extra = "") { return "services:\n  a:\n    argv: [sleep, '1']\n" + extra; }
+
+// Whether `yaml` is refused naming `key` at `line`.
+::testing::AssertionResult refused_at(const std::string& yaml, const std::string& key, int line) {
+  const auto e = error_of(yaml);
+  if (e.key() == key && e.line() == line) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << "refused naming " << e.key() << " at line " << e.line() << ", not " << key
+                                       << " at line " << line << ": " << e.what();
+}
+
 TEST(SupervisorConfigTest, ReadsServicesInDependencyOrderWithDefaults) {
   const auto c = load(
       "flush_interval: 250ms\n"
@@ -67,69 +78,32 @@ TEST(SupervisorConfigTest, SubstitutesEnvironmentVariablesAndRefusesUnsetOnes) {
 }
 
 TEST(SupervisorConfigTest, UnknownKeyNamesFileKeyAndLine) {
-  const auto e = error_of(
-      "services:\n"
-      "  a:\n"
-      "    argv: [sleep, '1']\n"
-      "    restrat: always\n");
+  const auto e = error_of(one_service("    restrat: always\n"));
   EXPECT_EQ(e.file(), "wl.yaml");
-  EXPECT_EQ(e.key(), "services.a.restrat");
-  EXPECT_EQ(e.line(), 4);
+  EXPECT_TRUE(refused_at(one_service("    restrat: always\n"), "services.a.restrat", 4));
 }
 
 TEST(SupervisorConfigTest, BadTypeNamesTheKey) {
-  const auto e = error_of(
-      "flush_interval: often\n"
-      "services:\n"
-      "  a:\n"
-      "    argv: [sleep, '1']\n");
-  EXPECT_EQ(e.key(), "flush_interval");
-  EXPECT_EQ(e.line(), 1);
-  const auto e2 = error_of(
-      "services:\n"
-      "  a:\n"
-      "    argv: sleep\n");
-  EXPECT_EQ(e2.key(), "services.a.argv");
-  EXPECT_EQ(e2.line(), 3);
+  EXPECT_TRUE(refused_at("flush_interval: often\n" + one_service(), "flush_interval", 1));
+  EXPECT_TRUE(refused_at("services:\n  a:\n    argv: sleep\n", "services.a.argv", 3));
 }
 
 TEST(SupervisorConfigTest, DependencyCycleIsRefusedAndNamed) {
-  const auto e = error_of(
-      "services:\n"
-      "  a:\n"
-      "    argv: [sleep, '1']\n"
-      "    depends_on: [c]\n"
-      "  b:\n"
-      "    argv: [sleep, '1']\n"
-      "    depends_on: [a]\n"
-      "  c:\n"
-      "    argv: [sleep, '1']\n"
-      "    depends_on: [b]\n");
+  auto service = [](const std::string& name, const std::string& depends_on) {
+    return "  " + name + ":\n    argv: [sleep, '1']\n    depends_on: [" + depends_on + "]\n";
+  };
+  const auto e = error_of("services:\n" + service("a", "c") + service("b", "a") + service("c", "b"));
   EXPECT_NE(std::string(e.what()).find("dependency cycle"), std::string::npos) << e.what();
   EXPECT_NE(e.key().find("depends_on"), std::string::npos) << e.key();
   EXPECT_GT(e.line(), 0);
-  const auto unknown = error_of(
-      "services:\n"
-      "  a:\n"
-      "    argv: [sleep, '1']\n"
-      "    depends_on: [nope]\n");
-  EXPECT_EQ(unknown.key(), "services.a.depends_on");
-  EXPECT_EQ(unknown.line(), 4);
+  EXPECT_TRUE(refused_at(one_service("    depends_on: [nope]\n"), "services.a.depends_on", 4));
 }
 
 TEST(SupervisorConfigTest, MissingExecutableIsRefusedAtItsLine) {
-  const auto e = error_of(
-      "services:\n"
-      "  a:\n"
-      "    argv: [/nonexistent/bin/oona, --config, x]\n");
-  EXPECT_EQ(e.key(), "services.a.argv");
-  EXPECT_EQ(e.line(), 3);
-  EXPECT_NE(std::string(e.what()).find("/nonexistent/bin/oona"), std::string::npos);
-  const auto on_path = error_of(
-      "services:\n"
-      "  a:\n"
-      "    argv: [no-such-program-on-path]\n");
-  EXPECT_EQ(on_path.key(), "services.a.argv");
+  const std::string missing = "services:\n  a:\n    argv: [/nonexistent/bin/oona, --config, x]\n";
+  EXPECT_TRUE(refused_at(missing, "services.a.argv", 3));
+  EXPECT_NE(std::string(error_of(missing).what()).find("/nonexistent/bin/oona"), std::string::npos);
+  EXPECT_EQ(error_of("services:\n  a:\n    argv: [no-such-program-on-path]\n").key(), "services.a.argv");
 }
 
 TEST(SupervisorConfigTest, BadValuesAreRefused) {

@@ -10,6 +10,8 @@
 
 #include "oona/bus_subscriber.h"
 #include "tests/producers/producer_harness.h"
+#include "tests/support/child_process.h"
+#include "tests/support/oona_process.h"
 #include "tests/support/wait_until.h"
 
 namespace esper::kasmina {

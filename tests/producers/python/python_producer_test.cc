@@ -13,9 +13,9 @@
 #include <string>
 #include <vector>
 
-#include "tests/oona/oona_harness.h"
-#include "tests/support/key_file.h"
 #include "tests/producers/fake_weatherlight.h"
+#include "tests/support/key_file.h"
+#include "tests/support/oona_process.h"
 
 namespace esper::producers {
 namespace {

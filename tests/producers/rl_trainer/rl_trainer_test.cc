@@ -14,8 +14,8 @@
 
 #include "producers/rl_trainer/category_metrics.h"
 #include "producers/rl_trainer/ppo_run.h"
-#include "tests/oona/oona_harness.h"
 #include "tests/producers/producer_harness.h"
+#include "tests/support/oona_process.h"
 
 namespace esper::producers::rl {
 namespace {

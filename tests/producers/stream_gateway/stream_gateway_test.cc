@@ -12,8 +12,8 @@
 #include <vector>
 
 #include "producers/stream_gateway/gateway_simulator.h"
-#include "tests/oona/oona_harness.h"
 #include "tests/producers/producer_harness.h"
+#include "tests/support/oona_process.h"
 
 namespace esper::producers::gateway {
 namespace {

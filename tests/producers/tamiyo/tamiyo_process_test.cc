@@ -12,10 +12,10 @@
 #include <vector>
 
 #include "oona/bus_subscriber.h"
-#include "tests/nissa/nissa_harness.h"
-#include "tests/oona/oona_harness.h"
 #include "tests/producers/producer_harness.h"
 #include "tests/support/child_process.h"
+#include "tests/support/nissa_process.h"
+#include "tests/support/oona_process.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/wait_until.h"
 

@@ -13,9 +13,9 @@
 
 #include "esper/control.pb.h"
 #include "oona/bus_subscriber.h"
-#include "tests/oona/oona_harness.h"
 #include "tests/producers/producer_harness.h"
 #include "tests/support/child_process.h"
+#include "tests/support/oona_process.h"
 #include "tests/support/wait_until.h"
 
 namespace esper::tolaria {

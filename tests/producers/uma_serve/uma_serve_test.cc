@@ -11,8 +11,8 @@
 #include <vector>
 
 #include "producers/uma_serve/uma_scheduler.h"
-#include "tests/oona/oona_harness.h"
 #include "tests/producers/producer_harness.h"
+#include "tests/support/oona_process.h"
 
 namespace esper::producers::uma {
 namespace {

@@ -1,9 +1,13 @@
-// Starts a real `weatherlight` on a config written into a temp dir, and small helpers its process
-// tests share: shell one-liners as services, files those services append to, pid checks.
-#ifndef ESPER_TESTS_WEATHERLIGHT_WEATHERLIGHT_HARNESS_H_
-#define ESPER_TESTS_WEATHERLIGHT_WEATHERLIGHT_HARNESS_H_
+// A real `weatherlight` for integration tests (its own and whole deployments under it), started on
+// a config written into a temp dir, and small helpers those tests share: shell one-liners as
+// services, files those services append to, pid checks.
+#ifndef ESPER_TESTS_SUPPORT_WEATHERLIGHT_PROCESS_H_
+#define ESPER_TESTS_SUPPORT_WEATHERLIGHT_PROCESS_H_
 
 #include <signal.h>
+#include <sys/wait.h>
+
+#include <gtest/gtest.h>
 
 #include <cerrno>
 #include <fstream>
@@ -38,6 +42,18 @@ class WeatherlightProcess {
   }
 
   bool wait_ready() { return process_->wait_for_line("weatherlight ready", 20s).has_value(); }
+  // SIGTERM, then waits up to `timeout` for it to exit: success if it exited 0.
+  ::testing::AssertionResult stops_cleanly(std::chrono::milliseconds timeout = 20s) {
+    process_->signal(SIGTERM);
+    const auto status = process_->wait(timeout);
+    if (!status) {
+      return ::testing::AssertionFailure() << "weatherlight still running " << timeout.count() << " ms after SIGTERM";
+    }
+    if (!WIFEXITED(*status) || WEXITSTATUS(*status) != 0) {
+      return ::testing::AssertionFailure() << "weatherlight ended with " << esper::testing::describe_status(*status);
+    }
+    return ::testing::AssertionSuccess();
+  }
   void rewrite_config(const std::string& yaml) { std::ofstream(config_) << yaml; }
   esper::testing::ChildProcess& process() { return *process_; }
 
@@ -45,6 +61,21 @@ class WeatherlightProcess {
   std::filesystem::path config_;
   std::unique_ptr<esper::testing::ChildProcess> process_;
 };
+
+// The head of a config for a weatherlight that publishes nothing (so needs no Oona), with its
+// runtime_dir in `dir` and `extra` top-level keys; the caller appends the services.
+inline std::string config_without_bus(const std::filesystem::path& dir, const std::string& extra = "") {
+  return "runtime_dir: " + dir.string() + "\npublish_to_bus: false\n" + extra + "services:\n";
+}
+
+// The head of a config for a weatherlight that publishes on the bus of the Oona whose runtime_dir is
+// `oona_runtime_dir`, with its control socket in `dir` and `extra` top-level keys; the caller
+// appends the services.
+inline std::string config_on_bus(const std::filesystem::path& oona_runtime_dir, const std::filesystem::path& dir,
+                                 const std::string& extra = "") {
+  return "runtime_dir: " + oona_runtime_dir.string() + "\ncontrol_endpoint: ipc://" +
+         (dir / "control.sock").string() + "\n" + extra + "services:\n";
+}
 
 // A YAML flow sequence for a /bin/sh service running `script`.
 inline std::string sh_argv(const std::string& script) {
@@ -88,4 +119,4 @@ struct PidFileReaper {
 
 }  // namespace esper::weatherlight::testing
 
-#endif  // ESPER_TESTS_WEATHERLIGHT_WEATHERLIGHT_HARNESS_H_
+#endif  // ESPER_TESTS_SUPPORT_WEATHERLIGHT_PROCESS_H_

@@ -1,8 +1,9 @@
-// Shared pieces of the Oona integration tests: a real `oona` process in a TempDir, a subscriber
-// that is known to be connected (probe envelopes until both lanes deliver), and Oona's own oona.*
-// counters read from the bus.
-#ifndef ESPER_TESTS_OONA_OONA_HARNESS_H_
-#define ESPER_TESTS_OONA_OONA_HARNESS_H_
+// A real `oona` process for integration tests, and what the tests around one share (Oona's own, and
+// every producer's, Nissa's and Weatherlight's that need a bus): the process in a TempDir, a
+// subscriber that is known to be connected (probe envelopes until both lanes deliver), and Oona's
+// own oona.* counters read from the bus.
+#ifndef ESPER_TESTS_SUPPORT_OONA_PROCESS_H_
+#define ESPER_TESTS_SUPPORT_OONA_PROCESS_H_
 
 #include <gtest/gtest.h>
 
@@ -84,6 +85,14 @@ inline BusSubscriberOptions subscriber_options(const BusEndpoints& endpoints, in
   return options;
 }
 
+// subscriber_options() for a bus with signing on: what arrives is checked with `signing_key` (raw
+// bytes), and a replayed copy refused.
+inline BusSubscriberOptions signed_subscriber_options(const BusEndpoints& endpoints, const std::string& signing_key) {
+  BusSubscriberOptions options = subscriber_options(endpoints);
+  options.signing_key = signing_key;
+  return options;
+}
+
 inline proto::Envelope telemetry(proto::Severity severity, std::size_t padding = 0) {
   proto::Envelope e;
   e.set_severity(severity);
@@ -127,6 +136,20 @@ inline ::testing::AssertionResult connect(const BusEndpoints& endpoints, BusSubs
   }
   return ::testing::AssertionSuccess();
 }
+
+// A running oona and a subscriber of both its lanes, known connected once ready() succeeds: how a
+// test that watches the bus starts.
+struct OonaWithSubscriber {
+  explicit OonaWithSubscriber(int receive_hwm = 10000)
+      : subscriber(subscriber_options(oona.endpoints(), receive_hwm)) {}
+  ::testing::AssertionResult ready() {
+    if (!oona.ready()) return ::testing::AssertionFailure() << "oona did not start";
+    return connect(oona.endpoints(), subscriber);
+  }
+
+  OonaProcess oona;
+  BusSubscriber subscriber;
+};
 
 // Oona's oona.* metrics by "name{k=v,...}" (attributes sorted by key).
 using OonaStats = std::map<std::string, double>;
@@ -204,4 +227,4 @@ inline std::string describe(const OonaStats& stats) {
 
 }  // namespace esper::oona::testing
 
-#endif  // ESPER_TESTS_OONA_OONA_HARNESS_H_
+#endif  // ESPER_TESTS_SUPPORT_OONA_PROCESS_H_

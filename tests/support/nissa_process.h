@@ -1,8 +1,8 @@
-// A real `nissa` process for integration tests, beside a real `oona` (tests/oona/oona_harness.h):
+// A real `nissa` process for integration tests, beside a real `oona` (tests/support/oona_process.h):
 // its config in a TempDir, HTTP on a free loopback port, and a small HTTP client for its API; and a
 // field-report issuer's side: send a report until Nissa acknowledges it.
-#ifndef ESPER_TESTS_NISSA_NISSA_HARNESS_H_
-#define ESPER_TESTS_NISSA_NISSA_HARNESS_H_
+#ifndef ESPER_TESTS_SUPPORT_NISSA_PROCESS_H_
+#define ESPER_TESTS_SUPPORT_NISSA_PROCESS_H_
 
 #include <httplib.h>
 #include <netinet/in.h>
@@ -15,8 +15,8 @@
 #include <optional>
 #include <string>
 
-#include "tests/oona/oona_harness.h"
 #include "tests/support/child_process.h"
+#include "tests/support/oona_process.h"
 #include "tests/support/temp_dir.h"
 
 namespace esper::nissa::testing {
@@ -114,4 +114,4 @@ inline std::optional<proto::FieldReportAck> send_until_acked(oona::BusPublisher&
 
 }  // namespace esper::nissa::testing
 
-#endif  // ESPER_TESTS_NISSA_NISSA_HARNESS_H_
+#endif  // ESPER_TESTS_SUPPORT_NISSA_PROCESS_H_
