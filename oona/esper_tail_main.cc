@@ -12,15 +12,15 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
+#include <cstdint>
 #include <cstdio>
-#include <exception>
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include <CLI/CLI.hpp>
-
-#include "cli/command_line.h"
+#include "cli/run_program.h"
 #include "config/config_section.h"
 #include "oona/broker_config.h"
 #include "oona/tail_format.h"
@@ -83,11 +83,7 @@ void report_missed(std::uint64_t missed) {
                static_cast<unsigned long long>(missed));
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  using namespace esper;
-  CLI::App app{"esper-tail: print envelopes travelling through Oona"};
+struct TailFlags {
   std::string endpoint_dir;
   std::string config_path;
   std::string lane_name;
@@ -98,43 +94,29 @@ int main(int argc, char** argv) {
   std::uint64_t count = 0;
   std::uint32_t buffer = 1000;
   std::string timeout_text;
-  app.add_option("--runtime-dir", endpoint_dir, "Oona's runtime directory (its default ipc:// endpoints), as given to oona");
-  // Not CLI::ExistingFile: config::load_file says what is wrong with the path, as every program does.
-  app.add_option("--config", config_path, "Oona's YAML config, to find its egress endpoints");
-  app.add_option("--lane", lane_name, "normal, emergency or reliable");
-  app.add_option("--kind", kind_names, "Body kind(s): telemetry, event, field_report, ack, ...");
-  app.add_option("--min-severity", min_severity, "debug, info, warning, high, critical");
-  app.add_option("--source", sources, "Source(s) to show");
-  app.add_flag("--json", json, "One JSON object per line (protobuf JSON mapping)");
-  app.add_option("--count", count, "Exit 0 after this many envelopes (0: never)");
-  app.add_option("--buffer", buffer,
-                 "Envelopes Oona may send ahead of what esper-tail has printed (its credit window); the rest "
-                 "wait in its queue in Oona, which sheds when full");
-  app.add_option("--timeout", timeout_text,
-                 "For scripts: exit 1 if Oona is not reached within this long (e.g. 10s), or, with --count, if "
-                 "the count is not reached within it");
-  app.footer(cli::exit_code_footer("--timeout passed first, or stdout failed") +
-             " SIGINT, SIGTERM, --count reached and a closed stdout (esper-tail | head) exit 0.");
-  if (const auto code = cli::parse(app, argc, argv)) return *code;
+};
 
+int tail(const TailFlags& flags) {
+  using namespace esper;
   std::optional<std::chrono::milliseconds> timeout;
-  if (!timeout_text.empty()) {
-    timeout = config::parse_duration(timeout_text);
+  if (!flags.timeout_text.empty()) {
+    timeout = config::parse_duration(flags.timeout_text);
     if (!timeout) {
-      std::fprintf(stderr, "esper-tail: --timeout '%s' is not a duration (e.g. 500ms, 10s, 2m)\n", timeout_text.c_str());
+      std::fprintf(stderr, "esper-tail: --timeout '%s' is not a duration (e.g. 500ms, 10s, 2m)\n",
+                   flags.timeout_text.c_str());
       return cli::kExitUsage;
     }
   }
 
   oona::TailFilter filter;
-  if (!lane_name.empty()) {
-    filter.lane = proto::parse_lane(lane_name);
+  if (!flags.lane_name.empty()) {
+    filter.lane = proto::parse_lane(flags.lane_name);
     if (!filter.lane) {
-      std::fprintf(stderr, "esper-tail: unknown lane '%s'\n", lane_name.c_str());
+      std::fprintf(stderr, "esper-tail: unknown lane '%s'\n", flags.lane_name.c_str());
       return cli::kExitUsage;
     }
   }
-  for (const auto& name : kind_names) {
+  for (const auto& name : flags.kind_names) {
     const auto kind = proto::parse_kind(name);
     if (!kind) {
       std::fprintf(stderr, "esper-tail: unknown kind '%s'\n", name.c_str());
@@ -142,66 +124,85 @@ int main(int argc, char** argv) {
     }
     filter.kinds.insert(*kind);
   }
-  const auto severity = proto::parse_severity(min_severity);
+  const auto severity = proto::parse_severity(flags.min_severity);
   if (!severity) {
-    std::fprintf(stderr, "esper-tail: unknown severity '%s'\n", min_severity.c_str());
+    std::fprintf(stderr, "esper-tail: unknown severity '%s'\n", flags.min_severity.c_str());
     return cli::kExitUsage;
   }
   filter.min_severity = *severity;
-  filter.sources.insert(sources.begin(), sources.end());
+  filter.sources.insert(flags.sources.begin(), flags.sources.end());
 
-  try {
-    signals::ShutdownSignals shutdown;
-    const auto root = config_path.empty() ? config::parse_text("{}", "<defaults>")
-                                          : config::load_file(config_path);
-    std::optional<std::filesystem::path> dir;
-    if (!endpoint_dir.empty()) dir = endpoint_dir;
-    oona::BusSubscriberOptions options;
-    options.name = "esper-tail@" + oona::default_instance();
-    options.credit_window = buffer == 0 ? 1 : buffer;
-    const auto broker_config = oona::load_broker_config(root, dir);
-    options.endpoints = broker_config.endpoints;
-    options.signing_key = broker_config.signing_key;  // Verify signatures when Oona does.
-    options.emergency_scheduling = broker_config.emergency_scheduling;
-    filter.narrow(options);
-    oona::BusSubscriber subscriber(options);
-    const bool colour = !json && isatty(STDOUT_FILENO) == 1;
-    std::uint64_t printed = 0;
-    std::uint64_t missed_reported = 0;
-    ConnectionReport connection(subscriber.endpoint());
-    const auto deadline = timeout ? std::optional(std::chrono::steady_clock::now() + *timeout) : std::nullopt;
-    while (count == 0 || printed < count) {
-      if (const auto signo = shutdown.take(); signo && signals::is_stop_signal(*signo)) break;
-      const auto now = std::chrono::steady_clock::now();
-      connection.update(subscriber.connected(), now);
-      if (deadline && now >= *deadline && (count > 0 || !connection.ever_connected())) {
-        if (!connection.ever_connected()) {
-          std::fprintf(stderr, "esper-tail: no oona at %s within --timeout %s; giving up\n",
-                       subscriber.endpoint().c_str(), timeout_text.c_str());
-        } else {
-          std::fprintf(stderr, "esper-tail: %llu of --count %llu envelopes within --timeout %s; giving up\n",
-                       static_cast<unsigned long long>(printed), static_cast<unsigned long long>(count),
-                       timeout_text.c_str());
-        }
-        return cli::kExitFailed;
+  signals::ShutdownSignals shutdown;
+  const auto root = flags.config_path.empty() ? config::parse_text("{}", "<defaults>")
+                                              : config::load_file(flags.config_path);
+  std::optional<std::filesystem::path> dir;
+  if (!flags.endpoint_dir.empty()) dir = flags.endpoint_dir;
+  oona::BusSubscriberOptions options;
+  options.name = "esper-tail@" + oona::default_instance();
+  options.credit_window = flags.buffer == 0 ? 1 : flags.buffer;
+  const auto broker_config = oona::load_broker_config(root, dir);
+  options.endpoints = broker_config.endpoints;
+  options.signing_key = broker_config.signing_key;  // Verify signatures when Oona does.
+  options.emergency_scheduling = broker_config.emergency_scheduling;
+  filter.narrow(options);
+  oona::BusSubscriber subscriber(options);
+  const bool colour = !flags.json && isatty(STDOUT_FILENO) == 1;
+  std::uint64_t printed = 0;
+  std::uint64_t missed_reported = 0;
+  ConnectionReport connection(subscriber.endpoint());
+  const auto deadline = timeout ? std::optional(std::chrono::steady_clock::now() + *timeout) : std::nullopt;
+  while (flags.count == 0 || printed < flags.count) {
+    if (const auto signo = shutdown.take(); signo && signals::is_stop_signal(*signo)) break;
+    const auto now = std::chrono::steady_clock::now();
+    connection.update(subscriber.connected(), now);
+    if (deadline && now >= *deadline && (flags.count > 0 || !connection.ever_connected())) {
+      if (!connection.ever_connected()) {
+        std::fprintf(stderr, "esper-tail: no oona at %s within --timeout %s; giving up\n",
+                     subscriber.endpoint().c_str(), flags.timeout_text.c_str());
+      } else {
+        std::fprintf(stderr, "esper-tail: %llu of --count %llu envelopes within --timeout %s; giving up\n",
+                     static_cast<unsigned long long>(printed), static_cast<unsigned long long>(flags.count),
+                     flags.timeout_text.c_str());
       }
-      auto message = subscriber.receive(std::chrono::milliseconds(100));
-      // Oona says what it shed just ahead of the next envelope: that is where it is missing.
-      if (subscriber.missed() > missed_reported) {
-        report_missed(subscriber.missed() - missed_reported);
-        missed_reported = subscriber.missed();
-      }
-      if (!message || !filter.matches(*message)) continue;
-      const std::string line = json ? oona::format_json(*message) : oona::format_human(*message, colour);
-      if (!write_line(line)) return errno == EPIPE ? cli::kExitOk : cli::kExitFailed;
-      ++printed;
+      return cli::kExitFailed;
     }
-    return cli::kExitOk;
-  } catch (const config::ConfigError& error) {
-    std::fprintf(stderr, "esper-tail: %s\n", error.what());
-    return cli::kExitUsage;
-  } catch (const std::exception& error) {
-    std::fprintf(stderr, "esper-tail: %s\n", error.what());
-    return cli::kExitFailed;
+    auto message = subscriber.receive(std::chrono::milliseconds(100));
+    // Oona says what it shed just ahead of the next envelope: that is where it is missing.
+    if (subscriber.missed() > missed_reported) {
+      report_missed(subscriber.missed() - missed_reported);
+      missed_reported = subscriber.missed();
+    }
+    if (!message || !filter.matches(*message)) continue;
+    const std::string line = flags.json ? oona::format_json(*message) : oona::format_human(*message, colour);
+    if (!write_line(line)) return errno == EPIPE ? cli::kExitOk : cli::kExitFailed;
+    ++printed;
   }
+  return cli::kExitOk;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace esper;
+  cli::CommandLine command_line("esper-tail: print envelopes travelling through Oona");
+  TailFlags flags;
+  command_line.option("--runtime-dir", flags.endpoint_dir,
+                      "Oona's runtime directory (its default ipc:// endpoints), as given to oona");
+  // Not checked here: config::load_file says what is wrong with the path, as every program does.
+  command_line.option("--config", flags.config_path, "Oona's YAML config, to find its egress endpoints");
+  command_line.option("--lane", flags.lane_name, "normal, emergency or reliable");
+  command_line.option("--kind", flags.kind_names, "Body kind(s): telemetry, event, field_report, ack, ...");
+  command_line.option("--min-severity", flags.min_severity, "debug, info, warning, high, critical");
+  command_line.option("--source", flags.sources, "Source(s) to show");
+  command_line.flag("--json", flags.json, "One JSON object per line (protobuf JSON mapping)");
+  command_line.option("--count", flags.count, "Exit 0 after this many envelopes (0: never)");
+  command_line.option("--buffer", flags.buffer,
+                      "Envelopes Oona may send ahead of what esper-tail has printed (its credit window); the rest "
+                      "wait in its queue in Oona, which sheds when full");
+  command_line.option("--timeout", flags.timeout_text,
+                      "For scripts: exit 1 if Oona is not reached within this long (e.g. 10s), or, with --count, if "
+                      "the count is not reached within it");
+  command_line.footer(cli::exit_code_footer("--timeout passed first, or stdout failed") +
+                      " SIGINT, SIGTERM, --count reached and a closed stdout (esper-tail | head) exit 0.");
+  return cli::run_tool(argc, argv, command_line, "esper-tail", [&] { return tail(flags); });
 }

@@ -1,11 +1,13 @@
 #include "producers/paced_loop.h"
 
 #include <algorithm>
-#include <chrono>
-
-#include "producers/producer_flags.h"
 
 namespace esper::producers {
+
+std::chrono::nanoseconds pacing_interval(double rate) {
+  if (rate <= 0) return std::chrono::nanoseconds::zero();
+  return std::chrono::nanoseconds(static_cast<std::int64_t>(1e9 / rate));
+}
 
 std::uint64_t run_paced(double rate, double duration_s, signals::ShutdownSignals& signals,
                         const std::function<bool()>& step) {

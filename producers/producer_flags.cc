@@ -7,15 +7,15 @@
 
 namespace esper::producers {
 
-void add_producer_flags(CLI::App& app, ProducerFlags& flags) {
-  app.add_option("--config", flags.config_path, "YAML file with runtime_dir and endpoints (optional)");
-  app.add_option("--runtime-dir", flags.runtime_dir, "Directory of Oona's ipc:// endpoints (overrides the config)");
-  app.add_option("--log-level", flags.log_level, "trace, debug, info, warn, error");
-  app.add_option("--rate", flags.rate, "Work units per second (0: as fast as possible)")->check(CLI::NonNegativeNumber);
-  app.add_option("--duration", flags.duration_s, "Seconds to run (0: until SIGTERM/SIGINT)")
-      ->check(CLI::NonNegativeNumber);
-  app.add_option("--flush-interval-ms", flags.flush_interval_ms, "Own flush period without Weatherlight")
-      ->check(CLI::PositiveNumber);
+void add_producer_flags(cli::CommandLine& command_line, ProducerFlags& flags) {
+  command_line.option("--config", flags.config_path, "YAML file with runtime_dir and endpoints (optional)");
+  command_line.option("--runtime-dir", flags.runtime_dir,
+                      "Directory of Oona's ipc:// endpoints (overrides the config)");
+  command_line.log_level_option(flags.log_level);
+  command_line.option("--rate", flags.rate, "Work units per second (0: as fast as possible)").non_negative();
+  command_line.option("--duration", flags.duration_s, "Seconds to run (0: until SIGTERM/SIGINT)").non_negative();
+  command_line.option("--flush-interval-ms", flags.flush_interval_ms, "Own flush period without Weatherlight")
+      .positive();
 }
 
 ServiceRuntimeOptions runtime_options_from_flags(const ProducerFlags& flags, const std::string& service) {
@@ -33,11 +33,6 @@ ServiceRuntimeOptions runtime_options_from_flags(const ProducerFlags& flags, con
   options.flush_interval = std::chrono::milliseconds(flags.flush_interval_ms);
   apply_supervisor_environment(options);
   return options;
-}
-
-std::chrono::nanoseconds pacing_interval(double rate) {
-  if (rate <= 0) return std::chrono::nanoseconds::zero();
-  return std::chrono::nanoseconds(static_cast<std::int64_t>(1e9 / rate));
 }
 
 }  // namespace esper::producers

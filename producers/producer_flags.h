@@ -1,14 +1,12 @@
 // The command line every producer program shares: where the bus is (--config with `runtime_dir` and
 // `endpoints:` as every Esper config, or --runtime-dir), logging, and the load-generator knobs
-// (--rate, --duration). Each program adds its own flags to the same CLI::App.
+// (--rate, --duration). Each program adds its own flags to the same command line.
 #ifndef ESPER_PRODUCERS_PRODUCER_FLAGS_H_
 #define ESPER_PRODUCERS_PRODUCER_FLAGS_H_
 
-#include <chrono>
 #include <string>
 
-#include <CLI/CLI.hpp>
-
+#include "cli/command_line.h"
 #include "producers/service_runtime.h"
 
 namespace esper::producers {
@@ -22,15 +20,18 @@ struct ProducerFlags {
   int flush_interval_ms = 1000;  // Own-timer flush period when no Weatherlight is present.
 };
 
-// Adds the shared flags to `app`.
-void add_producer_flags(CLI::App& app, ProducerFlags& flags);
+// Declares the shared flags.
+void add_producer_flags(cli::CommandLine& command_line, ProducerFlags& flags);
+
+// The same on a CLI11 App its caller parses itself (a test helper that includes CLI11 anyway).
+inline void add_producer_flags(CLI::App& app, ProducerFlags& flags) {
+  cli::CommandLine command_line(app);
+  add_producer_flags(command_line, flags);
+}
 
 // Runtime options for `service` from the flags and the environment Weatherlight sets (see
 // apply_supervisor_environment). Throws config::ConfigError for a bad config file.
 ServiceRuntimeOptions runtime_options_from_flags(const ProducerFlags& flags, const std::string& service);
-
-// The pacing interval for `rate` work units per second (zero for rate <= 0).
-std::chrono::nanoseconds pacing_interval(double rate);
 
 }  // namespace esper::producers
 

@@ -1,14 +1,14 @@
 // weatherlight: the supervisor an operator starts; it starts everything else. See
 // weatherlight/supervisor.h and deploy/config/weatherlight.yaml.
+#include <chrono>
 #include <cstdio>
+#include <filesystem>
+#include <memory>
 #include <optional>
+#include <string>
 
-#include <CLI/CLI.hpp>
-#include <spdlog/spdlog.h>
-
-#include "cli/command_line.h"
+#include "cli/run_program.h"
 #include "daemon/private_directory.h"
-#include "logging/log_setup.h"
 #include "oona/bus_publisher.h"
 #include "signals/shutdown_signals.h"
 #include "weatherlight/child_exits.h"
@@ -16,52 +16,58 @@
 #include "weatherlight/supervisor_config.h"
 #include "weatherlight/supervisor_reporter.h"
 
-int main(int argc, char** argv) {
-  CLI::App app{"weatherlight: the Esper supervisor"};
-  std::string config_path, runtime_dir, log_level = "info";
+namespace {
+
+using namespace esper;
+
+struct WeatherlightFlags {
+  std::string config_path;
+  std::string runtime_dir;
+  std::string log_level = "info";
   bool check_only = false;
-  app.add_option("--config", config_path, "YAML configuration file")->required();
-  app.add_option("--runtime-dir", runtime_dir, "Runtime directory (overrides the config)");
-  app.add_option("--log-level", log_level, "trace, debug, info, warn, error");
-  app.add_flag("--check-config", check_only, "Validate the configuration and exit (0: valid, 2: not)");
-  app.footer(esper::cli::service_exit_code_footer());
-  if (const auto code = esper::cli::parse(app, argc, argv)) return *code;
+};
 
-  if (!esper::logging::setup_logging("weatherlight", log_level)) return 2;
-  const auto override_dir = runtime_dir.empty() ? std::nullopt : std::optional<std::filesystem::path>(runtime_dir);
+// Its own events on the bus, when the config asks for that. The supervision loop must not wait on
+// the bus: what cannot be queued is counted.
+std::unique_ptr<oona::BusPublisher> bus_for(const weatherlight::SupervisorConfig& config) {
+  if (!config.publish_to_bus) return nullptr;
+  oona::BusPublisherOptions options;
+  options.endpoints = config.bus;
+  options.curve = config.bus_curve;
+  options.signing_key = config.bus_signing_key;
+  options.emergency_scheduling = config.bus_emergency_scheduling;
+  options.source = "weatherlight";
+  options.send_timeout = std::chrono::milliseconds(20);
+  options.linger = std::chrono::milliseconds(500);
+  return std::make_unique<oona::BusPublisher>(options);
+}
 
-  try {
-    // Signals are blocked before any thread (ZeroMQ's included) exists.
-    esper::signals::ShutdownSignals signals;
-    esper::weatherlight::ChildExits child_exits;
-    auto config = esper::weatherlight::load_supervisor_config_file(config_path, override_dir);
-    if (check_only) {
-      std::printf("%s: valid, %zu services\n", config_path.c_str(), config.services.size());
-      return 0;
-    }
-    esper::daemon::ensure_private_directory(config.runtime_dir);
-
-    std::unique_ptr<esper::oona::BusPublisher> bus;
-    if (config.publish_to_bus) {
-      esper::oona::BusPublisherOptions options;
-      options.endpoints = config.bus;
-      options.curve = config.bus_curve;
-      options.signing_key = config.bus_signing_key;
-      options.emergency_scheduling = config.bus_emergency_scheduling;
-      options.source = "weatherlight";
-      // The supervision loop must not wait on the bus; what cannot be queued is counted.
-      options.send_timeout = std::chrono::milliseconds(20);
-      options.linger = std::chrono::milliseconds(500);
-      bus = std::make_unique<esper::oona::BusPublisher>(options);
-    }
-    esper::weatherlight::SupervisorReporter reporter(std::move(bus));
-    esper::weatherlight::Supervisor supervisor(std::move(config), override_dir, signals, child_exits, reporter);
-    return supervisor.run();
-  } catch (const esper::config::ConfigError& e) {
-    spdlog::critical("{}", e.what());
-    return 2;
-  } catch (const std::exception& e) {
-    spdlog::critical("{}", e.what());
-    return 1;
+int supervise(const WeatherlightFlags& flags) {
+  const auto override_dir =
+      flags.runtime_dir.empty() ? std::nullopt : std::optional<std::filesystem::path>(flags.runtime_dir);
+  // Signals are blocked before any thread (ZeroMQ's included) exists.
+  signals::ShutdownSignals signals;
+  weatherlight::ChildExits child_exits;
+  auto config = weatherlight::load_supervisor_config_file(flags.config_path, override_dir);
+  if (flags.check_only) {
+    std::printf("%s: valid, %zu services\n", flags.config_path.c_str(), config.services.size());
+    return cli::kExitOk;
   }
+  daemon::ensure_private_directory(config.runtime_dir);
+  weatherlight::SupervisorReporter reporter(bus_for(config));
+  weatherlight::Supervisor supervisor(std::move(config), override_dir, signals, child_exits, reporter);
+  return supervisor.run();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  cli::CommandLine command_line("weatherlight: the Esper supervisor");
+  WeatherlightFlags flags;
+  command_line.option("--config", flags.config_path, "YAML configuration file").required();
+  command_line.option("--runtime-dir", flags.runtime_dir, "Runtime directory (overrides the config)");
+  command_line.log_level_option(flags.log_level);
+  command_line.flag("--check-config", flags.check_only, "Validate the configuration and exit (0: valid, 2: not)");
+  return cli::run_service(argc, argv, command_line, "weatherlight", flags.log_level,
+                          [&] { return supervise(flags); });
 }

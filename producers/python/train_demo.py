@@ -17,7 +17,6 @@ SIGTERM or SIGINT ends training early: what is buffered is still published, and 
 
 import argparse
 import math
-import os
 import random
 import signal
 import sys

@@ -6,44 +6,25 @@
 #include <cstdio>
 #include <string>
 
-#include <CLI/CLI.hpp>
-
+#include "cli/run_program.h"
 #include "field_reports/outbox.h"
 #include "oona/bus_publisher.h"
 #include "oona/bus_subscriber.h"
+#include "producers/tamiyo/bus_report_publisher.h"
 
 namespace {
 
 using namespace esper;
 
-class BusReportPublisher : public field_reports::ReportPublisher {
- public:
-  explicit BusReportPublisher(oona::BusPublisher& bus) : bus_(bus) {}
-  field_reports::PublishResult publish(const proto::FieldReport& report) override {
-    proto::Envelope envelope;
-    envelope.set_severity(proto::SEVERITY_INFO);
-    *envelope.mutable_field_report() = report;
-    return bus_.publish(std::move(envelope)) ? field_reports::PublishResult::kAccepted
-                                             : field_reports::PublishResult::kRefused;
-  }
-
- private:
-  oona::BusPublisher& bus_;
+struct SenderFlags {
+  std::string runtime_dir;
+  std::string wal_dir;
+  std::uint64_t count = 1000;
+  std::uint64_t rate = 5000;
 };
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  CLI::App app{"report_sender: issues field reports through the outbox"};
-  std::string runtime_dir, wal_dir;
-  std::uint64_t count = 1000, rate = 5000;
-  app.add_option("--runtime-dir", runtime_dir)->required();
-  app.add_option("--wal-dir", wal_dir)->required();
-  app.add_option("--count", count);
-  app.add_option("--rate", rate, "Reports appended per second");
-  CLI11_PARSE(app, argc, argv);
-
-  const auto endpoints = oona::endpoints_under(runtime_dir);
+int send_reports(const SenderFlags& flags) {
+  const auto endpoints = oona::endpoints_under(flags.runtime_dir);
   oona::BusPublisherOptions pub;
   pub.endpoints = endpoints;
   pub.source = "tamiyo";
@@ -53,10 +34,10 @@ int main(int argc, char** argv) {
   sub.emergency = false;
   sub.prefixes = {"reliable.ack."};
   oona::BusSubscriber acks(sub);
-  BusReportPublisher publisher(bus);
+  tamiyo::BusReportPublisher publisher([&bus](proto::Envelope envelope) { return bus.publish(std::move(envelope)); });
 
   field_reports::OutboxOptions options;
-  options.wal_dir = wal_dir;
+  options.wal_dir = flags.wal_dir;
   options.retry_cap = 100'000;  // Never drop during the test: every report must end up acked.
   options.initial_backoff = std::chrono::milliseconds(300);
   options.max_backoff = std::chrono::milliseconds(1000);
@@ -73,7 +54,8 @@ int main(int argc, char** argv) {
   while (true) {
     // Append at the configured rate.
     const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    const auto due = std::min<std::uint64_t>(count, static_cast<std::uint64_t>(elapsed * static_cast<double>(rate)) + 1);
+    const auto due =
+        std::min<std::uint64_t>(flags.count, static_cast<std::uint64_t>(elapsed * static_cast<double>(flags.rate)) + 1);
     for (; appended < due; ++appended) {
       proto::FieldReport report;
       report.set_command_id("cmd-" + std::to_string(appended));
@@ -86,7 +68,7 @@ int main(int argc, char** argv) {
       }
       if ((appended + 1) % 1000 == 0) std::printf("appended %llu\n", static_cast<unsigned long long>(appended + 1));
     }
-    while (auto m = acks.receive(std::chrono::milliseconds(appended < count ? 0 : 5))) {
+    while (auto m = acks.receive(std::chrono::milliseconds(appended < flags.count ? 0 : 5))) {
       if (m->envelope.has_field_report_ack()) outbox->on_ack(m->envelope.field_report_ack());
     }
     if (std::chrono::steady_clock::now() >= next_cycle) {
@@ -94,7 +76,7 @@ int main(int argc, char** argv) {
       next_cycle = std::chrono::steady_clock::now() + std::chrono::milliseconds(20);
     }
     const auto c = outbox->counters();
-    if (appended == count && c.settled_cumulative >= count && c.pending_total == 0 &&
+    if (appended == flags.count && c.settled_cumulative >= flags.count && c.pending_total == 0 &&
         outbox->pending_ids().empty()) {
       std::printf("settled %llu\nall settled\n", static_cast<unsigned long long>(c.settled_cumulative));
       std::fflush(stdout);
@@ -102,4 +84,16 @@ int main(int argc, char** argv) {
     }
     std::fflush(stdout);
   }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  cli::CommandLine command_line("report_sender: issues field reports through the outbox");
+  SenderFlags flags;
+  command_line.option("--runtime-dir", flags.runtime_dir).required();
+  command_line.option("--wal-dir", flags.wal_dir).required();
+  command_line.option("--count", flags.count);
+  command_line.option("--rate", flags.rate, "Reports appended per second");
+  return cli::run_tool(argc, argv, command_line, "report_sender", [&] { return send_reports(flags); });
 }

@@ -4,6 +4,7 @@
 
 #include "producers/bus_envelope_sink.h"
 #include "proto/metric_point.h"
+#include "tests/producers/producer_harness.h"
 #include "tests/support/oona_process.h"
 
 namespace esper::producers {
@@ -11,13 +12,10 @@ namespace {
 
 using namespace std::chrono_literals;
 
-TEST(BufferThroughOonaTest, DrainedPointsArriveOnceAndCriticalEventsAtOnce) {
-  oona::testing::OonaProcess oona;
-  ASSERT_TRUE(oona.ready());
-  oona::BusSubscriber subscriber(oona::testing::subscriber_options(oona.endpoints()));
-  ASSERT_TRUE(oona::testing::connect(oona.endpoints(), subscriber));
+class BufferThroughOonaTest : public testing::OonaAndSubscriber {};
 
-  oona::BusPublisher bus(oona::testing::publisher_options(oona.endpoints(), "tamiyo"));
+TEST_F(BufferThroughOonaTest, DrainedPointsArriveOnceAndCriticalEventsAtOnce) {
+  oona::BusPublisher bus(oona::testing::publisher_options(oona_.endpoints(), "tamiyo"));
   BusEnvelopeSink sink(bus);
   TelemetryBuffer buffer({.source = "tamiyo", .max_points_per_packet = 64}, sink);
   for (int i = 0; i < 1000; ++i) {
@@ -32,7 +30,7 @@ TEST(BufferThroughOonaTest, DrainedPointsArriveOnceAndCriticalEventsAtOnce) {
   bool saw_critical = false;
   const auto deadline = std::chrono::steady_clock::now() + 10s;
   while (!saw_critical && std::chrono::steady_clock::now() < deadline) {
-    auto m = subscriber.receive_from(proto::Lane::kEmergency, 100ms);
+    auto m = subscriber_.receive_from(proto::Lane::kEmergency, 100ms);
     saw_critical = m && m->envelope.source() == "tamiyo" && m->envelope.event().description() == "degraded_inputs";
   }
   ASSERT_TRUE(saw_critical) << "the CRITICAL event did not arrive on the emergency lane";
@@ -42,7 +40,7 @@ TEST(BufferThroughOonaTest, DrainedPointsArriveOnceAndCriticalEventsAtOnce) {
   std::vector<int> seen(1000, 0);
   int received = 0;
   while (received < 1000) {
-    auto m = subscriber.receive(10s);
+    auto m = subscriber_.receive(10s);
     ASSERT_TRUE(m.has_value()) << "only " << received << " of 1000 points arrived";
     if (m->envelope.source() != "tamiyo" || !m->envelope.has_telemetry()) continue;
     for (const auto& p : m->envelope.telemetry().metrics()) {

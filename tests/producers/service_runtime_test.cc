@@ -9,6 +9,7 @@
 #include "producers/service_runtime.h"
 #include "proto/metric_point.h"
 #include "tests/producers/fake_weatherlight.h"
+#include "tests/producers/producer_harness.h"
 #include "tests/support/oona_process.h"
 #include "tests/support/wait_until.h"
 
@@ -42,28 +43,21 @@ int receive_points(oona::BusSubscriber& subscriber, const std::string& name, int
   return received;
 }
 
-TEST(ServiceRuntimeTest, WithoutWeatherlightDrainsOnItsOwnTimer) {
-  oona::testing::OonaProcess oona;
-  ASSERT_TRUE(oona.ready());
-  oona::BusSubscriber subscriber(oona::testing::subscriber_options(oona.endpoints()));
-  ASSERT_TRUE(oona::testing::connect(oona.endpoints(), subscriber));
+class ServiceRuntimeTest : public testing::OonaAndSubscriber {};
 
-  ServiceRuntime runtime(runtime_options(oona.endpoints()));
+TEST_F(ServiceRuntimeTest, WithoutWeatherlightDrainsOnItsOwnTimer) {
+  ServiceRuntime runtime(runtime_options(oona_.endpoints()));
   for (int i = 0; i < 200; ++i) runtime.buffer().record(proto::make_point("kasmina.seed.alpha", i, "ratio"));
-  EXPECT_EQ(receive_points(subscriber, "kasmina.seed.alpha", 200, 10s), 200)
+  EXPECT_EQ(receive_points(subscriber_, "kasmina.seed.alpha", 200, 10s), 200)
       << "the own timer did not drain the buffer";
   EXPECT_GE(runtime.stats().timer_flushes, 1u);
   EXPECT_FALSE(runtime.stats().supervised);
 }
 
-TEST(ServiceRuntimeTest, AnswersFlushWithCountsAndFallsBackWhenWeatherlightGoesQuiet) {
-  oona::testing::OonaProcess oona;
-  ASSERT_TRUE(oona.ready());
-  oona::BusSubscriber subscriber(oona::testing::subscriber_options(oona.endpoints()));
-  ASSERT_TRUE(oona::testing::connect(oona.endpoints(), subscriber));
-  FakeWeatherlight weatherlight(oona.dir().path());
+TEST_F(ServiceRuntimeTest, AnswersFlushWithCountsAndFallsBackWhenWeatherlightGoesQuiet) {
+  FakeWeatherlight weatherlight(oona_.dir().path());
 
-  auto options = runtime_options(oona.endpoints(), weatherlight.endpoint());
+  auto options = runtime_options(oona_.endpoints(), weatherlight.endpoint());
   // Long enough that the own timer cannot fire between HELLO and the first FLUSH, even under ASan.
   options.flush_interval = 500ms;
   ServiceRuntime runtime(options);
@@ -89,25 +83,21 @@ TEST(ServiceRuntimeTest, AnswersFlushWithCountsAndFallsBackWhenWeatherlightGoesQ
   EXPECT_EQ(runtime.stats().flushes_answered, 3u);
   // While supervised the own timer stayed quiet.
   EXPECT_EQ(runtime.stats().timer_flushes, 0u);
-  EXPECT_EQ(receive_points(subscriber, "kasmina.seed.alpha", expected_total, 10s), expected_total);
-  EXPECT_EQ(receive_points(subscriber, "kasmina.seed.alpha", 1, 200ms), 0) << "a point arrived twice";
+  EXPECT_EQ(receive_points(subscriber_, "kasmina.seed.alpha", expected_total, 10s), expected_total);
+  EXPECT_EQ(receive_points(subscriber_, "kasmina.seed.alpha", 1, 200ms), 0) << "a point arrived twice";
 
   // Weatherlight goes quiet: after control_silence the runtime drains on its own and says HELLO again.
   runtime.buffer().record(proto::make_point("kasmina.seed.alpha", 1, "ratio"));
-  EXPECT_EQ(receive_points(subscriber, "kasmina.seed.alpha", 1, 10s), 1);
+  EXPECT_EQ(receive_points(subscriber_, "kasmina.seed.alpha", 1, 10s), 1);
   EXPECT_TRUE(wait_until([&] { return runtime.stats().timer_flushes >= 1; }, 10s));
   EXPECT_FALSE(runtime.stats().supervised);
   auto again = weatherlight.receive(10s);
   ASSERT_TRUE(again && again->has_hello()) << "no second HELLO after the silence";
 }
 
-TEST(ServiceRuntimeTest, OverflowIsReportedInFlushedAndInItsTelemetry) {
-  oona::testing::OonaProcess oona;
-  ASSERT_TRUE(oona.ready());
-  oona::BusSubscriber subscriber(oona::testing::subscriber_options(oona.endpoints()));
-  ASSERT_TRUE(oona::testing::connect(oona.endpoints(), subscriber));
-  FakeWeatherlight weatherlight(oona.dir().path());
-  auto options = runtime_options(oona.endpoints(), weatherlight.endpoint());
+TEST_F(ServiceRuntimeTest, OverflowIsReportedInFlushedAndInItsTelemetry) {
+  FakeWeatherlight weatherlight(oona_.dir().path());
+  auto options = runtime_options(oona_.endpoints(), weatherlight.endpoint());
   options.buffer.capacity = 100;
   ServiceRuntime runtime(options);
   ASSERT_TRUE(weatherlight.receive(10s)) << "no HELLO";
@@ -121,7 +111,7 @@ TEST(ServiceRuntimeTest, OverflowIsReportedInFlushedAndInItsTelemetry) {
   double dropped_metric = -1;
   ASSERT_TRUE(wait_until(
       [&] {
-        auto m = subscriber.receive(100ms);
+        auto m = subscriber_.receive(100ms);
         if (m && m->envelope.has_telemetry()) {
           for (const auto& p : m->envelope.telemetry().metrics()) {
             if (p.name() == "producer.buffer_dropped_total") dropped_metric = p.value();

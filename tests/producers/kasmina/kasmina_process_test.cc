@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "oona/bus_subscriber.h"
+#include "tests/producers/producer_harness.h"
 #include "tests/support/child_process.h"
 #include "tests/support/oona_process.h"
 #include "tests/support/wait_until.h"
@@ -17,7 +18,6 @@ namespace esper::kasmina {
 namespace {
 
 using namespace std::chrono_literals;
-using esper::testing::ChildProcess;
 
 // The per-seed metrics of docs/reference/training-system.md (attributes={"seed_id": <id>}).
 const std::map<std::string, std::string> kSeedMetricUnits = {
@@ -33,17 +33,14 @@ const std::map<std::string, std::string> kSeedMetricUnits = {
     {"kasmina.seed.isolation.seed_norm", "grad"},
 };
 
-TEST(KasminaProcessTest, EveryPerSeedMetricArrivesForEverySeed) {
-  oona::testing::OonaProcess oona;
-  ASSERT_TRUE(oona.ready());
-  oona::BusSubscriber subscriber(oona::testing::subscriber_options(oona.endpoints()));
-  ASSERT_TRUE(oona::testing::connect(oona.endpoints(), subscriber));
+class KasminaProcessTest : public producers::testing::OonaAndSubscriber {};
 
+TEST_F(KasminaProcessTest, EveryPerSeedMetricArrivesForEverySeed) {
   const std::set<std::string> seed_ids = {"seed-0", "seed-1", "seed-2"};
-  ChildProcess kasmina({esper::testing::built_binary("producers/kasmina/kasmina").string(), "--runtime-dir",
-                        oona.dir().path().string(), "--flush-interval-ms", "100", "--seeds", "3", "--stage-steps",
-                        "3", "--blend-steps", "5", "--rate", "100"});
-  ASSERT_TRUE(kasmina.wait_for_line("kasmina ready", 20s));
+  auto kasmina = producers::testing::start_producer(
+      "producers/kasmina/kasmina", oona_,
+      {"--flush-interval-ms", "100", "--seeds", "3", "--stage-steps", "3", "--blend-steps", "5", "--rate", "100"});
+  ASSERT_TRUE(kasmina);
 
   std::map<std::string, std::set<std::string>> seeds_by_name;  // Metric -> seed ids seen.
   std::map<std::string, std::set<int>> stages_by_seed;
@@ -60,7 +57,7 @@ TEST(KasminaProcessTest, EveryPerSeedMetricArrivesForEverySeed) {
   };
   ASSERT_TRUE(esper::testing::wait_until(
       [&] {
-        auto m = subscriber.receive(20ms);
+        auto m = subscriber_.receive(20ms);
         if (m && m->envelope.source() == "kasmina" && m->envelope.has_telemetry()) {
           for (const auto& p : m->envelope.telemetry().metrics()) {
             if (p.name().starts_with("producer.")) continue;  // The runtime's own buffer health.
@@ -86,7 +83,7 @@ TEST(KasminaProcessTest, EveryPerSeedMetricArrivesForEverySeed) {
       60s))
       << "not every metric/seed/stage arrived; e.g. alpha_steps from " << seeds_by_name["kasmina.seed.alpha_steps"].size()
       << " seeds, isolation.dot from " << seeds_by_name["kasmina.seed.isolation.dot"].size() << " seeds";
-  EXPECT_EQ(esper::testing::describe_status(kasmina.stop()), "exit 0");
+  EXPECT_EQ(esper::testing::describe_status(kasmina->stop()), "exit 0");
   EXPECT_TRUE(problems.empty()) << problems.front();
   for (const auto& id : seed_ids) {
     for (int stage = 1; stage <= 7; ++stage) {

@@ -31,16 +31,25 @@ const std::map<std::string, std::string> kDemoMetrics = {
     {"evaluator/mse", "loss"},
 };
 
+// Runs producers/python/`script` for `oona` (--runtime-dir) with `extra` arguments, under the system
+// python3 with the generated message classes on PYTHONPATH.
+std::unique_ptr<esper::testing::ChildProcess> start_python(const std::string& script,
+                                                           const oona::testing::OonaProcess& oona,
+                                                           std::vector<std::string> extra,
+                                                           esper::testing::ChildProcess::Options options = {}) {
+  std::vector<std::string> argv = {ESPER_PYTHON3, std::string(ESPER_SOURCE_DIR) + "/producers/python/" + script,
+                                   "--runtime-dir", oona.dir().path().string()};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  options.env["PYTHONPATH"] = std::string(ESPER_BINARY_DIR) + "/producers/python/gen";
+  return std::make_unique<esper::testing::ChildProcess>(argv, options);
+}
+
 std::unique_ptr<esper::testing::ChildProcess> start_demo(const oona::testing::OonaProcess& oona,
                                                          std::vector<std::string> extra,
                                                          std::map<std::string, std::string> env = {}) {
-  std::vector<std::string> argv = {ESPER_PYTHON3, std::string(ESPER_SOURCE_DIR) + "/producers/python/train_demo.py",
-                                   "--runtime-dir", oona.dir().path().string()};
-  argv.insert(argv.end(), extra.begin(), extra.end());
   esper::testing::ChildProcess::Options options;
   options.env = std::move(env);
-  options.env["PYTHONPATH"] = std::string(ESPER_BINARY_DIR) + "/producers/python/gen";
-  return std::make_unique<esper::testing::ChildProcess>(argv, options);
+  return start_python("train_demo.py", oona, std::move(extra), std::move(options));
 }
 
 struct Received {
@@ -50,6 +59,11 @@ struct Received {
   std::vector<std::uint64_t> normal_sequences;
   std::string instance;
 };
+
+// The demo said it is done.
+bool finished(const Received& r) {
+  return std::find(r.events.begin(), r.events.end(), "training_finished") != r.events.end();
+}
 
 // Reads the demo's envelopes until `done` holds or the timeout passes.
 template <typename Done>
@@ -84,13 +98,8 @@ TEST(PythonProducerTest, TrainingMetricsArriveDecodedByTheCppBusClient) {
                                 "--flush-interval-ms", "100", "--spike-at-step", "30"});
   ASSERT_TRUE(demo->wait_for_line("train_demo ready", 30s)) << "train_demo.py did not start (python3-zmq, "
                                                                "python3-protobuf and the generated code needed)";
-  const Received r = receive_demo(
-      subscriber,
-      [&](const Received& got) {
-        return std::find(got.events.begin(), got.events.end(), "training_finished") != got.events.end() &&
-               !got.emergency.empty();
-      },
-      30s);
+  const Received r =
+      receive_demo(subscriber, [](const Received& got) { return finished(got) && !got.emergency.empty(); }, 30s);
 
   EXPECT_EQ(subscriber.rejected_total(), 0u) << "the C++ codec rejected Python envelopes";
   for (const auto& [key, unit] : kDemoMetrics) {
@@ -211,12 +220,7 @@ TEST(PythonProducerTest, SignedEnvelopesVerifyInCppAndAWrongKeyIsRejected) {
   auto demo = start_demo(oona, {"--steps", "20", "--rate", "0", "--eval-interval", "0", "--flush-interval-ms",
                                 "100", "--signing-key-hex", key_hex});
   ASSERT_TRUE(demo->wait_for_line("train_demo ready", 30s));
-  const Received r = receive_demo(
-      subscriber,
-      [&](const Received& got) {
-        return std::find(got.events.begin(), got.events.end(), "training_finished") != got.events.end();
-      },
-      30s);
+  const Received r = receive_demo(subscriber, finished, 30s);
   EXPECT_EQ(r.points.count("trainer/loss") ? r.points.at("trainer/loss").size() : 0u, 20u);
   EXPECT_EQ(subscriber.rejected(oona::EnvelopeSigner::Verdict::kBadSignature), 0u);
   EXPECT_EQ(subscriber.rejected(oona::EnvelopeSigner::Verdict::kUnsigned), 0u);
@@ -239,14 +243,8 @@ TEST(PythonProducerTest, SignedEnvelopesVerifyInCppAndAWrongKeyIsRejected) {
   EXPECT_TRUE(none.points.empty()) << "envelopes signed with the wrong key reached a subscriber";
 }
 
-}  // namespace
-}  // namespace esper::producers
-
-namespace esper::producers {
-namespace {
-
-// The Python subscriber (esper_producer.BusSubscriber, run by follow_bus.py) speaks the egress
-// protocol to a real oona: it gets both lanes, decoded, under the name it gave, and Oona lists it.
+// With --config, train_demo.py signs with the key its key_file holds, and refuses a key file its
+// group or others may read, naming it and its mode.
 TEST(PythonProducerTest, ReadsTheSigningKeyFromItsConfigAndRefusesAKeyFileOthersMayRead) {
   oona::testing::OonaProcess oona("signing:\n  key_hex: " + esper::testing::kSigningKeyHex + "\n");
   ASSERT_TRUE(oona.ready());
@@ -266,12 +264,7 @@ TEST(PythonProducerTest, ReadsTheSigningKeyFromItsConfigAndRefusesAKeyFileOthers
   auto demo = start_demo(oona, {"--config", config_with(private_key), "--steps", "5", "--rate", "0",
                                 "--eval-interval", "0", "--flush-interval-ms", "100"});
   ASSERT_TRUE(demo->wait_for_line("train_demo ready", 30s));
-  const Received r = receive_demo(
-      subscriber,
-      [&](const Received& got) {
-        return std::find(got.events.begin(), got.events.end(), "training_finished") != got.events.end();
-      },
-      30s);
+  const Received r = receive_demo(subscriber, finished, 30s);
   EXPECT_EQ(r.points.count("trainer/loss") ? r.points.at("trainer/loss").size() : 0u, 5u)
       << "train_demo's envelopes, signed with the config's key, did not all pass Oona";
   ASSERT_TRUE(demo->wait(15s));
@@ -279,28 +272,23 @@ TEST(PythonProducerTest, ReadsTheSigningKeyFromItsConfigAndRefusesAKeyFileOthers
   using std::filesystem::perms;
   const auto shared_key = esper::testing::write_key_file(
       dir / "shared.key", esper::testing::kSigningKeyHex, perms::owner_read | perms::owner_write | perms::others_read);
-  esper::testing::ChildProcess refused(
-      {ESPER_PYTHON3, std::string(ESPER_SOURCE_DIR) + "/producers/python/train_demo.py", "--config",
-       config_with(shared_key), "--runtime-dir", oona.dir().path().string()},
-      {.env = {{"PYTHONPATH", std::string(ESPER_BINARY_DIR) + "/producers/python/gen"}},
-       .cwd = {}, .capture_stdout = true, .capture_stderr = true});
-  EXPECT_TRUE(refused.wait_for_line(shared_key.string() + " has mode 0604", 30s).has_value())
+  auto refused = start_python("train_demo.py", oona, {"--config", config_with(shared_key)},
+                              {.env = {}, .cwd = {}, .capture_stdout = true, .capture_stderr = true});
+  EXPECT_TRUE(refused->wait_for_line(shared_key.string() + " has mode 0604", 30s).has_value())
       << "train_demo did not name the key file and its mode";
-  const auto status = refused.wait(15s);
+  const auto status = refused->wait(15s);
   ASSERT_TRUE(status.has_value()) << "train_demo did not exit";
   EXPECT_FALSE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << "train_demo accepted the key file";
 }
 
+// The Python subscriber (esper_producer.BusSubscriber, run by follow_bus.py) speaks the egress
+// protocol to a real oona: it gets both lanes, decoded, under the name it gave, and Oona lists it.
 TEST(PythonSubscriberTest, FollowsBothLanesUnderItsName) {
   oona::testing::OonaProcess oona;
   ASSERT_TRUE(oona.ready());
-  esper::testing::ChildProcess::Options options;
-  options.env["PYTHONPATH"] = std::string(ESPER_BINARY_DIR) + "/producers/python/gen";
-  esper::testing::ChildProcess follower(
-      {ESPER_PYTHON3, std::string(ESPER_SOURCE_DIR) + "/producers/python/follow_bus.py", "--runtime-dir",
-       oona.dir().path().string(), "--source", "pyfollow", "--count", "4", "--name", "notebook"},
-      options);
-  ASSERT_TRUE(follower.wait_for_line("follow_bus ready", 30s));
+  auto follower =
+      start_python("follow_bus.py", oona, {"--source", "pyfollow", "--count", "4", "--name", "notebook"});
+  ASSERT_TRUE(follower->wait_for_line("follow_bus ready", 30s));
   oona::testing::StatsWatcher stats(oona.endpoints());
   oona::BusPublisher publisher(oona::testing::publisher_options(oona.endpoints(), "pyfollow"));
   std::vector<std::string> lines;
@@ -311,7 +299,7 @@ TEST(PythonSubscriberTest, FollowsBothLanesUnderItsName) {
     } else {
       ASSERT_TRUE(publisher.publish(oona::testing::event(proto::SEVERITY_CRITICAL, "py")));
     }
-    if (auto line = follower.read_line(200ms)) lines.push_back(*line);
+    if (auto line = follower->read_line(200ms)) lines.push_back(*line);
   }
   ASSERT_EQ(lines.size(), 4u);
   std::set<std::string> kinds;
@@ -320,7 +308,7 @@ TEST(PythonSubscriberTest, FollowsBothLanesUnderItsName) {
     if (line.find("emergency emergency.event.critical.pyfollow") == 0) kinds.insert("emergency");
   }
   EXPECT_EQ(kinds, (std::set<std::string>{"normal", "emergency"})) << lines[0] << " / " << lines[1];
-  const auto status = follower.wait(10s);
+  const auto status = follower->wait(10s);
   ASSERT_TRUE(status.has_value()) << "follow_bus.py did not exit after --count 4";
   EXPECT_EQ(esper::testing::describe_status(*status), "exit 0");
   auto [listed, last] = stats.wait_for(
@@ -339,23 +327,19 @@ TEST(PythonSubscriberTest, AStoppedFollowerIsShedAloneAndSaysHowManyItMissed) {
   constexpr int kSent = 3000;
   oona::testing::OonaProcess oona("subscriber_queue: {max_messages: 50}\n");
   ASSERT_TRUE(oona.ready());
-  esper::testing::ChildProcess::Options options;
-  options.env["PYTHONPATH"] = std::string(ESPER_BINARY_DIR) + "/producers/python/gen";
-  esper::testing::ChildProcess follower(
-      {ESPER_PYTHON3, std::string(ESPER_SOURCE_DIR) + "/producers/python/follow_bus.py", "--runtime-dir",
-       oona.dir().path().string(), "--prefix", "normal.telemetry.info.pyshed", "--name", "paused"},
-      options);
-  ASSERT_TRUE(follower.wait_for_line("follow_bus ready", 30s));
+  auto follower =
+      start_python("follow_bus.py", oona, {"--prefix", "normal.telemetry.info.pyshed", "--name", "paused"});
+  ASSERT_TRUE(follower->wait_for_line("follow_bus ready", 30s));
   oona::testing::StatsWatcher stats(oona.endpoints());
   oona::BusPublisher publisher(oona::testing::publisher_options(oona.endpoints(), "pyshed"));
   // Connected once one envelope arrives; then stopped.
   std::optional<std::string> first;
   for (int i = 0; i < 200 && !first; ++i) {
     ASSERT_TRUE(publisher.publish(oona::testing::telemetry(proto::SEVERITY_INFO)));
-    first = follower.read_line(100ms);
+    first = follower->read_line(100ms);
   }
   ASSERT_TRUE(first.has_value()) << "follow_bus.py received nothing";
-  follower.signal(SIGSTOP);
+  follower->signal(SIGSTOP);
   for (int i = 0; i < kSent; ++i) ASSERT_TRUE(publisher.publish(oona::testing::telemetry(proto::SEVERITY_INFO)));
   auto dropped_for = [](const oona::testing::OonaStats& s, const std::string& name) {
     double n = 0;
@@ -369,7 +353,7 @@ TEST(PythonSubscriberTest, AStoppedFollowerIsShedAloneAndSaysHowManyItMissed) {
   auto [shed, while_stopped] =
       stats.wait_for([&](const oona::testing::OonaStats& s) { return dropped_for(s, "paused") > 0; }, 20s);
   ASSERT_TRUE(shed) << "Oona shed nothing for the stopped follower: " << oona::testing::describe(while_stopped);
-  follower.signal(SIGCONT);
+  follower->signal(SIGCONT);
 
   // It reads on: what it prints plus what it says it missed is everything sent since it stopped,
   // plus the probes that arrived before (one line each).
@@ -377,7 +361,7 @@ TEST(PythonSubscriberTest, AStoppedFollowerIsShedAloneAndSaysHowManyItMissed) {
   double oona_dropped = 0;
   const auto deadline = std::chrono::steady_clock::now() + 30s;
   while (std::chrono::steady_clock::now() < deadline) {
-    while (auto line = follower.read_line(100ms)) {
+    while (auto line = follower->read_line(100ms)) {
       if (line->rfind("missed ", 0) == 0) missed += std::stoull(line->substr(7));
       else if (line->find("normal.telemetry.info.pyshed") != std::string::npos) ++received;
     }

@@ -14,6 +14,7 @@
 
 #include "producers/rl_trainer/category_metrics.h"
 #include "producers/rl_trainer/ppo_run.h"
+#include "tests/producers/producer_harness.h"
 #include "tests/support/oona_process.h"
 
 namespace esper::producers::rl {
@@ -137,18 +138,14 @@ TEST(PpoRunTest, EvaluationFollowsTheCadenceContract) {
   }
 }
 
-TEST(RlTrainerProgramTest, EveryKeyIsPrefixedNumericAndSteppedAndEvalsFollowTheCadence) {
-  oona::testing::OonaProcess oona;
-  ASSERT_TRUE(oona.ready());
-  oona::BusSubscriber subscriber(oona::testing::subscriber_options(oona.endpoints()));
-  ASSERT_TRUE(oona::testing::connect(oona.endpoints(), subscriber));
+class RlTrainerProgramTest : public testing::OonaAndSubscriber {};
 
+TEST_F(RlTrainerProgramTest, EveryKeyIsPrefixedNumericAndSteppedAndEvalsFollowTheCadence) {
   constexpr int kUpdates = 40;
-  esper::testing::ChildProcess producer({esper::testing::built_binary("producers/rl_trainer/rl-trainer").string(),
-                                         "--runtime-dir", oona.dir().path().string(), "--rate", "200",
-                                         "--flush-interval-ms", "100", "--eval-interval", "4", "--updates",
-                                         std::to_string(kUpdates), "--steps-per-update", "1024"});
-  ASSERT_TRUE(producer.wait_for_line("rl-trainer ready", 20s)) << "rl-trainer did not start";
+  auto producer = testing::start_producer("producers/rl_trainer/rl-trainer", oona_,
+                                          {"--rate", "200", "--flush-interval-ms", "100", "--eval-interval", "4",
+                                           "--updates", std::to_string(kUpdates), "--steps-per-update", "1024"});
+  ASSERT_TRUE(producer);
 
   std::map<std::string, std::string> units;        // key -> unit
   std::set<std::uint64_t> eval_versions;
@@ -156,7 +153,7 @@ TEST(RlTrainerProgramTest, EveryKeyIsPrefixedNumericAndSteppedAndEvalsFollowTheC
   const auto deadline = std::chrono::steady_clock::now() + 30s;
   auto complete = [&] { return trainer_steps.size() == kUpdates && eval_versions.size() == kUpdates / 4; };
   while (!complete() && std::chrono::steady_clock::now() < deadline) {
-    auto m = subscriber.receive(100ms);
+    auto m = subscriber_.receive(100ms);
     if (!m || m->envelope.source() != "rl-trainer" || !m->envelope.has_telemetry()) continue;
     for (const auto& p : m->envelope.telemetry().metrics()) {
       if (p.name().rfind("producer.", 0) == 0) continue;  // The runtime's own buffer metrics.
@@ -188,7 +185,7 @@ TEST(RlTrainerProgramTest, EveryKeyIsPrefixedNumericAndSteppedAndEvalsFollowTheC
       }
     }
   }
-  const auto status = producer.wait(15s);
+  const auto status = producer->wait(15s);
   ASSERT_TRUE(status) << "rl-trainer did not exit after --updates";
   EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << esper::testing::describe_status(*status);
 }

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "producers/stream_gateway/gateway_simulator.h"
+#include "tests/producers/producer_harness.h"
 #include "tests/support/oona_process.h"
 
 namespace esper::producers::gateway {
@@ -141,25 +142,22 @@ TEST(GatewaySimulatorTest, EverySessionTracesTheOutcomeItWasPlannedWith) {
   EXPECT_EQ(outcomes, planned(11, options.mix, 300));
 }
 
-TEST(StreamGatewayProgramTest, SeededRunDeliversConsistentLifecyclesWithTheirDimensions) {
-  oona::testing::OonaProcess oona;
-  ASSERT_TRUE(oona.ready());
-  oona::BusSubscriber subscriber(oona::testing::subscriber_options(oona.endpoints()));
-  ASSERT_TRUE(oona::testing::connect(oona.endpoints(), subscriber));
+class StreamGatewayProgramTest : public testing::OonaAndSubscriber {};
 
+TEST_F(StreamGatewayProgramTest, SeededRunDeliversConsistentLifecyclesWithTheirDimensions) {
   constexpr int kSessions = 60;
-  esper::testing::ChildProcess producer(
-      {esper::testing::built_binary("producers/stream_gateway/stream-gateway").string(), "--runtime-dir",
-       oona.dir().path().string(), "--rate", "200", "--flush-interval-ms", "100", "--seed", "42", "--sessions",
-       std::to_string(kSessions), "--sessions-per-tick", "2", "--mix-success", "0.4", "--mix-excused", "0.2",
-       "--mix-unexcused", "0.2", "--mix-swapped", "0.2"});
-  ASSERT_TRUE(producer.wait_for_line("stream-gateway ready", 20s)) << "stream-gateway did not start";
+  auto producer = testing::start_producer(
+      "producers/stream_gateway/stream-gateway", oona_,
+      {"--rate", "200", "--flush-interval-ms", "100", "--seed", "42", "--sessions", std::to_string(kSessions),
+       "--sessions-per-tick", "2", "--mix-success", "0.4", "--mix-excused", "0.2", "--mix-unexcused", "0.2",
+       "--mix-swapped", "0.2"});
+  ASSERT_TRUE(producer);
 
   std::map<std::string, SessionTrace> sessions;
   int closes = 0;
   const auto deadline = std::chrono::steady_clock::now() + 30s;
   while (closes < kSessions && std::chrono::steady_clock::now() < deadline) {
-    auto m = subscriber.receive(100ms);
+    auto m = subscriber_.receive(100ms);
     if (!m || m->envelope.source() != "stream-gateway" || !m->envelope.has_telemetry()) continue;
     for (const auto& e : m->envelope.telemetry().events()) {
       const bool known = kTraceEvents.count(e.description()) || e.description() == "error";
@@ -189,12 +187,13 @@ TEST(StreamGatewayProgramTest, SeededRunDeliversConsistentLifecyclesWithTheirDim
       << "the classified outcomes differ from the seed's plan";
 
   // With --sessions it exits by itself once every session closed.
-  const auto status = producer.wait(15s);
+  const auto status = producer->wait(15s);
   ASSERT_TRUE(status) << "stream-gateway did not exit after its sessions";
   EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << esper::testing::describe_status(*status);
 }
 
-TEST(StreamGatewayProgramTest, RefusesAnAllZeroMix) {
+// Refused before it looks for the bus, which the fixture's oona does not change.
+TEST_F(StreamGatewayProgramTest, RefusesAnAllZeroMix) {
   esper::testing::ChildProcess producer(
       {esper::testing::built_binary("producers/stream_gateway/stream-gateway").string(), "--runtime-dir", "/tmp",
        "--mix-success", "0", "--mix-excused", "0", "--mix-unexcused", "0", "--mix-swapped", "0"});

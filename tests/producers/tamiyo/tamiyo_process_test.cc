@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "oona/bus_subscriber.h"
+#include "tests/producers/producer_harness.h"
 #include "tests/support/child_process.h"
 #include "tests/support/nissa_process.h"
 #include "tests/support/oona_process.h"
@@ -110,27 +111,17 @@ void pump(oona::BusSubscriber& subscriber, Seen& seen) {
   }
 }
 
-class TamiyoProcessTest : public ::testing::Test {
+class TamiyoProcessTest : public producers::testing::OonaAndSubscriber {
  protected:
-  void SetUp() override {
-    ASSERT_TRUE(oona_.ready());
-    ASSERT_TRUE(oona::testing::connect(oona_.endpoints(), subscriber_));
-  }
+  // Null, with a failure, when it does not get ready.
   std::unique_ptr<ChildProcess> start(std::vector<std::string> extra) {
-    std::vector<std::string> argv = {esper::testing::built_binary("producers/tamiyo/tamiyo").string(),
-                                     "--runtime-dir", oona_.dir().path().string(), "--flush-interval-ms",
-                                     "100"};
-    argv.insert(argv.end(), extra.begin(), extra.end());
-    auto child = std::make_unique<ChildProcess>(argv);
-    EXPECT_TRUE(child->wait_for_line("tamiyo ready", 20s)) << "tamiyo did not print its ready line";
-    return child;
+    extra.insert(extra.begin(), {"--flush-interval-ms", "100"});
+    return producers::testing::start_producer("producers/tamiyo/tamiyo", oona_, extra);
   }
   bool pump_until(const std::function<bool()>& done, std::chrono::milliseconds timeout) {
     return esper::testing::wait_until([&] { pump(subscriber_, seen_); return done(); }, timeout, 0ms);
   }
 
-  oona::testing::OonaProcess oona_;
-  oona::BusSubscriber subscriber_{oona::testing::subscriber_options(oona_.endpoints())};
   esper::testing::TempDir state_;
   Seen seen_;
 };
@@ -140,6 +131,7 @@ TEST_F(TamiyoProcessTest, WithoutNissaEveryNameArrivesAndReportsAreRetriedThenDr
   auto tamiyo = start({"--rate", "50", "--coverage-schedule", "1.0,0.7", "--phase-decisions", "10", "--reports",
                        "2", "--report-every", "3", "--state-dir", state_.path().string(), "--retry-cap", "1",
                        "--initial-backoff-ms", "200", "--max-backoff-ms", "400"});
+  ASSERT_TRUE(tamiyo);
   auto missing = [&] {
     std::string names;
     for (const auto& [name, unit] : kTamiyoMetricUnits) {
@@ -176,6 +168,7 @@ TEST_F(TamiyoProcessTest, WithoutNissaEveryNameArrivesAndReportsAreRetriedThenDr
 TEST_F(TamiyoProcessTest, LoweredCoverageRaisesWarningThenHighOnTheEmergencyLane) {
   auto tamiyo = start({"--rate", "50", "--coverage-schedule", "1.0,0.65,0.35", "--phase-decisions", "10",
                        "--warn-below", "0.8", "--high-below", "0.5", "--critical-below", "0.2"});
+  ASSERT_TRUE(tamiyo);
   auto at = [&](proto::Severity level) -> const SeenEvent* {
     for (const auto* e : seen_.named("degraded_inputs")) {
       if (e->event.level() == level) return e;
@@ -211,6 +204,7 @@ TEST_F(TamiyoProcessTest, LoweredCoverageRaisesWarningThenHighOnTheEmergencyLane
 
 TEST_F(TamiyoProcessTest, CompileFallbackIsCountedAndTheWarmUpAbsent) {
   auto tamiyo = start({"--rate", "50", "--compile-capacity", "4"});
+  ASSERT_TRUE(tamiyo);
   ASSERT_TRUE(pump_until([&] { return seen_.points["tamiyo.gnn.compile_fallback_total"].size() >= 3; }, 30s));
   EXPECT_EQ(esper::testing::describe_status(tamiyo->stop()), "exit 0");
   EXPECT_EQ(seen_.last("tamiyo.gnn.compile_fallback_total"), 1.0);
@@ -226,6 +220,7 @@ TEST_F(TamiyoProcessTest, FieldReportsAreAcknowledgedByNissa) {
 
   auto tamiyo = start({"--rate", "50", "--reports", "3", "--report-every", "2", "--state-dir",
                        state_.path().string(), "--initial-backoff-ms", "1000"});
+  ASSERT_TRUE(tamiyo);
   ASSERT_TRUE(tamiyo->wait_for_line("field reports settled 3", 30s)) << "Nissa's acks never settled all 3 reports";
   ASSERT_TRUE(pump_until([&] { return seen_.named("field_report_synthesised").size() == 3 &&
                                       seen_.last("tamiyo.field_reports.pending_total") == 0.0; },

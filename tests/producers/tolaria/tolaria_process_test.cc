@@ -13,6 +13,7 @@
 
 #include "esper/control.pb.h"
 #include "oona/bus_subscriber.h"
+#include "tests/producers/producer_harness.h"
 #include "tests/support/child_process.h"
 #include "tests/support/oona_process.h"
 #include "tests/support/wait_until.h"
@@ -78,28 +79,18 @@ void pump(oona::BusSubscriber& subscriber, Seen& seen) {
   }
 }
 
-class TolariaProcessTest : public ::testing::Test {
+class TolariaProcessTest : public producers::testing::OonaAndSubscriber {
  protected:
-  void SetUp() override {
-    ASSERT_TRUE(oona_.ready());
-    ASSERT_TRUE(oona::testing::connect(oona_.endpoints(), subscriber_));
-  }
+  // Null, with a failure, when it does not get ready.
   std::unique_ptr<ChildProcess> start(std::vector<std::string> extra) {
-    std::vector<std::string> argv = {esper::testing::built_binary("producers/tolaria/tolaria").string(),
-                                     "--runtime-dir", oona_.dir().path().string(), "--flush-interval-ms",
-                                     "100"};
-    argv.insert(argv.end(), extra.begin(), extra.end());
-    auto child = std::make_unique<ChildProcess>(argv);
-    EXPECT_TRUE(child->wait_for_line("tolaria ready", 20s)) << "tolaria did not print its ready line";
-    return child;
+    extra.insert(extra.begin(), {"--flush-interval-ms", "100"});
+    return producers::testing::start_producer("producers/tolaria/tolaria", oona_, extra);
   }
-
-  oona::testing::OonaProcess oona_;
-  oona::BusSubscriber subscriber_{oona::testing::subscriber_options(oona_.endpoints())};
 };
 
 TEST_F(TolariaProcessTest, EveryStepMetricArrivesWithItsUnitAndStep) {
   auto tolaria = start({"--rate", "50", "--enrichment", "on"});
+  ASSERT_TRUE(tolaria);
   Seen seen;
   auto missing = [&] {
     std::string names;
@@ -133,6 +124,7 @@ TEST_F(TolariaProcessTest, EveryStepMetricArrivesWithItsUnitAndStep) {
 
 TEST_F(TolariaProcessTest, EnrichmentOffSuppressesEveryGatedMetric) {
   auto tolaria = start({"--rate", "100", "--enrichment", "off"});
+  ASSERT_TRUE(tolaria);
   Seen seen;
   ASSERT_TRUE(esper::testing::wait_until(
       [&] {
@@ -157,6 +149,7 @@ TEST_F(TolariaProcessTest, EnrichmentOffSuppressesEveryGatedMetric) {
 TEST_F(TolariaProcessTest, LossFallsOverTheRun) {
   constexpr std::uint64_t kSteps = 600;
   auto tolaria = start({"--rate", "300", "--steps", std::to_string(kSteps)});
+  ASSERT_TRUE(tolaria);
   Seen seen;
   ASSERT_TRUE(esper::testing::wait_until([&] { pump(subscriber_, seen); return seen.loss_by_step.size() >= kSteps; },
                                          40s))
@@ -195,10 +188,8 @@ TEST_F(TolariaProcessTest, UnderWeatherlightAnswersFlushWithItsStepPoints) {
 
   ChildProcess::Options options;
   options.env = {{"ESPER_CONTROL_ENDPOINT", control}, {"ESPER_SERVICE_NAME", "tolaria"}};
-  ChildProcess tolaria({esper::testing::built_binary("producers/tolaria/tolaria").string(), "--runtime-dir",
-                        oona_.dir().path().string(), "--rate", "100"},
-                       options);
-  ASSERT_TRUE(tolaria.wait_for_line("tolaria ready", 20s));
+  auto tolaria = producers::testing::start_producer("producers/tolaria/tolaria", oona_, {"--rate", "100"}, options);
+  ASSERT_TRUE(tolaria);
   std::string identity;
   auto hello = receive(&identity);
   ASSERT_TRUE(hello && hello->has_hello()) << "no HELLO from tolaria";
@@ -226,7 +217,7 @@ TEST_F(TolariaProcessTest, UnderWeatherlightAnswersFlushWithItsStepPoints) {
   EXPECT_GT(flushed_points, 0u) << "FLUSHED drained no step points";
   ASSERT_TRUE(esper::testing::wait_until([&] { pump(subscriber_, seen); return !seen.loss_by_step.empty(); }, 10s))
       << "the flushed step metrics never reached the bus";
-  EXPECT_EQ(esper::testing::describe_status(tolaria.stop()), "exit 0");
+  EXPECT_EQ(esper::testing::describe_status(tolaria->stop()), "exit 0");
 }
 
 }  // namespace

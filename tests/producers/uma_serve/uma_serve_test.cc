@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "producers/uma_serve/uma_scheduler.h"
+#include "tests/producers/producer_harness.h"
 #include "tests/support/oona_process.h"
 
 namespace esper::producers::uma {
@@ -163,21 +164,17 @@ TEST(UmaSchedulerTest, LatencyGuardSkipsPrefillWhenDecodeIsSlowerThanTheTbtSlo) 
   EXPECT_GT(r.last.at("skipped_prefill_due_to_latency_total"), 0);
 }
 
-TEST(UmaServeProgramTest, EveryReferenceMetricArrivesWithItsUnitAndKind) {
-  oona::testing::OonaProcess oona;
-  ASSERT_TRUE(oona.ready());
-  oona::BusSubscriber subscriber(oona::testing::subscriber_options(oona.endpoints()));
-  ASSERT_TRUE(oona::testing::connect(oona.endpoints(), subscriber));
+class UmaServeProgramTest : public testing::OonaAndSubscriber {};
 
-  esper::testing::ChildProcess producer({esper::testing::built_binary("producers/uma_serve/uma-serve").string(),
-                                         "--runtime-dir", oona.dir().path().string(), "--rate", "100",
-                                         "--flush-interval-ms", "100", "--slo-ttft-ms", "200"});
-  ASSERT_TRUE(producer.wait_for_line("uma-serve ready", 20s)) << "uma-serve did not start";
+TEST_F(UmaServeProgramTest, EveryReferenceMetricArrivesWithItsUnitAndKind) {
+  auto producer = testing::start_producer("producers/uma_serve/uma-serve", oona_,
+                                          {"--rate", "100", "--flush-interval-ms", "100", "--slo-ttft-ms", "200"});
+  ASSERT_TRUE(producer);
 
   std::map<std::string, proto::MetricPoint> seen;
   const auto deadline = std::chrono::steady_clock::now() + 30s;
   while (seen.size() < kReference.size() && std::chrono::steady_clock::now() < deadline) {
-    auto m = subscriber.receive(100ms);
+    auto m = subscriber_.receive(100ms);
     if (!m || m->envelope.source() != "uma-serve" || !m->envelope.has_telemetry()) continue;
     EXPECT_EQ(m->topic.source, "uma-serve");
     for (const auto& p : m->envelope.telemetry().metrics()) seen.emplace(p.name(), p);
@@ -199,18 +196,15 @@ TEST(UmaServeProgramTest, EveryReferenceMetricArrivesWithItsUnitAndKind) {
         << "metric " << name << " is not in docs/reference/inference-server.md";
   }
 
-  const int status = producer.stop();
+  const int status = producer->stop();
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << esper::testing::describe_status(status);
 }
 
-TEST(UmaServeProgramTest, StopsByItselfAfterDuration) {
-  oona::testing::OonaProcess oona;
-  ASSERT_TRUE(oona.ready());
-  esper::testing::ChildProcess producer({esper::testing::built_binary("producers/uma_serve/uma-serve").string(),
-                                         "--runtime-dir", oona.dir().path().string(), "--rate", "20",
-                                         "--duration", "0.5"});
-  ASSERT_TRUE(producer.wait_for_line("uma-serve ready", 20s));
-  const auto status = producer.wait(15s);
+TEST_F(UmaServeProgramTest, StopsByItselfAfterDuration) {
+  auto producer =
+      testing::start_producer("producers/uma_serve/uma-serve", oona_, {"--rate", "20", "--duration", "0.5"});
+  ASSERT_TRUE(producer);
+  const auto status = producer->wait(15s);
   ASSERT_TRUE(status) << "uma-serve did not stop after --duration";
   EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << esper::testing::describe_status(*status);
 }
