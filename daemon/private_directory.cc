@@ -9,17 +9,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include "daemon/file_mode_text.h"
+
 namespace esper::daemon {
-namespace {
-
-std::string octal(mode_t mode) {
-  char buffer[8];
-  std::snprintf(buffer, sizeof buffer, "%04o", static_cast<unsigned>(mode & 07777));
-  return buffer;
-}
-
-}  // namespace
-
 void ensure_private_directory(const std::filesystem::path& dir, mode_t mode) {
   const std::string name = dir.string();
   if (dir.has_parent_path() && dir.parent_path() != dir) std::filesystem::create_directories(dir.parent_path());
@@ -42,16 +34,16 @@ void ensure_private_directory(const std::filesystem::path& dir, mode_t mode) {
                                "the bus. Remove it, or point runtime_dir / --runtime-dir elsewhere");
   }
   if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
-    throw UnsafeDirectoryError(name + " has mode " + octal(st.st_mode) +
+    throw UnsafeDirectoryError(name + " has mode " + octal_mode(st.st_mode) +
                                ": others may write to it, so its sockets or files may already have been replaced. " +
-                               "Remove it (or chmod " + octal(mode) + " it if you are sure) and start again");
+                               "Remove it (or chmod " + octal_mode(mode) + " it if you are sure) and start again");
   }
   // Group read stays (systemd's RuntimeDirectoryMode=0750 shares the bus with the esper group);
   // what others may read or enter goes.
   if ((st.st_mode & S_IRWXO) != 0) {
     const mode_t narrowed = st.st_mode & 07777 & ~static_cast<mode_t>(S_IRWXO);
     if (::chmod(dir.c_str(), narrowed) != 0) throw std::system_error(errno, std::generic_category(), "chmod " + name);
-    spdlog::info("narrowed the mode of {} from {} to {}", name, octal(st.st_mode), octal(narrowed));
+    spdlog::info("narrowed the mode of {} from {} to {}", name, octal_mode(st.st_mode), octal_mode(narrowed));
   }
 }
 

@@ -11,17 +11,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include "daemon/file_mode_text.h"
+
 namespace esper::oona {
-namespace {
-
-std::string octal_mode(mode_t mode) {
-  char text[8];
-  std::snprintf(text, sizeof text, "%04o", static_cast<unsigned>(mode & 07777));
-  return text;
-}
-
-}  // namespace
-
 std::string read_secret_key_file(const std::filesystem::path& path, bool allow_insecure_permissions) {
   // The mode is read from the descriptor the key is read through, so it is the same file.
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -34,13 +26,13 @@ std::string read_secret_key_file(const std::filesystem::path& path, bool allow_i
   if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
     if (!allow_insecure_permissions) {
       ::close(fd);
-      throw std::invalid_argument("key file " + path.string() + " has mode " + octal_mode(st.st_mode) +
+      throw std::invalid_argument("key file " + path.string() + " has mode " + daemon::octal_mode(st.st_mode) +
                                   ": its group or others may access it; chmod 600 it (or set "
                                   "allow_insecure_key_permissions: true to accept it)");
     }
     spdlog::warn("INSECURE: key file {} has mode {}: its group or others may access it; accepted only because "
                  "allow_insecure_key_permissions is true. chmod 600 it.",
-                 path.string(), octal_mode(st.st_mode));
+                 path.string(), daemon::octal_mode(st.st_mode));
   }
   std::string text;
   char buffer[4096];
