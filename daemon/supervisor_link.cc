@@ -17,6 +17,13 @@ void apply_supervisor_environment(SupervisorLinkOptions& options) {
   if (const char* name = std::getenv("ESPER_SERVICE_NAME"); name && *name) options.service = name;
 }
 
+SupervisorLinkOptions supervisor_link_options(std::string service) {
+  SupervisorLinkOptions options;
+  options.service = std::move(service);
+  apply_supervisor_environment(options);
+  return options;
+}
+
 SupervisorLink::SupervisorLink(SupervisorLinkOptions options)
     : options_(std::move(options)), context_(options_.endpoint.empty() ? 0 : 1) {
   if (options_.endpoint.empty()) return;

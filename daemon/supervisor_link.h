@@ -38,6 +38,8 @@ struct SupervisorLinkOptions {
 
 // Fills endpoint and (if set) service from ESPER_CONTROL_ENDPOINT / ESPER_SERVICE_NAME.
 void apply_supervisor_environment(SupervisorLinkOptions& options);
+// The options of a service named `service` unless Weatherlight's environment names it otherwise.
+SupervisorLinkOptions supervisor_link_options(std::string service);
 
 class SupervisorLink {
  public:

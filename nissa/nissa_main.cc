@@ -64,10 +64,7 @@ int observe(const NissaFlags& flags) {
   notifier.ready();
   notifier.status("serving");
   // Under Weatherlight, the ingest loop answers its FLUSHes: a hung Nissa is seen.
-  daemon::SupervisorLinkOptions link_options;
-  link_options.service = "nissa";
-  daemon::apply_supervisor_environment(link_options);
-  daemon::SupervisorLink supervisor(std::move(link_options));
+  daemon::SupervisorLink supervisor(daemon::supervisor_link_options("nissa"));
   observer.run(signals, [&] { notifier.watchdog(); }, &supervisor);
   notifier.stopping();
   return cli::kExitOk;

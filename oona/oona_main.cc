@@ -54,10 +54,7 @@ int route(const OonaFlags& flags) {
   daemon::SystemdNotifier notifier;
   notifier.ready();
   // Under Weatherlight, the normal lane's loop answers its FLUSHes: a hung Oona is seen.
-  daemon::SupervisorLinkOptions link_options;
-  link_options.service = "oona";
-  daemon::apply_supervisor_environment(link_options);
-  daemon::SupervisorLink supervisor(std::move(link_options));
+  daemon::SupervisorLink supervisor(daemon::supervisor_link_options("oona"));
   broker.run(
       signals.fd(),
       [&] {

@@ -25,6 +25,7 @@
 #ifndef ESPER_NISSA_CORE_OBSERVER_H_
 #define ESPER_NISSA_CORE_OBSERVER_H_
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <functional>

@@ -78,7 +78,6 @@ class Journal {
 
   std::uint64_t bytes() const;  // On disk, every segment.
   std::uint64_t errors() const { return errors_; }  // Appends, fsyncs and deletions that failed.
-  const std::filesystem::path& dir() const { return options_.dir; }
 
  private:
   bool append(std::uint8_t type, const std::string& payload, wal::Lsn* lsn, const char* what);
