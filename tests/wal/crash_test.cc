@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <random>
+#include <regex>
 #include <unordered_set>
 
 #include "wal/wal_writer.h"
@@ -23,6 +24,14 @@ struct PrintedIds {
   int kills_after_output = 0;  // Rounds whose writer printed more than its first line before the kill.
 };
 
+// Adds a line the writer printed; anything but an id (a log line on the wrong stream, a torn line)
+// fails here, naming it, rather than later as a "missing" record.
+void add_printed(PrintedIds& printed, const std::string& line) {
+  static const std::regex kId("[0-9]+-[0-9]+-[0-9]+");
+  EXPECT_TRUE(std::regex_match(line, kId)) << "the writer printed a line that is not an id: '" << line << "'";
+  printed.ids.insert(line);
+}
+
 // Starts the writer 200 times over the same `dir` and kills -9 each at a random moment.
 void kill_writers_repeatedly(const std::filesystem::path& dir, PrintedIds& printed) {
   const auto helper = esper::testing::built_binary("tests/wal/wal_crash_writer");
@@ -37,15 +46,15 @@ void kill_writers_repeatedly(const std::filesystem::path& dir, PrintedIds& print
     if (round % 5 != 0) {
       auto first = child.read_line(20s);
       ASSERT_TRUE(first) << "round " << round << ": the writer printed nothing";
-      printed.ids.insert(*first);
+      add_printed(printed, *first);
     }
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(run_ms(rng));
     while (std::chrono::steady_clock::now() < deadline) {
       const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-      if (auto line = child.read_line(std::max(left, 1ms))) printed.ids.insert(*line);
+      if (auto line = child.read_line(std::max(left, 1ms))) add_printed(printed, *line);
     }
     child.kill9();
-    while (auto line = child.read_line(2s)) printed.ids.insert(*line);  // What it printed before dying.
+    while (auto line = child.read_line(2s)) add_printed(printed, *line);  // What it printed before dying.
     if (printed.ids.size() > before + 1) ++printed.kills_after_output;
     ASSERT_LT(std::chrono::steady_clock::now() - start, 120s) << "crash test is far too slow";
   }
@@ -90,7 +99,8 @@ TEST(FieldReportsWalCrash, KillNineTwoHundredTimesLosesNoDurableRecordAndLeavesN
   const auto found = ids_in_wal(dir);
   std::size_t missing = 0;
   for (const auto& id : printed.ids) {
-    if (!found.count(id)) ++missing;
+    if (found.count(id)) continue;
+    if (++missing <= 5) ADD_FAILURE() << "id " << id << " was printed as durable and is not in the WAL";
   }
   EXPECT_EQ(missing, 0u) << missing << " of " << printed.ids.size() << " ids printed as durable are missing";
   EXPECT_GT(list_segments(dir).size(), 1u) << "segments should have rolled over during the test";

@@ -1,7 +1,8 @@
 // Test helper for the crash test: appends records to a WAL in `group` mode from several threads
 // and prints each record's id on stdout (one line, flushed) only once wait_durable() said it is
 // durable. Runs until killed. Payload: "<id>|" followed by a filler derived from the id, so the
-// parent can check that every record it reads back is exactly what was written.
+// parent can check that every record it reads back is exactly what was written. Its logs (the
+// repair of a torn tail) go to stderr, as every Esper process's do: stdout carries ids only.
 //   wal_crash_writer DIR
 #include <unistd.h>
 
@@ -11,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "logging/log_setup.h"
 #include "wal/wal_writer.h"
 #include "tests/wal/crash_record.h"
 
@@ -20,6 +22,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: %s DIR\n", argv[0]);
     return 2;
   }
+  esper::logging::setup_logging("wal_crash_writer");
   fr::WalWriterOptions options;
   options.dir = argv[1];
   options.durability = fr::Durability::kGroup;
