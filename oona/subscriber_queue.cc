@@ -74,17 +74,25 @@ void SubscriberQueue::push(QueuedMessage item, const OnShed& on_shed) {
   items_.emplace_hint(items_.end(), id, std::move(item));
 }
 
-void SubscriberQueue::pop_front() {
+QueuedMessage SubscriberQueue::take_front() {
+  std::map<std::uint64_t, QueuedMessage>::iterator it;
   if (!reliable_ids_.empty()) {
-    erase(items_.find(reliable_ids_.front()));
+    it = items_.find(reliable_ids_.front());
     reliable_ids_.pop_front();
-    return;
+  } else {
+    it = items_.begin();  // Only droppable items are queued: the oldest is its severity's oldest.
+    auto& ids = droppable_by_severity_[severity_index(it->second.severity)];
+    assert(!ids.empty() && ids.front() == it->first);
+    ids.pop_front();
   }
-  auto it = items_.begin();  // Only droppable items are queued: the oldest is its severity's oldest.
-  auto& ids = droppable_by_severity_[severity_index(it->second.severity)];
-  assert(!ids.empty() && ids.front() == it->first);
-  ids.pop_front();
-  erase(it);
+  // Counted out before the caller sends it: sending moves the frames out of the item.
+  QueuedMessage item = std::move(it->second);
+  bytes_ -= item.bytes();
+  if (item.droppable) --droppable_;
+  items_.erase(it);
+  return item;
 }
+
+void SubscriberQueue::pop_front() { (void)take_front(); }
 
 }  // namespace esper::oona

@@ -71,6 +71,8 @@ class SubscriberQueue {
   QueuedMessage& front() {
     return reliable_ids_.empty() ? items_.begin()->second : items_.find(reliable_ids_.front())->second;
   }
+  // Removes the front item and hands it over (to be sent: its bytes no longer count here).
+  QueuedMessage take_front();
   void pop_front();
 
  private:

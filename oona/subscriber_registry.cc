@@ -146,10 +146,10 @@ bool SubscriberRegistry::send_one(zmq::socket_t& egress, const std::string& iden
     s.unreported_drops = 0;
   }
   if (!address()) return false;
-  QueuedMessage& item = s.queue.front();
+  // Taken out first: sending empties the frames, and the queue counts its bytes by their sizes.
+  QueuedMessage item = s.queue.take_front();
   (void)send_frame(egress, item.topic, true);
   (void)send_frame(egress, item.payload, false);
-  s.queue.pop_front();
   ++s.sent;
   ++*s.sent_total;
   return true;

@@ -116,5 +116,20 @@ TEST(SubscriberQueue, BoundsBytesToo) {
   EXPECT_EQ(q.bytes(), 0u);
 }
 
+// Sending an item moves its frames out (zmq send empties a message_t). The byte bound must count
+// what is queued, not what the sent items' husks still say: once more than max_bytes had passed
+// through, a queue that did otherwise believed itself full for ever and shed everything.
+TEST(SubscriberQueue, TakenItemsNoLongerCountAgainstTheByteBoundOnceSent) {
+  SubscriberQueue q(100, 100);
+  std::size_t shed = 0;
+  for (int i = 0; i < 50; ++i) {
+    q.push(item(proto::SEVERITY_INFO, "m", true, 40), [&](const QueuedMessage&, ShedReason) { ++shed; });
+    QueuedMessage taken = q.take_front();
+    zmq::message_t sent(std::move(taken.payload));  // What sending does to the item's frames.
+    EXPECT_EQ(q.bytes(), 0u);
+  }
+  EXPECT_EQ(shed, 0u);
+}
+
 }  // namespace
 }  // namespace esper::oona
