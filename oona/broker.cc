@@ -65,7 +65,7 @@ bool Broker::read_normal_ingress() {
     const auto result = reader_.read(normal_->ingress, stats_.rejected, in_);
     if (result == IngressReader::Result::kEmpty) return false;
     if (result == IngressReader::Result::kRejected) continue;
-    const proto::Lane lane = in_.decoded.topic().lane;
+    const proto::Lane lane = in_.topic.lane;
     ++stats_.received[static_cast<std::size_t>(lane)];
     if (lane == proto::Lane::kEmergency) {
       emergency_->inbox().push(in_.to_queued());  // Sent to the wrong socket; still an emergency.
