@@ -57,7 +57,7 @@ BrokerStats Broker::stats() const {
 void Broker::route_normal(QueuedMessage item) {
   const auto lane = item.droppable ? proto::Lane::kNormal : proto::Lane::kReliable;
   ++stats_.routed[static_cast<std::size_t>(lane)];
-  subscribers_.route(std::move(item));
+  subscribers_.route(std::move(item), &normal_->egress);
 }
 
 bool Broker::read_normal_ingress() {
