@@ -7,9 +7,10 @@
 //                   window, subscribed to the bench topic only.
 // It never decodes (that is the consumers' cost, not the broker's): it counts messages. After
 // --warmup messages it prints "window start", counts --count more, prints "window end" and then
-// "received N messages in S s: R msgs/s", and exits 0; 1 if the messages stop coming for --idle-timeout.
+// "received N messages in S s: R msgs/s (K shed by Oona)", and exits 0; 1 if the messages stop coming for --idle-timeout.
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -74,7 +75,7 @@ int main(int argc, char** argv) {
   Clock::time_point start;
   const std::uint64_t total = warmup + count;
   std::uint64_t messages = 0;
-  std::uint64_t notices = 0;
+  std::uint64_t shed = 0;  // As Oona's DROPPED notices said.
   while (messages < total) {
     if (!socket.recv(frame, zmq::recv_flags::dontwait)) {
       // Ran dry: return all credit now, as the bus client does (Oona may have capped the window
@@ -92,7 +93,9 @@ int main(int argc, char** argv) {
     const bool notice = frame.size() == 0;  // Oona's DROPPED notice starts with an empty frame.
     while (frame.more()) (void)socket.recv(frame);
     if (notice) {
-      ++notices;  // Not an envelope: no credit was spent on it.
+      // "", "dropped", count: the last frame says how many Oona shed for this receiver. Not an
+      // envelope: no credit was spent on it.
+      shed += std::strtoull(frame.to_string().c_str(), nullptr, 10);
       continue;
     }
     ++consumed;
@@ -108,8 +111,8 @@ int main(int argc, char** argv) {
   }
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
   std::printf("window end\n");
-  std::printf("received %llu messages in %.3f s: %.0f msgs/s (%llu dropped notices)\n",
+  std::printf("received %llu messages in %.3f s: %.0f msgs/s (%llu shed by Oona)\n",
               static_cast<unsigned long long>(count), seconds, static_cast<double>(count) / seconds,
-              static_cast<unsigned long long>(notices));
+              static_cast<unsigned long long>(shed));
   return 0;
 }
