@@ -50,7 +50,7 @@ std::size_t SubscriberRegistry::queued() const {
 }
 
 void SubscriberRegistry::read_hellos(zmq::socket_t& egress, Clock::time_point now) {
-  std::vector<zmq::message_t> frames;
+  std::vector<zmq::message_t>& frames = hello_frames_;
   while (receive_frames(egress, frames)) {
     // Frame 0 is the identity ROUTER gave the connection; the rest is what the client sent.
     const auto views = frame_views(frames);

@@ -98,6 +98,7 @@ class SubscriberRegistry {
   logging::RateLimitedLog shed_log_;
   Subscribers subscribers_;
   std::vector<std::string> gone_;
+  std::vector<zmq::message_t> hello_frames_;  // Reused: read_hellos() runs every loop turn.
   bool blocked_ = false;  // Identities the egress no longer knows (found while sending).
 };
 
