@@ -1,5 +1,6 @@
 #include "oona/broker.h"
 
+#include <array>
 #include <chrono>
 
 #include <spdlog/spdlog.h>
@@ -57,7 +58,7 @@ BrokerStats Broker::stats() const {
 void Broker::route_normal(QueuedMessage item) {
   const auto lane = item.droppable ? proto::Lane::kNormal : proto::Lane::kReliable;
   ++stats_.routed[static_cast<std::size_t>(lane)];
-  subscribers_.route(std::move(item));
+  subscribers_.route(std::move(item), &normal_->egress);
 }
 
 bool Broker::read_normal_ingress() {
@@ -65,7 +66,7 @@ bool Broker::read_normal_ingress() {
     const auto result = reader_.read(normal_->ingress, stats_.rejected, in_);
     if (result == IngressReader::Result::kEmpty) return false;
     if (result == IngressReader::Result::kRejected) continue;
-    const proto::Lane lane = in_.decoded.topic().lane;
+    const proto::Lane lane = in_.topic.lane;
     ++stats_.received[static_cast<std::size_t>(lane)];
     if (lane == proto::Lane::kEmergency) {
       emergency_->inbox().push(in_.to_queued());  // Sent to the wrong socket; still an emergency.
@@ -95,7 +96,10 @@ void Broker::run(int stop_fd, const std::function<bool()>& should_stop, const st
     if (supervisor != nullptr) supervisor->serve([] { return daemon::FlushCounts{}; });
     subscribers_.read_hellos(normal_->egress);
     normal_->read_monitor([this](int fd) { subscribers_.disconnected(fd); });
-    for (QueuedMessage& item : from_emergency_.take_all()) route_normal(std::move(item));
+    // Looked at without the lock first: nearly always empty, and taking makes a deque.
+    if (from_emergency_.size() > 0) {
+      for (QueuedMessage& item : from_emergency_.take_all()) route_normal(std::move(item));
+    }
 
     // The ingress a batch at a time, each followed by what credit lets Oona send; a subscriber
     // without credit only has its own queue grow.
@@ -122,20 +126,23 @@ void Broker::run(int stop_fd, const std::function<bool()>& should_stop, const st
     std::chrono::milliseconds timeout = until(next_flush);
     if (more_input || more_output) timeout = std::chrono::milliseconds(0);
     else if (subscribers_.blocked()) timeout = std::min(timeout, std::chrono::milliseconds(1));
-    std::vector<zmq::pollitem_t> items{
+    // On the stack: this runs every loop turn, a few envelopes apart under load.
+    std::array<zmq::pollitem_t, 7> items{{
         {nullptr, stop_fd, ZMQ_POLLIN, 0},
         {nullptr, from_emergency_.fd(), ZMQ_POLLIN, 0},
         {normal_->egress.handle(), 0, ZMQ_POLLIN, 0},
         {normal_->monitor.handle(), 0, ZMQ_POLLIN, 0},
         {normal_->ingress_monitor.handle(), 0, ZMQ_POLLIN, 0},
         {normal_->ingress.handle(), 0, ZMQ_POLLIN, 0},
-    };
+        {},
+    }};
+    std::size_t polled = 6;
     if (supervisor != nullptr && supervisor->active()) {
-      items.push_back(supervisor->pollitem());
+      items[polled++] = supervisor->pollitem();
       // Its HELLO is due again after a silence even when nothing else happens.
       timeout = std::min(timeout, std::chrono::milliseconds(1000));
     }
-    zmq::poll(items, timeout);
+    zmq::poll(items.data(), polled, timeout);
     if ((items[0].revents & ZMQ_POLLIN) != 0 && should_stop()) break;
   }
   emergency_->stop();

@@ -1,8 +1,12 @@
 // Oona, the bus broker. Every envelope passes through here:
 //
-//   ingress (PULL, one socket per lane) -> decode (bad input rejected and counted) -> route by the
-//   envelope's own lane -> a queue per subscriber -> egress (ROUTER, one socket per lane), sent to
-//   each subscriber as its credit allows
+//   ingress (PULL, one socket per lane) -> read the routing header (bad input rejected and counted)
+//   -> route by the envelope's own lane -> a queue per subscriber -> egress (ROUTER, one socket per
+//   lane), sent to each subscriber as its credit allows (at once when nothing is queued for it)
+//
+// Oona forwards the frames it received. It reads only the envelope's header (proto/envelope_header.h),
+// never parses the body: every rejection the header can decide is Oona's, a malformed body is the
+// consumers' to refuse (they decode whole). With signing on it decodes whole, to verify the MAC.
 //
 // The two lanes are served by two threads that share nothing but two LaneHandoffs and the reject
 // log: the emergency lane (oona/emergency_lane.h) runs on a thread of its own with its own ZeroMQ

@@ -125,7 +125,7 @@ void EmergencyLane::read_ingress(IngressReader& reader, IngressEnvelope& in, Lan
     const auto result = reader.read(sockets.ingress, stats_.rejected, in);
     if (result == IngressReader::Result::kEmpty) break;
     if (result == IngressReader::Result::kRejected) continue;
-    const proto::Lane lane = in.decoded.topic().lane;
+    const proto::Lane lane = in.topic.lane;
     ++stats_.received[static_cast<std::size_t>(lane)];
     if (lane == proto::Lane::kEmergency) {
       admit(in.to_queued(), sockets.egress);

@@ -1,9 +1,14 @@
-// Reading one envelope from one of Oona's ingress sockets, the same way on both lanes, through the
-// bus's one frame path (oona/envelope_reader.h): receive all frames, decode them through the codec
-// (with Oona's size limit), verify the signature when a signing key is configured and refuse a
-// replayed signed envelope (oona/replay_guard.h), and one whose source its CURVE client key is not
-// bound to (oona/curve_security.h). What fails is counted by reason in the caller's `rejected` map and
-// logged (rate-limited); it is never routed.
+// Reading one envelope from one of Oona's ingress sockets, the same way on both lanes: receive all
+// frames and decide, with Oona's size limit, whether to route them as they came. Oona forwards the
+// frames it received, never a re-encoding, so it reads only the envelope's routing header
+// (proto/envelope_header.h: every rejection the header can decide, by the codec's reasons; the body
+// is left to the consumers, which decode it whole and count a malformed one themselves). With a
+// signing key configured it decodes the whole envelope through the bus's one frame path
+// (oona/envelope_reader.h), since the MAC covers the envelope's deterministic re-serialization,
+// verifies the signature and refuses a replayed signed envelope (oona/replay_guard.h). Either way it
+// refuses an envelope whose source its CURVE client key is not bound to (oona/curve_security.h).
+// What fails is counted by reason in the caller's `rejected` map and logged (rate-limited); it is
+// never routed.
 #ifndef ESPER_OONA_INGRESS_READER_H_
 #define ESPER_OONA_INGRESS_READER_H_
 
@@ -21,13 +26,15 @@
 #include "oona/envelope_signer.h"
 #include "oona/subscriber_queue.h"
 #include "proto/envelope_codec.h"
+#include "proto/envelope_header.h"
 
 namespace esper::oona {
 
-// An accepted envelope: its frames, ready to be queued or sent on, and what decoding found.
+// An accepted envelope: its frames, ready to be queued or sent on, and its route. Reused from one
+// envelope to the next (the frame vector and the source keep their capacity).
 struct IngressEnvelope {
   std::vector<zmq::message_t> frames;  // Topic, envelope.
-  proto::Decoded decoded;
+  proto::Topic topic;                  // Lane, kind, severity and source, as the header says.
 
   // The frames as a queue item, droppable (shed before reliable ones) unless the topic is reliable.
   QueuedMessage to_queued();
@@ -53,6 +60,7 @@ class IngressReader {
 
  private:
   proto::DecodeLimits limits_;
+  proto::DecodedHeader header_;  // Reused: no allocation per envelope.
   const EnvelopeSigner* signer_;
   logging::RateLimitedLog& log_;
   ReplayGuard* replay_;

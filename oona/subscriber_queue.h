@@ -24,7 +24,6 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
-#include <map>
 #include <string>
 #include <string_view>
 
@@ -63,32 +62,44 @@ class SubscriberQueue {
   // shed item (possibly `item` itself) is passed to `on_shed`.
   void push(QueuedMessage item, const OnShed& on_shed);
 
-  bool empty() const { return items_.empty(); }
-  std::size_t size() const { return items_.size(); }
+  bool empty() const { return size() == 0; }
+  std::size_t size() const { return reliable_.size() + droppable_; }
   std::size_t bytes() const { return bytes_; }
-  std::size_t reliable_size() const { return items_.size() - droppable_; }
+  std::size_t reliable_size() const { return reliable_.size(); }
 
-  QueuedMessage& front() {
-    return reliable_ids_.empty() ? items_.begin()->second : items_.find(reliable_ids_.front())->second;
-  }
+  QueuedMessage& front() { return reliable_.empty() ? droppable_items_.front().item : reliable_.front(); }
+  // Removes the front item and hands it over (to be sent: its bytes no longer count here).
+  QueuedMessage take_front();
   void pop_front();
 
  private:
+  // A droppable item in arrival order. One shed from the middle (a lower severity than the front's)
+  // leaves its slot dead, frames freed, until it reaches the front or the slots are compacted: so
+  // pushing and sending, the per-envelope work, allocate no node per item.
+  struct Slot {
+    QueuedMessage item;
+    bool live = true;
+  };
+
   bool fits(std::size_t extra_bytes) const {
-    return items_.size() + 1 <= max_messages_ && bytes_ + extra_bytes <= max_bytes_;
+    return size() + 1 <= max_messages_ && bytes_ + extra_bytes <= max_bytes_;
   }
   ShedReason why_not_fits() const {
-    return items_.size() + 1 > max_messages_ ? ShedReason::kQueueFullMessages : ShedReason::kQueueFullBytes;
+    return size() + 1 > max_messages_ ? ShedReason::kQueueFullMessages : ShedReason::kQueueFullBytes;
   }
-  void erase(std::map<std::uint64_t, QueuedMessage>::iterator it);
+  // Sheds the oldest droppable item of severity index `severity` (its list must not be empty).
+  void shed_droppable(std::size_t severity, ShedReason reason, const OnShed& on_shed);
+  void drop_dead_front();
+  void compact_if_mostly_dead();
 
   std::size_t max_messages_;
   std::size_t max_bytes_;
-  std::uint64_t next_id_ = 0;
-  std::map<std::uint64_t, QueuedMessage> items_;  // By arrival id: FIFO order.
-  std::array<std::deque<std::uint64_t>, 6> droppable_by_severity_;  // Ids, oldest first.
-  std::deque<std::uint64_t> reliable_ids_;                          // Ids, oldest first.
-  std::size_t droppable_ = 0;
+  std::deque<QueuedMessage> reliable_;  // Oldest first.
+  std::deque<Slot> droppable_items_;    // Oldest first; the front slot is always live.
+  std::uint64_t first_id_ = 0;          // The id of droppable_items_.front(); ids count arrivals.
+  std::array<std::deque<std::uint64_t>, 6> droppable_by_severity_;  // Live ids, oldest first.
+  std::size_t droppable_ = 0;  // Live droppable items.
+  std::size_t dead_ = 0;       // Dead slots in droppable_items_.
   std::size_t bytes_ = 0;
 };
 

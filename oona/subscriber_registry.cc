@@ -50,7 +50,7 @@ std::size_t SubscriberRegistry::queued() const {
 }
 
 void SubscriberRegistry::read_hellos(zmq::socket_t& egress, Clock::time_point now) {
-  std::vector<zmq::message_t> frames;
+  std::vector<zmq::message_t>& frames = hello_frames_;
   while (receive_frames(egress, frames)) {
     // Frame 0 is the identity ROUTER gave the connection; the rest is what the client sent.
     const auto views = frame_views(frames);
@@ -104,9 +104,9 @@ void SubscriberRegistry::hello(std::string identity, int fd, const egress::Hello
   s.sent = std::max(s.sent, s.consumed);
 }
 
-std::size_t SubscriberRegistry::route(QueuedMessage item) {
+std::size_t SubscriberRegistry::route(QueuedMessage item, zmq::socket_t* egress) {
   const std::string_view topic(item.topic.data<char>(), item.topic.size());
-  Subscriber* last = nullptr;
+  Subscribers::value_type* last = nullptr;
   std::size_t n = 0;
   const auto push = [this](Subscriber& s, QueuedMessage message) {
     s.queue.push(std::move(message), [&](const QueuedMessage& shed, ShedReason reason) {
@@ -119,17 +119,29 @@ std::size_t SubscriberRegistry::route(QueuedMessage item) {
                         " egress: its queue is full (" + why + "); it is not reading fast enough");
     });
   };
-  for (auto& [identity, s] : subscribers_) {
-    if (!egress::matches(s.prefixes, topic)) continue;
-    if (last != nullptr) push(*last, item.share());
-    last = &s;
+  // Nothing queued ahead of it and credit to spare: sent now, with no queue work (what a subscriber
+  // that keeps up gets for every envelope). Otherwise, or if the egress refuses, queued.
+  const auto deliver = [&](const std::string& identity, Subscriber& s, QueuedMessage message) {
+    if (egress != nullptr && s.queue.empty() && s.credit() > 0) {
+      if (open_message(*egress, identity, s)) {
+        finish_message(*egress, s, message);
+        return;
+      }
+      blocked_ = true;
+    }
+    push(s, std::move(message));
+  };
+  for (auto& entry : subscribers_) {
+    if (!egress::matches(entry.second.prefixes, topic)) continue;
+    if (last != nullptr) deliver(last->first, last->second, item.share());
+    last = &entry;
     ++n;
   }
-  if (last != nullptr) push(*last, std::move(item));
+  if (last != nullptr) deliver(last->first, last->second, std::move(item));
   return n;
 }
 
-bool SubscriberRegistry::send_one(zmq::socket_t& egress, const std::string& identity, Subscriber& s) {
+bool SubscriberRegistry::open_message(zmq::socket_t& egress, const std::string& identity, Subscriber& s) {
   const auto address = [&] {
     zmq::message_t to(identity.data(), identity.size());
     const Sent sent = send_frame(egress, to, true);
@@ -145,13 +157,22 @@ bool SubscriberRegistry::send_one(zmq::socket_t& egress, const std::string& iden
     }
     s.unreported_drops = 0;
   }
-  if (!address()) return false;
-  QueuedMessage& item = s.queue.front();
+  return address();
+}
+
+void SubscriberRegistry::finish_message(zmq::socket_t& egress, Subscriber& s, QueuedMessage& item) {
+  // Accepted with the identity frame.
   (void)send_frame(egress, item.topic, true);
   (void)send_frame(egress, item.payload, false);
-  s.queue.pop_front();
   ++s.sent;
   ++*s.sent_total;
+}
+
+bool SubscriberRegistry::send_one(zmq::socket_t& egress, const std::string& identity, Subscriber& s) {
+  if (!open_message(egress, identity, s)) return false;
+  // Taken out first: sending empties the frames, and the queue counts its bytes by their sizes.
+  QueuedMessage item = s.queue.take_front();
+  finish_message(egress, s, item);
   return true;
 }
 

@@ -44,8 +44,9 @@ class SubscriberRegistry {
   // Reads every pending HELLO from `egress` (a ROUTER): makes or refreshes its subscriber.
   void read_hellos(zmq::socket_t& egress, Clock::time_point now = Clock::now());
   // Queues `item` for every subscriber whose prefixes match its topic (the last one takes `item`
-  // itself, the others share its frames). Returns how many.
-  std::size_t route(QueuedMessage item);
+  // itself, the others share its frames). Returns how many. With `egress`, a subscriber with
+  // nothing queued and credit left is sent the item at once instead.
+  std::size_t route(QueuedMessage item, zmq::socket_t* egress = nullptr);
   // Sends to each subscriber what its credit allows, up to `budget` envelopes per subscriber.
   // Returns true if something is left that credit would allow now (call again without waiting).
   bool send(zmq::socket_t& egress, std::size_t budget);
@@ -85,6 +86,10 @@ class SubscriberRegistry {
   void forget(Subscribers::iterator it, const char* label, std::string_view reason);
   // False if the egress refused (its pipe to this subscriber is full, or the peer is gone).
   bool send_one(zmq::socket_t& egress, const std::string& identity, Subscriber& subscriber);
+  // A message to `subscriber`: its identity frame, after a DROPPED notice if one is due. False if
+  // the egress refused; then finish_message() sends the envelope's frames and counts it.
+  bool open_message(zmq::socket_t& egress, const std::string& identity, Subscriber& subscriber);
+  void finish_message(zmq::socket_t& egress, Subscriber& subscriber, QueuedMessage& item);
 
   const BrokerConfig& config_;
   std::string lane_;
@@ -93,6 +98,7 @@ class SubscriberRegistry {
   logging::RateLimitedLog shed_log_;
   Subscribers subscribers_;
   std::vector<std::string> gone_;
+  std::vector<zmq::message_t> hello_frames_;  // Reused: read_hellos() runs every loop turn.
   bool blocked_ = false;  // Identities the egress no longer knows (found while sending).
 };
 

@@ -1,5 +1,7 @@
 #include "proto/envelope_codec.h"
 
+#include "proto/envelope_header.h"
+
 #include <array>
 #include <chrono>
 #include <climits>
@@ -12,26 +14,15 @@ constexpr std::array<std::string_view, kDecodeErrorCount> kDecodeErrorNames{
     "missing_body",      "invalid_source", "invalid_severity", "topic_mismatch",
 };
 
-bool is_valid_severity(int severity) {
-  return severity >= proto::SEVERITY_DEBUG && severity <= proto::SEVERITY_CRITICAL;
-}
-
-// The checks shared by encode and decode, on a parsed envelope. Returns the reason it is invalid.
+// The checks shared by encode and decode, on a parsed envelope: its header's (envelope_header.h),
+// which Oona makes without parsing the body. Returns the reason it is invalid.
 std::optional<std::pair<DecodeError, std::string>> validate(const proto::Envelope& envelope) {
-  if (envelope.schema_version() != kSchemaVersion) {
-    return {{DecodeError::kUnknownSchemaVersion,
-             "schema_version " + std::to_string(envelope.schema_version()) + ", expected " +
-                 std::to_string(kSchemaVersion)}};
-  }
-  if (!body_kind(envelope)) return {{DecodeError::kMissingBody, "envelope has no body"}};
-  if (!is_valid_source(envelope.source())) {
-    return {{DecodeError::kInvalidSource,
-             envelope.source().empty() ? "empty source" : "invalid source '" + envelope.source().substr(0, 80) + "'"}};
-  }
-  if (!is_valid_severity(envelope.severity())) {
-    return {{DecodeError::kInvalidSeverity, "severity " + std::to_string(envelope.severity())}};
-  }
-  return std::nullopt;
+  EnvelopeHeader header;
+  header.schema_version = envelope.schema_version();
+  header.source = envelope.source();
+  header.severity = envelope.severity();
+  header.body = body_kind(envelope);
+  return check_header(header);
 }
 
 }  // namespace

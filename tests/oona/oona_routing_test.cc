@@ -202,6 +202,37 @@ TEST(OonaRouting, OverloadDropsAreCountedExactlyLowestSeverityFirst) {
 }
 
 
+// A subscriber's byte bound holds what is queued for it, not what has passed through it: with a
+// 64 KiB bound, ten times that goes through a subscriber that keeps up, and nothing is shed. (Oona
+// once counted a sent envelope's bytes as still queued, and shed everything once the bound's worth
+// had been sent: 64 MiB by default.)
+TEST(OonaRouting, MoreThanTheByteBoundPassesThroughASubscriberThatKeepsUp) {
+  OonaProcess oona("subscriber_queue:\n  max_bytes: 64KiB\n");
+  ASSERT_TRUE(oona.ready());
+  BusSubscriberOptions options = subscriber_options(oona.endpoints());
+  options.emergency = false;
+  BusSubscriber subscriber(options);
+  ASSERT_TRUE(connect(oona.endpoints(), subscriber, true, false));
+  BusPublisher publisher(publisher_options(oona.endpoints(), "steady"));
+  constexpr int kRounds = 30;
+  constexpr int kPerRound = 100;  // ~25 KiB a round: well inside the bound at any moment.
+  int received = 0;
+  for (int round = 0; round < kRounds; ++round) {
+    for (int i = 0; i < kPerRound; ++i) ASSERT_TRUE(publisher.publish(telemetry(proto::SEVERITY_INFO, 200)));
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    int this_round = 0;
+    while (this_round < kPerRound && std::chrono::steady_clock::now() < deadline) {
+      auto m = subscriber.receive(100ms);
+      if (m && m->envelope.source() == "steady") ++this_round;
+    }
+    ASSERT_EQ(this_round, kPerRound) << "round " << round << " after " << received << " envelopes ("
+                                     << subscriber.missed() << " shed by Oona)";
+    received += this_round;
+  }
+  EXPECT_EQ(subscriber.missed(), 0u);
+  EXPECT_EQ(received, kRounds * kPerRound);
+}
+
 // One source floods the emergency lane far beyond its rate (burst 20, 10/s): its excess arrives on
 // the normal egress marked demoted and counted, none lost; another source's emergency sent after
 // the flood still arrives on the emergency lane without waiting for the demoted backlog.
