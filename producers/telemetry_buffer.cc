@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "producers/encoded_size.h"
 #include "proto/envelope_codec.h"
 
 namespace esper::producers {
@@ -15,22 +16,44 @@ const std::set<std::string>& reference_gated_metrics() {
   return gated;
 }
 
-TelemetryBuffer::TelemetryBuffer(TelemetryBufferOptions options, EnvelopeSink& sink)
-    : options_(std::move(options)), sink_(sink) {
+TelemetryBuffer::TelemetryBuffer(TelemetryBufferOptions options, EnvelopeSink& sink,
+                                 std::function<void()> on_batch_ready)
+    : options_(std::move(options)), sink_(sink), on_batch_ready_(std::move(on_batch_ready)) {
   options_.capacity = std::max<std::size_t>(1, options_.capacity);
   options_.max_points_per_packet = std::max<std::size_t>(1, options_.max_points_per_packet);
+  // A full buffer is always a batch: past it, what is recorded would push out what is buffered.
+  if (options_.drain_batch_points > options_.capacity) options_.drain_batch_points = options_.capacity;
 }
 
 void TelemetryBuffer::make_room_locked() {
   if (points_.size() + events_.size() < options_.capacity) return;
   // Oldest metric point first: a missed sample matters less than a missed event.
   if (!points_.empty()) {
+    bytes_ -= std::min(bytes_, estimated_encoded_size(points_.front()));
     points_.pop_front();
   } else {
+    bytes_ -= std::min(bytes_, estimated_encoded_size(events_.front()));
     events_.pop_front();
   }
   ++dropped_since_drain_;
   ++dropped_total_;
+}
+
+bool TelemetryBuffer::batch_ready_locked() const {
+  return (options_.drain_batch_points > 0 && points_.size() + events_.size() >= options_.drain_batch_points) ||
+         (options_.drain_batch_bytes > 0 && bytes_ >= options_.drain_batch_bytes);
+}
+
+bool TelemetryBuffer::add_locked(std::size_t bytes) {
+  bytes_ += bytes;
+  if (batch_signalled_ || !batch_ready_locked()) return false;
+  batch_signalled_ = true;
+  return true;
+}
+
+bool TelemetryBuffer::batch_ready() const {
+  std::lock_guard lock(mu_);
+  return batch_ready_locked();
 }
 
 bool TelemetryBuffer::record(proto::MetricPoint point) {
@@ -40,9 +63,15 @@ bool TelemetryBuffer::record(proto::MetricPoint point) {
     return false;
   }
   if (point.timestamp_unix_ns() == 0) point.set_timestamp_unix_ns(proto::now_unix_ns());
-  std::lock_guard lock(mu_);
-  make_room_locked();
-  points_.push_back(std::move(point));
+  const std::size_t bytes = estimated_encoded_size(point);
+  bool ready = false;
+  {
+    std::lock_guard lock(mu_);
+    make_room_locked();
+    points_.push_back(std::move(point));
+    ready = add_locked(bytes);
+  }
+  if (ready && on_batch_ready_) on_batch_ready_();
   return true;
 }
 
@@ -58,9 +87,15 @@ bool TelemetryBuffer::record(proto::TelemetryEvent event) {
     ++unsent_emergency_;
     return false;
   }
-  std::lock_guard lock(mu_);
-  make_room_locked();
-  events_.push_back(std::move(event));
+  const std::size_t bytes = estimated_encoded_size(event);
+  bool ready = false;
+  {
+    std::lock_guard lock(mu_);
+    make_room_locked();
+    events_.push_back(std::move(event));
+    ready = add_locked(bytes);
+  }
+  if (ready && on_batch_ready_) on_batch_ready_();
   return true;
 }
 
@@ -72,6 +107,8 @@ DrainResult TelemetryBuffer::drain() {
     std::lock_guard lock(mu_);
     points.swap(points_);
     events.swap(events_);
+    bytes_ = 0;
+    batch_signalled_ = false;  // Whatever is recorded from now on may make the next batch.
     result.dropped = std::exchange(dropped_since_drain_, 0);
   }
   while (!points.empty() || !events.empty()) {
@@ -110,6 +147,9 @@ DrainResult TelemetryBuffer::drain() {
         ++dropped_since_drain_;
         ++dropped_total_;
       }
+      bytes_ = 0;
+      for (const auto& p : points_) bytes_ += estimated_encoded_size(p);
+      for (const auto& e : events_) bytes_ += estimated_encoded_size(e);
       break;
     }
     ++result.packets;
