@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include <google/protobuf/arena.h>
+
 #include "producers/encoded_size.h"
 #include "proto/envelope_codec.h"
 
@@ -103,6 +105,7 @@ DrainResult TelemetryBuffer::drain() {
   std::deque<proto::MetricPoint> points;
   std::deque<proto::TelemetryEvent> events;
   DrainResult result;
+  google::protobuf::Arena backup_arena;
   {
     std::lock_guard lock(mu_);
     points.swap(points_);
@@ -132,12 +135,16 @@ DrainResult TelemetryBuffer::drain() {
     envelope.set_severity(level);
     const auto n_points = static_cast<std::uint64_t>(packet->metrics_size());
     const auto n_events = static_cast<std::uint64_t>(packet->events_size());
-    proto::Envelope copy = envelope;  // Kept to put back if the sink refuses.
+    // Kept to put back if the sink refuses. On an arena, reset after each packet: a copy costs a
+    // few bump allocations instead of a malloc and a free per string, which made half of a drain.
+    backup_arena.Reset();
+    auto* copy = google::protobuf::Arena::CreateMessage<proto::Envelope>(&backup_arena);
+    copy->CopyFrom(envelope);
     if (!sink_.publish(std::move(envelope))) {
       // Not handed over: back into the buffer, ahead of anything recorded meanwhile, within the
       // bound (what does not fit is dropped and counted like any overflow).
       std::lock_guard lock(mu_);
-      const auto& refused = copy.telemetry();
+      const auto& refused = copy->telemetry();
       for (int i = refused.metrics_size() - 1; i >= 0; --i) points.push_front(refused.metrics(i));
       for (int i = refused.events_size() - 1; i >= 0; --i) events.push_front(refused.events(i));
       for (auto it = points.rbegin(); it != points.rend(); ++it) points_.push_front(std::move(*it));
