@@ -23,8 +23,10 @@
 namespace esper::daemon {
 
 struct FlushCounts {
-  std::uint64_t packets = 0;  // Telemetry packets published by this flush.
-  std::uint64_t points = 0;   // Metric points published by this flush.
+  // Telemetry packets and metric points published since the previous FLUSHED: by this flush and by
+  // any drain in between (a producer's batch drains; proto/esper/control.proto).
+  std::uint64_t packets = 0;
+  std::uint64_t points = 0;
   std::uint64_t dropped = 0;  // Items dropped since the previous FLUSHED because a buffer was full.
   std::uint64_t depth = 0;    // Items left after the flush.
 };

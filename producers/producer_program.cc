@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include <spdlog/spdlog.h>
+
 #include "cli/run_program.h"
 #include "producers/paced_loop.h"
 
@@ -13,6 +15,15 @@ Producer::Producer(std::string name, const ProducerFlags& flags, ServiceRuntimeO
 void Producer::say_ready() const {
   std::printf("%s ready\n", name_.c_str());
   std::fflush(stdout);
+}
+
+void Producer::stop() {
+  runtime_.stop();
+  const ServiceRuntimeStats stats = runtime_.stats();
+  spdlog::info("{}: {} points published, {} items dropped (buffer full), {} left unsent ({} batch drains, {} "
+               "flushes answered, {} timer flushes)",
+               name_, stats.points_published, stats.dropped_total, runtime_.buffer().depth(), stats.batch_drains,
+               stats.flushes_answered, stats.timer_flushes);
 }
 
 std::uint64_t Producer::run_paced(const std::function<bool()>& step) {

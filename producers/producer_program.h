@@ -44,8 +44,9 @@ class Producer {
   // false (paced_loop.h). Returns how many steps ran.
   std::uint64_t run_paced(const std::function<bool()>& step);
 
-  // Drains once more and stops the runtime (ServiceRuntime::stop).
-  void stop() { runtime_.stop(); }
+  // Drains once more and stops the runtime (ServiceRuntime::stop), then logs what the buffer did
+  // over the run: points published, dropped because it was full, and left unsent.
+  void stop();
 
  private:
   std::string name_;

@@ -53,7 +53,7 @@ ServiceRuntime::ServiceRuntime(ServiceRuntimeOptions options) : options_(std::mo
   if (options_.buffer.source.empty()) options_.buffer.source = options_.service;
   bus_ = std::make_unique<oona::BusPublisher>(options_.bus);
   sink_ = std::make_unique<LockedSink>(*bus_);
-  buffer_ = std::make_unique<TelemetryBuffer>(options_.buffer, *sink_);
+  buffer_ = std::make_unique<TelemetryBuffer>(options_.buffer, *sink_, [this] { wakeup_.notify(); });
   driver_ = std::thread([this] { run(); });
 }
 
@@ -63,14 +63,20 @@ bool ServiceRuntime::publish(proto::Envelope envelope) { return sink_->publish(s
 
 void ServiceRuntime::stop() {
   if (stopping_.exchange(true)) return;
+  wakeup_.notify();  // The driver sees the stop flag now rather than at its next poll timeout.
   if (driver_.joinable()) driver_.join();
   // The last drain, on the caller's thread now that the driver is gone (one drainer at a time).
   (void)drain_and_report();
 }
 
-DrainResult ServiceRuntime::drain_and_report() {
+DrainResult ServiceRuntime::drain() {
   const DrainResult r = buffer_->drain();
   points_published_ += r.points;
+  return r;
+}
+
+DrainResult ServiceRuntime::drain_and_report() {
+  const DrainResult r = drain();
   // The buffer's own health goes out after each drain, so a producer that overflows says so in its
   // telemetry as well as in FLUSHED.
   proto::Envelope envelope;
@@ -94,6 +100,7 @@ DrainResult ServiceRuntime::drain_and_report() {
 ServiceRuntimeStats ServiceRuntime::stats() const {
   return {.flushes_answered = flushes_answered_.load(),
           .timer_flushes = timer_flushes_.load(),
+          .batch_drains = batch_drains_.load(),
           .points_published = points_published_.load(),
           .dropped_total = buffer_->dropped_total(),
           .supervised = supervised_.load()};
@@ -105,14 +112,26 @@ void ServiceRuntime::run() {
                                .version = options_.version,
                                .silence = options_.control_silence});
 
-  auto drain = [this] { return drain_and_report(); };
+  // What every drain since the previous FLUSHED did; the next FLUSHED reports it (see the header).
+  DrainResult since_flushed;
+  auto count = [&](const DrainResult& r) {
+    since_flushed.packets += r.packets;
+    since_flushed.points += r.points;
+    since_flushed.dropped += r.dropped;
+    return r;
+  };
   // Answering a FLUSH: drain, then count it (state first, reply second: whoever sees the FLUSHED
   // also sees the stats that go with it).
   auto flush = [&] {
-    const DrainResult r = drain();
+    const DrainResult r = count(drain_and_report());
+    const daemon::FlushCounts counts{.packets = since_flushed.packets,
+                                     .points = since_flushed.points,
+                                     .dropped = since_flushed.dropped,
+                                     .depth = r.depth};
+    since_flushed = {};
     ++flushes_answered_;
     supervised_.store(true);
-    return daemon::FlushCounts{.packets = r.packets, .points = r.points, .dropped = r.dropped, .depth = r.depth};
+    return counts;
   };
 
   Clock::time_point next_timer_flush = Clock::now() + options_.flush_interval;
@@ -127,18 +146,22 @@ void ServiceRuntime::run() {
     supervised_.store(supervised);
     if (!supervised && now >= next_timer_flush) {
       ++timer_flushes_;  // Counted first: whoever sees the drained points also sees the count.
-      drain();
+      count(drain_and_report());
       next_timer_flush = now + options_.flush_interval;
+    }
+    // A recording thread said a batch is ready (or stop() woke us; then this drain is harmless).
+    if (wakeup_.clear() && !stopping_.load()) {
+      ++batch_drains_;
+      count(drain());
+      continue;  // Look at the control socket before waiting: a FLUSH may have come meanwhile.
     }
 
     const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(
         std::min<Clock::duration>(kStopCheck, std::max<Clock::duration>(next_timer_flush - now, {})));
-    if (!link.active()) {
-      std::this_thread::sleep_for(wait);
-      continue;
-    }
-    zmq::pollitem_t item = link.pollitem();
-    zmq::poll(&item, 1, wait);
+    zmq::pollitem_t items[2] = {{nullptr, wakeup_.fd(), ZMQ_POLLIN, 0}, {}};
+    int n_items = 1;
+    if (link.active()) items[n_items++] = link.pollitem();
+    zmq::poll(items, static_cast<std::size_t>(n_items), wait);
   }
 }
 

@@ -6,9 +6,19 @@
 // FLUSH(seq) drains the buffer to Oona and answers FLUSHED(seq, packets, points, dropped, depth).
 // Without a control endpoint, or when Weatherlight has sent no FLUSH for `control_silence`, the
 // driver drains on its own timer instead, so telemetry keeps flowing with no supervisor at all.
+// Whenever the buffer holds a batch (TelemetryBufferOptions::drain_batch_points / _bytes) the
+// recording thread wakes the driver (an eventfd), which drains at once, supervised or not: a fast
+// producer is not held to what its buffer can hold between two FLUSHes.
+//
+// What FLUSHED counts: packets and points handed to the bus, and items dropped, since the previous
+// FLUSHED (since start for the first), by every drain in between (batch drains, own-timer drains)
+// and the FLUSH's own; depth is what the buffer holds after the FLUSH's drain. So each point
+// published is counted in exactly one FLUSHED (except those of the last drain, at stop), and the
+// sum of FLUSHED.points is what the producer published.
 //
 // Threads: the producer's own threads call buffer().record() and publish(); the driver thread
-// drains. The bus publisher is not thread-safe, so every send goes through one mutex.
+// drains, so drains never run concurrently and FLUSHED's counts are exact. The bus publisher is not
+// thread-safe, so every send goes through one mutex.
 #ifndef ESPER_PRODUCERS_SERVICE_RUNTIME_H_
 #define ESPER_PRODUCERS_SERVICE_RUNTIME_H_
 
@@ -21,6 +31,7 @@
 
 #include "esper/envelope.pb.h"
 #include "oona/bus_publisher.h"
+#include "producers/drain_wakeup.h"
 #include "producers/telemetry_buffer.h"
 
 namespace esper::producers {
@@ -41,6 +52,7 @@ void apply_supervisor_environment(ServiceRuntimeOptions& options);
 struct ServiceRuntimeStats {
   std::uint64_t flushes_answered = 0;  // FLUSH requests answered with FLUSHED.
   std::uint64_t timer_flushes = 0;     // Drains on the own timer.
+  std::uint64_t batch_drains = 0;      // Drains started because a batch was ready.
   std::uint64_t points_published = 0;  // Metric points handed to Oona by drains.
   std::uint64_t dropped_total = 0;     // Items the buffer dropped because it was full.
   bool supervised = false;             // A FLUSH arrived within control_silence.
@@ -53,7 +65,8 @@ class ServiceRuntime {
   ServiceRuntime(const ServiceRuntime&) = delete;
   ServiceRuntime& operator=(const ServiceRuntime&) = delete;
 
-  // Record metrics and events here; never blocks beyond the buffer's O(1) lock.
+  // Record metrics and events here; never blocks beyond the buffer's O(1) lock (and, once per batch,
+  // an eventfd write).
   TelemetryBuffer& buffer() { return *buffer_; }
 
   // Publishes an envelope now, bypassing the buffer (field reports, lifecycle events that must not
@@ -69,16 +82,21 @@ class ServiceRuntime {
  private:
   class LockedSink;
   void run();
-  // Drains the buffer, then publishes the buffer's own producer.* telemetry. One drainer at a time.
+  // Drains the buffer. One drainer at a time.
+  DrainResult drain();
+  // drain(), then publishes the buffer's own producer.* telemetry: on FLUSH, tick and stop, not on
+  // batch drains, so its cadence stays one packet per flush however fast the producer records.
   DrainResult drain_and_report();
 
   ServiceRuntimeOptions options_;
   std::unique_ptr<oona::BusPublisher> bus_;
   std::unique_ptr<LockedSink> sink_;
+  DrainWakeup wakeup_;
   std::unique_ptr<TelemetryBuffer> buffer_;
   std::atomic<bool> stopping_{false};
   std::atomic<std::uint64_t> flushes_answered_{0};
   std::atomic<std::uint64_t> timer_flushes_{0};
+  std::atomic<std::uint64_t> batch_drains_{0};
   std::atomic<std::uint64_t> points_published_{0};
   std::atomic<bool> supervised_{false};
   std::thread driver_;

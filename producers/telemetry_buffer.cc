@@ -2,6 +2,9 @@
 
 #include <algorithm>
 
+#include <google/protobuf/arena.h>
+
+#include "producers/encoded_size.h"
 #include "proto/envelope_codec.h"
 
 namespace esper::producers {
@@ -15,22 +18,44 @@ const std::set<std::string>& reference_gated_metrics() {
   return gated;
 }
 
-TelemetryBuffer::TelemetryBuffer(TelemetryBufferOptions options, EnvelopeSink& sink)
-    : options_(std::move(options)), sink_(sink) {
+TelemetryBuffer::TelemetryBuffer(TelemetryBufferOptions options, EnvelopeSink& sink,
+                                 std::function<void()> on_batch_ready)
+    : options_(std::move(options)), sink_(sink), on_batch_ready_(std::move(on_batch_ready)) {
   options_.capacity = std::max<std::size_t>(1, options_.capacity);
   options_.max_points_per_packet = std::max<std::size_t>(1, options_.max_points_per_packet);
+  // A full buffer is always a batch: past it, what is recorded would push out what is buffered.
+  if (options_.drain_batch_points > options_.capacity) options_.drain_batch_points = options_.capacity;
 }
 
 void TelemetryBuffer::make_room_locked() {
   if (points_.size() + events_.size() < options_.capacity) return;
   // Oldest metric point first: a missed sample matters less than a missed event.
   if (!points_.empty()) {
+    bytes_ -= std::min(bytes_, estimated_encoded_size(points_.front()));
     points_.pop_front();
   } else {
+    bytes_ -= std::min(bytes_, estimated_encoded_size(events_.front()));
     events_.pop_front();
   }
   ++dropped_since_drain_;
   ++dropped_total_;
+}
+
+bool TelemetryBuffer::batch_ready_locked() const {
+  return (options_.drain_batch_points > 0 && points_.size() + events_.size() >= options_.drain_batch_points) ||
+         (options_.drain_batch_bytes > 0 && bytes_ >= options_.drain_batch_bytes);
+}
+
+bool TelemetryBuffer::add_locked(std::size_t bytes) {
+  bytes_ += bytes;
+  if (batch_signalled_ || !batch_ready_locked()) return false;
+  batch_signalled_ = true;
+  return true;
+}
+
+bool TelemetryBuffer::batch_ready() const {
+  std::lock_guard lock(mu_);
+  return batch_ready_locked();
 }
 
 bool TelemetryBuffer::record(proto::MetricPoint point) {
@@ -40,9 +65,15 @@ bool TelemetryBuffer::record(proto::MetricPoint point) {
     return false;
   }
   if (point.timestamp_unix_ns() == 0) point.set_timestamp_unix_ns(proto::now_unix_ns());
-  std::lock_guard lock(mu_);
-  make_room_locked();
-  points_.push_back(std::move(point));
+  const std::size_t bytes = estimated_encoded_size(point);
+  bool ready = false;
+  {
+    std::lock_guard lock(mu_);
+    make_room_locked();
+    points_.push_back(std::move(point));
+    ready = add_locked(bytes);
+  }
+  if (ready && on_batch_ready_) on_batch_ready_();
   return true;
 }
 
@@ -58,9 +89,15 @@ bool TelemetryBuffer::record(proto::TelemetryEvent event) {
     ++unsent_emergency_;
     return false;
   }
-  std::lock_guard lock(mu_);
-  make_room_locked();
-  events_.push_back(std::move(event));
+  const std::size_t bytes = estimated_encoded_size(event);
+  bool ready = false;
+  {
+    std::lock_guard lock(mu_);
+    make_room_locked();
+    events_.push_back(std::move(event));
+    ready = add_locked(bytes);
+  }
+  if (ready && on_batch_ready_) on_batch_ready_();
   return true;
 }
 
@@ -68,10 +105,13 @@ DrainResult TelemetryBuffer::drain() {
   std::deque<proto::MetricPoint> points;
   std::deque<proto::TelemetryEvent> events;
   DrainResult result;
+  google::protobuf::Arena backup_arena;
   {
     std::lock_guard lock(mu_);
     points.swap(points_);
     events.swap(events_);
+    bytes_ = 0;
+    batch_signalled_ = false;  // Whatever is recorded from now on may make the next batch.
     result.dropped = std::exchange(dropped_since_drain_, 0);
   }
   while (!points.empty() || !events.empty()) {
@@ -95,12 +135,16 @@ DrainResult TelemetryBuffer::drain() {
     envelope.set_severity(level);
     const auto n_points = static_cast<std::uint64_t>(packet->metrics_size());
     const auto n_events = static_cast<std::uint64_t>(packet->events_size());
-    proto::Envelope copy = envelope;  // Kept to put back if the sink refuses.
+    // Kept to put back if the sink refuses. On an arena, reset after each packet: a copy costs a
+    // few bump allocations instead of a malloc and a free per string, which made half of a drain.
+    backup_arena.Reset();
+    auto* copy = google::protobuf::Arena::CreateMessage<proto::Envelope>(&backup_arena);
+    copy->CopyFrom(envelope);
     if (!sink_.publish(std::move(envelope))) {
       // Not handed over: back into the buffer, ahead of anything recorded meanwhile, within the
       // bound (what does not fit is dropped and counted like any overflow).
       std::lock_guard lock(mu_);
-      const auto& refused = copy.telemetry();
+      const auto& refused = copy->telemetry();
       for (int i = refused.metrics_size() - 1; i >= 0; --i) points.push_front(refused.metrics(i));
       for (int i = refused.events_size() - 1; i >= 0; --i) events.push_front(refused.events(i));
       for (auto it = points.rbegin(); it != points.rend(); ++it) points_.push_front(std::move(*it));
@@ -110,6 +154,9 @@ DrainResult TelemetryBuffer::drain() {
         ++dropped_since_drain_;
         ++dropped_total_;
       }
+      bytes_ = 0;
+      for (const auto& p : points_) bytes_ += estimated_encoded_size(p);
+      for (const auto& e : events_) bytes_ += estimated_encoded_size(e);
       break;
     }
     ++result.packets;

@@ -2,8 +2,14 @@
 // never does I/O: it appends to a bounded in-memory buffer (a mutex held for O(1)). When the buffer
 // is full the oldest metric point goes first (then the oldest event), and every drop is counted.
 // HIGH and CRITICAL events bypass the buffer and are handed to the sink at once, for the emergency
-// lane. drain() (on each FLUSH from Weatherlight, or on the producer's own timer) batches what is
-// buffered into TelemetryPackets and hands them to the sink.
+// lane. drain() batches what is buffered into TelemetryPackets and hands them to the sink.
+//
+// Who drains: the service runtime's driver thread, on each FLUSH from Weatherlight, on the
+// producer's own timer, and whenever a batch is ready. A batch is ready once the buffer holds
+// `drain_batch_points` items or their estimated encoded size reaches `drain_batch_bytes`, whichever
+// comes first; record() then calls `on_batch_ready` (once, until the next drain starts), which only
+// wakes the drainer. So the buffer keeps up with a fast producer, and `capacity` is a bound on
+// memory for when the bus refuses what it is handed, not the most a producer may record per flush.
 //
 // Gated metrics (the "enrichment" set of docs/reference/training-system.md, e.g. loss_ewma, grad_var,
 // gpu_util_percent) are suppressed at record() when the producer's gate is off, as Tolaria's
@@ -13,6 +19,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <mutex>
 #include <set>
 #include <string>
@@ -37,6 +44,11 @@ struct TelemetryBufferOptions {
   std::string source;                       // source_subsystem of the packets.
   std::size_t capacity = 10'000;            // Metric points plus events held at most.
   std::size_t max_points_per_packet = 500;  // drain() splits larger batches.
+  // A batch is ready, and a drain starts without waiting for a FLUSH or tick, once this many items
+  // are buffered (0: no count trigger; at most `capacity`)...
+  std::size_t drain_batch_points = 1'000;
+  // ...or once their estimated encoded size (encoded_size.h) reaches this (0: no size trigger).
+  std::size_t drain_batch_bytes = 64 * 1024;
   bool gated_enabled = true;                // false: metrics in `gated` are suppressed.
   std::set<std::string> gated = reference_gated_metrics();
 };
@@ -51,7 +63,9 @@ struct DrainResult {
 
 class TelemetryBuffer {
  public:
-  TelemetryBuffer(TelemetryBufferOptions options, EnvelopeSink& sink);
+  // `on_batch_ready` runs on a recording thread, outside the buffer's lock, when a batch becomes
+  // ready; it must not block (the runtime's writes an eventfd). Empty: batches wait for drain().
+  TelemetryBuffer(TelemetryBufferOptions options, EnvelopeSink& sink, std::function<void()> on_batch_ready = {});
 
   // Buffers a metric point. Returns false when it was suppressed (gated metric with the gate off).
   bool record(proto::MetricPoint point);
@@ -63,6 +77,7 @@ class TelemetryBuffer {
   DrainResult drain();
 
   std::size_t depth() const;
+  bool batch_ready() const;                    // The drain trigger holds now.
   std::uint64_t dropped_total() const;         // Since start.
   std::uint64_t suppressed_total() const;      // Gated metrics suppressed since start.
   std::uint64_t unsent_emergency() const;      // Immediate events the sink refused.
@@ -70,12 +85,18 @@ class TelemetryBuffer {
  private:
   // Makes room for one item; call with mu_ held.
   void make_room_locked();
+  // Counts an item of `bytes` in; true when it made a batch ready. Call with mu_ held.
+  bool add_locked(std::size_t bytes);
+  bool batch_ready_locked() const;
 
   TelemetryBufferOptions options_;
   EnvelopeSink& sink_;
+  std::function<void()> on_batch_ready_;
   mutable std::mutex mu_;
   std::deque<proto::MetricPoint> points_;
   std::deque<proto::TelemetryEvent> events_;
+  std::size_t bytes_ = 0;           // Estimated encoded size of what is buffered.
+  bool batch_signalled_ = false;    // on_batch_ready_ ran since the last drain started.
   std::uint64_t dropped_since_drain_ = 0;
   std::uint64_t dropped_total_ = 0;
   std::uint64_t suppressed_total_ = 0;

@@ -14,7 +14,8 @@ drains it into TelemetryPackets; HIGH and CRITICAL events skip the buffer. Under
 protocol as producers/service_runtime.h does: HELLO on the control socket, a drain and a FLUSHED
 reply (packets, points, dropped since the last FLUSHED, depth) for each FLUSH, and its own timer
 only while no FLUSH has come for `control_silence_s` (saying HELLO again then). Without
-Weatherlight it drains every flush interval.
+Weatherlight it drains every flush interval. Either way it drains as soon as a batch is buffered
+(`drain_batch_points`, `drain_batch_bytes`), so a fast producer is not held to one buffer a flush.
 
 BusSubscriber follows the bus as oona/bus_subscriber.h does, through the egress protocol of
 oona/egress_protocol.h: a DEALER socket per egress lane says HELLO (its name, topic prefixes and

@@ -126,6 +126,58 @@ TEST(TelemetryBufferTest, ConcurrentRecordersLoseNothingBelowCapacity) {
   EXPECT_EQ(buffer.dropped_total(), 0u);
 }
 
+TEST(TelemetryBufferTest, ABatchOfPointsWakesTheDrainerOncePerBatch) {
+  RecordingSink sink;
+  int wakeups = 0;
+  TelemetryBuffer buffer({.source = "uma-serve", .drain_batch_points = 10, .drain_batch_bytes = 0}, sink,
+                         [&] { ++wakeups; });
+  for (int i = 0; i < 9; ++i) buffer.record(proto::make_point("ttft_ms", i, "ms"));
+  EXPECT_EQ(wakeups, 0) << "woken before a batch was buffered";
+  EXPECT_FALSE(buffer.batch_ready());
+  buffer.record(event("session_started", proto::SEVERITY_INFO));  // Events count towards the batch.
+  EXPECT_EQ(wakeups, 1) << "the 10th item did not wake the drainer";
+  EXPECT_TRUE(buffer.batch_ready());
+  for (int i = 0; i < 25; ++i) buffer.record(proto::make_point("ttft_ms", i, "ms"));
+  EXPECT_EQ(wakeups, 1) << "woken again before the drainer started";
+  EXPECT_EQ(buffer.drain().points, 34u);
+  EXPECT_TRUE(sink.envelopes.size() > 0);
+  for (int i = 0; i < 10; ++i) buffer.record(proto::make_point("ttft_ms", i, "ms"));
+  EXPECT_EQ(wakeups, 2) << "the next batch after a drain did not wake the drainer";
+}
+
+TEST(TelemetryBufferTest, ABatchOfBytesWakesTheDrainerBeforeTheCount) {
+  RecordingSink sink;
+  int wakeups = 0;
+  TelemetryBuffer buffer({.source = "uma-serve", .drain_batch_points = 1000, .drain_batch_bytes = 4096}, sink,
+                         [&] { ++wakeups; });
+  const std::string long_name(1000, 'x');
+  int recorded = 0;
+  while (wakeups == 0 && recorded < 1000) {
+    buffer.record(proto::make_point(long_name, recorded, "ms"));
+    ++recorded;
+  }
+  EXPECT_EQ(wakeups, 1);
+  // About 1,000 bytes each: the fifth point makes 4 KiB, long before 1,000 points.
+  EXPECT_GE(recorded, 4);
+  EXPECT_LE(recorded, 5);
+}
+
+TEST(TelemetryBufferTest, AFullBufferIsABatchAndZeroTurnsTheTriggersOff) {
+  RecordingSink sink;
+  int wakeups = 0;
+  TelemetryBuffer small({.source = "kasmina", .capacity = 5, .drain_batch_points = 1000}, sink, [&] { ++wakeups; });
+  for (int i = 0; i < 5; ++i) small.record(proto::make_point("kasmina.seed.alpha", i, "ratio"));
+  EXPECT_EQ(wakeups, 1) << "a buffer smaller than the batch filled up without waking the drainer";
+  EXPECT_EQ(small.dropped_total(), 0u);
+
+  int off_wakeups = 0;
+  TelemetryBuffer off({.source = "kasmina", .capacity = 100, .drain_batch_points = 0, .drain_batch_bytes = 0}, sink,
+                      [&] { ++off_wakeups; });
+  for (int i = 0; i < 200; ++i) off.record(proto::make_point("kasmina.seed.alpha", i, "ratio"));
+  EXPECT_EQ(off_wakeups, 0);
+  EXPECT_EQ(off.dropped_total(), 100u) << "with no trigger the buffer waits for drain() and overflows";
+}
+
 TEST(DerivedStatsTest, EwmaRollingStatsAndDelta) {
   Ewma ewma(0.5);
   EXPECT_DOUBLE_EQ(ewma.add(1), 1);

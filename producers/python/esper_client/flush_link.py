@@ -1,7 +1,8 @@
 """The flush protocol a producer speaks with Weatherlight, as producers/service_runtime.h does: on
 a DEALER socket to Weatherlight's control endpoint it says HELLO, answers each FLUSH with a drain
-and a FLUSHED carrying the drain's counts, and drains on its own timer only while no FLUSH has
-come for `control_silence_s` (saying HELLO again then: Weatherlight may have restarted).
+and a FLUSHED carrying the counts since the previous FLUSHED, drains on its own timer only while no
+FLUSH has come for `control_silence_s` (saying HELLO again then: Weatherlight may have restarted),
+and drains whenever the producer's buffer says a batch is ready.
 """
 
 import os
@@ -20,16 +21,22 @@ def hello_message(service, version):
     return hello.SerializeToString()
 
 
-def run(endpoint, hello, stop, flush_interval_s, control_silence_s, on_timer, on_flush):
+def run(endpoint, hello, stop, flush_interval_s, control_silence_s, on_timer, on_flush, wakeup=None,
+        on_batch=None):
     """Speaks the protocol until the threading.Event `stop` is set.
 
     `hello` is the serialized HELLO. on_timer() drains on the own timer; on_flush() drains for a
     FLUSH and returns (packets, points, dropped, depth) for its FLUSHED, which goes out after it
-    returned, so whoever sees FLUSHED also sees the drain's effects.
+    returned, so whoever sees FLUSHED also sees the drain's effects. When `wakeup` (anything with a
+    fileno()) is readable, on_batch() drains a ready batch and returns whether it did.
     """
     control = zmq.Context.instance().socket(zmq.DEALER)
     control.setsockopt(zmq.LINGER, 0)
     control.connect(endpoint)
+    poller = zmq.Poller()
+    poller.register(control, zmq.POLLIN)
+    if wakeup is not None:
+        poller.register(wakeup, zmq.POLLIN)
     last_flush = None  # monotonic time of the last FLUSH; None: never supervised.
     last_hello = None
     next_timer = time.monotonic() + flush_interval_s
@@ -52,8 +59,12 @@ def run(endpoint, hello, stop, flush_interval_s, control_silence_s, on_timer, on
             if not supervised and now >= next_timer:
                 on_timer()
                 next_timer = now + flush_interval_s
-            timeout_ms = int(1000 * min(0.1, max(0.0, next_timer - now)))
-            if not control.poll(timeout_ms):
+            if on_batch is not None and on_batch():
+                # Look at the control socket before waiting: a FLUSH may have come meanwhile.
+                timeout_ms = 0
+            else:
+                timeout_ms = int(1000 * min(0.1, max(0.0, next_timer - now)))
+            if control not in dict(poller.poll(timeout_ms)):
                 continue
             while True:
                 try:
