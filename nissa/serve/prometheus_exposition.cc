@@ -9,39 +9,6 @@
 namespace esper::nissa {
 namespace {
 
-struct UnitRule {
-  std::string_view unit;
-  std::string_view suffix;        // Base-unit suffix in the exposition name.
-  std::string_view name_suffix;   // The same unit as Esper names often spell it, replaced if present.
-  double scale;
-};
-
-constexpr std::array<UnitRule, 9> kUnitRules{{
-    {"ms", "_seconds", "_ms", 1e-3},
-    {"s", "_seconds", "_s", 1},
-    {"ns", "_seconds", "_ns", 1e-9},
-    {"GB", "_bytes", "_gb", 1e9},
-    {"MB", "_bytes", "_mb", 1e6},
-    {"bytes", "_bytes", "_bytes", 1},
-    {"%", "_percent", "_percent", 1},
-    {"ratio", "_ratio", "_ratio", 1},
-    {"Mbps", "_bits_per_second", "_mbps", 1e6},
-}};
-
-std::string sanitize(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
-    out.push_back(ok ? c : '_');
-  }
-  return out;
-}
-
-void strip_suffix(std::string& name, std::string_view suffix) {
-  if (name.ends_with(suffix)) name.resize(name.size() - suffix.size());
-}
-
 std::string escape_label_value(std::string_view v) {
   std::string out;
   out.reserve(v.size());
@@ -79,11 +46,10 @@ void append_value(std::string& out, double v) {
 // `{source="...",k="v"}` plus an optional extra label (the summary's quantile).
 std::string labels(const SeriesKey& key, std::string_view extra_name = {},
                    std::string_view extra_value = {}) {
-  std::string out = "{source=\"" + escape_label_value(key.source) + "\"";
-  for (const auto& [k, v] : key.attributes) {
-    std::string name = prometheus_label_name(k);
-    if (name == "source" || name == "quantile") name = "attr_" + name;  // Reserved by the exposition.
-    out += "," + name + "=\"" + escape_label_value(v) + "\"";
+  std::string out = "{";
+  for (const auto& [name, value] : prometheus_labels(key)) {
+    if (out.size() > 1) out += ",";
+    out += name + "=\"" + escape_label_value(value) + "\"";
   }
   if (!extra_name.empty()) {
     out += ",";
@@ -104,29 +70,6 @@ std::string_view type_name(proto::MetricKind kind) {
 }
 
 }  // namespace
-
-std::string prometheus_label_name(std::string_view key) {
-  std::string out = sanitize(key);
-  if (out.empty() || (out[0] >= '0' && out[0] <= '9')) out.insert(0, "_");
-  if (out.starts_with("__")) out.insert(0, "attr");  // Names starting "__" are reserved.
-  return out;
-}
-
-PrometheusName prometheus_name(std::string_view dotted_name, std::string_view unit,
-                               proto::MetricKind kind) {
-  PrometheusName out;
-  out.name = "esper_" + sanitize(dotted_name);
-  if (kind == proto::METRIC_KIND_COUNTER) strip_suffix(out.name, "_total");
-  for (const auto& rule : kUnitRules) {
-    if (unit != rule.unit) continue;
-    strip_suffix(out.name, rule.name_suffix);
-    if (!out.name.ends_with(rule.suffix)) out.name += rule.suffix;
-    out.scale = rule.scale;
-    break;
-  }
-  if (kind == proto::METRIC_KIND_COUNTER) out.name += "_total";
-  return out;
-}
 
 std::string render_prometheus(const MetricAggregator& aggregator) {
   // Families by exposition name; a family takes the kind of its first series, and a series of
@@ -153,8 +96,6 @@ std::string render_prometheus(const MetricAggregator& aggregator) {
 
   std::string out;
   out.reserve(families.size() * 256);
-  static constexpr std::array<std::pair<double, std::string_view>, 4> kQuantiles{
-      {{0.5, "0.5"}, {0.9, "0.9"}, {0.95, "0.95"}, {0.99, "0.99"}}};
   for (const auto& [name, family] : families) {
     out += "# HELP " + name + " " + escape_help(family.help) + "\n";
     out += "# TYPE " + name + " ";
@@ -163,7 +104,7 @@ std::string render_prometheus(const MetricAggregator& aggregator) {
     for (const Series* s : family.series) {
       const auto& stats = s->stats;
       if (family.kind == proto::METRIC_KIND_HISTOGRAM && stats.sketch()) {
-        for (const auto& [q, qname] : kQuantiles) {
+        for (const auto& [q, qname] : kSummaryQuantiles) {
           out += name + labels(s->key, "quantile", qname) + " ";
           append_value(out, stats.sketch()->quantile(q) * family.scale);
           out += "\n";
