@@ -13,6 +13,8 @@ pkg_check_modules(MICROHTTPD REQUIRED IMPORTED_TARGET libmicrohttpd)  # Nissa's 
 find_package(nlohmann_json REQUIRED)
 pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
 pkg_check_modules(XXHASH REQUIRED IMPORTED_TARGET libxxhash)
+pkg_check_modules(CURL REQUIRED IMPORTED_TARGET libcurl)  # Nissa's exporters' HTTP client.
+find_package(Snappy REQUIRED)  # Prometheus remote-write's compression.
 if(ESPER_BUILD_TESTS)
   find_package(GTest REQUIRED)
   include(GoogleTest)

@@ -116,6 +116,7 @@ NissaConfig load_nissa_config(config::Section root,
     u->finish();
     c.unix_socket = std::move(o);
   }
+  if (auto e = root.optional_section("export")) c.exports = read_export_config(*e);
   root.finish();
   return c;
 }

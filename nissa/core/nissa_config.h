@@ -12,6 +12,7 @@
 #include "config/config_section.h"
 #include "esper/severity.pb.h"
 #include "nissa/analytics/alert_rules.h"
+#include "nissa/export/export_config.h"
 #include "nissa/serve/http_server.h"
 #include "nissa/store/metric_aggregator.h"
 #include "nissa/analytics/schema_contract.h"
@@ -55,6 +56,7 @@ struct NissaConfig {
   // `unix_socket:` (nissa/serve/unix_metrics_endpoint.h); absent: no socket. The path defaults to
   // runtime_dir/nissa.sock.
   std::optional<UnixMetricsEndpointOptions> unix_socket;
+  ExportConfig exports;  // `export:` (nissa/export/export_config.h); every exporter off by default.
 
   // The file the config came from (empty: defaults only); reloads read it again.
   std::filesystem::path config_file;

@@ -85,6 +85,7 @@ void Observer::run(signals::ShutdownSignals& signals, const std::function<void()
                    daemon::SupervisorLink* supervisor) {
   auto next_telemetry = Clock::now() + config_.telemetry_interval;
   auto next_checkpoint = Clock::now() + config_.checkpoint_interval;
+  start_export();
   while (true) {
     if (auto signo = signals.take()) {
       if (signals::is_stop_signal(*signo)) break;
@@ -119,6 +120,7 @@ void Observer::run(signals::ShutdownSignals& signals, const std::function<void()
       next_checkpoint = now + config_.checkpoint_interval;
     }
   }
+  if (export_stage_) export_stage_->stop();
   checkpoint();
   std::lock_guard lock(mu_);
   spdlog::info("nissa stopping: {} points, {} events, {} field reports stored ({} duplicates), {} rejected",

@@ -21,6 +21,9 @@
 // reload() (SIGHUP, POST /api/v1/admin/reload) re-reads the config file's alerts, contracts and
 // session options and resets the alert baselines and history.
 //
+// Exporters (nissa/export/export_stage.h), when configured, copy the aggregates on a thread of their
+// own, a slice at a time under the same mutex, and send them from threads of their own.
+//
 // Threads: run() is the only writer. HTTP handlers read through read(), under the same mutex.
 #ifndef ESPER_NISSA_CORE_OBSERVER_H_
 #define ESPER_NISSA_CORE_OBSERVER_H_
@@ -41,6 +44,7 @@
 #include "nissa/core/nissa_config.h"
 #include "nissa/core/report_intake.h"
 #include "nissa/core/self_telemetry.h"
+#include "nissa/export/export_stage.h"
 #include "nissa/serve/http_refusals.h"
 #include "nissa/store/event_log.h"
 #include "nissa/store/field_report_store.h"
@@ -125,6 +129,8 @@ class Observer {
   void publish_own_telemetry();
   void checkpoint();
   void expire_segments();
+  // Starts the exporters `export:` turns on (none: no stage, no thread).
+  void start_export();
 
   NissaConfig config_;
   std::unique_ptr<Journal> journal_;
@@ -139,6 +145,8 @@ class Observer {
   std::unique_ptr<ReportIntake> intake_;
   AnalyticsFanout analytics_;
   Counters counters_;
+
+  std::unique_ptr<ExportStage> export_stage_;  // Reads the aggregates through mu_; started by run().
 
   google::protobuf::Arena arena_;  // Each batch is decoded onto it; reset after the batch.
   std::atomic<bool> ready_{false};

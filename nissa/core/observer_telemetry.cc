@@ -62,6 +62,19 @@ SelfTelemetry Observer::self_telemetry() const {
     t.counter("nissa.http_refused_total", n(http_refusals_.total(reason)),
               {{"reason", std::string(http_refusal_name(reason))}});
   }
+  t.family("nissa.export_samples_total");
+  t.family("nissa.export_dropped_total");
+  if (export_stage_) {
+    for (const ExporterStats& e : export_stage_->stats()) {
+      t.counter("nissa.export_samples_total", n(e.samples_sent), {{"exporter", e.name}});
+      t.counter("nissa.export_requests_total", n(e.requests_sent), {{"exporter", e.name}});
+      t.counter("nissa.export_retries_total", n(e.retries), {{"exporter", e.name}});
+      t.counter("nissa.export_dropped_total", n(e.dropped_buffer_full), {{"exporter", e.name}, {"reason", "buffer_full"}});
+      t.counter("nissa.export_dropped_total", n(e.dropped_rejected), {{"exporter", e.name}, {"reason", "rejected"}});
+      t.counter("nissa.export_dropped_total", n(e.dropped_expired), {{"exporter", e.name}, {"reason", "expired"}});
+      t.gauge("nissa.export_buffer_bytes", n(e.buffered_bytes), "bytes", {{"exporter", e.name}});
+    }
+  }
   return t;
 }
 

@@ -1,5 +1,5 @@
 // Observer: the periodic upkeep of its state, on the ingest loop: the aggregates checkpoint and the
-// journal's retention.
+// journal's retention; and the export stage, which reads the aggregates from its own thread.
 #include "nissa/core/observer.h"
 
 #include <algorithm>
@@ -42,6 +42,19 @@ void Observer::checkpoint() {
   if (const auto s = wal::write_file_atomically(checkpoint_path(config_), snapshot.serialize()); !s.ok()) {
     problems_.log(spdlog::level::err, "checkpoint", "cannot write checkpoint: " + s.message());
   }
+}
+
+void Observer::start_export() {
+  if (!config_.exports.any()) return;
+  auto stage = std::make_unique<ExportStage>(
+      config_.exports, [this](std::size_t begin, std::size_t max, std::vector<SeriesSample>& out) {
+        std::lock_guard lock(mu_);
+        const std::size_t end = std::min(aggregator_.series_count(), begin + max);
+        for (std::size_t i = begin; i < end; ++i) out.push_back(sample_series(aggregator_.series_at(i)));
+        return end > begin ? end - begin : 0;
+      });
+  std::lock_guard lock(mu_);  // The HTTP threads read its counters under it.
+  export_stage_ = std::move(stage);
 }
 
 }  // namespace esper::nissa

@@ -1,0 +1,67 @@
+#include "nissa/export/export_stage.h"
+
+#include <spdlog/spdlog.h>
+
+namespace esper::nissa {
+namespace {
+
+constexpr std::size_t kSeriesPerLock = 1000;
+
+}  // namespace
+
+ExportStage::ExportStage(const ExportConfig& config, SeriesReader reader)
+    : interval_(config.interval), reader_(std::move(reader)) {
+  if (config.remote_write) {
+    exporters_.push_back(std::make_unique<Exporter>(config.remote_write->exporter,
+                                                    std::make_unique<RemoteWriteEncoder>(config.remote_write->encoding)));
+  }
+  for (const auto& e : exporters_) {
+    spdlog::info("export {}: every {} ms to {}", e->options().name, interval_.count(), e->options().url);
+  }
+  collector_ = std::thread([this] { collect_loop(); });
+}
+
+ExportStage::~ExportStage() { stop(); }
+
+void ExportStage::stop() {
+  {
+    std::lock_guard lock(mu_);
+    stopped_ = true;
+  }
+  wake_.notify_all();
+  if (collector_.joinable()) collector_.join();
+  for (auto& e : exporters_) e->stop();
+}
+
+std::vector<ExporterStats> ExportStage::stats() const {
+  std::vector<ExporterStats> out;
+  for (const auto& e : exporters_) out.push_back(e->stats());
+  return out;
+}
+
+void ExportStage::collect_loop() {
+  // Collections fall on multiples of the interval (as Prometheus spreads scrapes), so two hosts'
+  // samples line up in time.
+  auto next = std::chrono::system_clock::time_point(
+      (std::chrono::system_clock::now().time_since_epoch() / interval_ + 1) * interval_);
+  std::unique_lock lock(mu_);
+  while (!wake_.wait_until(lock, next, [&] { return stopped_; })) {
+    lock.unlock();
+    collect_once(std::chrono::duration_cast<std::chrono::milliseconds>(next.time_since_epoch()).count());
+    lock.lock();
+    const auto now = std::chrono::system_clock::now();
+    while (next <= now) next += interval_;  // A slow collection skips ticks rather than bunching them.
+  }
+}
+
+void ExportStage::collect_once(std::int64_t time_ms) {
+  samples_.clear();
+  for (std::size_t begin = 0;;) {
+    const std::size_t got = reader_(begin, kSeriesPerLock, samples_);
+    if (got == 0) break;
+    begin += got;
+  }
+  for (auto& e : exporters_) e->offer(samples_, time_ms);
+}
+
+}  // namespace esper::nissa

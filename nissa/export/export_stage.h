@@ -1,0 +1,53 @@
+// Nissa's export stage: every `interval`, a collector thread of its own copies every series (a
+// slice at a time through the reader the observer gives it, so ingest waits ~1 ms per slice at
+// most) and hands the copy to each configured exporter (nissa/export/exporter.h), which encodes,
+// buffers and sends it on its own thread. Like a scrape: each series is exported at each interval
+// with the collection time as its timestamp, whether or not it changed.
+#ifndef ESPER_NISSA_EXPORT_EXPORT_STAGE_H_
+#define ESPER_NISSA_EXPORT_EXPORT_STAGE_H_
+
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "nissa/export/export_config.h"
+#include "nissa/export/exporter.h"
+#include "nissa/export/series_sample.h"
+
+namespace esper::nissa {
+
+// Appends to `out` the series numbered `begin` to `begin + max - 1` (those that exist); returns how
+// many it appended, 0 past the last. Called from the collector thread; takes the observer's lock.
+using SeriesReader = std::function<std::size_t(std::size_t begin, std::size_t max, std::vector<SeriesSample>& out)>;
+
+class ExportStage {
+ public:
+  // Starts the collector and every exporter `config` turns on.
+  ExportStage(const ExportConfig& config, SeriesReader reader);
+  ~ExportStage();  // stop()
+  ExportStage(const ExportStage&) = delete;
+  ExportStage& operator=(const ExportStage&) = delete;
+
+  void stop();
+  std::vector<ExporterStats> stats() const;
+
+ private:
+  void collect_loop();
+  void collect_once(std::int64_t time_ms);  // Unix ms the samples are stamped with.
+
+  std::chrono::milliseconds interval_;
+  SeriesReader reader_;
+  std::vector<std::unique_ptr<Exporter>> exporters_;
+  std::mutex mu_;
+  std::condition_variable wake_;
+  bool stopped_ = false;
+  std::vector<SeriesSample> samples_;  // Reused between collections.
+  std::thread collector_;
+};
+
+}  // namespace esper::nissa
+
+#endif  // ESPER_NISSA_EXPORT_EXPORT_STAGE_H_

@@ -1,0 +1,129 @@
+#include "nissa/export/exporter.h"
+
+#include <algorithm>
+#include <random>
+
+#include <spdlog/spdlog.h>
+
+namespace esper::nissa {
+namespace {
+
+// Exponential from min to max, each delay drawn uniformly from its upper half, so exporters of a
+// fleet that lost the same remote at the same moment do not come back in step.
+class JitteredBackoff {
+ public:
+  JitteredBackoff(std::chrono::milliseconds min, std::chrono::milliseconds max) : next_(min), max_(max) {}
+  std::chrono::milliseconds next() {
+    std::uniform_int_distribution<std::int64_t> draw(next_.count() / 2, next_.count());
+    const std::chrono::milliseconds delay{draw(random_)};
+    next_ = std::min(max_, next_ * 2);
+    return delay;
+  }
+
+ private:
+  std::chrono::milliseconds next_, max_;
+  std::mt19937_64 random_{std::random_device{}()};
+};
+
+std::string one_line(std::string text) {
+  std::replace(text.begin(), text.end(), '\n', ' ');
+  return text;
+}
+
+}  // namespace
+
+Exporter::Exporter(ExporterOptions options, std::unique_ptr<ExportEncoder> encoder)
+    : options_(std::move(options)),
+      encoder_(std::move(encoder)),
+      queue_(options_.buffer_bytes),
+      http_(options_.url, encoder_->headers(), options_.timeout, stop_),
+      warnings_(std::chrono::seconds(30)),
+      sender_([this] { send_loop(); }) {}
+
+Exporter::~Exporter() { stop(); }
+
+void Exporter::offer(std::span<const SeriesSample> series, std::int64_t time_ms) {
+  encoded_.clear();
+  encoder_->encode(series, time_ms, encoded_);
+  std::uint64_t shed = 0;
+  for (auto& batch : encoded_) shed += queue_.push(std::move(batch));
+  if (shed > 0) {
+    dropped_buffer_full_ += shed;
+    warnings_.log(spdlog::level::warn, "buffer_full",
+                  "export " + options_.name + ": buffer full (" + std::to_string(options_.buffer_bytes) +
+                      " bytes) while " + options_.url + " is not taking batches; shed the oldest " +
+                      std::to_string(shed) + " samples");
+  }
+}
+
+void Exporter::stop() {
+  {
+    std::lock_guard lock(wait_mu_);
+    stop_ = true;
+  }
+  wake_.notify_all();
+  queue_.stop();
+  if (sender_.joinable()) sender_.join();
+}
+
+ExporterStats Exporter::stats() const {
+  ExporterStats s;
+  s.name = options_.name;
+  s.samples_sent = samples_sent_;
+  s.requests_sent = requests_sent_;
+  s.retries = retries_;
+  s.dropped_buffer_full = dropped_buffer_full_;
+  s.dropped_rejected = dropped_rejected_;
+  s.dropped_expired = dropped_expired_;
+  s.buffered_bytes = queue_.bytes();
+  return s;
+}
+
+void Exporter::send_loop() {
+  while (auto batch = queue_.pop()) {
+    JitteredBackoff backoff(options_.min_backoff, options_.max_backoff);
+    while (!stop_) {
+      if (std::chrono::steady_clock::now() - batch->made > options_.max_batch_age) {
+        dropped_expired_ += batch->samples;
+        warnings_.log(spdlog::level::warn, "expired",
+                      "export " + options_.name + ": dropped " + std::to_string(batch->samples) +
+                          " samples older than max_batch_age that " + options_.url + " never took");
+        break;
+      }
+      const Outcome outcome = attempt(*batch);
+      if (outcome != Outcome::kRetry) break;
+      if (!wait_backoff(backoff.next())) break;
+    }
+  }
+}
+
+Exporter::Outcome Exporter::attempt(const ExportBatch& batch) {
+  const HttpPostResult r = http_.post(batch.body);
+  if (r.status >= 200 && r.status < 300) {
+    samples_sent_ += batch.samples;
+    ++requests_sent_;
+    return Outcome::kSent;
+  }
+  if (stop_) return Outcome::kRetry;  // Aborted by stop(): not the remote's doing.
+  if (r.status >= 400 && r.status < 500 && r.status != 429) {
+    dropped_rejected_ += batch.samples;
+    warnings_.log(spdlog::level::warn, "rejected",
+                  "export " + options_.name + ": " + options_.url + " refused " + std::to_string(batch.samples) +
+                      " samples with HTTP " + std::to_string(r.status) + " (dropped, not retried): " +
+                      one_line(r.body));
+    return Outcome::kDropped;
+  }
+  ++retries_;
+  const std::string why = r.status != 0 ? "HTTP " + std::to_string(r.status) + " " + one_line(r.body) : r.error;
+  warnings_.log(spdlog::level::warn, "retry",
+                "export " + options_.name + ": " + options_.url + " did not take a batch (" + why +
+                    "); retrying with backoff, buffering up to " + std::to_string(options_.buffer_bytes) + " bytes");
+  return Outcome::kRetry;
+}
+
+bool Exporter::wait_backoff(std::chrono::milliseconds delay) {
+  std::unique_lock lock(wait_mu_);
+  return !wake_.wait_for(lock, delay, [&] { return stop_.load(); });
+}
+
+}  // namespace esper::nissa
