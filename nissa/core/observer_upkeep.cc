@@ -50,7 +50,8 @@ void Observer::start_export() {
       config_.exports, [this](std::size_t begin, std::size_t max, std::vector<SeriesSample>& out) {
         std::lock_guard lock(mu_);
         const std::size_t end = std::min(aggregator_.series_count(), begin + max);
-        for (std::size_t i = begin; i < end; ++i) out.push_back(sample_series(aggregator_.series_at(i)));
+        if (out.size() < end) out.resize(end);
+        for (std::size_t i = begin; i < end; ++i) sample_series(aggregator_.series_at(i), out[i]);
         return end > begin ? end - begin : 0;
       });
   std::lock_guard lock(mu_);  // The HTTP threads read its counters under it.

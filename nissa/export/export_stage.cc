@@ -55,13 +55,10 @@ void ExportStage::collect_loop() {
 }
 
 void ExportStage::collect_once(std::int64_t time_ms) {
-  samples_.clear();
-  for (std::size_t begin = 0;;) {
-    const std::size_t got = reader_(begin, kSeriesPerLock, samples_);
-    if (got == 0) break;
-    begin += got;
-  }
-  for (auto& e : exporters_) e->offer(samples_, time_ms);
+  std::size_t total = 0;
+  while (const std::size_t got = reader_(total, kSeriesPerLock, samples_)) total += got;
+  const std::span<const SeriesSample> series(samples_.data(), total);
+  for (auto& e : exporters_) e->offer(series, time_ms);
 }
 
 }  // namespace esper::nissa

@@ -19,8 +19,9 @@
 
 namespace esper::nissa {
 
-// Appends to `out` the series numbered `begin` to `begin + max - 1` (those that exist); returns how
-// many it appended, 0 past the last. Called from the collector thread; takes the observer's lock.
+// Writes the series numbered `begin` to `begin + max - 1` (those that exist) into out[begin...],
+// growing `out` as needed and reusing what it holds (sample_series(series, out[i])); returns how
+// many it wrote, 0 past the last. Called from the collector thread; takes the observer's lock.
 using SeriesReader = std::function<std::size_t(std::size_t begin, std::size_t max, std::vector<SeriesSample>& out)>;
 
 class ExportStage {
@@ -44,7 +45,7 @@ class ExportStage {
   std::mutex mu_;
   std::condition_variable wake_;
   bool stopped_ = false;
-  std::vector<SeriesSample> samples_;  // Reused between collections.
+  std::vector<SeriesSample> samples_;  // Refilled in place each collection; may hold stale extras.
   std::thread collector_;
 };
 

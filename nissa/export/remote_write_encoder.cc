@@ -35,6 +35,7 @@ class RequestBuilder {
     ExportBatch batch;
     request_.SerializeToString(&raw_);
     snappy::Compress(raw_.data(), raw_.size(), &batch.body);
+    batch.body.shrink_to_fit();  // Compress sized it for the worst case; the buffer bound counts bytes held.
     batch.samples = static_cast<std::size_t>(request_.timeseries_size());
     batch.made = std::chrono::steady_clock::now();
     out_.push_back(std::move(batch));

@@ -26,6 +26,8 @@ struct SeriesSample {
 };
 
 SeriesSample sample_series(const Series& series);
+// The same into `out`, reusing its strings' storage (the collector refills one vector each interval).
+void sample_series(const Series& series, SeriesSample& out);
 
 }  // namespace esper::nissa
 
