@@ -107,3 +107,20 @@ def log_tail(path, size=2000):
             return f.read()[-size:]
     except OSError:
         return ""
+
+
+def die_with_parent():
+    """For Popen(preexec_fn=...): the child gets SIGTERM when the driver dies, even by SIGKILL (a
+    ctest timeout), so no benchmark process outlives its driver (prctl PR_SET_PDEATHSIG)."""
+    import ctypes
+
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # 1: PR_SET_PDEATHSIG
+
+
+def raise_on_sigterm():
+    """A SIGTERM to the driver unwinds like Ctrl-C, so its `finally` blocks stop what it started."""
+
+    def handler(signo, frame):
+        raise KeyboardInterrupt(f"signal {signo}")
+
+    signal.signal(signal.SIGTERM, handler)
