@@ -41,8 +41,8 @@ struct ExporterOptions {
   std::chrono::milliseconds max_backoff{5'000};
 };
 
-// Counters since start. Samples are data points as the protocol counts them (a summary's quantiles,
-// sum and count are each one).
+// Counters since start. Samples are data points as the protocol counts them (in remote-write a
+// summary's quantiles, sum and count are each one; in OTLP a summary is one data point).
 struct ExporterStats {
   std::string name;
   std::uint64_t samples_sent = 0;
