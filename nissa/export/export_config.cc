@@ -1,5 +1,9 @@
 #include "nissa/export/export_config.h"
 
+#include <algorithm>
+#include <cctype>
+#include <string_view>
+
 namespace esper::nissa {
 namespace {
 
@@ -24,6 +28,64 @@ ExporterOptions read_exporter_options(config::Section& s, std::string name) {
   return o;
 }
 
+// An HTTP header name is a token (RFC 9110 5.1, 5.6.2).
+bool header_name_ok(std::string_view name) {
+  if (name.empty()) return false;
+  for (char c : name) {
+    const bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    if (!alnum && std::string_view("!#$%&'*+-.^_`|~").find(c) == std::string_view::npos) return false;
+  }
+  return true;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+OtlpExport read_otlp(config::Section& s) {
+  OtlpExport e;
+  e.exporter = read_exporter_options(s, "otlp");
+  // The specification's default path, for a URL that names only the collector.
+  const std::size_t host_at = e.exporter.url.find("://") + 3;
+  const std::size_t path_at = e.exporter.url.find('/', host_at);
+  if (path_at == std::string::npos) {
+    e.exporter.url += "/v1/metrics";
+  } else if (path_at == e.exporter.url.size() - 1) {
+    e.exporter.url += "v1/metrics";
+  }
+  const auto encoding = s.get<std::string>("encoding", "protobuf");
+  if (encoding == "protobuf") {
+    e.encoding.encoding = OtlpEncoding::kProtobuf;
+  } else if (encoding == "json") {
+    e.encoding.encoding = OtlpEncoding::kJson;
+  } else {
+    throw s.error("encoding", "expected protobuf or json, got '" + encoding + "'");
+  }
+  e.encoding.max_points_per_request =
+      s.get<std::uint64_t>("max_points_per_request", e.encoding.max_points_per_request);
+  if (e.encoding.max_points_per_request == 0) throw s.error("max_points_per_request", "must be at least 1");
+  e.encoding.resource_attributes = s.get("resource_attributes", e.encoding.resource_attributes);
+  for (const auto& [key, value] : e.encoding.resource_attributes) {
+    if (key.empty()) throw s.error("resource_attributes", "an attribute name is empty");
+    if (key == "service.name") {
+      throw s.error("resource_attributes", "service.name is set to each series' source and cannot be configured");
+    }
+  }
+  e.encoding.headers = s.get("headers", e.encoding.headers);
+  for (const auto& [name, value] : e.encoding.headers) {
+    if (!header_name_ok(name)) throw s.error("headers", "'" + name + "' is not an HTTP header name");
+    if (value.find_first_of("\r\n") != std::string::npos) {
+      throw s.error("headers", "the value of '" + name + "' has a line break");
+    }
+    for (const char* own : {"Content-Type", "Content-Length", "Content-Encoding", "Expect"}) {
+      if (iequals(name, own)) throw s.error("headers", "'" + name + "' is set by the exporter itself");
+    }
+  }
+  return e;
+}
+
 }  // namespace
 
 ExportConfig read_export_config(config::Section section) {
@@ -44,6 +106,10 @@ ExportConfig read_export_config(config::Section section) {
     }
     rw->finish();
     c.remote_write = std::move(e);
+  }
+  if (auto otlp = section.optional_section("otlp")) {
+    c.otlp = read_otlp(*otlp);
+    otlp->finish();
   }
   section.finish();
   return c;

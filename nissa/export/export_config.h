@@ -12,6 +12,13 @@
 //       max_samples_per_request: 2000
 //       min_backoff: 100ms           # retry delays double from min to max, jittered
 //       max_backoff: 5s
+//     otlp:                          # OTLP/HTTP metrics (nissa/export/otlp_encoder.h)
+//       url: http://collector.example:4318/v1/metrics   # /v1/metrics is added to a bare host
+//       encoding: protobuf           # or json
+//       resource_attributes: {host.name: gpu-01}        # service.name is each series' source
+//       headers: {Authorization: Bearer ...}
+//       max_points_per_request: 2000
+//       # timeout, buffer, max_batch_age, min_backoff, max_backoff as for remote_write
 #ifndef ESPER_NISSA_EXPORT_EXPORT_CONFIG_H_
 #define ESPER_NISSA_EXPORT_EXPORT_CONFIG_H_
 
@@ -20,6 +27,7 @@
 
 #include "config/config_section.h"
 #include "nissa/export/exporter.h"
+#include "nissa/export/otlp_encoder.h"
 #include "nissa/export/remote_write_encoder.h"
 
 namespace esper::nissa {
@@ -29,11 +37,17 @@ struct RemoteWriteExport {
   RemoteWriteOptions encoding;
 };
 
+struct OtlpExport {
+  ExporterOptions exporter;
+  OtlpOptions encoding;
+};
+
 struct ExportConfig {
   std::chrono::milliseconds interval{15'000};
   std::optional<RemoteWriteExport> remote_write;
+  std::optional<OtlpExport> otlp;
 
-  bool any() const { return remote_write.has_value(); }
+  bool any() const { return remote_write.has_value() || otlp.has_value(); }
 };
 
 // Reads `export:`. Throws config::ConfigError.

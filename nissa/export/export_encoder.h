@@ -21,6 +21,9 @@ class ExportEncoder {
   virtual void encode(std::span<const SeriesSample> series, std::int64_t time_ms, std::vector<ExportBatch>& out) = 0;
   // The request headers ("Name: value"), Content-Type included.
   virtual std::vector<std::string> headers() const = 0;
+  // Whether a request the remote answered with `status` (not 2xx) is tried again rather than
+  // dropped. By default (remote-write's rule) everything is retried but a 4xx other than 429.
+  virtual bool retryable(long status) const { return status < 400 || status >= 500 || status == 429; }
 };
 
 }  // namespace esper::nissa

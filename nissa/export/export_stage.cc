@@ -15,6 +15,13 @@ ExportStage::ExportStage(const ExportConfig& config, SeriesReader reader)
     exporters_.push_back(std::make_unique<Exporter>(config.remote_write->exporter,
                                                     std::make_unique<RemoteWriteEncoder>(config.remote_write->encoding)));
   }
+  if (config.otlp) {
+    const auto now = std::chrono::system_clock::now().time_since_epoch();
+    exporters_.push_back(std::make_unique<Exporter>(
+        config.otlp->exporter,
+        std::make_unique<OtlpEncoder>(config.otlp->encoding,
+                                      std::chrono::duration_cast<std::chrono::milliseconds>(now).count())));
+  }
   for (const auto& e : exporters_) {
     spdlog::info("export {}: every {} ms to {}", e->options().name, interval_.count(), e->options().url);
   }

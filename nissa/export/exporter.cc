@@ -105,7 +105,7 @@ Exporter::Outcome Exporter::attempt(const ExportBatch& batch) {
     return Outcome::kSent;
   }
   if (stop_) return Outcome::kRetry;  // Aborted by stop(): not the remote's doing.
-  if (r.status >= 400 && r.status < 500 && r.status != 429) {
+  if (r.status != 0 && !encoder_->retryable(r.status)) {
     dropped_rejected_ += batch.samples;
     warnings_.log(spdlog::level::warn, "rejected",
                   "export " + options_.name + ": " + options_.url + " refused " + std::to_string(batch.samples) +

@@ -1,9 +1,11 @@
 // One exporter: a bounded queue of encoded batches and a thread of its own that sends them in
-// order. A batch the remote accepts (2xx) is counted as sent; one it refuses for good (4xx other
-// than 429) is dropped and counted, with the remote's answer in the log; anything else (5xx, 429,
-// no answer) is retried, the same batch first so the remote sees samples in time order, after a
-// jittered exponential backoff. What cannot wait is shed and counted: the oldest batches when the
-// buffer is full, and a batch older than max_batch_age. Warnings are rate-limited per reason.
+// order. A batch the remote accepts (2xx) is counted as sent; one it refuses for good (as the
+// protocol's encoder says: for remote-write a 4xx other than 429, for OTLP any 4xx or 5xx but 429,
+// 502, 503, 504) is dropped and counted, with the remote's answer in the log; anything else (no
+// answer, or a status the encoder calls retryable) is retried, the same batch first so the remote
+// sees samples in time order, after a jittered exponential backoff. What cannot wait is shed and
+// counted: the oldest batches when the buffer is full, and a batch older than max_batch_age.
+// Warnings are rate-limited per reason.
 //
 // offer() runs on the collector's thread and only encodes and queues: a remote that is down or slow
 // costs the exporter's own thread and buffer, never Nissa's ingest.
@@ -39,15 +41,15 @@ struct ExporterOptions {
   std::chrono::milliseconds max_backoff{5'000};
 };
 
-// Counters since start. Samples are data points as the protocol counts them (a summary's quantiles,
-// sum and count are each one).
+// Counters since start. Samples are data points as the protocol counts them (in remote-write a
+// summary's quantiles, sum and count are each one; in OTLP a summary is one data point).
 struct ExporterStats {
   std::string name;
   std::uint64_t samples_sent = 0;
   std::uint64_t requests_sent = 0;
   std::uint64_t retries = 0;           // Attempts that failed and were tried again.
   std::uint64_t dropped_buffer_full = 0;
-  std::uint64_t dropped_rejected = 0;  // Refused by the remote with a 4xx.
+  std::uint64_t dropped_rejected = 0;  // Refused by the remote for good (ExportEncoder::retryable).
   std::uint64_t dropped_expired = 0;   // Older than max_batch_age before the remote took them.
   std::uint64_t buffered_bytes = 0;
 };

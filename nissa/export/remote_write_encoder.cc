@@ -70,9 +70,10 @@ void RemoteWriteEncoder::encode(std::span<const SeriesSample> series, std::int64
   for (const SeriesSample& s : series) {
     const PrometheusName pn = prometheus_name(s.key.name, s.unit, s.kind);
     Labels labels = prometheus_labels(s.key);
-    for (const auto& [name, value] : options_.external_labels) {
-      const bool taken = std::any_of(labels.begin(), labels.end(), [&](const auto& l) { return l.first == name; });
-      if (!taken) labels.emplace_back(name, value);
+    for (const auto& external : options_.external_labels) {
+      const bool taken =
+          std::any_of(labels.begin(), labels.end(), [&](const auto& l) { return l.first == external.first; });
+      if (!taken) labels.push_back(external);
     }
     if (s.kind == proto::METRIC_KIND_HISTOGRAM && s.has_quantiles) {
       for (std::size_t i = 0; i < kSummaryQuantiles.size(); ++i) {
