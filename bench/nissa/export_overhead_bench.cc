@@ -1,6 +1,7 @@
-// What Nissa's exporters cost its ingest when their remote is down: the ingest loop (decode +
+// What Nissa's exporters cost its ingest when their remotes are down: the ingest loop (decode +
 // aggregate, under the state lock, as Nissa runs it) beside the export stage (collection a slice at
-// a time under the same lock, encoding, buffering, retrying) whose remote refuses every connection.
+// a time under the same lock, encoding, buffering, retrying) with every exporter on (remote-write,
+// OTLP), whose remotes refuse every connection.
 // Phases with exporters off and on alternate; the medians are compared. Also prints how far the
 // exporters' memory grew: their buffers bound it.
 //
@@ -92,6 +93,10 @@ int main(int argc, char** argv) {
   config.remote_write->exporter.url = refused_url();
   config.remote_write->exporter.buffer_bytes = 16u << 20;
   config.remote_write->encoding.external_labels = {{"host", "bench"}};
+  config.otlp = nissa::OtlpExport{};
+  config.otlp->exporter.name = "otlp";
+  config.otlp->exporter.url = refused_url();
+  config.otlp->exporter.buffer_bytes = 16u << 20;
   auto reader = [&](std::size_t begin, std::size_t max, std::vector<nissa::SeriesSample>& out) {
     std::lock_guard lock(n.mu);
     const std::size_t end = std::min(n.aggregator.series_count(), begin + max);
@@ -111,9 +116,9 @@ int main(int argc, char** argv) {
     stats = stage.stats();
   }
   const double off_m = median(off), on_m = median(on);
-  std::printf("nissa ingest with exporters off:             %.2f M points/s (median of %d %.0f s phases, %d series)\n",
+  std::printf("nissa ingest with exporters off:                      %.2f M points/s (median of %d %.0f s phases, %d series)\n",
               off_m / 1e6, rounds, phase_s, series);
-  std::printf("nissa ingest with remote-write on, remote down: %.2f M points/s (%.1f%% of off; collection every 1 s)\n",
+  std::printf("nissa ingest, remote-write and OTLP on, remotes down: %.2f M points/s (%.1f%% of off; collection every 1 s)\n",
               on_m / 1e6, 100 * on_m / off_m);
   for (const auto& s : stats) {
     std::printf("  %s: %llu samples shed (buffer full), %llu retries, %.1f MiB buffered of 16 MiB\n",
