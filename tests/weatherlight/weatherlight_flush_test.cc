@@ -81,9 +81,12 @@ TEST(WeatherlightFlushTest, EachFlushDrainsBothProducersAndEveryPointArrivesOnce
       config_on_bus(bus.oona.dir().path(), dir.path(), "flush_interval: 200ms\n") +
           "  alpha:\n    ready: hello\n    argv: [" + producer + ", --rate, '2000', --report-file, " +
           (dir.path() / "alpha.report").string() + "]\n"
-          "  beta:\n    ready: hello\n    argv: [" + producer + ", --rate, '5000', --capacity, '50', --report-file, " +
+          "  beta:\n    ready: hello\n    argv: [" + producer + ", --rate, '5000', --capacity, '50', "
+          "--drain-batch-points, '0', --drain-batch-bytes, '0', --report-file, " +
           (dir.path() / "beta.report").string() + "]\n");
   ASSERT_TRUE(wl.wait_ready()) << "the producers did not say HELLO";
+  // Beta drains only on FLUSH (no batch trigger), so its 50-point buffer overflows between flushes
+  // and its drops must show in FLUSHED and in weatherlight's telemetry.
 
   FlushObservations seen;
   ASSERT_TRUE(wait_until(
