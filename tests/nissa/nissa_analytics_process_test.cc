@@ -29,13 +29,6 @@ std::vector<double> recorded_stream() {
   return values;
 }
 
-proto::Envelope packet(std::initializer_list<proto::MetricPoint> points) {
-  proto::Envelope e;
-  e.set_severity(proto::SEVERITY_INFO);
-  for (const auto& p : points) *e.mutable_telemetry()->add_metrics() = p;
-  return e;
-}
-
 std::string rules_yaml() {
   return R"(alerts:
   drift:

@@ -23,13 +23,6 @@ namespace {
 using oona::testing::OonaProcess;
 using esper::testing::wait_until;
 
-proto::Envelope packet(std::initializer_list<proto::MetricPoint> points) {
-  proto::Envelope e;
-  e.set_severity(proto::SEVERITY_INFO);
-  for (const auto& p : points) *e.mutable_telemetry()->add_metrics() = p;
-  return e;
-}
-
 // Count of the series `metric` from `source` in Nissa's API, or -1.
 double series_field(NissaProcess& nissa, const std::string& query, const std::string& field) {
   const json j = nissa.get_json("/api/v1/series?" + query);

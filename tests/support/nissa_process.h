@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <initializer_list>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -85,6 +86,14 @@ class NissaProcess {
   std::string base_url_;
   std::unique_ptr<httplib::Client> client_;
 };
+
+// A telemetry envelope carrying `points`, as a producer publishes them.
+inline proto::Envelope packet(std::initializer_list<proto::MetricPoint> points) {
+  proto::Envelope e;
+  e.set_severity(proto::SEVERITY_INFO);
+  for (const auto& p : points) *e.mutable_telemetry()->add_metrics() = p;
+  return e;
+}
 
 inline proto::Envelope field_report(const std::string& id) {
   proto::Envelope e;

@@ -14,13 +14,6 @@ namespace {
 using esper::testing::wait_until;
 using oona::testing::OonaProcess;
 
-proto::Envelope packet(std::initializer_list<proto::MetricPoint> points) {
-  proto::Envelope e;
-  e.set_severity(proto::SEVERITY_INFO);
-  for (const auto& p : points) *e.mutable_telemetry()->add_metrics() = p;
-  return e;
-}
-
 std::string attribute_of(const google::protobuf::RepeatedPtrField<otlp::KeyValue>& attributes, const std::string& key) {
   for (const auto& kv : attributes) {
     if (kv.key() == key) return kv.value().string_value();
