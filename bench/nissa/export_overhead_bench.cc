@@ -99,10 +99,7 @@ int main(int argc, char** argv) {
   config.otlp->exporter.buffer_bytes = 16u << 20;
   auto reader = [&](std::size_t begin, std::size_t max, std::vector<nissa::SeriesSample>& out) {
     std::lock_guard lock(n.mu);
-    const std::size_t end = std::min(n.aggregator.series_count(), begin + max);
-    if (out.size() < end) out.resize(end);
-    for (std::size_t i = begin; i < end; ++i) nissa::sample_series(n.aggregator.series_at(i), out[i]);
-    return end > begin ? end - begin : std::size_t{0};
+    return nissa::sample_series_range(n.aggregator, begin, max, out);
   };
 
   std::vector<double> off, on, rss_off, rss_on;

@@ -49,10 +49,7 @@ void Observer::start_export() {
   auto stage = std::make_unique<ExportStage>(
       config_.exports, [this](std::size_t begin, std::size_t max, std::vector<SeriesSample>& out) {
         std::lock_guard lock(mu_);
-        const std::size_t end = std::min(aggregator_.series_count(), begin + max);
-        if (out.size() < end) out.resize(end);
-        for (std::size_t i = begin; i < end; ++i) sample_series(aggregator_.series_at(i), out[i]);
-        return end > begin ? end - begin : 0;
+        return sample_series_range(aggregator_, begin, max, out);
       });
   std::lock_guard lock(mu_);  // The HTTP threads read its counters under it.
   export_stage_ = std::move(stage);

@@ -19,9 +19,9 @@
 
 namespace esper::nissa {
 
-// Writes the series numbered `begin` to `begin + max - 1` (those that exist) into out[begin...],
-// growing `out` as needed and reusing what it holds (sample_series(series, out[i])); returns how
-// many it wrote, 0 past the last. Called from the collector thread; takes the observer's lock.
+// sample_series_range (series_sample.h) under the lock that guards the aggregates: writes the
+// series numbered `begin` to `begin + max - 1` into out[begin...], returns how many, 0 past the last.
+// Called from the collector thread.
 using SeriesReader = std::function<std::size_t(std::size_t begin, std::size_t max, std::vector<SeriesSample>& out)>;
 
 class ExportStage {

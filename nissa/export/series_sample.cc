@@ -1,5 +1,7 @@
 #include "nissa/export/series_sample.h"
 
+#include <algorithm>
+
 namespace esper::nissa {
 
 SeriesSample sample_series(const Series& series) {
@@ -29,6 +31,15 @@ void sample_series(const Series& series, SeriesSample& s) {
       s.quantiles[i] = series.stats.sketch()->quantile(kSummaryQuantiles[i].first);
     }
   }
+}
+
+std::size_t sample_series_range(const MetricAggregator& aggregator, std::size_t begin, std::size_t max,
+                                std::vector<SeriesSample>& out) {
+  const std::size_t end = std::min(aggregator.series_count(), begin + max);
+  if (end <= begin) return 0;
+  if (out.size() < end) out.resize(end);
+  for (std::size_t i = begin; i < end; ++i) sample_series(aggregator.series_at(i), out[i]);
+  return end - begin;
 }
 
 }  // namespace esper::nissa

@@ -6,6 +6,7 @@
 #include <array>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "esper/telemetry.pb.h"
 #include "nissa/store/metric_aggregator.h"
@@ -28,6 +29,12 @@ struct SeriesSample {
 SeriesSample sample_series(const Series& series);
 // The same into `out`, reusing its strings' storage (the collector refills one vector each interval).
 void sample_series(const Series& series, SeriesSample& out);
+
+// Samples the series numbered `begin` to `begin + max - 1` of `aggregator` (those that exist) into
+// out[begin...], growing `out` as needed; returns how many, 0 past the last. The caller holds
+// whatever lock guards `aggregator`: this is one slice of a collection (export_stage.h).
+std::size_t sample_series_range(const MetricAggregator& aggregator, std::size_t begin, std::size_t max,
+                                std::vector<SeriesSample>& out);
 
 }  // namespace esper::nissa
 
