@@ -44,6 +44,21 @@ bool iequals(std::string_view a, std::string_view b) {
          });
 }
 
+RemoteWriteExport read_remote_write(config::Section& s) {
+  RemoteWriteExport e;
+  e.exporter = read_exporter_options(s, "remote_write");
+  e.encoding.max_samples_per_request =
+      s.get<std::uint64_t>("max_samples_per_request", e.encoding.max_samples_per_request);
+  if (e.encoding.max_samples_per_request == 0) throw s.error("max_samples_per_request", "must be at least 1");
+  e.encoding.external_labels = s.get("external_labels", e.encoding.external_labels);
+  for (const auto& [name, value] : e.encoding.external_labels) {
+    if (name.empty() || name.starts_with("__") || prometheus_label_name(name) != name) {
+      throw s.error("external_labels", "'" + name + "' is not a Prometheus label name ([a-zA-Z_][a-zA-Z0-9_]*, not __...)");
+    }
+  }
+  return e;
+}
+
 OtlpExport read_otlp(config::Section& s) {
   OtlpExport e;
   e.exporter = read_exporter_options(s, "otlp");
@@ -93,19 +108,8 @@ ExportConfig read_export_config(config::Section section) {
   c.interval = section.get("interval", c.interval);
   if (c.interval < std::chrono::milliseconds(100)) throw section.error("interval", "must be at least 100ms");
   if (auto rw = section.optional_section("remote_write")) {
-    RemoteWriteExport e;
-    e.exporter = read_exporter_options(*rw, "remote_write");
-    e.encoding.max_samples_per_request =
-        rw->get<std::uint64_t>("max_samples_per_request", e.encoding.max_samples_per_request);
-    if (e.encoding.max_samples_per_request == 0) throw rw->error("max_samples_per_request", "must be at least 1");
-    e.encoding.external_labels = rw->get("external_labels", e.encoding.external_labels);
-    for (const auto& [name, value] : e.encoding.external_labels) {
-      if (name.empty() || name.starts_with("__") || prometheus_label_name(name) != name) {
-        throw rw->error("external_labels", "'" + name + "' is not a Prometheus label name ([a-zA-Z_][a-zA-Z0-9_]*, not __...)");
-      }
-    }
+    c.remote_write = read_remote_write(*rw);
     rw->finish();
-    c.remote_write = std::move(e);
   }
   if (auto otlp = section.optional_section("otlp")) {
     c.otlp = read_otlp(*otlp);
