@@ -10,6 +10,7 @@
 #include <mutex>
 #include <thread>
 
+#include "tests/nissa/export/fast_exporter_options.h"
 #include "tests/support/wait_until.h"
 
 namespace esper::nissa {
@@ -96,15 +97,7 @@ class Receiver {
   bool hang_ = false;  // Under mu_.
 };
 
-ExporterOptions options_for(const std::string& url) {
-  ExporterOptions o;
-  o.name = "test";
-  o.url = url;
-  o.timeout = 2s;
-  o.min_backoff = 10ms;
-  o.max_backoff = 50ms;
-  return o;
-}
+ExporterOptions options_for(const std::string& url) { return testing::fast_exporter_options("test", url); }
 
 void offer(Exporter& e, const std::string& name, std::size_t series = 1) {
   std::vector<SeriesSample> samples(series);

@@ -7,6 +7,7 @@
 #include "nissa/export/exporter.h"
 #include "nissa/export/otlp_encoder.h"
 #include "tests/nissa/export/otlp_receiver.h"
+#include "tests/nissa/export/fast_exporter_options.h"
 #include "tests/support/wait_until.h"
 
 namespace esper::nissa {
@@ -16,15 +17,7 @@ using namespace std::chrono_literals;
 using esper::testing::wait_until;
 using testing::OtlpReceiver;
 
-ExporterOptions otlp_options(const std::string& url) {
-  ExporterOptions o;
-  o.name = "otlp";
-  o.url = url;
-  o.timeout = 2s;
-  o.min_backoff = 10ms;
-  o.max_backoff = 50ms;
-  return o;
-}
+ExporterOptions otlp_options(const std::string& url) { return testing::fast_exporter_options("otlp", url); }
 
 std::vector<SeriesSample> some_series(int n) {
   std::vector<SeriesSample> out;
