@@ -96,15 +96,19 @@ void Observer::run(signals::ShutdownSignals& signals, const std::function<void()
 
     // A batch: wait briefly for the first envelope, then take whatever else is already here.
     // The wait happens without the lock, so HTTP readers are never held up by an idle bus.
+    // What the batch concluded is recorded under the same lock, so a reader never sees an alert
+    // whose event is not in the event log yet.
     std::size_t n = 0;
+    std::vector<proto::Envelope> conclusions;
     if (subscriber_->wait_readable(std::chrono::milliseconds(50))) {
       std::lock_guard lock(mu_);
       n = subscriber_->receive_batch(std::chrono::milliseconds(0), kMaxBatch, &arena_,
                                      [&](const oona::BusMessageView& m) { handle(m); });
+      if (n > 0) conclusions = record_conclusions();
     }
     if (n > 0) {
       publish_acks(intake_->commit());
-      publish_conclusions();
+      publish_conclusions(std::move(conclusions));
     }
     arena_.Reset();
 
@@ -177,26 +181,29 @@ void Observer::publish_acks(std::vector<ReportAck> acks) {
   }
 }
 
-void Observer::publish_conclusions() {
+// Under mu_: what the batch raised goes into the event log and the journal, and comes back as
+// envelopes to publish once the lock is released.
+std::vector<proto::Envelope> Observer::record_conclusions() {
   std::vector<proto::Envelope> out;
-  {
-    std::lock_guard lock(mu_);
-    const std::uint64_t now_ns = proto::now_unix_ns();
-    for (Conclusion& c : analytics_.take_conclusions(config_.persist_min_severity, now_ns)) {
-      const std::uint64_t t_ns = c.event.timestamp_unix_ns() != 0 ? c.event.timestamp_unix_ns() : now_ns;
-      events_.add(publisher_->source(), c.event, unix_ns_to_ms(t_ns));  // Ignored when it comes back.
-      proto::Envelope envelope;
-      envelope.set_severity(c.event.level());
-      *envelope.mutable_event() = std::move(c.event);
-      if (c.record) {
-        proto::Envelope record = envelope;
-        record.set_source(publisher_->source());
-        record.set_instance(publisher_->instance());
-        journal_->append_own(*c.record, record);
-      }
-      out.push_back(std::move(envelope));
+  const std::uint64_t now_ns = proto::now_unix_ns();
+  for (Conclusion& c : analytics_.take_conclusions(config_.persist_min_severity, now_ns)) {
+    const std::uint64_t t_ns = c.event.timestamp_unix_ns() != 0 ? c.event.timestamp_unix_ns() : now_ns;
+    events_.add(publisher_->source(), c.event, unix_ns_to_ms(t_ns));  // Ignored when it comes back.
+    proto::Envelope envelope;
+    envelope.set_severity(c.event.level());
+    *envelope.mutable_event() = std::move(c.event);
+    if (c.record) {
+      proto::Envelope record = envelope;
+      record.set_source(publisher_->source());
+      record.set_instance(publisher_->instance());
+      journal_->append_own(*c.record, record);
     }
+    out.push_back(std::move(envelope));
   }
+  return out;
+}
+
+void Observer::publish_conclusions(std::vector<proto::Envelope> out) {
   if (out.empty()) return;
   std::uint64_t sent = 0, unsent = 0;
   for (auto& envelope : out) (publisher_->publish(std::move(envelope)) ? sent : unsent) += 1;

@@ -123,7 +123,8 @@ class Observer {
   void replay(const std::function<void(const std::string&)>& startup_status);
   void handle(const oona::BusMessageView& message);
   void publish_acks(std::vector<ReportAck> acks);
-  void publish_conclusions();
+  std::vector<proto::Envelope> record_conclusions();
+  void publish_conclusions(std::vector<proto::Envelope> out);
   // The table of Nissa's own metrics; under mu_.
   SelfTelemetry self_telemetry() const;
   void publish_own_telemetry();
