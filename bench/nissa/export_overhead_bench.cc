@@ -119,7 +119,7 @@ int main(int argc, char** argv) {
               on_m / 1e6, 100 * on_m / off_m);
   for (const auto& s : stats) {
     std::printf("  %s: %llu samples shed (buffer full), %llu retries, %.1f MiB buffered of 16 MiB\n",
-                s.name.c_str(), static_cast<unsigned long long>(s.dropped_buffer_full),
+                s.name.c_str(), static_cast<unsigned long long>(s.dropped.at("buffer_full")),
                 static_cast<unsigned long long>(s.retries), static_cast<double>(s.buffered_bytes) / (1 << 20));
   }
   std::printf("  resident memory at the end of each phase, off/on (MiB):");

@@ -117,6 +117,7 @@ NissaConfig load_nissa_config(config::Section root,
     c.unix_socket = std::move(o);
   }
   if (auto e = root.optional_section("export")) c.exports = read_export_config(*e);
+  if (c.exports.mlflow) c.exports.mlflow->runs_file = c.state_dir / "mlflow_runs.json";
   root.finish();
   return c;
 }

@@ -149,6 +149,7 @@ void Observer::handle(const oona::BusMessageView& message) {
           ++counters_.points;
         }
         analytics_.point(envelope.source(), point, time_ms);
+        if (export_stage_) export_stage_->point(envelope.source(), point, time_ms);
       },
       [&](const proto::TelemetryEvent& event, std::int64_t time_ms) {
         events_.add(envelope.source(), event, time_ms);

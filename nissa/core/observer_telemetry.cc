@@ -64,14 +64,18 @@ SelfTelemetry Observer::self_telemetry() const {
   }
   t.family("nissa.export_samples_total");
   t.family("nissa.export_dropped_total");
+  t.family("nissa.export_skipped_total");
   if (export_stage_) {
     for (const ExporterStats& e : export_stage_->stats()) {
       t.counter("nissa.export_samples_total", n(e.samples_sent), {{"exporter", e.name}});
       t.counter("nissa.export_requests_total", n(e.requests_sent), {{"exporter", e.name}});
       t.counter("nissa.export_retries_total", n(e.retries), {{"exporter", e.name}});
-      t.counter("nissa.export_dropped_total", n(e.dropped_buffer_full), {{"exporter", e.name}, {"reason", "buffer_full"}});
-      t.counter("nissa.export_dropped_total", n(e.dropped_rejected), {{"exporter", e.name}, {"reason", "rejected"}});
-      t.counter("nissa.export_dropped_total", n(e.dropped_expired), {{"exporter", e.name}, {"reason", "expired"}});
+      for (const auto& [reason, count] : e.dropped) {
+        t.counter("nissa.export_dropped_total", n(count), {{"exporter", e.name}, {"reason", reason}});
+      }
+      for (const auto& [reason, count] : e.skipped) {
+        t.counter("nissa.export_skipped_total", n(count), {{"exporter", e.name}, {"reason", reason}});
+      }
       t.gauge("nissa.export_buffer_bytes", n(e.buffered_bytes), "bytes", {{"exporter", e.name}});
     }
   }

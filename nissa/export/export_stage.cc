@@ -25,7 +25,12 @@ ExportStage::ExportStage(const ExportConfig& config, SeriesReader reader)
   for (const auto& e : exporters_) {
     spdlog::info("export {}: every {} ms to {}", e->options().name, interval_.count(), e->options().url);
   }
-  collector_ = std::thread([this] { collect_loop(); });
+  if (config.mlflow) {
+    mlflow_ = std::make_unique<MlflowExporter>(*config.mlflow);
+    spdlog::info("export mlflow: points with a step to {}, experiment {}", config.mlflow->url,
+                 config.mlflow->experiment_id);
+  }
+  if (!exporters_.empty()) collector_ = std::thread([this] { collect_loop(); });
 }
 
 ExportStage::~ExportStage() { stop(); }
@@ -38,11 +43,13 @@ void ExportStage::stop() {
   wake_.notify_all();
   if (collector_.joinable()) collector_.join();
   for (auto& e : exporters_) e->stop();
+  if (mlflow_) mlflow_->stop();
 }
 
 std::vector<ExporterStats> ExportStage::stats() const {
   std::vector<ExporterStats> out;
   for (const auto& e : exporters_) out.push_back(e->stats());
+  if (mlflow_) out.push_back(mlflow_->stats());
   return out;
 }
 

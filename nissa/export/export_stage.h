@@ -3,6 +3,9 @@
 // most) and hands the copy to each configured exporter (nissa/export/exporter.h), which encodes,
 // buffers and sends it on its own thread. Like a scrape: each series is exported at each interval
 // with the collection time as its timestamp, whether or not it changed.
+//
+// The MLflow exporter (mlflow/mlflow_exporter.h) is fed differently: point() hands it every
+// ingested point as it comes, since MLflow charts each step rather than a snapshot per interval.
 #ifndef ESPER_NISSA_EXPORT_EXPORT_STAGE_H_
 #define ESPER_NISSA_EXPORT_EXPORT_STAGE_H_
 
@@ -15,6 +18,7 @@
 
 #include "nissa/export/export_config.h"
 #include "nissa/export/exporter.h"
+#include "nissa/export/mlflow/mlflow_exporter.h"
 #include "nissa/export/series_sample.h"
 
 namespace esper::nissa {
@@ -35,6 +39,12 @@ class ExportStage {
   void stop();
   std::vector<ExporterStats> stats() const;
 
+  // One ingested point, from the ingest loop. Cheap: a lookup and an append, or nothing when MLflow
+  // is not configured.
+  void point(const std::string& source, const proto::MetricPoint& p, std::int64_t time_ms) {
+    if (mlflow_) mlflow_->offer(source, p, time_ms);
+  }
+
  private:
   void collect_loop();
   void collect_once(std::int64_t time_ms);  // Unix ms the samples are stamped with.
@@ -42,11 +52,12 @@ class ExportStage {
   std::chrono::milliseconds interval_;
   SeriesReader reader_;
   std::vector<std::unique_ptr<Exporter>> exporters_;
+  std::unique_ptr<MlflowExporter> mlflow_;
   std::mutex mu_;
   std::condition_variable wake_;
   bool stopped_ = false;
   std::vector<SeriesSample> samples_;  // Refilled in place each collection; may hold stale extras.
-  std::thread collector_;
+  std::thread collector_;  // Only when an interval exporter is on.
 };
 
 }  // namespace esper::nissa

@@ -1,37 +1,10 @@
 #include "nissa/export/exporter.h"
 
-#include <algorithm>
-#include <random>
-
 #include <spdlog/spdlog.h>
 
+#include "nissa/export/jittered_backoff.h"
+
 namespace esper::nissa {
-namespace {
-
-// Exponential from min to max, each delay drawn uniformly from its upper half, so exporters of a
-// fleet that lost the same remote at the same moment do not come back in step.
-class JitteredBackoff {
- public:
-  JitteredBackoff(std::chrono::milliseconds min, std::chrono::milliseconds max) : next_(min), max_(max) {}
-  std::chrono::milliseconds next() {
-    std::uniform_int_distribution<std::int64_t> draw(next_.count() / 2, next_.count());
-    const std::chrono::milliseconds delay{draw(random_)};
-    next_ = std::min(max_, next_ * 2);
-    return delay;
-  }
-
- private:
-  std::chrono::milliseconds next_, max_;
-  std::mt19937_64 random_{std::random_device{}()};
-};
-
-std::string one_line(std::string text) {
-  std::replace(text.begin(), text.end(), '\n', ' ');
-  return text;
-}
-
-}  // namespace
-
 Exporter::Exporter(ExporterOptions options, std::unique_ptr<ExportEncoder> encoder)
     : options_(std::move(options)),
       encoder_(std::move(encoder)),
@@ -72,9 +45,7 @@ ExporterStats Exporter::stats() const {
   s.samples_sent = samples_sent_;
   s.requests_sent = requests_sent_;
   s.retries = retries_;
-  s.dropped_buffer_full = dropped_buffer_full_;
-  s.dropped_rejected = dropped_rejected_;
-  s.dropped_expired = dropped_expired_;
+  s.dropped = {{"buffer_full", dropped_buffer_full_}, {"rejected", dropped_rejected_}, {"expired", dropped_expired_}};
   s.buffered_bytes = queue_.bytes();
   return s;
 }
@@ -110,11 +81,11 @@ Exporter::Outcome Exporter::attempt(const ExportBatch& batch) {
     warnings_.log(spdlog::level::warn, "rejected",
                   "export " + options_.name + ": " + options_.url + " refused " + std::to_string(batch.samples) +
                       " samples with HTTP " + std::to_string(r.status) + " (dropped, not retried): " +
-                      one_line(r.body));
+                      answer_excerpt(r.body));
     return Outcome::kDropped;
   }
   ++retries_;
-  const std::string why = r.status != 0 ? "HTTP " + std::to_string(r.status) + " " + one_line(r.body) : r.error;
+  const std::string why = r.status != 0 ? "HTTP " + std::to_string(r.status) + " " + answer_excerpt(r.body) : r.error;
   warnings_.log(spdlog::level::warn, "retry",
                 "export " + options_.name + ": " + options_.url + " did not take a batch (" + why +
                     "); retrying with backoff, buffering up to " + std::to_string(options_.buffer_bytes) + " bytes");

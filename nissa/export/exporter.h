@@ -16,6 +16,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <span>
@@ -47,10 +48,13 @@ struct ExporterStats {
   std::string name;
   std::uint64_t samples_sent = 0;
   std::uint64_t requests_sent = 0;
-  std::uint64_t retries = 0;           // Attempts that failed and were tried again.
-  std::uint64_t dropped_buffer_full = 0;
-  std::uint64_t dropped_rejected = 0;  // Refused by the remote for good (ExportEncoder::retryable).
-  std::uint64_t dropped_expired = 0;   // Older than max_batch_age before the remote took them.
+  std::uint64_t retries = 0;  // Attempts that failed and were tried again.
+  // Samples dropped, by reason. Every exporter has buffer_full (shed the oldest) and rejected
+  // (refused by the remote for good); the interval exporters also expired (older than
+  // max_batch_age before the remote took them), MLflow its own (mlflow/mlflow_exporter.h).
+  std::map<std::string, std::uint64_t> dropped;
+  // Points not meant for the exporter, by reason (MLflow: no_step, non_finite, bad_key).
+  std::map<std::string, std::uint64_t> skipped;
   std::uint64_t buffered_bytes = 0;
 };
 

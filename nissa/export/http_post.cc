@@ -1,5 +1,6 @@
 #include "nissa/export/http_post.h"
 
+#include <algorithm>
 #include <mutex>
 #include <stdexcept>
 
@@ -8,8 +9,6 @@
 namespace esper::nissa {
 namespace {
 
-constexpr std::size_t kKeptAnswerBytes = 512;
-
 void init_curl_once() {
   static std::once_flag once;
   std::call_once(once, [] {
@@ -17,10 +16,15 @@ void init_curl_once() {
   });
 }
 
+struct KeptAnswer {
+  std::string* body;
+  std::size_t max;
+};
+
 std::size_t keep_answer(char* data, std::size_t size, std::size_t n, void* user) {
-  auto* body = static_cast<std::string*>(user);
+  auto* kept = static_cast<KeptAnswer*>(user);
   const std::size_t bytes = size * n;
-  if (body->size() < kKeptAnswerBytes) body->append(data, std::min(bytes, kKeptAnswerBytes - body->size()));
+  if (kept->body->size() < kept->max) kept->body->append(data, std::min(bytes, kept->max - kept->body->size()));
   return bytes;
 }
 
@@ -30,9 +34,23 @@ int abort_if_stopped(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t)
 
 }  // namespace
 
+std::string answer_excerpt(std::string_view body) {
+  constexpr std::size_t kMax = 300;
+  std::string line(body.substr(0, kMax));
+  std::replace(line.begin(), line.end(), '\n', ' ');
+  std::replace(line.begin(), line.end(), '\r', ' ');
+  if (body.size() > kMax) line += "...";
+  return line;
+}
+
 HttpPost::HttpPost(std::string url, std::vector<std::string> headers, std::chrono::milliseconds timeout,
-                   const std::atomic<bool>& stop)
-    : url_(std::move(url)), curl_(nullptr), header_list_(nullptr), timeout_(timeout), stop_(stop) {
+                   const std::atomic<bool>& stop, std::size_t kept_answer_bytes)
+    : url_(std::move(url)),
+      curl_(nullptr),
+      header_list_(nullptr),
+      timeout_(timeout),
+      stop_(stop),
+      kept_answer_bytes_(kept_answer_bytes) {
   init_curl_once();
   curl_ = curl_easy_init();
   if (curl_ == nullptr) throw std::runtime_error("cannot create a libcurl handle");
@@ -59,7 +77,8 @@ HttpPostResult HttpPost::post(std::string_view body) {
   curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(timeout_.count()));
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);  // Threads: no SIGALRM for DNS timeouts.
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, keep_answer);
-  curl_easy_setopt(c, CURLOPT_WRITEDATA, &result.body);
+  KeptAnswer kept{&result.body, kept_answer_bytes_};
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, &kept);
   curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
   curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, abort_if_stopped);
   curl_easy_setopt(c, CURLOPT_XFERINFODATA, &stop_);

@@ -15,14 +15,18 @@ namespace esper::nissa {
 struct HttpPostResult {
   long status = 0;    // The HTTP status; 0 when no answer came (error says why).
   std::string error;  // Transport failure (refused, timed out, stopped), empty otherwise.
-  std::string body;   // The answer's first bytes, for the log.
+  std::string body;   // The answer's first bytes (see kept_answer_bytes).
 };
+
+// `body` as one line of at most 300 characters, for a log message.
+std::string answer_excerpt(std::string_view body);
 
 class HttpPost {
  public:
-  // `stop`, when set, aborts a request in flight.
+  // `stop`, when set, aborts a request in flight. Of each answer, the first `kept_answer_bytes`
+  // are kept in HttpPostResult::body.
   HttpPost(std::string url, std::vector<std::string> headers, std::chrono::milliseconds timeout,
-           const std::atomic<bool>& stop);
+           const std::atomic<bool>& stop, std::size_t kept_answer_bytes = 512);
   ~HttpPost();
   HttpPost(const HttpPost&) = delete;
   HttpPost& operator=(const HttpPost&) = delete;
@@ -36,6 +40,7 @@ class HttpPost {
   void* header_list_;   // curl_slist*.
   std::chrono::milliseconds timeout_;
   const std::atomic<bool>& stop_;
+  std::size_t kept_answer_bytes_;
 };
 
 }  // namespace esper::nissa

@@ -1,7 +1,6 @@
 #include "producers/rl_trainer/category_metrics.h"
 
 #include <algorithm>
-#include <cctype>
 #include <cmath>
 
 #include "proto/metric_point.h"
@@ -11,23 +10,9 @@ namespace {
 
 bool is_reserved(std::string_view name) { return name == "category" || name == "message" || name == "telemetry"; }
 
-std::string upper(std::string_view text) {
-  std::string s(text);
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-  return s;
-}
-
 const double* numeric(const Field& f) { return std::get_if<double>(&f.value); }
 
 }  // namespace
-
-std::string_view category_prefix(std::string_view category) {
-  const std::string c = upper(category);
-  if (c == "TRAINER" || c == "TRAIN") return "trainer/";
-  if (c == "ACTOR" || c == "ACT") return "actor/";
-  if (c == "EVALUATOR" || c == "EVAL") return "evaluator/";
-  return "misc/";
-}
 
 std::vector<proto::MetricPoint> CategoryMetricsFormatter::format(const CategoryEvent& event) {
   ++stats_.events;

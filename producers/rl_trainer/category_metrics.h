@@ -21,11 +21,11 @@
 
 #include "esper/telemetry.pb.h"
 #include "logging/rate_limited_log.h"
+#include "proto/metric_category.h"
 
 namespace esper::producers::rl {
 
-// "trainer/", "actor/", "evaluator/" or "misc/"; case-insensitive.
-std::string_view category_prefix(std::string_view category);
+using proto::category_prefix;  // proto/metric_category.h
 
 inline constexpr std::array<std::string_view, 5> kStepFields{"timesteps", "policy_version", "step", "global_step",
                                                              "update"};

@@ -144,7 +144,7 @@ TEST(ExporterTest, AClientErrorDropsTheBatchCountsItAndGoesOn) {
   offer(exporter, "next", 1);
   ASSERT_TRUE(wait_until([&] { return exporter.stats().samples_sent == 1; }, 10s));
   EXPECT_EQ(receiver.accepted(), (std::vector<std::string>{"next"}));
-  EXPECT_EQ(exporter.stats().dropped_rejected, 3u);
+  EXPECT_EQ(exporter.stats().dropped.at("rejected"), 3u);
   EXPECT_EQ(exporter.stats().retries, 0u);
 }
 
@@ -156,7 +156,7 @@ TEST(ExporterTest, ARemoteThatIsDownCostsOnlyTheBoundedBufferAndShedsTheOldest) 
   for (int i = 0; i < 50; ++i) offer(exporter, big + std::to_string(i));  // ~50 KB offered.
   const ExporterStats s = exporter.stats();
   EXPECT_LE(s.buffered_bytes, 10'000u);
-  EXPECT_GE(s.dropped_buffer_full, 38u);  // At most 10 queued, 1 in flight, 1 more in transit.
+  EXPECT_GE(s.dropped.at("buffer_full"), 38u);  // At most 10 queued, 1 in flight, 1 more in transit.
   EXPECT_EQ(s.samples_sent, 0u);
   EXPECT_TRUE(wait_until([&] { return exporter.stats().retries > 0; }, 10s)) << "no retry counted";
 }
@@ -170,9 +170,9 @@ TEST(ExporterTest, TheNewestBatchesSurviveAnOutage) {
   const std::string big(1000, 'x');
   for (int i = 0; i < 10; ++i) offer(exporter, big + std::to_string(i));
   // Every batch is accounted for: delivered or shed, none lost silently.
-  ASSERT_TRUE(wait_until([&] { return exporter.stats().samples_sent + exporter.stats().dropped_buffer_full == 10; }, 10s))
-      << "sent " << exporter.stats().samples_sent << ", shed " << exporter.stats().dropped_buffer_full << " of 10";
-  EXPECT_GT(exporter.stats().dropped_buffer_full, 0u);
+  ASSERT_TRUE(wait_until([&] { return exporter.stats().samples_sent + exporter.stats().dropped.at("buffer_full") == 10; }, 10s))
+      << "sent " << exporter.stats().samples_sent << ", shed " << exporter.stats().dropped.at("buffer_full") << " of 10";
+  EXPECT_GT(exporter.stats().dropped.at("buffer_full"), 0u);
   EXPECT_EQ(receiver.accepted().back(), big + "9") << "the newest batch was not delivered last";
 }
 
@@ -181,8 +181,8 @@ TEST(ExporterTest, ABatchOlderThanItsMaximumAgeIsDroppedAndCounted) {
   o.max_batch_age = 200ms;
   Exporter exporter(o, std::make_unique<NameEncoder>());
   offer(exporter, "old", 4);
-  EXPECT_TRUE(wait_until([&] { return exporter.stats().dropped_expired == 4; }, 10s))
-      << "expired: " << exporter.stats().dropped_expired;
+  EXPECT_TRUE(wait_until([&] { return exporter.stats().dropped.at("expired") == 4; }, 10s))
+      << "expired: " << exporter.stats().dropped.at("expired");
 }
 
 TEST(ExporterTest, StopReturnsPromptlyWhileTheRemoteHangs) {

@@ -86,7 +86,7 @@ TEST(OtlpExporterRetryTest, OnlyTheRetryableCodesAreRetriedAndA500IsDropped) {
   ASSERT_TRUE(wait_until([&] { return exporter.stats().samples_sent == 2; }, 10s))
       << "sent " << exporter.stats().samples_sent;
   EXPECT_EQ(exporter.stats().retries, 4u);
-  EXPECT_EQ(exporter.stats().dropped_rejected, 1u);
+  EXPECT_EQ(exporter.stats().dropped.at("rejected"), 1u);
   EXPECT_EQ(receiver.requests(), 6);
 }
 
