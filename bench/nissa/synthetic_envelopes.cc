@@ -15,7 +15,7 @@ double rss_mib() {
 }
 
 // Envelopes of `points_per_packet` points spread over `series` series (8 metric names x seeds).
-std::vector<proto::WireMessage> make_envelopes(int count, int points_per_packet, int series) {
+std::vector<proto::WireMessage> make_envelopes(int count, int points_per_packet, int series, bool steps) {
   const char* names[] = {"kasmina.seed.alpha", "kasmina.seed.stage", "kasmina.seed.last_kernel_latency_ms",
                          "loss", "gradient_norm", "samples_per_s", "ttft_ms", "tokens_generated_total"};
   std::vector<proto::WireMessage> out;
@@ -35,6 +35,7 @@ std::vector<proto::WireMessage> make_envelopes(int count, int points_per_packet,
                   : name == 7 ? proto::METRIC_KIND_COUNTER
                               : proto::METRIC_KIND_GAUGE);
       (*p->mutable_attributes())["seed_id"] = "seed-" + std::to_string(s / 8);
+      if (steps) p->set_step(static_cast<std::uint64_t>(e));
     }
     out.push_back(proto::encode(env));
   }

@@ -145,11 +145,13 @@ void Observer::handle(const oona::BusMessageView& message) {
   walk_envelope(
       envelope,
       [&](const proto::MetricPoint& point, std::int64_t time_ms) {
-        if (aggregator_.add(envelope.source(), point, time_ms) == MetricAggregator::AddResult::kAdded) {
+        Series* series = nullptr;
+        if (aggregator_.add(envelope.source(), point, time_ms, &series) == MetricAggregator::AddResult::kAdded) {
           ++counters_.points;
         }
         analytics_.point(envelope.source(), point, time_ms);
-        if (export_stage_) export_stage_->point(envelope.source(), point, time_ms);
+        // What the aggregator refused (over its series cap) is not exported either.
+        if (export_stage_ && series != nullptr) export_stage_->point(envelope.source(), point, time_ms, series->export_tag);
       },
       [&](const proto::TelemetryEvent& event, std::int64_t time_ms) {
         events_.add(envelope.source(), event, time_ms);

@@ -18,7 +18,8 @@ MetricAggregator::MetricAggregator(AggregatorOptions options) : options_(std::mo
 
 MetricAggregator::AddResult MetricAggregator::add(std::string_view source,
                                                   const proto::MetricPoint& point,
-                                                  std::int64_t time_ms) {
+                                                  std::int64_t time_ms, Series** added_to) {
+  if (added_to != nullptr) *added_to = nullptr;
   SeriesKeyView::from(source, point.name(), point.attributes(), scratch_);
   auto it = series_.find(scratch_);
   if (it == series_.end()) {
@@ -43,6 +44,7 @@ MetricAggregator::AddResult MetricAggregator::add(std::string_view source,
   series.stats.add(value, time_ms);
   series.rollups.add(time_ms, value, increase);
   ++points_total_;
+  if (added_to != nullptr) *added_to = &series;
   return AddResult::kAdded;
 }
 

@@ -33,6 +33,9 @@ struct Series {
   std::string unit;
   SeriesStats stats;
   RollupSeries rollups;
+  // What a per-point exporter (MLflow) derived once from this series' key, as an id of its own (0:
+  // not yet), so that no point of the series repeats the work. Not checkpointed.
+  std::uint64_t export_tag = 0;
 };
 
 class MetricAggregator {
@@ -41,8 +44,10 @@ class MetricAggregator {
 
   enum class AddResult { kAdded, kRefusedCardinality };
 
-  // Adds one point from `source`, filed under `time_ms` (the walk's time rule, envelope_walk.h).
-  AddResult add(std::string_view source, const proto::MetricPoint& point, std::int64_t time_ms);
+  // Adds one point from `source`, filed under `time_ms` (the walk's time rule, envelope_walk.h);
+  // *added_to, when given, is set to the series it went to (nullptr if refused).
+  AddResult add(std::string_view source, const proto::MetricPoint& point, std::int64_t time_ms,
+                Series** added_to = nullptr);
 
   // Adds every metric point an envelope carries (walk_envelope). Returns the number added.
   std::size_t ingest(const proto::Envelope& envelope);

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <climits>
+#include <cmath>
+#include <cstdint>
 
 #include <spdlog/spdlog.h>
 
@@ -15,6 +17,8 @@ namespace {
 
 // What the sender takes from the buffer at once: a few requests' worth.
 constexpr std::size_t kTakeMax = 4 * kMlflowMaxMetricsPerRequest;
+// Counters on the ingest path order nothing: they are read for telemetry only.
+constexpr auto kRelaxed = std::memory_order_relaxed;
 // runs/create answers echo the run's tags and paths: keep enough to read the id.
 constexpr std::size_t kCreateAnswerBytes = 64 * 1024;
 
@@ -64,22 +68,31 @@ MlflowExporter::MlflowExporter(MlflowOptions options)
 
 MlflowExporter::~MlflowExporter() { stop(); }
 
-void MlflowExporter::offer(const std::string& source, const proto::MetricPoint& point, std::int64_t time_ms) {
-  if (!options_.sources.empty() && !options_.sources.contains(source)) return;
-  auto mapped = to_mlflow_metric(source, point, time_ms);
-  if (const auto* skip = std::get_if<MlflowSkip>(&mapped)) {
-    switch (*skip) {
-      case MlflowSkip::kNoStep: ++no_step_; break;
-      case MlflowSkip::kNonFinite: ++non_finite_; break;
-      case MlflowSkip::kBadKey: ++bad_key_; break;
-    }
+void MlflowExporter::offer(std::string_view source, const proto::MetricPoint& point, std::int64_t time_ms,
+                           std::uint64_t& series_tag) {
+  using Table = MlflowSeriesTable;
+  if (!series_.owns(series_tag)) {  // The series' first point since this exporter started.
+    const bool wanted = options_.sources.empty() || options_.sources.contains(std::string(source));
+    series_tag = series_.tag(wanted ? Table::kWanted : Table::kNotExported);
+  }
+  if (Table::id(series_tag) == Table::kNotExported) return;
+  if (!point.has_step()) {
+    no_step_.fetch_add(1, kRelaxed);
     return;
   }
-  if (buffer_.push(std::move(std::get<MlflowMetric>(mapped))) > 0) {
-    ++shed_;
-    warnings_.log(spdlog::level::warn, "buffer_full",
-                  "export mlflow: buffer full (" + std::to_string(options_.buffer_points) + " points) while " +
-                      options_.url + " is not keeping up; shedding the oldest");
+  if (!std::isfinite(point.value())) {
+    non_finite_.fetch_add(1, kRelaxed);
+    return;
+  }
+  if (Table::id(series_tag) == Table::kWanted) series_tag = series_.intern(source, point);
+  if (Table::id(series_tag) == Table::kBadKey) {
+    bad_key_.fetch_add(1, kRelaxed);
+    return;
+  }
+  const auto step = static_cast<std::int64_t>(std::min<std::uint64_t>(point.step(), INT64_MAX));
+  // Counted only: the sender logs the shedding (a log call per point would cost ingest dearly).
+  if (buffer_.push(MlflowPoint{MlflowSeriesTable::id(series_tag), point.value(), step, time_ms}) > 0) {
+    shed_.fetch_add(1, kRelaxed);
   }
 }
 
@@ -105,16 +118,26 @@ ExporterStats MlflowExporter::stats() const {
                {"no_run", no_run_},
                {"too_many_runs", too_many_runs_}};
   s.skipped = {{"no_step", no_step_}, {"non_finite", non_finite_}, {"bad_key", bad_key_}};
-  s.buffered_bytes = buffer_.size() * sizeof(MlflowMetric);  // Keys and run names not counted.
+  s.buffered_bytes = buffer_.size() * sizeof(MlflowPoint);
   return s;
 }
 
 void MlflowExporter::send_loop() {
+  std::vector<MlflowPoint> points;
   std::vector<MlflowMetric> taken;
   // Every flush_interval, or sooner once flush_points have gathered.
   while (buffer_.take(options_.flush_points, std::chrono::steady_clock::now() + options_.flush_interval, kTakeMax,
-                      taken)) {
-    if (taken.empty()) continue;
+                      points)) {
+    if (const std::uint64_t shed = shed_.load(kRelaxed); shed != shed_logged_) {
+      warnings_.log(spdlog::level::warn, "buffer_full",
+                    "export mlflow: buffer full (" + std::to_string(options_.buffer_points) + " points) while " +
+                        options_.url + " is not keeping up; shed the oldest " + std::to_string(shed - shed_logged_) +
+                        " points");
+      shed_logged_ = shed;
+    }
+    if (points.empty()) continue;
+    taken.clear();
+    series_.resolve(points, taken);
     // By run, each run's metrics in arrival order, runs in the order they first appear.
     std::vector<std::string> order;
     std::map<std::string, std::vector<MlflowMetric>> by_run;

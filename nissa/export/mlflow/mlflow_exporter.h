@@ -3,8 +3,9 @@
 // runs/log-batch from a thread of its own. Unlike the interval exporters it sends every point, not
 // a snapshot per interval: MLflow draws a line per step.
 //
-// offer() runs on the ingest loop, under the observer's lock: it maps the point and appends it to a
-// bounded buffer (oldest shed, counted), nothing more. The sender takes what has gathered every
+// offer() runs on the ingest loop, under the observer's lock: it copies the point's value, step and
+// time, with the id of its series (whose keys were built once, at its first point:
+// mlflow_series_table.h), into a fixed ring (oldest overwritten, counted), nothing more. The sender takes what has gathered every
 // `flush_interval` or once `flush_points` are there, groups it by run, creates the runs it does not
 // know yet (runs/create in `experiment_id`, tagged with the source), and posts each run's metrics
 // in requests within MLflow's limits. A request is tried at most `attempts` times with a short
@@ -29,6 +30,7 @@
 #include <set>
 #include <span>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -38,6 +40,7 @@
 #include "nissa/export/http_post.h"
 #include "nissa/export/mlflow/mlflow_point_buffer.h"
 #include "nissa/export/mlflow/mlflow_run_registry.h"
+#include "nissa/export/mlflow/mlflow_series_table.h"
 
 namespace esper::nissa {
 
@@ -67,8 +70,11 @@ class MlflowExporter {
   MlflowExporter(const MlflowExporter&) = delete;
   MlflowExporter& operator=(const MlflowExporter&) = delete;
 
-  // One ingested point of `source`, observed at `time_ms` (Unix ms). Never blocks.
-  void offer(const std::string& source, const proto::MetricPoint& point, std::int64_t time_ms);
+  // One ingested point of `source`, observed at `time_ms` (Unix ms); `series_tag` is its series'
+  // Series::export_tag, set here at the series' first point. Never blocks, never allocates but
+  // at a series' first point.
+  void offer(std::string_view source, const proto::MetricPoint& point, std::int64_t time_ms,
+             std::uint64_t& series_tag);
 
   // Stops the sender (a request in flight is aborted) and joins it; what is buffered is not sent.
   void stop();
@@ -86,6 +92,7 @@ class MlflowExporter {
   bool wait_backoff(std::chrono::milliseconds delay);  // False if stopped meanwhile.
 
   MlflowOptions options_;
+  MlflowSeriesTable series_;
   MlflowPointBuffer buffer_;
   MlflowRunRegistry runs_;  // Sender thread only.
   std::atomic<bool> stop_{false};
@@ -98,6 +105,7 @@ class MlflowExporter {
   std::atomic<std::uint64_t> samples_sent_{0}, requests_sent_{0}, retries_{0};
   std::atomic<std::uint64_t> shed_{0}, rejected_{0}, exhausted_{0}, no_run_{0}, too_many_runs_{0};
   std::atomic<std::uint64_t> no_step_{0}, non_finite_{0}, bad_key_{0};
+  std::uint64_t shed_logged_ = 0;  // Sender thread only.
   std::thread sender_;
 };
 

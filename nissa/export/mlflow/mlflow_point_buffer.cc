@@ -4,35 +4,36 @@
 
 namespace esper::nissa {
 
-std::size_t MlflowPointBuffer::push(MlflowMetric metric) {
-  std::size_t shed = 0;
+std::size_t MlflowPointBuffer::push(const MlflowPoint& point) {
+  std::size_t overwritten = 0;
   bool wake = false;
   {
     std::lock_guard lock(mu_);
-    if (points_.size() >= max_points_) {
-      points_.pop_front();
-      shed = 1;
+    ring_[(head_ + size_) % ring_.size()] = point;
+    if (size_ == ring_.size()) {
+      head_ = (head_ + 1) % ring_.size();
+      overwritten = 1;
+    } else {
+      ++size_;
     }
-    points_.push_back(std::move(metric));
-    wake = flush_points_ != 0 && points_.size() == flush_points_;
+    wake = flush_points_ != 0 && size_ == flush_points_;
   }
   if (wake) ready_.notify_one();
-  return shed;
+  return overwritten;
 }
 
 bool MlflowPointBuffer::take(std::size_t flush_points, std::chrono::steady_clock::time_point until,
-                             std::size_t max, std::vector<MlflowMetric>& out) {
+                             std::size_t max, std::vector<MlflowPoint>& out) {
   out.clear();
   std::unique_lock lock(mu_);
-  flush_points_ = std::max<std::size_t>(1, flush_points);
-  ready_.wait_until(lock, until, [&] { return stopped_ || points_.size() >= flush_points_; });
+  flush_points_ = std::clamp<std::size_t>(flush_points, 1, ring_.size());
+  ready_.wait_until(lock, until, [&] { return stopped_ || size_ >= flush_points_; });
   flush_points_ = 0;
   if (stopped_) return false;
-  const std::size_t n = std::min(max, points_.size());
-  for (std::size_t i = 0; i < n; ++i) {
-    out.push_back(std::move(points_.front()));
-    points_.pop_front();
-  }
+  const std::size_t n = std::min(max, size_);
+  for (std::size_t i = 0; i < n; ++i) out.push_back(ring_[(head_ + i) % ring_.size()]);
+  head_ = (head_ + n) % ring_.size();
+  size_ -= n;
   return true;
 }
 
@@ -46,7 +47,7 @@ void MlflowPointBuffer::stop() {
 
 std::size_t MlflowPointBuffer::size() const {
   std::lock_guard lock(mu_);
-  return points_.size();
+  return size_;
 }
 
 }  // namespace esper::nissa

@@ -1,8 +1,9 @@
-// The buffer between Nissa's ingest and the MLflow sender: metrics in arrival order, bounded in
-// count. push() runs on the ingest loop, under the observer's lock, so it only appends (and sheds
-// the oldest when full, returning how many for the caller to count); it never waits and never
-// allocates beyond the bound. The sender takes what is there once `flush_points` have gathered or
-// `flush_interval` has passed since its last take, whichever comes first.
+// The buffer between Nissa's ingest and the MLflow sender: points in arrival order, each as the
+// series it belongs to (an id of mlflow_series_table.h) and its value, step and time, in a ring of
+// fixed size. push() runs on the ingest loop, under the observer's lock, so it only copies 32 bytes
+// (and overwrites the oldest when full, returning 1 for the caller to count); it never waits and
+// never allocates. The sender takes what is there once `flush_points` have gathered or `until`
+// passes, whichever comes first.
 //
 // Thread-safe: one pusher, one taker.
 #ifndef ESPER_NISSA_EXPORT_MLFLOW_MLFLOW_POINT_BUFFER_H_
@@ -11,34 +12,41 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
-#include <deque>
+#include <cstdint>
 #include <mutex>
 #include <vector>
 
-#include "nissa/export/mlflow/mlflow_metric.h"
-
 namespace esper::nissa {
+
+struct MlflowPoint {
+  std::uint32_t series = 0;  // mlflow_series_table.h
+  double value = 0;
+  std::int64_t step = 0;
+  std::int64_t time_ms = 0;  // Unix ms.
+};
 
 class MlflowPointBuffer {
  public:
-  explicit MlflowPointBuffer(std::size_t max_points) : max_points_(max_points) {}
+  explicit MlflowPointBuffer(std::size_t max_points) : ring_(std::max<std::size_t>(1, max_points)) {}
 
-  // Appends `metric`; returns the number of oldest metrics shed to make room (0 or 1).
-  std::size_t push(MlflowMetric metric);
+  // Appends `point`; returns the number of oldest points overwritten to make room (0 or 1).
+  std::size_t push(const MlflowPoint& point);
 
-  // Waits until `flush_points` metrics are here, `until` passes, or stop(); then moves up to
-  // `max` of them into `out` (cleared first). Returns false once stopped.
+  // Waits until `flush_points` points are here, `until` passes, or stop(); then moves up to `max`
+  // of them into `out` (cleared first). Returns false once stopped.
   bool take(std::size_t flush_points, std::chrono::steady_clock::time_point until, std::size_t max,
-            std::vector<MlflowMetric>& out);
+            std::vector<MlflowPoint>& out);
 
   void stop();
   std::size_t size() const;
+  std::size_t capacity() const { return ring_.size(); }
 
  private:
-  const std::size_t max_points_;
   mutable std::mutex mu_;
   std::condition_variable ready_;
-  std::deque<MlflowMetric> points_;
+  std::vector<MlflowPoint> ring_;
+  std::size_t head_ = 0;  // The oldest.
+  std::size_t size_ = 0;
   std::size_t flush_points_ = 0;  // What the taker is waiting for; push() wakes it only then.
   bool stopped_ = false;
 };

@@ -34,6 +34,23 @@ proto::MetricPoint at_step(std::string name, double value, std::uint64_t step,
   return p;
 }
 
+// Feeds an exporter as Nissa's ingest loop does: each series keeps its export tag (in Nissa, in
+// the aggregator's Series).
+class Feed {
+ public:
+  explicit Feed(MlflowExporter& exporter) : exporter_(exporter) {}
+  void operator()(const std::string& source, const proto::MetricPoint& p, std::int64_t time_ms) {
+    std::string series = source + "|" + p.name();
+    std::map<std::string, std::string> sorted(p.attributes().begin(), p.attributes().end());
+    for (const auto& [k, v] : sorted) series += "|" + k + "=" + v;
+    exporter_.offer(source, p, time_ms, tags_[series]);
+  }
+
+ private:
+  MlflowExporter& exporter_;
+  std::map<std::string, std::uint64_t> tags_;
+};
+
 std::size_t count_key(const std::vector<LoggedMetric>& metrics, const std::string& key) {
   return static_cast<std::size_t>(
       std::count_if(metrics.begin(), metrics.end(), [&](const LoggedMetric& m) { return m.key == key; }));
@@ -44,11 +61,12 @@ TEST(MlflowExporterTest, PointsArriveUnderTheirSourcesRunWithKeysStepsAndValues)
   auto options = fast_mlflow_options(mlflow.url());
   options.max_points_per_request = 40;
   MlflowExporter exporter(options);
+  Feed feed(exporter);
   for (std::uint64_t step = 0; step < 60; ++step) {
-    exporter.offer("rl-trainer", at_step("critic_loss", 1.0 / (step + 1), step, {{"category", "TRAINER"}}), 1000 + step);
-    exporter.offer("rl-trainer", at_step("mean_return", step * 2.0, step, {{"category", "EVALUATOR"}}), 1000 + step);
+    feed("rl-trainer", at_step("critic_loss", 1.0 / (step + 1), step, {{"category", "TRAINER"}}), 1000 + step);
+    feed("rl-trainer", at_step("mean_return", step * 2.0, step, {{"category", "EVALUATOR"}}), 1000 + step);
   }
-  exporter.offer("rl-trainer", proto::make_point("no_step_here", 1, "u"), 5000);  // Not for MLflow.
+  feed("rl-trainer", proto::make_point("no_step_here", 1, "u"), 5000);  // Not for MLflow.
 
   ASSERT_TRUE(wait_until([&] { return mlflow.metrics().size() == 120 && exporter.stats().samples_sent == 120; }, 10s))
       << mlflow.metrics().size() << " of 120 metrics; refusals: "
@@ -85,7 +103,8 @@ TEST(MlflowExporterTest, FlushPointsSendBeforeTheIntervalIsUp) {
   options.flush_interval = 60s;
   options.flush_points = 50;
   MlflowExporter exporter(options);
-  for (std::uint64_t step = 0; step < 50; ++step) exporter.offer("tolaria", at_step("loss", 1, step), 1);
+  Feed feed(exporter);
+  for (std::uint64_t step = 0; step < 50; ++step) feed("tolaria", at_step("loss", 1, step), 1);
   EXPECT_TRUE(wait_until([&] { return mlflow.metrics().size() == 50; }, 10s))
       << "50 points waited for the 60 s interval: " << mlflow.metrics().size() << " arrived";
 }
@@ -96,15 +115,17 @@ TEST(MlflowExporterTest, ACreatedRunIsRememberedAcrossRestartsAndRunIdAttributes
   const auto runs_file = dir.path() / "mlflow_runs.json";
   {
     MlflowExporter exporter(fast_mlflow_options(mlflow.url(), runs_file));
-    exporter.offer("tolaria", at_step("loss", 1, 1), 1);
-    exporter.offer("tolaria", at_step("loss", 2, 1, {{"run_id", "sweep-7"}}), 1);
+    Feed feed(exporter);
+    feed("tolaria", at_step("loss", 1, 1), 1);
+    feed("tolaria", at_step("loss", 2, 1, {{"run_id", "sweep-7"}}), 1);
     ASSERT_TRUE(wait_until([&] { return mlflow.metrics().size() == 2; }, 10s));
   }
   ASSERT_EQ(mlflow.created().size(), 2u);
   {
     MlflowExporter restarted(fast_mlflow_options(mlflow.url(), runs_file));
-    restarted.offer("tolaria", at_step("loss", 3, 2), 1);
-    restarted.offer("tolaria", at_step("loss", 4, 2, {{"run_id", "sweep-7"}}), 1);
+    Feed feed_restarted(restarted);
+    feed_restarted("tolaria", at_step("loss", 3, 2), 1);
+    feed_restarted("tolaria", at_step("loss", 4, 2, {{"run_id", "sweep-7"}}), 1);
     ASSERT_TRUE(wait_until([&] { return mlflow.metrics().size() == 4; }, 10s));
   }
   const auto created = mlflow.created();
@@ -125,8 +146,9 @@ TEST(MlflowExporterTest, AConfiguredRunIsUsedWithoutCreatingOne) {
   options.runs = {{"tolaria", "hand-made"}};
   options.sources = {"tolaria"};
   MlflowExporter exporter(options);
-  exporter.offer("tolaria", at_step("loss", 1, 1), 1);
-  exporter.offer("kasmina", at_step("alpha", 1, 1), 1);  // Not among `sources`.
+  Feed feed(exporter);
+  feed("tolaria", at_step("loss", 1, 1), 1);
+  feed("kasmina", at_step("alpha", 1, 1), 1);  // Not among `sources`.
   ASSERT_TRUE(wait_until([&] { return mlflow.metrics().size() == 1; }, 10s));
   EXPECT_EQ(mlflow.metrics()[0].run_id, "hand-made");
   EXPECT_TRUE(mlflow.created().empty());
@@ -136,7 +158,8 @@ TEST(MlflowExporterTest, TransientFailuresAreRetriedWithinTheAttempts) {
   MlflowReceiver mlflow;
   mlflow.script({503, 429});
   MlflowExporter exporter(fast_mlflow_options(mlflow.url()));
-  for (std::uint64_t step = 0; step < 5; ++step) exporter.offer("tolaria", at_step("loss", 1, step), 1);
+  Feed feed(exporter);
+  for (std::uint64_t step = 0; step < 5; ++step) feed("tolaria", at_step("loss", 1, step), 1);
   ASSERT_TRUE(wait_until([&] { return mlflow.metrics().size() == 5; }, 10s)) << mlflow.metrics().size();
   EXPECT_EQ(exporter.stats().retries, 2u);
   EXPECT_EQ(exporter.stats().dropped.at("retries_exhausted"), 0u);
@@ -146,12 +169,13 @@ TEST(MlflowExporterTest, AServerThatKeepsFailingCostsBoundedAttemptsThenTheMetri
   MlflowReceiver mlflow;
   mlflow.script({500, 500, 500});
   MlflowExporter exporter(fast_mlflow_options(mlflow.url()));
-  for (std::uint64_t step = 0; step < 5; ++step) exporter.offer("tolaria", at_step("loss", 1, step), 1);
+  Feed feed(exporter);
+  for (std::uint64_t step = 0; step < 5; ++step) feed("tolaria", at_step("loss", 1, step), 1);
   ASSERT_TRUE(wait_until([&] { return exporter.stats().dropped.at("retries_exhausted") == 5; }, 10s))
       << "dropped: " << exporter.stats().dropped.at("retries_exhausted");
   EXPECT_EQ(mlflow.log_batch_requests(), 3) << "attempts: 3";
   // Later points are not stuck behind the dropped ones.
-  exporter.offer("tolaria", at_step("loss", 1, 5), 1);
+  feed("tolaria", at_step("loss", 1, 5), 1);
   ASSERT_TRUE(wait_until([&] { return mlflow.metrics().size() == 1; }, 10s));
   EXPECT_EQ(mlflow.metrics()[0].step, 5);
 }
@@ -160,7 +184,8 @@ TEST(MlflowExporterTest, ARefusedBatchIsDroppedNotRetried) {
   MlflowReceiver mlflow;
   mlflow.script({400});
   MlflowExporter exporter(fast_mlflow_options(mlflow.url()));
-  exporter.offer("tolaria", at_step("loss", 1, 1), 1);
+  Feed feed(exporter);
+  feed("tolaria", at_step("loss", 1, 1), 1);
   ASSERT_TRUE(wait_until([&] { return exporter.stats().dropped.at("rejected") == 1; }, 10s));
   EXPECT_EQ(mlflow.log_batch_requests(), 1);
   EXPECT_EQ(exporter.stats().retries, 0u);
@@ -169,12 +194,13 @@ TEST(MlflowExporterTest, ARefusedBatchIsDroppedNotRetried) {
 TEST(MlflowExporterTest, ARunDeletedOnTheServerIsCreatedAgain) {
   MlflowReceiver mlflow;
   MlflowExporter exporter(fast_mlflow_options(mlflow.url()));
-  exporter.offer("tolaria", at_step("loss", 1, 1), 1);
+  Feed feed(exporter);
+  feed("tolaria", at_step("loss", 1, 1), 1);
   ASSERT_TRUE(wait_until([&] { return mlflow.metrics().size() == 1; }, 10s));
   mlflow.delete_run(mlflow.created()[0].run_id);
-  exporter.offer("tolaria", at_step("loss", 1, 2), 1);
+  feed("tolaria", at_step("loss", 1, 2), 1);
   ASSERT_TRUE(wait_until([&] { return exporter.stats().dropped.at("rejected") == 1; }, 10s));
-  exporter.offer("tolaria", at_step("loss", 1, 3), 1);
+  feed("tolaria", at_step("loss", 1, 3), 1);
   ASSERT_TRUE(wait_until([&] { return mlflow.metrics().size() == 2; }, 10s));
   ASSERT_EQ(mlflow.created().size(), 2u);
   EXPECT_EQ(mlflow.metrics()[1].run_id, mlflow.created()[1].run_id);
@@ -190,9 +216,10 @@ TEST(MlflowExporterTest, AnUnreachableServerNeitherBlocksOfferNorGrowsTheBuffer)
   options.buffer_points = 1000;
   options.flush_interval = 10ms;
   MlflowExporter exporter(options);
-  for (std::uint64_t i = 0; i < 50'000; ++i) exporter.offer("tolaria", at_step("loss", 1, i), 1);
+  Feed feed(exporter);
+  for (std::uint64_t i = 0; i < 50'000; ++i) feed("tolaria", at_step("loss", 1, i), 1);
   const ExporterStats s = exporter.stats();
-  EXPECT_LE(s.buffered_bytes, 1000 * sizeof(MlflowMetric));
+  EXPECT_LE(s.buffered_bytes, 1000 * sizeof(MlflowPoint));
   ASSERT_TRUE(wait_until([&] {
     const ExporterStats t = exporter.stats();
     return t.dropped.at("buffer_full") + t.dropped.at("no_run") >= 49'000;
@@ -204,10 +231,27 @@ TEST(MlflowExporterTest, BeyondMaxRunsNewRunKeysAreDroppedAndCounted) {
   auto options = fast_mlflow_options(mlflow.url());
   options.max_runs = 2;
   MlflowExporter exporter(options);
-  for (int r = 0; r < 5; ++r) exporter.offer("tolaria", at_step("loss", 1, 1, {{"run_id", std::to_string(r)}}), 1);
+  Feed feed(exporter);
+  for (int r = 0; r < 5; ++r) feed("tolaria", at_step("loss", 1, 1, {{"run_id", std::to_string(r)}}), 1);
   ASSERT_TRUE(wait_until([&] { return exporter.stats().dropped.at("too_many_runs") == 3; }, 10s));
   EXPECT_EQ(mlflow.created().size(), 2u);
   EXPECT_EQ(mlflow.metrics().size(), 2u);
+}
+
+TEST(MlflowExporterTest, ASeriesTaggedByAnEarlierExporterIsInternedAfreshNotMisread) {
+  MlflowReceiver mlflow;
+  std::uint64_t loss_tag = 0, other_tag = 0;  // As the aggregator's series keep them.
+  {
+    MlflowExporter first(fast_mlflow_options(mlflow.url()));
+    first.offer("tolaria", at_step("other", 1, 1), 1, other_tag);
+    first.offer("tolaria", at_step("loss", 2, 1), 1, loss_tag);
+    ASSERT_TRUE(wait_until([&] { return mlflow.metrics().size() == 2; }, 10s));
+  }
+  MlflowExporter second(fast_mlflow_options(mlflow.url()));
+  second.offer("tolaria", at_step("loss", 3, 2), 1, loss_tag);  // The first series of the new table.
+  ASSERT_TRUE(wait_until([&] { return mlflow.metrics().size() == 3; }, 10s));
+  EXPECT_EQ(mlflow.metrics()[2].key, "misc/loss");
+  EXPECT_EQ(mlflow.metrics()[2].value, 3);
 }
 
 }  // namespace
