@@ -6,10 +6,15 @@
 // A series is one SeriesSample, what Nissa collects per series each interval: remote-write sends
 // it as 1 sample (6 for a histogram: 4 quantiles, _sum, _count), OTLP as 1 data point.
 //
+// MLflow sends every stepped point rather than a snapshot: its figures are points per second, the
+// log-batch JSON encoding on one core, and points through an MlflowExporter into a loopback
+// receiver (runs/create and runs/log-batch answered at once).
+//
 //   nissa_export_bench            full run, 100k series
 //   nissa_export_bench --smoke    a short run, for CI to know it still works
 #include <time.h>
 
+#include <atomic>
 #include <cstdio>
 #include <cstring>
 #include <functional>
@@ -21,6 +26,8 @@
 #include <httplib.h>
 
 #include "nissa/export/exporter.h"
+#include "nissa/export/mlflow/mlflow_exporter.h"
+#include "nissa/export/mlflow/mlflow_requests.h"
 #include "nissa/export/otlp_encoder.h"
 #include "nissa/export/remote_write_encoder.h"
 
@@ -128,6 +135,74 @@ void end_to_end(const Protocol& p, const std::vector<SeriesSample>& series, int 
   listener.join();
 }
 
+// `count` stepped points of 10 runs, 8 keys each.
+std::vector<MlflowMetric> make_mlflow_metrics(int count) {
+  std::vector<MlflowMetric> out;
+  for (int i = 0; i < count; ++i) {
+    out.push_back({"producer-" + std::to_string(i % 10), "trainer/loss/seed_id_seed-" + std::to_string(i % 8),
+                   i * 0.001, 1'700'000'000'000 + i, i / 80});
+  }
+  return out;
+}
+
+void mlflow_encode_on_one_core(const std::vector<MlflowMetric>& metrics, bool smoke) {
+  std::size_t bodies = 0, bytes = 0;
+  int passes = 0;
+  const double started = thread_cpu_seconds();
+  double cpu = 0;
+  do {
+    for (const auto& b : log_batch_bodies("0123456789abcdef0123456789abcdef", metrics, kMlflowMaxMetricsPerRequest)) {
+      ++bodies;
+      bytes += b.json.size();
+    }
+    ++passes;
+    cpu = thread_cpu_seconds() - started;
+  } while (!smoke && cpu < 2.0);
+  std::printf("export encode %-16s %6.2f M points/s per core (%zu points -> %zu log-batch requests, %.0f bytes/point, "
+              "%d passes, %.2f s CPU)\n",
+              "mlflow-json", static_cast<double>(metrics.size()) * passes / cpu / 1e6, metrics.size(),
+              bodies / static_cast<std::size_t>(passes), static_cast<double>(bytes) / static_cast<double>(metrics.size() * passes),
+              passes, cpu);
+}
+
+void mlflow_end_to_end(int points) {
+  httplib::Server server;
+  server.Post("/api/2.0/mlflow/runs/create", [](const httplib::Request&, httplib::Response& res) {
+    static std::atomic<int> runs{0};
+    res.set_content("{\"run\":{\"info\":{\"run_id\":\"run" + std::to_string(++runs) + "\"}}}", "application/json");
+  });
+  server.Post("/api/2.0/mlflow/runs/log-batch", [](const httplib::Request&, httplib::Response& res) { res.status = 200; });
+  const int port = server.bind_to_any_port("127.0.0.1");
+  std::thread listener([&] { server.listen_after_bind(); });
+  while (!server.is_running()) std::this_thread::yield();
+  {
+    MlflowOptions o;
+    o.url = "http://127.0.0.1:" + std::to_string(port);
+    o.buffer_points = static_cast<std::size_t>(points);  // Nothing shed: the figure is throughput.
+    MlflowExporter exporter(o);
+    std::vector<std::uint64_t> tags(80, 0);  // 10 sources x 8 series, as the aggregator keeps them.
+    proto::MetricPoint p;
+    p.set_name("loss");
+    const auto started = std::chrono::steady_clock::now();
+    for (int i = 0; i < points; ++i) {
+      const int series = i % 80;
+      (*p.mutable_attributes())["seed_id"] = "seed-" + std::to_string(series % 8);
+      p.set_value(i * 0.001);
+      p.set_step(static_cast<std::uint64_t>(i / 80));
+      exporter.offer("producer-" + std::to_string(series / 8), p, 1'700'000'000'000 + i, tags[static_cast<std::size_t>(series)]);
+    }
+    while (exporter.stats().samples_sent < static_cast<std::uint64_t>(points)) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    std::printf("export end-to-end %-14s %6.2f M points/s wall (%d points of 80 series, 10 runs, into a loopback receiver, "
+                "%.2f s)\n",
+                "mlflow", points / wall / 1e6, points, wall);
+  }
+  server.stop();
+  listener.join();
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -149,6 +224,8 @@ int main(int argc, char** argv) {
        }},
   };
   for (const auto& p : protocols) encode_on_one_core(p, series, smoke);
+  mlflow_encode_on_one_core(make_mlflow_metrics(smoke ? 2'000 : 100'000), smoke);
   for (const auto& p : protocols) end_to_end(p, series, smoke ? 1 : 5);
+  mlflow_end_to_end(smoke ? 2'000 : 500'000);
   return 0;
 }
