@@ -363,19 +363,28 @@ async function explorerPage(root, params) {
     const range = from !== null ? { from, to } : { window: windowName };
     const rollupUrl = "/api/v1/rollups" + qs({ metric, source, group_by: groupBy, ...range, step: step / 1000 + "s", ...attrs });
     const r = await api(rollupUrl);
-    const lines = r.groups.map((g) => ({
+    const means = r.groups.map((g) => ({
       label: Object.keys(g.group).length ? attrText(g.group) : metric,
       points: g.points.filter((p) => p.mean !== null).map((p) => ({ t: p.t_ms + step / 2, v: p.mean })),
       band: kind === "histogram" ? g.points.filter((p) => p.p50 !== null && p.p99 !== null).map((p) => ({ t: p.t_ms + step / 2, lo: p.p50, hi: p.p99 })) : null,
     }));
+    // Histograms: the mean, its p50–p99 band and a dashed p95 line, per group.
+    const lines = [];
+    means.forEach((m, k) => {
+      lines.push(m);
+      if (kind === "histogram") {
+        lines.push({ label: m.label + " p95", dashed: true,
+                     points: r.groups[k].points.filter((p) => p.p95 !== null).map((p) => ({ t: p.t_ms + step / 2, v: p.p95 })) });
+      }
+    });
     EsperChart.draw(svg, { lines, unit: unit + (kind === "counter" ? " (mean per step)" : ""), from: r.from_ms, to: r.to_ms,
       onZoom: (a, b) => go("explorer", { ...state(), window: "", from: a, to: b }) });
     svg.dataset.metric = metric;
     svg.dataset.rollupUrl = rollupUrl;  // What the chart drew, for a test (or a curious operator) to compare.
     svg.dataset.window = from !== null ? `${from}-${to}` : windowName;
-    replace(legend, ...lines.map((l) => h("span", {}, h("i", { style: "" }), `${l.label} (${l.points.length} points)`)),
-      kind === "histogram" ? h("span", { class: "muted" }, "bands: p50–p99") : null);
-    legend.querySelectorAll("i").forEach((i, k) => { i.style.background = lines[k].color; });
+    replace(legend, ...means.map((l) => h("span", {}, h("i", {}), `${l.label} (${l.points.length} points)`)),
+      kind === "histogram" ? h("span", { class: "muted" }, "band: p50–p99, dashed: p95") : null);
+    legend.querySelectorAll("i").forEach((i, k) => { i.style.background = means[k].color; });
     root.dataset.loaded = "1";
   }
   await drawChart();

@@ -9,7 +9,7 @@ const EsperChart = (() => {
 
   function el(name, attrs, text) {
     const e = document.createElementNS(NS, name);
-    for (const [k, v] of Object.entries(attrs || {})) e.setAttribute(k, String(v));
+    for (const [k, v] of Object.entries(attrs || {})) if (v !== undefined) e.setAttribute(k, String(v));
     if (text !== undefined) e.textContent = text;
     return e;
   }
@@ -42,7 +42,7 @@ const EsperChart = (() => {
     svg.setAttribute("preserveAspectRatio", "none");
     let count = 0, lo = Infinity, hi = -Infinity;
     for (const line of spec.lines) {
-      count += line.points.length;
+      if (!line.dashed) count += line.points.length;  // A quantile line is not a point of the series.
       for (const p of line.points) { lo = Math.min(lo, p.v); hi = Math.max(hi, p.v); }
       for (const b of line.band || []) { lo = Math.min(lo, b.lo); hi = Math.max(hi, b.hi); }
     }
@@ -72,7 +72,7 @@ const EsperChart = (() => {
     svg.appendChild(el("text", { x: W - R, y: H - 4, "text-anchor": "end" }, "time"));
 
     spec.lines.forEach((line, i) => {
-      const color = COLORS[i % COLORS.length];
+      const color = line.dashed ? spec.lines[i - 1].color : COLORS[(i - spec.lines.slice(0, i).filter((l) => l.dashed).length) % COLORS.length];
       line.color = color;
       if (line.band && line.band.length > 1) {
         const upper = line.band.map((b) => `${x(b.t)},${y(b.hi)}`);
@@ -80,11 +80,12 @@ const EsperChart = (() => {
         svg.appendChild(el("polygon", { class: "band", fill: color, points: upper.concat(lower).join(" ") }));
       }
       const d = line.points.map((p, k) => `${k ? "L" : "M"}${x(p.t).toFixed(1)},${y(p.v).toFixed(1)}`).join(" ");
-      const path = el("path", { class: "line", stroke: color, d });
+      const path = el("path", { class: line.dashed ? "quantile" : "line", stroke: color, d, fill: "none",
+                                "stroke-dasharray": line.dashed ? "4 3" : undefined });
       path.dataset.points = String(line.points.length);
       path.appendChild(el("title", {}, line.label));
       svg.appendChild(path);
-      if (line.points.length <= 60) {  // Dots where a line is sparse, so a single point shows.
+      if (line.points.length <= 60 && !line.dashed) {  // Dots where a line is sparse, so a single point shows.
         for (const p of line.points) svg.appendChild(el("circle", { cx: x(p.t), cy: y(p.v), r: 2.5, fill: color }));
       }
     });

@@ -199,6 +199,16 @@ TEST(DashboardBrowserProcessTest, TheDashboardShowsTheRunningPipelineLiveAndBook
   ASSERT_TRUE(again["ok"].get<bool>()) << again.dump();
   EXPECT_EQ(again["value"], drawn["value"]["d"]) << "the bookmarked URL drew another chart";
 
+  // A histogram (tolaria's hook latency): its mean with a p50-p99 band and a dashed p95 line, in ms.
+  ASSERT_TRUE(browser.go(url + "/#/explorer?metric=hook_latency_ms&source=tolaria&window=5m"));
+  const json histogram = browser.wait_for(
+      "document.getElementById('page').dataset.loaded === '1' && document.querySelector('#chart polygon.band') && "
+      "document.querySelector('#chart path.quantile') && document.getElementById('chart').textContent.includes('ms')",
+      15s);
+  EXPECT_TRUE(histogram["ok"].get<bool>()) << histogram.dump()
+                                           << "\npage error: " << browser.eval("document.getElementById('error').textContent");
+  save_screenshot(browser, "histogram_chart");
+
   // Bad URL parameters: a readable message, never a blank page.
   for (const auto& [bad, expected] : std::vector<std::pair<std::string, std::string>>{
            {"/#/explorer?metric=loss&window=fortnight", "window='fortnight'"},
