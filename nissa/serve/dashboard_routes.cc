@@ -34,9 +34,10 @@ class DashboardLive {
   std::shared_ptr<web::SseStream> open() {
     {
       std::lock_guard lock(mu_);
-      if (!started_) {
+      if (!started_ || hub_.open_streams() == 0) {
         // Only what arrives from now on is news: the browser reads the past from the API after
-        // the greeting, so nothing falls between the two.
+        // the greeting, so nothing falls between the two. (Again after a time with no stream:
+        // the feed did not look meanwhile, and what it missed is the past.)
         seen_events_ = observer_.read([](const MetricAggregator&, const EventLog& e, const FieldReportStore&) { return e.total(); });
         seen_alert_id_ = observer_.read_analytics([](const Analytics& a) { return last_alert_id(a.alerts.log()); });
         started_ = true;

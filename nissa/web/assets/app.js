@@ -485,11 +485,11 @@ async function sessionsPage(root, params) {
   const groups = r.groups || [];
   const table = h("table", { id: "sessions" });
   const cols = [];
-  for (const g of groups) for (const k of Object.keys(g)) if (!cols.includes(k) && typeof g[k] !== "object") cols.push(k);
+  for (const g of groups) for (const k of Object.keys(g)) if (!cols.includes(k) && (g[k] === null || typeof g[k] !== "object")) cols.push(k);
   const first = ["model_id", "region", "success_ratio", "startup_success_sessions", "excused_sessions", "unexcused_sessions", "swapped_sessions", "total_sessions"];
   cols.sort((a, b) => ((first.indexOf(a) + 1) || 99) - ((first.indexOf(b) + 1) || 99));
   table.append(h("tr", {}, ...cols.map((c) => h("th", {}, c.replace(/_/g, " ")))));
-  for (const g of groups) table.append(h("tr", {}, ...cols.map((c) => h("td", { class: typeof g[c] === "number" ? "num" : "" }, typeof g[c] === "number" ? fmt(g[c]) : g[c] ?? ""))));
+  for (const g of groups) table.append(h("tr", {}, ...cols.map((c) => h("td", { class: typeof g[c] === "number" ? "num" : "" }, typeof g[c] === "number" ? fmt(g[c]) : g[c] ?? "–"))));
   root.append(h("div", { class: "card" }, h("h2", {}, `${view} · ${new Date(r.from_ms).toLocaleString()} – ${new Date(r.to_ms).toLocaleString()}`),
     groups.length ? table : h("p", { class: "muted" }, "no sessions in this window")));
   root.dataset.loaded = "1";
@@ -520,4 +520,8 @@ async function render() {
 }
 
 window.addEventListener("hashchange", render);
+// Leaving the page closes its stream: a page kept in the back/forward cache would otherwise hold
+// one of the browser's six connections to Nissa (and one of Nissa's stream places) until evicted.
+window.addEventListener("pagehide", () => { if (live.source) { live.source.close(); live.source = null; } });
+window.addEventListener("pageshow", (ev) => { if (ev.persisted && !live.source) startLive(); });
 document.addEventListener("DOMContentLoaded", () => { startLive(); render(); });

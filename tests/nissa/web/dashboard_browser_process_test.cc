@@ -209,13 +209,23 @@ TEST(DashboardBrowserProcessTest, TheDashboardShowsTheRunningPipelineLiveAndBook
                                            << "\npage error: " << browser.eval("document.getElementById('error').textContent");
   save_screenshot(browser, "histogram_chart");
 
+  // Every other page loads without an error.
+  for (const char* page : {"/#/alerts?min_severity=high", "/#/reports", "/#/sessions?view=gpu&window=24h", "/#/explorer?q=loss"}) {
+    ASSERT_TRUE(browser.go("about:blank")) << browser.error();
+    ASSERT_TRUE(browser.go(url + page)) << browser.error();
+    const json loaded = browser.wait_for("document.getElementById('page').dataset.loaded", 10s);
+    EXPECT_EQ(loaded["value"], "1") << page << ": " << loaded.dump()
+                                    << "\npage error: " << browser.eval("document.getElementById('error').textContent");
+  }
+  EXPECT_EQ(browser.eval("document.querySelectorAll('#metric-list li').length > 0"), true) << "searching 'loss' found nothing";
+
   // Bad URL parameters: a readable message, never a blank page.
   for (const auto& [bad, expected] : std::vector<std::pair<std::string, std::string>>{
            {"/#/explorer?metric=loss&window=fortnight", "window='fortnight'"},
            {"/#/nowhere", "Unknown page 'nowhere'"},
            {"/#/alerts?min_severity=loud", "min_severity='loud'"}}) {
-    ASSERT_TRUE(browser.go("about:blank"));
-    ASSERT_TRUE(browser.go(url + bad));
+    ASSERT_TRUE(browser.go("about:blank")) << browser.error();
+    ASSERT_TRUE(browser.go(url + bad)) << browser.error();
     const json shown = browser.wait_for(
         "!document.getElementById('error').hidden && document.getElementById('error').textContent", 10s);
     ASSERT_TRUE(shown["ok"].get<bool>()) << bad << ": no error shown";

@@ -58,7 +58,7 @@ class HeadlessBrowser {
 
   ~HeadlessBrowser() {
     if (pid_ > 0) {
-      command({{"cmd", "quit"}}, std::chrono::seconds(10));
+      command({{"cmd", "quit"}}, std::chrono::seconds(10));  // Its answer may be lost behind a late one.
       ::close(to_driver_);  // EOF stops the driver (and its Chromium) even if quit was lost.
       to_driver_ = -1;
       for (int i = 0; i < 200; ++i) {
@@ -91,7 +91,12 @@ class HeadlessBrowser {
     return read_answer(timeout);
   }
 
-  bool go(const std::string& url) { return command({{"cmd", "goto"}, {"url", url}}, std::chrono::seconds(10)).value("ok", false); }
+  // Navigates to `url`; on failure the driver's answer is in error().
+  bool go(const std::string& url) {
+    const auto answer = command({{"cmd", "goto"}, {"url", url}}, std::chrono::seconds(20));
+    if (!ok(answer)) error_ = "goto " + url + ": " + (answer.is_null() ? "no answer within 20 s" : answer.dump());
+    return ok(answer);
+  }
 
   // Evaluates `js` in the page until it is truthy or `timeout` passes; the answer holds "ok",
   // "value" (the last value) and "elapsed_ms".
@@ -104,10 +109,12 @@ class HeadlessBrowser {
     return answer.is_object() ? answer.value("value", nlohmann::json()) : nlohmann::json();
   }
   bool screenshot(const std::filesystem::path& path) {
-    return command({{"cmd", "screenshot"}, {"path", path.string()}}, std::chrono::seconds(20)).value("ok", false);
+    return ok(command({{"cmd", "screenshot"}, {"path", path.string()}}, std::chrono::seconds(20)));
   }
 
  private:
+  static bool ok(const nlohmann::json& answer) { return answer.is_object() && answer.value("ok", false); }
+
   nlohmann::json read_answer(std::chrono::milliseconds timeout) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     while (true) {
