@@ -238,6 +238,7 @@ struct HttpServer::Impl {
       std::lock_guard lock(streams_mu);
       std::erase_if(streams, [](const std::weak_ptr<web::SseStream>& s) { return s.expired(); });
       streams.push_back(reply.stream);
+      if (streams_finished) reply.stream->finish();  // Stopping: it sends what it has and ends.
     }
     return send_reply(connection, reply);
   }
@@ -246,6 +247,7 @@ struct HttpServer::Impl {
   // must not stop with one suspended).
   void finish_streams() {
     std::lock_guard lock(streams_mu);
+    streams_finished = true;
     for (const auto& weak : streams) {
       if (auto stream = weak.lock()) stream->finish();
     }
@@ -369,6 +371,7 @@ struct HttpServer::Impl {
   logging::RateLimitedLog problems;
   std::mutex streams_mu;
   std::vector<std::weak_ptr<web::SseStream>> streams;
+  bool streams_finished = false;  // Set when the server stops; under streams_mu.
   MHD_Daemon* daemon = nullptr;
   int port = 0;
 };

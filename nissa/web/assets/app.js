@@ -443,7 +443,10 @@ async function alertsPage(root, params) {
 async function reportsPage(root, params) {
   checkParams(params, ["id", "outcome", "source", "offset"], "reports");
   const id = params.get("id") || "", outcome = params.get("outcome") || "", source = params.get("source") || "";
-  const offset = params.get("offset") === null ? 0 : checkInt(params, "offset");
+  const page = 200;
+  // Without an offset, the newest page (Nissa lists reports in the order it stored them).
+  let offset = params.get("offset") === null ? null : checkInt(params, "offset");
+  if (offset === null) offset = id ? 0 : Math.max(0, (await api("/api/v1/field_reports?limit=1")).total - page);
   const form = h("form", { class: "filters", onsubmit: (ev) => {
     ev.preventDefault(); const f = ev.currentTarget;
     go("reports", { id: f.elements.id.value, outcome: f.elements.outcome.value, source: f.elements.source.value });
@@ -454,10 +457,10 @@ async function reportsPage(root, params) {
   const table = h("table", { id: "reports" });
   const pager = h("div", { class: "pager" });
   root.append(form, h("div", { class: "card" }, pager, table));
-  const page = 200;
   const r = await api("/api/v1/field_reports" + qs(id ? { report_id: id } : { offset, limit: page }));
   const rows = r.field_reports.filter((f) => (!outcome || String(f.report.outcome || "").toLowerCase().includes(outcome.toLowerCase()))
-                                             && (!source || f.source === source));
+                                             && (!source || f.source === source))
+                             .sort((a, b) => Number(b.durable_at_unix_ns) - Number(a.durable_at_unix_ns));  // Newest first.
   table.append(h("tr", {}, ...["report id", "source", "outcome", "command", "metrics", "issued", "durable at"].map((t) => h("th", {}, t))));
   for (const f of rows) {
     const rep = f.report;
@@ -468,8 +471,8 @@ async function reportsPage(root, params) {
   if (!rows.length) table.append(h("tr", {}, h("td", { colspan: 7, class: "muted" }, id ? `no stored report '${id}'` : "no stored report matches")));
   put(pager, h("span", { class: "muted" }, id ? `${r.total} stored in all` :
     `${r.total} stored; reports ${offset + 1}–${offset + r.field_reports.length} read, outcome/source filtered in this page`),
-    !id && offset > 0 ? h("button", { type: "button", onclick: () => go("reports", { outcome, source, offset: Math.max(0, offset - page) || "" }) }, "◀") : null,
-    !id && offset + r.field_reports.length < r.total ? h("button", { type: "button", onclick: () => go("reports", { outcome, source, offset: offset + page }) }, "▶") : null);
+    !id && offset > 0 ? h("button", { type: "button", onclick: () => go("reports", { outcome, source, offset: Math.max(0, offset - page) }) }, "◀ older") : null,
+    !id && offset + r.field_reports.length < r.total ? h("button", { type: "button", onclick: () => go("reports", { outcome, source, offset: offset + page }) }, "newer ▶") : null);
   root.dataset.loaded = "1";
 }
 
