@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "nissa/serve/analytics_queries.h"
+#include "nissa/serve/dashboard_routes.h"
 #include "nissa/serve/prometheus_exposition.h"
 #include "nissa/serve/query_api.h"
 #include "proto/envelope_codec.h"
@@ -76,6 +77,7 @@ std::vector<HttpRoute> nissa_http_routes(Observer& observer) {
                                        "application/json"};
                     },
                     /*on_event_loop=*/true});
+  for (HttpRoute& route : dashboard_routes(observer)) routes.push_back(std::move(route));
   return routes;
 }
 

@@ -10,6 +10,8 @@
 //                            An admin route: the only one that changes state, and it takes POST
 //                            only (nissa/serve/admin_access.h says who may call it). Every other route
 //                            is a GET that only reads.
+//   /, /assets/*, /api/v1/metrics/search, /api/v1/stream
+//                            the dashboard and what it alone uses (nissa/serve/dashboard_routes.h)
 //   /healthz                 200 while the process serves
 //   /readyz                  200 once the WAL is replayed and the bus is connected, else 503
 // Everything else a request can get (400 for a bad query string, 401/403 on the admin route, 404,

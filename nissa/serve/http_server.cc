@@ -10,6 +10,7 @@
 #include <cstdarg>
 #include <cstdio>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <stdexcept>
 
@@ -73,9 +74,47 @@ struct Request {
   std::optional<HttpReply> reply;  // Set on a handler thread before the connection is resumed.
 };
 
+// A streamed reply's state, owned by its libmicrohttpd response (freed with it).
+struct StreamedBody {
+  std::shared_ptr<web::SseStream> stream;
+  MHD_Connection* connection;
+
+  // Runs on the event loop. With nothing queued the connection is suspended (under the stream's
+  // lock; the stream resumes it when bytes arrive), so libmicrohttpd does not spin on it.
+  static ssize_t read(void* cls, std::uint64_t, char* out, std::size_t max) {
+    auto* self = static_cast<StreamedBody*>(cls);
+    MHD_Connection* connection = self->connection;
+    const auto result = self->stream->read(out, max, [connection] { MHD_suspend_connection(connection); });
+    switch (result.what) {
+      case web::SseStream::Read::kBytes: return static_cast<ssize_t>(result.bytes);
+      case web::SseStream::Read::kNothingYet: return 0;
+      case web::SseStream::Read::kEnded: return MHD_CONTENT_READER_END_OF_STREAM;
+      case web::SseStream::Read::kDropped: return MHD_CONTENT_READER_END_WITH_ERROR;
+    }
+    return MHD_CONTENT_READER_END_WITH_ERROR;
+  }
+  static void free(void* cls) {
+    auto* self = static_cast<StreamedBody*>(cls);
+    self->stream->close();  // The connection is going: never resume it again.
+    delete self;
+  }
+};
+
+// Bytes libmicrohttpd asks a stream for at a time.
+constexpr std::size_t kStreamBlockBytes = 16 * 1024;
+
 MHD_Result send_reply(MHD_Connection* connection, const HttpReply& reply) {
-  MHD_Response* response = MHD_create_response_from_buffer(reply.body.size(), const_cast<char*>(reply.body.data()),
-                                                           MHD_RESPMEM_MUST_COPY);
+  MHD_Response* response = nullptr;
+  if (reply.stream) {
+    auto body = std::make_unique<StreamedBody>(StreamedBody{reply.stream, connection});
+    reply.stream->attach([connection] { MHD_resume_connection(connection); });
+    response = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, kStreamBlockBytes, &StreamedBody::read, body.get(),
+                                                 &StreamedBody::free);
+    if (response != nullptr) body.release();
+  } else {
+    response = MHD_create_response_from_buffer(reply.body.size(), const_cast<char*>(reply.body.data()),
+                                               MHD_RESPMEM_MUST_COPY);
+  }
   if (response == nullptr) return MHD_NO;
   MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE, reply.content_type.c_str());
   for (const auto& [name, value] : reply.headers) MHD_add_response_header(response, name.c_str(), value.c_str());
@@ -193,6 +232,27 @@ struct HttpServer::Impl {
     return allow;
   }
 
+  // send_reply(), remembering a streamed reply so that the destructor can end it.
+  MHD_Result send_reply_tracked(MHD_Connection* connection, const HttpReply& reply) {
+    if (reply.stream) {
+      std::lock_guard lock(streams_mu);
+      std::erase_if(streams, [](const std::weak_ptr<web::SseStream>& s) { return s.expired(); });
+      streams.push_back(reply.stream);
+      if (streams_finished) reply.stream->finish();  // Stopping: it sends what it has and ends.
+    }
+    return send_reply(connection, reply);
+  }
+
+  // Ends every stream still served, so that each suspended connection is resumed (libmicrohttpd
+  // must not stop with one suspended).
+  void finish_streams() {
+    std::lock_guard lock(streams_mu);
+    streams_finished = true;
+    for (const auto& weak : streams) {
+      if (auto stream = weak.lock()) stream->finish();
+    }
+  }
+
   // The route's reply; whatever it throws becomes a generic 500 (the reason goes to the log only).
   HttpReply run(const HttpRoute& route, const HttpRequest& request) {
     try {
@@ -227,7 +287,7 @@ struct HttpServer::Impl {
       return send_reply(connection, HttpReply{400, bad_parameter_json(query.error->parameter, query.error->error)});
     }
     HttpRequest request{method, path, std::move(query.params), std::move(r.body)};
-    if (route->on_event_loop) return send_reply(connection, run(*route, request));
+    if (route->on_event_loop) return send_reply_tracked(connection, run(*route, request));
 
     Request* pending = &r;
     const bool queued = pool.submit(
@@ -244,7 +304,7 @@ struct HttpServer::Impl {
                         std::size_t* upload_size, void** request_context) {
     if (*request_context == nullptr) *request_context = new Request();  // No request line was logged.
     Request& r = *static_cast<Request*>(*request_context);
-    if (r.reply) return send_reply(connection, *r.reply);  // Back from the handler pool.
+    if (r.reply) return send_reply_tracked(connection, *r.reply);  // Back from the handler pool.
     if (!r.head_checked) {  // First call: the head is in, the body (if any) not yet.
       r.head_checked = true;
       auto refusal = check_head(connection, r);
@@ -309,6 +369,9 @@ struct HttpServer::Impl {
   RequestDeadlines deadlines;
   HandlerPool pool;
   logging::RateLimitedLog problems;
+  std::mutex streams_mu;
+  std::vector<std::weak_ptr<web::SseStream>> streams;
+  bool streams_finished = false;  // Set when the server stops; under streams_mu.
   MHD_Daemon* daemon = nullptr;
   int port = 0;
 };
@@ -350,6 +413,7 @@ HttpServer::~HttpServer() {
   // Every suspended connection must be resumed before libmicrohttpd stops: the pool first runs
   // what is queued (each job resumes its connection) and refuses more.
   impl_->pool.stop();
+  impl_->finish_streams();
   MHD_stop_daemon(impl_->daemon);
 }
 

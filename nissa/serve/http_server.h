@@ -26,6 +26,11 @@
 // Refusals for a foreign Host, a cross-origin or an unauthorized admin request are counted
 // (nissa/serve/http_refusals.h) and logged, rate-limited.
 // At most `max_connections` connections are open; beyond that new ones are closed at once.
+//
+// A reply may instead be a stream (HttpReply::stream, the dashboard's Server-Sent Events,
+// nissa/web/sse_stream.h): its bytes are sent as they are queued, by the event loop, and the
+// connection is suspended while nothing is queued, so an open stream holds no handler thread.
+// The server ends every stream it serves before it stops.
 #ifndef ESPER_NISSA_SERVE_HTTP_SERVER_H_
 #define ESPER_NISSA_SERVE_HTTP_SERVER_H_
 
@@ -41,6 +46,7 @@
 
 #include "nissa/serve/http_refusals.h"
 #include "nissa/serve/query_params.h"
+#include "nissa/web/sse_stream.h"
 
 namespace esper::nissa {
 
@@ -71,6 +77,8 @@ struct HttpReply {
   std::string body;
   std::string content_type = "application/json";
   std::vector<std::pair<std::string, std::string>> headers{};  // Beyond Content-Type.
+  // When set, the response is this stream's bytes as they come (body is ignored).
+  std::shared_ptr<web::SseStream> stream{};
 };
 
 struct HttpRoute {

@@ -9,6 +9,7 @@
 #include <google/protobuf/util/json_util.h>
 #include <nlohmann/json.hpp>
 
+#include "config/config_section.h"
 #include "nissa/serve/query_args.h"
 #include "proto/topic.h"
 
@@ -86,6 +87,23 @@ json rollup_json(const RollupCell& cell, proto::MetricKind kind, double seconds)
   return j;
 }
 
+// step=<duration>: the rollup is also given as points, one per step of the range (a chart's
+// line). At least one bucket wide, and at most kMaxRollupPoints steps.
+constexpr std::int64_t kMaxRollupPoints = 2000;
+std::optional<std::int64_t> step_ms(const QueryArgs& p, std::int64_t bucket, std::int64_t range_ms) {
+  const auto text = p.text("step");
+  if (!text) return std::nullopt;
+  const auto parsed = config::parse_duration(*text);
+  if (!parsed || parsed->count() <= 0) throw BadParameter("step", "expected a duration such as 1m or 5m");
+  if (parsed->count() < bucket) {
+    throw BadParameter("step", "shorter than a rollup bucket (" + std::to_string(bucket / 1000) + "s)");
+  }
+  if (range_ms / parsed->count() > kMaxRollupPoints) {
+    throw BadParameter("step", "more than " + std::to_string(kMaxRollupPoints) + " points in the range; take a longer step");
+  }
+  return parsed->count();
+}
+
 QueryReply reply(json body, int status = 200) { return QueryReply{status, body.dump()}; }
 
 }  // namespace
@@ -134,7 +152,7 @@ QueryReply QueryApi::series(const QueryParams& raw) const {
 
 QueryReply QueryApi::rollups(const QueryParams& raw) const {
   return answer([&] {
-    const QueryArgs p(raw, {"metric", "source", "group_by", "window", "from", "to"},
+    const QueryArgs p(raw, {"metric", "source", "group_by", "window", "from", "to", "step"},
                       QueryArgs::AttributeFilters::kAccepted);
     const auto metric = p.text("metric");
     if (!metric) throw BadParameter("metric", "required");
@@ -149,6 +167,9 @@ QueryReply QueryApi::rollups(const QueryParams& raw) const {
     if (range.from_to) std::tie(from, to) = *range.from_to;
 
     const std::vector<std::string> group_by = group_by_names(p);
+    const std::optional<std::int64_t> step = step_ms(p, bucket, to - from);
+    const std::size_t steps = step ? static_cast<std::size_t>((to - from + *step - 1) / *step) : 0;
+    std::map<std::vector<std::string>, std::vector<RollupCell>> points;
 
     // Groups keyed by the values of the group_by attributes ("source" names the source).
     std::map<std::vector<std::string>, std::pair<RollupCell, std::size_t>> groups;
@@ -164,6 +185,14 @@ QueryReply QueryApi::rollups(const QueryParams& raw) const {
       cell.merge(s.rollups.window(from, to));
       ++series_count;
       kind = s.kind;
+      if (step) {
+        auto& cells = points[group];
+        cells.resize(steps);
+        for (const auto& [start, bucket_cell] : s.rollups.buckets()) {
+          if (start < from || start >= to) continue;
+          cells[static_cast<std::size_t>((start - from) / *step)].merge(bucket_cell);
+        }
+      }
     });
 
     json out = json::array();
@@ -174,13 +203,22 @@ QueryReply QueryApi::rollups(const QueryParams& raw) const {
       json j = rollup_json(cell, kind, static_cast<double>(to - from) / 1000.0);
       j["group"] = std::move(g);
       j["series"] = series_count;
+      if (step) {
+        json line = json::array();
+        const auto& cells = points[group];
+        for (std::size_t i = 0; i < cells.size(); ++i) {
+          if (cells[i].count == 0) continue;  // No point in that step: a gap, not a zero.
+          json point = rollup_json(cells[i], kind, static_cast<double>(*step) / 1000.0);
+          point["t_ms"] = from + static_cast<std::int64_t>(i) * *step;
+          line.push_back(std::move(point));
+        }
+        j["points"] = std::move(line);
+      }
       out.push_back(std::move(j));
     }
-    return reply(json{{"metric", *metric},
-                      {"from_ms", from},
-                      {"to_ms", to},
-                      {"bucket_ms", bucket},
-                      {"groups", std::move(out)}});
+    json body{{"metric", *metric}, {"from_ms", from}, {"to_ms", to}, {"bucket_ms", bucket}, {"groups", std::move(out)}};
+    if (step) body["step_ms"] = *step;
+    return reply(std::move(body));
   });
 }
 

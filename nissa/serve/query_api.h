@@ -5,7 +5,8 @@
 //
 //   GET /api/v1/series         ?metric= &source= &attr.<key>=<value> &limit=
 //   GET /api/v1/rollups        ?metric= (required) &source= &attr.<key>=<value> &group_by=a,b
-//                              &window=1h | &from=<ms>&to=<ms>
+//                              &window=1h | &from=<ms>&to=<ms> &step=<duration>
+//                              (step: also "points" per group, one per step with data; a chart's line)
 //   GET /api/v1/events         ?since=<ms> &min_severity=warning &source= &limit=
 //   GET /api/v1/field_reports  ?report_id= &offset= &limit=
 //
