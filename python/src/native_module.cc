@@ -6,6 +6,9 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
 #include <chrono>
 #include <string>
 
@@ -161,6 +164,8 @@ PYBIND11_MODULE(_native, m) {
   using esper::python::NativeProducer;
   using esper::python::NativeSubscriber;
   m.doc() = "The C++ producer client, field-report outbox and bus subscriber behind the esper package.";
+  // The client's log lines (outbox replay, WAL trouble) on stderr: a Python program's stdout is its own.
+  spdlog::set_default_logger(spdlog::stderr_color_mt("esper"));
 
   py::register_exception_translator([](std::exception_ptr p) {
     try {
