@@ -4,6 +4,9 @@ keeps no step); HIGH events go out on the emergency lane; bad input raises a Pyt
 
 import math
 import pathlib
+import signal
+import subprocess
+import sys
 import tempfile
 import time
 import unittest
@@ -82,6 +85,21 @@ class ProducerMetricsTest(unittest.TestCase):
         self.assertEqual([m.envelope.event.description for m in got], ["checkpoint_failed", "loss_diverged"])
         self.assertEqual(got[0].envelope.event.attributes["step"], "7")
         self.assertEqual(got[0].topic, "emergency.event.high.py_events")
+
+    def test_sigterm_publishes_what_is_buffered_and_exits_0(self):
+        # An hour's own timer and no batch: only the close on SIGTERM can publish the point.
+        child = subprocess.Popen([sys.executable, "-c", (
+            "import esper, time\n"
+            "producer = esper.Producer('py_sigterm', runtime_dir=%r, flush_interval_s=3600)\n"
+            "producer.log({'train.loss': 0.5}, step=1)\n"
+            "print('ready', flush=True)\n"
+            "time.sleep(60)\n") % str(self.run_dir)], stdout=subprocess.PIPE, text=True)
+        self.assertEqual(child.stdout.readline().strip(), "ready")
+        child.send_signal(signal.SIGTERM)
+        self.assertEqual(child.wait(30), 0)
+        child.stdout.close()
+        got = wait_until(lambda: self.nissa.series(source="py_sigterm"), 20)
+        self.assertEqual([(s["metric"], s["count"]) for s in got if s["metric"].startswith("train.")], [("train.loss", 1)])
 
     def test_bad_input_raises_a_python_exception(self):
         with esper.Producer("py_bad", runtime_dir=str(self.run_dir)) as producer:
