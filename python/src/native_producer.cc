@@ -1,5 +1,7 @@
 #include "python/src/native_producer.h"
 
+#include <unistd.h>
+
 #include <stdexcept>
 #include <thread>
 
@@ -31,7 +33,7 @@ bool wait_for(Done&& done, std::chrono::milliseconds timeout) {
 
 }  // namespace
 
-NativeProducer::NativeProducer(NativeProducerOptions options) {
+NativeProducer::NativeProducer(NativeProducerOptions options) : owner_pid_(::getpid()) {
   producers::ServiceRuntimeOptions runtime;
   runtime.service = options.service;
   runtime.version = options.version;
@@ -80,7 +82,15 @@ NativeProducer::NativeProducer(NativeProducerOptions options) {
   }
 }
 
-NativeProducer::~NativeProducer() { close(); }
+NativeProducer::~NativeProducer() {
+  if (::getpid() != owner_pid_) {
+    // A fork()ed copy: the threads these would join do not exist in this process.
+    static_cast<void>(reports_.release());
+    static_cast<void>(runtime_.release());
+    return;
+  }
+  close();
+}
 
 void NativeProducer::check_open() const {
   if (closed_) throw std::logic_error("the producer is closed");
@@ -128,7 +138,7 @@ std::vector<std::string> NativeProducer::pending_reports() const {
 }
 
 void NativeProducer::close() {
-  if (closed_.exchange(true)) return;
+  if (closed_.exchange(true) || ::getpid() != owner_pid_) return;
   // The outbox first: its last cycle records its metrics into the buffer the runtime then drains.
   if (reports_) reports_->stop();
   runtime_->stop();

@@ -52,7 +52,9 @@ class NativeProducer {
   // Throws std::invalid_argument for a bad service name or option, config::ConfigError for a bus
   // config that does not load, std::runtime_error when the outbox cannot be opened.
   explicit NativeProducer(NativeProducerOptions options);
-  ~NativeProducer();  // close()
+  // close(); in a child fork()ed from the owner, whose copy has no threads to stop, nothing: the
+  // copy is leaked rather than joined (a DataLoader worker that exits normally must not crash).
+  ~NativeProducer();
   NativeProducer(const NativeProducer&) = delete;
   NativeProducer& operator=(const NativeProducer&) = delete;
 
@@ -70,7 +72,8 @@ class NativeProducer {
   bool wait_reports_settled(std::chrono::milliseconds timeout);
   std::vector<std::string> pending_reports() const;
 
-  // Publishes what is buffered and stops the threads. Idempotent.
+  // Publishes what is buffered and stops the threads. Idempotent. In a fork()ed child: marks the
+  // copy closed only (its threads are the parent's).
   void close();
   bool closed() const { return closed_; }
 
@@ -86,6 +89,7 @@ class NativeProducer {
   std::unique_ptr<ReportOutboxRunner> reports_;
   std::string instance_;
   std::string runtime_dir_;
+  int owner_pid_ = 0;  // The process whose threads these are.
   std::atomic<bool> closed_{false};
   std::atomic<std::uint64_t> event_seq_{0};
   std::atomic<std::uint64_t> recorded_points_{0};
