@@ -41,7 +41,7 @@ void set_attributes(proto::MetricPoint& point, const std::map<std::string, std::
 void record_point(NativeProducer& producer, const std::string& name, py::handle value, const std::string& unit,
                   const std::string& kind, const py::object& step, const py::object& attributes) {
   proto::MetricPoint point;
-  point.set_value(number_of(value, "metric '" + name + "'"));
+  point.set_value(number_of(value, "metric", name));
   point.set_name(name);
   point.set_unit(unit);
   point.set_kind(metric_kind_of(kind));
@@ -82,15 +82,15 @@ std::size_t log_metrics(NativeProducer& producer, const py::dict& metrics, const
         throw py::value_error("metric '" + point.name() + "': expected a number or a (number, unit) pair");
       }
       number = PyTuple_GET_ITEM(value, 0);
-      point.set_unit(text_of(PyTuple_GET_ITEM(value, 1), "unit of metric '" + point.name() + "'"));
+      point.set_unit(text_of(PyTuple_GET_ITEM(value, 1), "unit of metric", point.name()));
     } else if (!units.is_none()) {
       if (PyObject* unit = PyDict_GetItemWithError(units.ptr(), key)) {
-        point.set_unit(text_of(unit, "unit of metric '" + point.name() + "'"));
+        point.set_unit(text_of(unit, "unit of metric", point.name()));
       } else if (PyErr_Occurred()) {
         throw py::error_already_set();
       }
     }
-    point.set_value(number_of(number, "metric '" + point.name() + "'"));
+    point.set_value(number_of(number, "metric", point.name()));
     point.set_kind(metric_kind);
     if (at_step) point.set_step(*at_step);
     set_attributes(point, common);
@@ -121,7 +121,7 @@ std::string issue_field_report(NativeProducer& producer, const std::string& comm
     Py_ssize_t pos = 0;
     while (PyDict_Next(metrics.ptr(), &pos, &key, &value)) {
       auto name = metric_name_of(key);
-      (*report.mutable_metrics())[name] = number_of(value, "field report metric '" + name + "'");
+      (*report.mutable_metrics())[name] = number_of(value, "field report metric", name);
     }
   }
   py::gil_scoped_release release;  // The WAL's fsync.

@@ -9,6 +9,7 @@
 #include "oona/bus_endpoints.h"
 #include "oona/bus_location_config.h"
 #include "proto/topic.h"
+#include "python/src/new_threads_without_signals.h"
 
 namespace esper::python {
 
@@ -34,6 +35,7 @@ bool wait_for(Done&& done, std::chrono::milliseconds timeout) {
 }  // namespace
 
 NativeProducer::NativeProducer(NativeProducerOptions options) : owner_pid_(::getpid()) {
+  const NewThreadsWithoutSignals signals_stay_with_python;
   producers::ServiceRuntimeOptions runtime;
   runtime.service = options.service;
   runtime.version = options.version;

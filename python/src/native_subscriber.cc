@@ -5,10 +5,12 @@
 #include "config/config_section.h"
 #include "oona/bus_location_config.h"
 #include "proto/topic.h"
+#include "python/src/new_threads_without_signals.h"
 
 namespace esper::python {
 
 NativeSubscriber::NativeSubscriber(const NativeSubscriberOptions& options) {
+  const NewThreadsWithoutSignals signals_stay_with_python;  // ZeroMQ's I/O threads.
   if (!options.normal && !options.emergency) throw std::invalid_argument("subscribe to at least one lane");
   oona::BusSubscriberOptions bus;
   std::optional<std::filesystem::path> runtime_dir_override;

@@ -12,11 +12,17 @@ namespace {
 
 std::string type_name(py::handle value) { return Py_TYPE(value.ptr())->tp_name; }
 
+std::string describe(std::string_view what, std::string_view name) {
+  std::string text(what);
+  if (!name.empty()) text.append(" '").append(name).append("'");
+  return text;
+}
+
 }  // namespace
 
-std::string text_of(py::handle value, std::string_view what) {
+std::string text_of(py::handle value, std::string_view what, std::string_view name) {
   if (!PyUnicode_Check(value.ptr())) {
-    throw py::type_error(std::string(what) + ": expected str, got " + type_name(value));
+    throw py::type_error(describe(what, name) + ": expected str, got " + type_name(value));
   }
   Py_ssize_t size = 0;
   const char* data = PyUnicode_AsUTF8AndSize(value.ptr(), &size);
@@ -24,17 +30,17 @@ std::string text_of(py::handle value, std::string_view what) {
   return std::string(data, static_cast<std::size_t>(size));
 }
 
-double number_of(py::handle value, std::string_view what) {
+double number_of(py::handle value, std::string_view what, std::string_view name) {
   PyObject* o = value.ptr();
   if (PyFloat_CheckExact(o)) return PyFloat_AS_DOUBLE(o);
   // float("1.5") would parse text: a str is a caller's mistake here, not a number.
   if (PyUnicode_Check(o) || PyBytes_Check(o) || PyByteArray_Check(o) || !PyNumber_Check(o)) {
-    throw py::type_error(std::string(what) + ": expected a number, got " + type_name(value));
+    throw py::type_error(describe(what, name) + ": expected a number, got " + type_name(value));
   }
   const double d = PyFloat_AsDouble(o);
   if (d == -1.0 && PyErr_Occurred()) {
     PyErr_Clear();
-    throw py::type_error(std::string(what) + ": expected a real number, got " + type_name(value));
+    throw py::type_error(describe(what, name) + ": expected a real number, got " + type_name(value));
   }
   return d;
 }

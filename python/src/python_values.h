@@ -16,10 +16,12 @@
 
 namespace esper::python {
 
-// A str's UTF-8 text; TypeError naming `what` for anything else.
-std::string text_of(pybind11::handle value, std::string_view what);
+// Errors name the value as "<what>" or, with a name, "<what> '<name>'": the text is only built
+// when there is an error, since these run once per metric point.
+// A str's UTF-8 text; TypeError for anything else.
+std::string text_of(pybind11::handle value, std::string_view what, std::string_view name = {});
 // int, float, bool, or anything with __float__ (numpy scalars, 0-d arrays); not str or bytes.
-double number_of(pybind11::handle value, std::string_view what);
+double number_of(pybind11::handle value, std::string_view what, std::string_view name = {});
 // Severity.HIGH, 4 or "high" (also "warn", "crit"); never UNSPECIFIED.
 proto::Severity severity_of(pybind11::handle value);
 // "gauge", "counter" or "histogram".
