@@ -39,7 +39,6 @@ class MlflowPointBuffer {
 
   void stop();
   std::size_t size() const;
-  std::size_t capacity() const { return ring_.size(); }
 
  private:
   mutable std::mutex mu_;

@@ -30,9 +30,4 @@ void MlflowSeriesTable::resolve(std::span<const MlflowPoint> points, std::vector
   }
 }
 
-std::size_t MlflowSeriesTable::size() const {
-  std::lock_guard lock(mu_);
-  return keys_.size();
-}
-
 }  // namespace esper::nissa

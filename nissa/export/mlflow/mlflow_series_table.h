@@ -46,8 +46,6 @@ class MlflowSeriesTable {
   // The metrics `points` stand for, appended to `out` in order.
   void resolve(std::span<const MlflowPoint> points, std::vector<MlflowMetric>& out) const;
 
-  std::size_t size() const;
-
  private:
   struct Keys {
     std::string run;

@@ -6,7 +6,9 @@
 #include <gtest/gtest.h>
 
 #include "proto/metric_point.h"
+#include "tests/nissa/export/fast_exporter_options.h"
 #include "tests/nissa/export/mlflow_receiver.h"
+#include "tests/nissa/export/stepped_point.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/wait_until.h"
 
@@ -15,24 +17,6 @@ namespace {
 
 using esper::testing::wait_until;
 using namespace std::chrono_literals;
-
-MlflowOptions fast_mlflow_options(std::string url, std::filesystem::path runs_file = {}) {
-  MlflowOptions o;
-  o.url = std::move(url);
-  o.runs_file = std::move(runs_file);
-  o.flush_interval = 100ms;
-  o.timeout = 2s;
-  o.min_backoff = 10ms;
-  o.max_backoff = 50ms;
-  return o;
-}
-
-proto::MetricPoint at_step(std::string name, double value, std::uint64_t step,
-                           std::initializer_list<std::pair<std::string, std::string>> attributes = {}) {
-  auto p = proto::make_point(name, value, "u", proto::METRIC_KIND_GAUGE, attributes);
-  p.set_step(step);
-  return p;
-}
 
 // Feeds an exporter as Nissa's ingest loop does: each series keeps its export tag (in Nissa, in
 // the aggregator's Series).

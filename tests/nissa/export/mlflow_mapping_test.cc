@@ -10,6 +10,7 @@
 #include "nissa/export/mlflow/mlflow_requests.h"
 #include "nissa/export/mlflow/mlflow_run_registry.h"
 #include "proto/metric_point.h"
+#include "tests/nissa/export/stepped_point.h"
 #include "tests/support/temp_dir.h"
 
 namespace esper::nissa {
@@ -17,12 +18,7 @@ namespace {
 
 using json = nlohmann::json;
 
-proto::MetricPoint stepped(std::string name, double value, std::uint64_t step,
-                           std::initializer_list<std::pair<std::string, std::string>> attributes = {}) {
-  auto p = proto::make_point(name, value, "u", proto::METRIC_KIND_GAUGE, attributes);
-  p.set_step(step);
-  return p;
-}
+using testing::at_step;
 
 MlflowMetric mapped(std::string_view source, const proto::MetricPoint& p) {
   auto m = to_mlflow_metric(source, p, 1700000000123);
@@ -31,41 +27,41 @@ MlflowMetric mapped(std::string_view source, const proto::MetricPoint& p) {
 }
 
 TEST(MlflowMetricTest, TheCategoryPicksThePrefixAndANameThatHasOneKeepsIt) {
-  EXPECT_EQ(mapped("tolaria", stepped("tolaria.loss", 1, 3, {{"category", "TRAINER"}})).key, "trainer/tolaria.loss");
-  EXPECT_EQ(mapped("x", stepped("critic_loss", 1, 3, {{"category", "train"}})).key, "trainer/critic_loss");
-  EXPECT_EQ(mapped("x", stepped("episodes", 1, 3, {{"category", "ACT"}})).key, "actor/episodes");
-  EXPECT_EQ(mapped("x", stepped("mean_return", 1, 3, {{"category", "EVAL"}})).key, "evaluator/mean_return");
-  EXPECT_EQ(mapped("x", stepped("lr", 1, 3, {{"category", "OTHER"}})).key, "misc/lr");
-  EXPECT_EQ(mapped("x", stepped("lr", 1, 3)).key, "misc/lr");
+  EXPECT_EQ(mapped("tolaria", at_step("tolaria.loss", 1, 3, {{"category", "TRAINER"}})).key, "trainer/tolaria.loss");
+  EXPECT_EQ(mapped("x", at_step("critic_loss", 1, 3, {{"category", "train"}})).key, "trainer/critic_loss");
+  EXPECT_EQ(mapped("x", at_step("episodes", 1, 3, {{"category", "ACT"}})).key, "actor/episodes");
+  EXPECT_EQ(mapped("x", at_step("mean_return", 1, 3, {{"category", "EVAL"}})).key, "evaluator/mean_return");
+  EXPECT_EQ(mapped("x", at_step("lr", 1, 3, {{"category", "OTHER"}})).key, "misc/lr");
+  EXPECT_EQ(mapped("x", at_step("lr", 1, 3)).key, "misc/lr");
   // The RL trainer names its points with the prefix already.
-  EXPECT_EQ(mapped("rl-trainer", stepped("evaluator/mean_return", 1, 3)).key, "evaluator/mean_return");
+  EXPECT_EQ(mapped("rl-trainer", at_step("evaluator/mean_return", 1, 3)).key, "evaluator/mean_return");
 }
 
 TEST(MlflowMetricTest, OtherAttributesSeparateSeriesSortedAndSanitized) {
-  const auto m = mapped("kasmina", stepped("kasmina.seed.alpha", 0.5, 9, {{"slot", "b"}, {"seed_id", "s3"}}));
+  const auto m = mapped("kasmina", at_step("kasmina.seed.alpha", 0.5, 9, {{"slot", "b"}, {"seed_id", "s3"}}));
   EXPECT_EQ(m.key, "misc/kasmina.seed.alpha/seed_id_s3/slot_b");
-  EXPECT_EQ(mapped("k", stepped("a{b}", 1, 1, {{"x=y", "p:q\n"}})).key, "misc/a_b_/x_y_p_q_");
+  EXPECT_EQ(mapped("k", at_step("a{b}", 1, 1, {{"x=y", "p:q\n"}})).key, "misc/a_b_/x_y_p_q_");
 }
 
 TEST(MlflowMetricTest, TheRunIsTheSourceOrTheSourceAndItsRunIdAttribute) {
-  const auto plain = mapped("tolaria", stepped("loss", 2.5, 41));
+  const auto plain = mapped("tolaria", at_step("loss", 2.5, 41));
   EXPECT_EQ(plain.run, "tolaria");
   EXPECT_EQ(plain.value, 2.5);
   EXPECT_EQ(plain.step, 41);
   EXPECT_EQ(plain.timestamp_ms, 1700000000123);
-  const auto with_run = mapped("tolaria", stepped("loss", 2.5, 41, {{"run_id", "r7"}}));
+  const auto with_run = mapped("tolaria", at_step("loss", 2.5, 41, {{"run_id", "r7"}}));
   EXPECT_EQ(with_run.run, "tolaria/r7");
   EXPECT_EQ(with_run.key, "misc/loss") << "run_id names the run, not the series";
-  EXPECT_EQ(mapped("tolaria", stepped("loss", 1, 1, {{"run_id", "a\tb"}})).run, "tolaria/a_b");
+  EXPECT_EQ(mapped("tolaria", at_step("loss", 1, 1, {{"run_id", "a\tb"}})).run, "tolaria/a_b");
 }
 
 TEST(MlflowMetricTest, PointsWithoutAStepOrAFiniteValueOrWithAnOverlongKeyAreSkipped) {
   EXPECT_EQ(std::get<MlflowSkip>(to_mlflow_metric("t", proto::make_point("loss", 1, "u"), 0)), MlflowSkip::kNoStep);
-  EXPECT_EQ(std::get<MlflowSkip>(to_mlflow_metric("t", stepped("loss", std::nan(""), 1), 0)), MlflowSkip::kNonFinite);
-  EXPECT_EQ(std::get<MlflowSkip>(to_mlflow_metric("t", stepped("loss", HUGE_VAL, 1), 0)), MlflowSkip::kNonFinite);
-  EXPECT_EQ(std::get<MlflowSkip>(to_mlflow_metric("t", stepped(std::string(300, 'a'), 1, 1), 0)), MlflowSkip::kBadKey);
+  EXPECT_EQ(std::get<MlflowSkip>(to_mlflow_metric("t", at_step("loss", std::nan(""), 1), 0)), MlflowSkip::kNonFinite);
+  EXPECT_EQ(std::get<MlflowSkip>(to_mlflow_metric("t", at_step("loss", HUGE_VAL, 1), 0)), MlflowSkip::kNonFinite);
+  EXPECT_EQ(std::get<MlflowSkip>(to_mlflow_metric("t", at_step(std::string(300, 'a'), 1, 1), 0)), MlflowSkip::kBadKey);
   // Step 0 is a step.
-  EXPECT_TRUE(std::holds_alternative<MlflowMetric>(to_mlflow_metric("t", stepped("loss", 1, 0), 0)));
+  EXPECT_TRUE(std::holds_alternative<MlflowMetric>(to_mlflow_metric("t", at_step("loss", 1, 0), 0)));
 }
 
 TEST(MlflowRequestsTest, ARunsMetricsAreCutIntoRequestsOfAtMostTheLimitInOrder) {

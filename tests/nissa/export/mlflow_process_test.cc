@@ -5,6 +5,7 @@
 
 #include "proto/metric_point.h"
 #include "tests/nissa/export/mlflow_receiver.h"
+#include "tests/nissa/export/stepped_point.h"
 #include "tests/support/nissa_process.h"
 #include "tests/support/wait_until.h"
 
@@ -13,13 +14,6 @@ namespace {
 
 using esper::testing::wait_until;
 using oona::testing::OonaProcess;
-
-proto::MetricPoint at_step(std::string name, double value, std::uint64_t step,
-                           std::initializer_list<std::pair<std::string, std::string>> attributes = {}) {
-  auto p = proto::make_point(name, value, "u", proto::METRIC_KIND_GAUGE, attributes);
-  p.set_step(step);
-  return p;
-}
 
 std::vector<LoggedMetric> with_key(const std::vector<LoggedMetric>& metrics, const std::string& key) {
   std::vector<LoggedMetric> out;
