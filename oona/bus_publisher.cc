@@ -43,16 +43,37 @@ BusPublisher::~BusPublisher() {
   emergency_.close();
 }
 
-bool BusPublisher::publish(proto::Envelope envelope) {
+void BusPublisher::stamp(proto::Envelope& envelope, proto::Lane lane) {
   envelope.set_schema_version(proto::kSchemaVersion);
   envelope.set_source(options_.source);
   envelope.set_instance(options_.instance);
   envelope.set_demoted(false);  // Only Oona demotes.
-  const proto::Topic topic = proto::topic_for(envelope);
-  const proto::Lane lane = topic.lane;
   envelope.set_sequence(++sequence_[static_cast<std::size_t>(lane)]);
   envelope.set_sent_unix_ns(proto::now_unix_ns());
-  proto::WireMessage message = encode_signed(envelope, signer_ ? &*signer_ : nullptr);
+}
+
+bool BusPublisher::publish(proto::Envelope envelope) {
+  envelope.set_source(options_.source);
+  envelope.set_demoted(false);
+  const proto::Lane lane = proto::topic_for(envelope).lane;
+  stamp(envelope, lane);
+  return send(lane, encode_signed(envelope, signer_ ? &*signer_ : nullptr));
+}
+
+bool BusPublisher::publish_telemetry(std::string_view packet, proto::Severity level) {
+  proto::Envelope header;
+  header.set_severity(level);
+  const proto::Lane lane = proto::lane_for(proto::BodyKind::kTelemetry, level);
+  stamp(header, lane);
+  proto::WireMessage message = proto::encode_telemetry(header, packet);
+  if (signer_) {
+    header.set_signature(signer_->mac_of_serialized(message.topic, message.envelope));
+    message.envelope = proto::telemetry_envelope_frame(header, packet);
+  }
+  return send(lane, message);
+}
+
+bool BusPublisher::send(proto::Lane lane, const proto::WireMessage& message) {
   zmq::socket_t& socket = lane == proto::Lane::kEmergency ? emergency_ : normal_;
   const auto index = static_cast<std::size_t>(lane);
   // Once the first frame is accepted the second always is (multipart messages are atomic).

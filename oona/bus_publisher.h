@@ -30,6 +30,7 @@
 #include "oona/curve_security.h"
 #include "oona/emergency_scheduling.h"
 #include "oona/envelope_signer.h"
+#include "proto/envelope_codec.h"
 #include "proto/topic.h"
 
 namespace esper::oona {
@@ -58,6 +59,8 @@ class BusPublisher {
   // counts it, if it could not be queued within send_timeout. Throws proto::EncodeError for an
   // envelope no decoder would accept (a caller bug).
   bool publish(proto::Envelope envelope);
+  // The same for a serialized TelemetryPacket of severity `level`, sent without being parsed.
+  bool publish_telemetry(std::string_view packet, proto::Severity level);
 
   std::uint64_t sent(proto::Lane lane) const { return sent_[static_cast<std::size_t>(lane)]; }
   std::uint64_t unsent(proto::Lane lane) const { return unsent_[static_cast<std::size_t>(lane)]; }
@@ -66,6 +69,11 @@ class BusPublisher {
 
  private:
   BusPublisherOptions options_;
+  // Stamps the header fields every envelope carries and takes the next sequence number of `lane`.
+  void stamp(proto::Envelope& envelope, proto::Lane lane);
+  // Hands a message to the lane's socket, counting it.
+  bool send(proto::Lane lane, const proto::WireMessage& message);
+
   std::optional<EnvelopeSigner> signer_;
   // A context (so an I/O thread) per lane: the emergency one runs in the emergency scheduling class.
   zmq::context_t normal_context_{1};

@@ -28,6 +28,10 @@ std::string EnvelopeSigner::mac(std::string_view topic, const proto::Envelope& e
     coded.SetSerializationDeterministic(true);
     unsigned_copy.SerializeToCodedStream(&coded);
   }
+  return mac_of_serialized(topic, serialized);
+}
+
+std::string EnvelopeSigner::mac_of_serialized(std::string_view topic, std::string_view serialized) const {
   crypto_auth_hmacsha256_state state;
   crypto_auth_hmacsha256_init(&state, reinterpret_cast<const unsigned char*>(key_.data()), key_.size());
   crypto_auth_hmacsha256_update(&state, reinterpret_cast<const unsigned char*>(topic.data()), topic.size());

@@ -29,6 +29,10 @@ class EnvelopeSigner {
   void sign(std::string_view topic, proto::Envelope& envelope) const;
   Verdict verify(std::string_view topic, const proto::Envelope& envelope) const;
 
+  // The signature of an envelope already serialized deterministically with `signature` empty
+  // (an encoded telemetry packet's frame, proto/envelope_codec.h).
+  std::string mac_of_serialized(std::string_view topic, std::string_view serialized) const;
+
  private:
   std::string mac(std::string_view topic, const proto::Envelope& envelope) const;
   std::string key_;

@@ -12,6 +12,9 @@ class BusEnvelopeSink : public EnvelopeSink {
  public:
   explicit BusEnvelopeSink(oona::BusPublisher& bus) : bus_(bus) {}
   bool publish(proto::Envelope envelope) override { return bus_.publish(std::move(envelope)); }
+  bool publish_telemetry(std::string_view packet, proto::Severity level) override {
+    return bus_.publish_telemetry(packet, level);
+  }
 
  private:
   oona::BusPublisher& bus_;

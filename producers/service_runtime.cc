@@ -33,6 +33,10 @@ class ServiceRuntime::LockedSink : public EnvelopeSink {
     std::lock_guard lock(mu_);
     return bus_.publish(std::move(envelope));
   }
+  bool publish_telemetry(std::string_view packet, proto::Severity level) override {
+    std::lock_guard lock(mu_);
+    return bus_.publish_telemetry(packet, level);
+  }
 
  private:
   oona::BusPublisher& bus_;

@@ -2,15 +2,24 @@
 
 #include <algorithm>
 
-#include <google/protobuf/arena.h>
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 
 #include "producers/encoded_size.h"
 #include "proto/envelope_codec.h"
+#include "proto/wire_format.h"
 
 namespace esper::producers {
 
-const std::set<std::string>& reference_gated_metrics() {
-  static const std::set<std::string> gated = {
+bool EnvelopeSink::publish_telemetry(std::string_view packet, proto::Severity level) {
+  proto::Envelope envelope;
+  envelope.set_severity(level);
+  if (!envelope.mutable_telemetry()->ParseFromArray(packet.data(), static_cast<int>(packet.size()))) return false;
+  return publish(std::move(envelope));
+}
+
+const std::set<std::string, std::less<>>& reference_gated_metrics() {
+  static const std::set<std::string, std::less<>> gated = {
       "step_latency_ms", "kasmina.apply_ms", "kasmina.finalize_ms", "loss_delta",
       "loss_ewma",       "loss_volatility",  "grad_norm_ewma",      "grad_var",
       "grad_conflict_rate", "input_wait_ms", "h2d_copy_ms",         "gpu_mem_used_gb",
@@ -20,7 +29,10 @@ const std::set<std::string>& reference_gated_metrics() {
 
 TelemetryBuffer::TelemetryBuffer(TelemetryBufferOptions options, EnvelopeSink& sink,
                                  std::function<void()> on_batch_ready)
-    : options_(std::move(options)), sink_(sink), on_batch_ready_(std::move(on_batch_ready)) {
+    : options_(std::move(options)),
+      sink_(sink),
+      on_batch_ready_(std::move(on_batch_ready)),
+      points_(std::max<std::size_t>(1, options_.max_points_per_packet), options_.max_packet_bytes) {
   options_.capacity = std::max<std::size_t>(1, options_.capacity);
   options_.max_points_per_packet = std::max<std::size_t>(1, options_.max_points_per_packet);
   // A full buffer is always a batch: past it, what is recorded would push out what is buffered.
@@ -28,13 +40,12 @@ TelemetryBuffer::TelemetryBuffer(TelemetryBufferOptions options, EnvelopeSink& s
 }
 
 void TelemetryBuffer::make_room_locked() {
-  if (points_.size() + events_.size() < options_.capacity) return;
+  if (depth_locked() < options_.capacity) return;
   // Oldest metric point first: a missed sample matters less than a missed event.
-  if (!points_.empty()) {
-    bytes_ -= std::min(bytes_, estimated_encoded_size(points_.front()));
-    points_.pop_front();
+  if (points_.points() > 0) {
+    (void)points_.drop_oldest();
   } else {
-    bytes_ -= std::min(bytes_, estimated_encoded_size(events_.front()));
+    event_bytes_ -= std::min(event_bytes_, estimated_encoded_size(events_.front()));
     events_.pop_front();
   }
   ++dropped_since_drain_;
@@ -42,12 +53,11 @@ void TelemetryBuffer::make_room_locked() {
 }
 
 bool TelemetryBuffer::batch_ready_locked() const {
-  return (options_.drain_batch_points > 0 && points_.size() + events_.size() >= options_.drain_batch_points) ||
-         (options_.drain_batch_bytes > 0 && bytes_ >= options_.drain_batch_bytes);
+  return (options_.drain_batch_points > 0 && depth_locked() >= options_.drain_batch_points) ||
+         (options_.drain_batch_bytes > 0 && points_.bytes() + event_bytes_ >= options_.drain_batch_bytes);
 }
 
-bool TelemetryBuffer::add_locked(std::size_t bytes) {
-  bytes_ += bytes;
+bool TelemetryBuffer::batch_became_ready_locked() {
   if (batch_signalled_ || !batch_ready_locked()) return false;
   batch_signalled_ = true;
   return true;
@@ -58,23 +68,39 @@ bool TelemetryBuffer::batch_ready() const {
   return batch_ready_locked();
 }
 
-bool TelemetryBuffer::record(proto::MetricPoint point) {
-  if (!options_.gated_enabled && options_.gated.contains(point.name())) {
+bool TelemetryBuffer::record(const proto::MetricPointView& view) {
+  if (!options_.gated_enabled && options_.gated.contains(view.name)) {
     std::lock_guard lock(mu_);
     ++suppressed_total_;
     return false;
   }
-  if (point.timestamp_unix_ns() == 0) point.set_timestamp_unix_ns(proto::now_unix_ns());
-  const std::size_t bytes = estimated_encoded_size(point);
+  if (!proto::strings_are_utf8(view)) {
+    std::lock_guard lock(mu_);
+    ++invalid_total_;
+    return false;
+  }
+  proto::MetricPointView point = view;
+  if (point.timestamp_unix_ns == 0) point.timestamp_unix_ns = proto::now_unix_ns();
   bool ready = false;
   {
     std::lock_guard lock(mu_);
+    // Encoded straight into the open chunk: under the lock, but a few dozen bytes of stores.
+    if (proto::append_metrics_entry(points_.open(), point) > kMaxPointBytes) {
+      points_.abandon();
+      ++invalid_total_;
+      return false;
+    }
     make_room_locked();
-    points_.push_back(std::move(point));
-    ready = add_locked(bytes);
+    (void)points_.commit();
+    ready = batch_became_ready_locked();
   }
   if (ready && on_batch_ready_) on_batch_ready_();
   return true;
+}
+
+bool TelemetryBuffer::record(const proto::MetricPoint& point) {
+  std::vector<proto::AttributeView> attributes;
+  return record(proto::view_of(point, attributes));
 }
 
 bool TelemetryBuffer::record(proto::TelemetryEvent event) {
@@ -95,70 +121,81 @@ bool TelemetryBuffer::record(proto::TelemetryEvent event) {
     std::lock_guard lock(mu_);
     make_room_locked();
     events_.push_back(std::move(event));
-    ready = add_locked(bytes);
+    event_bytes_ += bytes;
+    ready = batch_became_ready_locked();
   }
   if (ready && on_batch_ready_) on_batch_ready_();
   return true;
 }
 
+namespace {
+
+// The packet's own fields (id, time, source, level), which protobuf writes before its metrics.
+void append_packet_header(std::string& out, const std::string& packet_id, const std::string& source,
+                          proto::Severity level) {
+  proto::TelemetryPacket header;
+  header.set_packet_id(packet_id);
+  header.set_timestamp_unix_ns(proto::now_unix_ns());
+  header.set_source_subsystem(source);
+  header.set_level(level);
+  header.AppendToString(&out);
+}
+
+// The packet's `events` field, after its metrics: deterministic, so a signature over the packet
+// matches the receiver's re-serialization (events carry a map).
+constexpr std::uint32_t kPacketEventsField = 6;
+
+void append_event_entry(std::string& out, const proto::TelemetryEvent& event) {
+  std::string body;
+  {
+    google::protobuf::io::StringOutputStream stream(&body);
+    google::protobuf::io::CodedOutputStream coded(&stream);
+    coded.SetSerializationDeterministic(true);
+    event.SerializeToCodedStream(&coded);
+  }
+  proto::wire::append_length_delimited(out, kPacketEventsField, body);
+}
+
+}  // namespace
+
 DrainResult TelemetryBuffer::drain() {
-  std::deque<proto::MetricPoint> points;
+  std::deque<EncodedPointChunk> chunks;
   std::deque<proto::TelemetryEvent> events;
   DrainResult result;
-  google::protobuf::Arena backup_arena;
   {
     std::lock_guard lock(mu_);
-    points.swap(points_);
+    chunks = points_.take_all();
     events.swap(events_);
-    bytes_ = 0;
+    event_bytes_ = 0;
     batch_signalled_ = false;  // Whatever is recorded from now on may make the next batch.
     result.dropped = std::exchange(dropped_since_drain_, 0);
   }
-  while (!points.empty() || !events.empty()) {
-    proto::Envelope envelope;
-    auto* packet = envelope.mutable_telemetry();
-    packet->set_packet_id(options_.source + "-" + std::to_string(++packet_seq_));
-    packet->set_timestamp_unix_ns(proto::now_unix_ns());
-    packet->set_source_subsystem(options_.source);
-    proto::Severity level = proto::SEVERITY_INFO;
-    for (std::size_t i = 0; i < options_.max_points_per_packet && !points.empty(); ++i) {
-      *packet->add_metrics() = std::move(points.front());
-      points.pop_front();
-    }
+  std::string packet;
+  while (!chunks.empty() || !events.empty()) {
     // Events ride in the first packets; each is WARNING at most (HIGH and above never buffer).
-    for (std::size_t i = 0; i < options_.max_points_per_packet && !events.empty(); ++i) {
-      level = std::max(level, events.front().level());
-      *packet->add_events() = std::move(events.front());
-      events.pop_front();
+    const std::size_t n_events = std::min(events.size(), options_.max_points_per_packet);
+    proto::Severity level = proto::SEVERITY_INFO;
+    for (std::size_t i = 0; i < n_events; ++i) level = std::max(level, events[i].level());
+    packet.clear();
+    append_packet_header(packet, options_.source + "-" + std::to_string(++packet_seq_), options_.source, level);
+    std::size_t n_points = 0;
+    if (!chunks.empty()) {
+      packet.append(chunks.front().entries());
+      n_points = chunks.front().points();
     }
-    packet->set_level(level);
-    envelope.set_severity(level);
-    const auto n_points = static_cast<std::uint64_t>(packet->metrics_size());
-    const auto n_events = static_cast<std::uint64_t>(packet->events_size());
-    // Kept to put back if the sink refuses. On an arena, reset after each packet: a copy costs a
-    // few bump allocations instead of a malloc and a free per string, which made half of a drain.
-    backup_arena.Reset();
-    auto* copy = google::protobuf::Arena::CreateMessage<proto::Envelope>(&backup_arena);
-    copy->CopyFrom(envelope);
-    if (!sink_.publish(std::move(envelope))) {
+    for (std::size_t i = 0; i < n_events; ++i) append_event_entry(packet, events[i]);
+    if (!sink_.publish_telemetry(packet, level)) {
       // Not handed over: back into the buffer, ahead of anything recorded meanwhile, within the
       // bound (what does not fit is dropped and counted like any overflow).
-      std::lock_guard lock(mu_);
-      const auto& refused = copy->telemetry();
-      for (int i = refused.metrics_size() - 1; i >= 0; --i) points.push_front(refused.metrics(i));
-      for (int i = refused.events_size() - 1; i >= 0; --i) events.push_front(refused.events(i));
-      for (auto it = points.rbegin(); it != points.rend(); ++it) points_.push_front(std::move(*it));
-      for (auto it = events.rbegin(); it != events.rend(); ++it) events_.push_front(std::move(*it));
-      while (points_.size() + events_.size() > options_.capacity) {
-        if (!points_.empty()) points_.pop_front(); else events_.pop_front();
-        ++dropped_since_drain_;
-        ++dropped_total_;
-      }
-      bytes_ = 0;
-      for (const auto& p : points_) bytes_ += estimated_encoded_size(p);
-      for (const auto& e : events_) bytes_ += estimated_encoded_size(e);
+      put_back(std::move(chunks), std::move(events));
       break;
     }
+    if (!chunks.empty()) {
+      std::lock_guard lock(mu_);
+      points_.recycle(std::move(chunks.front()));
+    }
+    if (!chunks.empty()) chunks.pop_front();
+    events.erase(events.begin(), events.begin() + static_cast<std::ptrdiff_t>(n_events));
     ++result.packets;
     result.points += n_points;
     result.events += n_events;
@@ -167,9 +204,28 @@ DrainResult TelemetryBuffer::drain() {
   return result;
 }
 
+void TelemetryBuffer::put_back(std::deque<EncodedPointChunk> chunks, std::deque<proto::TelemetryEvent> events) {
+  std::lock_guard lock(mu_);
+  points_.put_back(std::move(chunks));
+  for (auto it = events.rbegin(); it != events.rend(); ++it) {
+    event_bytes_ += estimated_encoded_size(*it);
+    events_.push_front(std::move(*it));
+  }
+  while (depth_locked() > options_.capacity) {
+    if (points_.points() > 0) {
+      (void)points_.drop_oldest();
+    } else {
+      event_bytes_ -= std::min(event_bytes_, estimated_encoded_size(events_.front()));
+      events_.pop_front();
+    }
+    ++dropped_since_drain_;
+    ++dropped_total_;
+  }
+}
+
 std::size_t TelemetryBuffer::depth() const {
   std::lock_guard lock(mu_);
-  return points_.size() + events_.size();
+  return depth_locked();
 }
 
 std::uint64_t TelemetryBuffer::dropped_total() const {
@@ -180,6 +236,11 @@ std::uint64_t TelemetryBuffer::dropped_total() const {
 std::uint64_t TelemetryBuffer::suppressed_total() const {
   std::lock_guard lock(mu_);
   return suppressed_total_;
+}
+
+std::uint64_t TelemetryBuffer::invalid_total() const {
+  std::lock_guard lock(mu_);
+  return invalid_total_;
 }
 
 std::uint64_t TelemetryBuffer::unsent_emergency() const {

@@ -1,6 +1,9 @@
 // The producer-side telemetry buffer every producing process links. record() never blocks and
 // never does I/O: it appends to a bounded in-memory buffer (a mutex held for O(1)). When the buffer
 // is full the oldest metric point goes first (then the oldest event), and every drop is counted.
+// Metric points are encoded as they are recorded, into the bytes of the packets that will carry
+// them (encoded_point_queue.h), and a drain sends those bytes as they are: nothing per point is
+// allocated, moved or copied after record().
 // HIGH and CRITICAL events bypass the buffer and are handed to the sink at once, for the emergency
 // lane. drain() batches what is buffered into TelemetryPackets and hands them to the sink.
 //
@@ -26,6 +29,8 @@
 #include <vector>
 
 #include "esper/envelope.pb.h"
+#include "producers/encoded_point_queue.h"
+#include "proto/metric_point_encoding.h"
 
 namespace esper::producers {
 
@@ -35,22 +40,27 @@ class EnvelopeSink {
  public:
   virtual ~EnvelopeSink() = default;
   virtual bool publish(proto::Envelope envelope) = 0;
+  // A telemetry packet already encoded (a serialized TelemetryPacket of severity `level`). The
+  // bus publisher wraps the bytes without parsing them; this default parses them for publish().
+  virtual bool publish_telemetry(std::string_view packet, proto::Severity level);
 };
 
 // The gated metrics of docs/reference/training-system.md.
-const std::set<std::string>& reference_gated_metrics();
+const std::set<std::string, std::less<>>& reference_gated_metrics();
 
 struct TelemetryBufferOptions {
   std::string source;                       // source_subsystem of the packets.
   std::size_t capacity = 10'000;            // Metric points plus events held at most.
   std::size_t max_points_per_packet = 500;  // drain() splits larger batches.
+  std::size_t max_packet_bytes = 256 * 1024;  // ...and packets whose points reach this size.
   // A batch is ready, and a drain starts without waiting for a FLUSH or tick, once this many items
   // are buffered (0: no count trigger; at most `capacity`)...
   std::size_t drain_batch_points = 1'000;
-  // ...or once their estimated encoded size (encoded_size.h) reaches this (0: no size trigger).
+  // ...or once their encoded size (events': estimated, encoded_size.h) reaches this (0: no size
+  // trigger).
   std::size_t drain_batch_bytes = 64 * 1024;
   bool gated_enabled = true;                // false: metrics in `gated` are suppressed.
-  std::set<std::string> gated = reference_gated_metrics();
+  std::set<std::string, std::less<>> gated = reference_gated_metrics();
 };
 
 struct DrainResult {
@@ -67,8 +77,10 @@ class TelemetryBuffer {
   // ready; it must not block (the runtime's writes an eventfd). Empty: batches wait for drain().
   TelemetryBuffer(TelemetryBufferOptions options, EnvelopeSink& sink, std::function<void()> on_batch_ready = {});
 
-  // Buffers a metric point. Returns false when it was suppressed (gated metric with the gate off).
-  bool record(proto::MetricPoint point);
+  // Buffers a metric point. Returns false when it was suppressed (gated metric with the gate off)
+  // or refused (invalid_total()). The view's strings need to live only for the call.
+  bool record(const proto::MetricPointView& point);
+  bool record(const proto::MetricPoint& point);
   // Buffers an event; HIGH and CRITICAL are published at once instead. Returns false if an
   // immediate publish could not be handed over (counted in unsent_emergency()).
   bool record(proto::TelemetryEvent event);
@@ -80,26 +92,35 @@ class TelemetryBuffer {
   bool batch_ready() const;                    // The drain trigger holds now.
   std::uint64_t dropped_total() const;         // Since start.
   std::uint64_t suppressed_total() const;      // Gated metrics suppressed since start.
+  // Metric points refused since start: a string not UTF-8, or larger than kMaxPointBytes encoded.
+  // Either would cost the whole packet it travelled in (the receiver refuses the envelope).
+  std::uint64_t invalid_total() const;
+
+  static constexpr std::size_t kMaxPointBytes = 64 * 1024;
   std::uint64_t unsent_emergency() const;      // Immediate events the sink refused.
 
  private:
   // Makes room for one item; call with mu_ held.
   void make_room_locked();
-  // Counts an item of `bytes` in; true when it made a batch ready. Call with mu_ held.
-  bool add_locked(std::size_t bytes);
+  // True when the item just added made a batch ready (once until the next drain). Call with mu_ held.
+  bool batch_became_ready_locked();
   bool batch_ready_locked() const;
+  std::size_t depth_locked() const { return points_.points() + events_.size(); }
+  // Puts what a refused packet and the rest of a drain held back in front, within the bound.
+  void put_back(std::deque<EncodedPointChunk> chunks, std::deque<proto::TelemetryEvent> events);
 
   TelemetryBufferOptions options_;
   EnvelopeSink& sink_;
   std::function<void()> on_batch_ready_;
   mutable std::mutex mu_;
-  std::deque<proto::MetricPoint> points_;
+  EncodedPointQueue points_;
   std::deque<proto::TelemetryEvent> events_;
-  std::size_t bytes_ = 0;           // Estimated encoded size of what is buffered.
+  std::size_t event_bytes_ = 0;     // Estimated encoded size of the buffered events.
   bool batch_signalled_ = false;    // on_batch_ready_ ran since the last drain started.
   std::uint64_t dropped_since_drain_ = 0;
   std::uint64_t dropped_total_ = 0;
   std::uint64_t suppressed_total_ = 0;
+  std::uint64_t invalid_total_ = 0;
   std::uint64_t unsent_emergency_ = 0;
   std::uint64_t packet_seq_ = 0;
 };

@@ -1,6 +1,7 @@
 #include "proto/envelope_codec.h"
 
 #include "proto/envelope_header.h"
+#include "proto/wire_format.h"
 
 #include <array>
 #include <chrono>
@@ -85,6 +86,29 @@ WireMessage encode(const proto::Envelope& envelope) {
     throw EncodeError("cannot serialize envelope");
   }
   return message;
+}
+
+WireMessage encode_telemetry(const proto::Envelope& header, std::string_view packet) {
+  // Checked with an empty packet as the body: what validate() looks at is the header's.
+  proto::Envelope with_body = header;
+  with_body.mutable_telemetry();
+  if (auto invalid = validate(with_body)) {
+    throw EncodeError("cannot encode envelope: " + std::string(decode_error_name(invalid->first)) +
+                      ": " + invalid->second);
+  }
+  WireMessage message;
+  message.topic = format_topic(topic_for(with_body));
+  message.envelope = telemetry_envelope_frame(header, packet);
+  return message;
+}
+
+std::string telemetry_envelope_frame(const proto::Envelope& header, std::string_view packet) {
+  // Fields in number order, as protobuf writes them: the header's (1 to 8), then the body's (10).
+  std::string frame;
+  frame.reserve(header.ByteSizeLong() + wire::length_delimited_size(packet.size()) + 1);
+  header.AppendToString(&frame);
+  wire::append_length_delimited(frame, kEnvelopeTelemetryField, packet);
+  return frame;
 }
 
 Decoded decode(std::span<const std::string_view> frames, const DecodeLimits& limits,

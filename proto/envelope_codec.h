@@ -100,6 +100,16 @@ proto::Envelope make_envelope(std::string_view source, std::string_view instance
 // Validates (as decode would) and serializes. Throws EncodeError on an invalid envelope.
 WireMessage encode(const proto::Envelope& envelope);
 
+// The envelope field a telemetry packet travels in.
+inline constexpr std::uint32_t kEnvelopeTelemetryField = 10;
+
+// encode() for a telemetry packet already serialized: `header` is the envelope with everything
+// but its body, `packet` a serialized TelemetryPacket, appended as the body without being parsed
+// (a producer encodes its points as it records them). Validates the header as encode() does.
+WireMessage encode_telemetry(const proto::Envelope& header, std::string_view packet);
+// The frame alone, for a header already validated (and signed over the unsigned frame).
+std::string telemetry_envelope_frame(const proto::Envelope& header, std::string_view packet);
+
 // Validates and parses one received bus message. Never throws on bad input. With an arena, the
 // envelope is allocated on it: a hot ingest loop that resets the arena per batch avoids one heap
 // allocation per metric attribute.

@@ -1,6 +1,7 @@
 // What a producer pays for telemetry and what a flush costs:
 //   BM_Record         record() of one metric point into the buffer (the caller's hot path), with 1
 //                     and 2 recording threads;
+//   BM_RecordView     the same through record(MetricPointView), which builds no MetricPoint;
 //   BM_DrainToBus     drain() of a full buffer through the real bus publisher (points/s);
 //   BM_FlushRoundTrip Weatherlight's FLUSH to the FLUSHED reply through a real control socket and
 //                     the service runtime, with 1,000 points recorded before each flush.
@@ -28,6 +29,7 @@ using namespace esper;
 class NullSink : public producers::EnvelopeSink {
  public:
   bool publish(proto::Envelope) override { return true; }
+  bool publish_telemetry(std::string_view, proto::Severity) override { return true; }
 };
 
 // Binds Oona's two ingress endpoints under a temp dir and discards what arrives.
@@ -81,6 +83,19 @@ void BM_Record(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_Record)->Threads(1)->Threads(2)->UseRealTime();
+
+void BM_RecordView(benchmark::State& state) {
+  static NullSink sink;
+  static producers::TelemetryBuffer* buffer = nullptr;
+  if (state.thread_index() == 0) buffer = new producers::TelemetryBuffer({.source = "bench", .capacity = 100'000}, sink);
+  for (auto _ : state) buffer->record(proto::MetricPointView{.name = "tolaria.loss", .value = 0.5, .unit = "loss"});
+  state.SetItemsProcessed(state.iterations());
+  if (state.thread_index() == 0) {
+    state.counters["dropped"] = static_cast<double>(buffer->dropped_total());
+    delete buffer;
+  }
+}
+BENCHMARK(BM_RecordView)->Threads(1)->Threads(2)->UseRealTime();
 
 void BM_DrainToBus(benchmark::State& state) {
   FakeOonaIngress oona;

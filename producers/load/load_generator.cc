@@ -4,7 +4,7 @@
 #include <chrono>
 #include <vector>
 
-#include "proto/metric_point.h"
+#include "proto/metric_point_encoding.h"
 
 namespace esper::producers::load {
 
@@ -58,12 +58,10 @@ std::uint64_t generate_load(const LoadGeneratorOptions& options, TelemetryBuffer
       }
     }
     for (; recorded < due; ++recorded) {
-      proto::MetricPoint point;
-      point.set_name(names[series]);
-      point.set_value(static_cast<double>(recorded));
-      point.set_unit("count");
-      point.set_kind(proto::METRIC_KIND_GAUGE);
-      buffer.record(std::move(point));
+      buffer.record(proto::MetricPointView{.name = names[series],
+                                           .value = static_cast<double>(recorded),
+                                           .unit = "count",
+                                           .kind = proto::METRIC_KIND_GAUGE});
       series = series + 1 == names.size() ? 0 : series + 1;
     }
   }

@@ -178,6 +178,86 @@ TEST(TelemetryBufferTest, AFullBufferIsABatchAndZeroTurnsTheTriggersOff) {
   EXPECT_EQ(off.dropped_total(), 100u) << "with no trigger the buffer waits for drain() and overflows";
 }
 
+TEST(TelemetryBufferTest, ViewsAreRecordedWithTheirAttributesAndStep) {
+  RecordingSink sink;
+  TelemetryBuffer buffer({.source = "tolaria"}, sink);
+  const std::vector<proto::AttributeView> attributes = {{"seed_id", "s3"}, {"layer", "7"}};
+  std::string name = "kasmina.seed.alpha";
+  EXPECT_TRUE(buffer.record(proto::MetricPointView{
+      .name = name, .value = 0.5, .unit = "ratio", .step = 42, .attributes = attributes}));
+  name.assign("overwritten");  // The buffer keeps no reference to what it was given.
+  ASSERT_EQ(buffer.drain().points, 1u);
+  const auto& p = sink.envelopes.at(0).telemetry().metrics(0);
+  EXPECT_EQ(p.name(), "kasmina.seed.alpha");
+  EXPECT_EQ(p.value(), 0.5);
+  EXPECT_EQ(p.unit(), "ratio");
+  EXPECT_EQ(p.step(), 42u);
+  EXPECT_EQ(p.attributes().at("seed_id"), "s3");
+  EXPECT_EQ(p.attributes().at("layer"), "7");
+  EXPECT_GT(p.timestamp_unix_ns(), 0u);
+}
+
+TEST(TelemetryBufferTest, PointsThatWouldSpoilTheirPacketAreRefusedAndCounted) {
+  RecordingSink sink;
+  TelemetryBuffer buffer({.source = "tolaria"}, sink);
+  EXPECT_TRUE(buffer.record(proto::make_point("loss", 1, "loss")));
+  EXPECT_FALSE(buffer.record(proto::make_point("loss\xff", 2, "loss"))) << "not UTF-8";
+  EXPECT_FALSE(buffer.record(proto::make_point("loss", 3, "loss", proto::METRIC_KIND_GAUGE, {{"k", "\xc3"}})));
+  EXPECT_FALSE(buffer.record(proto::make_point(std::string(TelemetryBuffer::kMaxPointBytes, 'x'), 4, "ms")))
+      << "larger than a point may be";
+  EXPECT_TRUE(buffer.record(proto::make_point("loss", 5, "loss")));
+  EXPECT_EQ(buffer.invalid_total(), 3u);
+  EXPECT_EQ(buffer.depth(), 2u);
+  EXPECT_EQ(buffer.drain().points, 2u);
+  ASSERT_EQ(sink.envelopes.size(), 1u) << "the packet of the valid points parsed";
+  EXPECT_EQ(sink.envelopes[0].telemetry().metrics(1).value(), 5);
+}
+
+TEST(TelemetryBufferTest, DropsCrossPacketBoundariesOldestFirst) {
+  RecordingSink sink;
+  TelemetryBuffer buffer({.source = "kasmina", .capacity = 7, .max_points_per_packet = 3}, sink);
+  for (int i = 0; i < 20; ++i) buffer.record(proto::make_point("kasmina.seed.alpha", i, "ratio"));
+  EXPECT_EQ(buffer.dropped_total(), 13u);
+  const DrainResult r = buffer.drain();
+  EXPECT_EQ(r.points, 7u);
+  EXPECT_EQ(r.packets, 3u);
+  std::vector<double> values;
+  for (const auto& e : sink.envelopes) {
+    EXPECT_LE(e.telemetry().metrics_size(), 3);
+    for (const auto& p : e.telemetry().metrics()) values.push_back(p.value());
+  }
+  EXPECT_EQ(values, (std::vector<double>{13, 14, 15, 16, 17, 18, 19}));
+}
+
+TEST(TelemetryBufferTest, WhatARefusalPutsBackStaysWithinCapacity) {
+  RecordingSink sink;
+  TelemetryBuffer buffer({.source = "tolaria", .capacity = 6, .max_points_per_packet = 2}, sink);
+  for (int i = 0; i < 6; ++i) buffer.record(proto::make_point("loss", i, "loss"));
+  sink.refuse = true;
+  EXPECT_EQ(buffer.drain().depth, 6u);
+  for (int i = 6; i < 9; ++i) buffer.record(proto::make_point("loss", i, "loss"));
+  EXPECT_EQ(buffer.depth(), 6u);
+  EXPECT_EQ(buffer.dropped_total(), 3u);
+  sink.refuse = false;
+  EXPECT_EQ(buffer.drain().points, 6u);
+  std::vector<double> values;
+  for (const auto& e : sink.envelopes) {
+    for (const auto& p : e.telemetry().metrics()) values.push_back(p.value());
+  }
+  EXPECT_EQ(values, (std::vector<double>{3, 4, 5, 6, 7, 8}));
+}
+
+TEST(TelemetryBufferTest, LargePointsSplitPacketsByBytes) {
+  RecordingSink sink;
+  TelemetryBuffer buffer({.source = "tolaria", .max_points_per_packet = 500, .max_packet_bytes = 10'000}, sink);
+  const std::string long_name(3000, 'x');
+  for (int i = 0; i < 10; ++i) buffer.record(proto::make_point(long_name, i, "ms"));
+  const DrainResult r = buffer.drain();
+  EXPECT_EQ(r.points, 10u);
+  EXPECT_GE(r.packets, 3u);
+  for (const auto& e : sink.envelopes) EXPECT_LT(e.telemetry().ByteSizeLong(), 20'000u);
+}
+
 TEST(DerivedStatsTest, EwmaRollingStatsAndDelta) {
   Ewma ewma(0.5);
   EXPECT_DOUBLE_EQ(ewma.add(1), 1);

@@ -1,0 +1,56 @@
+// The few pieces of the protobuf wire format that code encoding bytes by hand needs: tags, varints,
+// fixed64s and length-delimited fields. Used where building a message object per item would cost
+// more than the item (a producer's metric points) or where bytes already encoded are wrapped
+// without being parsed again (a telemetry packet into its envelope).
+#ifndef ESPER_PROTO_WIRE_FORMAT_H_
+#define ESPER_PROTO_WIRE_FORMAT_H_
+
+#include <bit>
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <string_view>
+
+namespace esper::proto::wire {
+
+enum class WireType : std::uint32_t { kVarint = 0, kFixed64 = 1, kLengthDelimited = 2 };
+
+inline void append_varint(std::string& out, std::uint64_t value) {
+  char buf[10];
+  std::size_t n = 0;
+  while (value >= 0x80) {
+    buf[n++] = static_cast<char>((value & 0x7f) | 0x80);
+    value >>= 7;
+  }
+  buf[n++] = static_cast<char>(value);
+  out.append(buf, n);
+}
+
+inline std::size_t varint_size(std::uint64_t value) {
+  // 1 byte per 7 bits, at least one.
+  return static_cast<std::size_t>((std::bit_width(value | 1) + 6) / 7);
+}
+
+inline void append_tag(std::string& out, std::uint32_t field, WireType type) {
+  append_varint(out, (static_cast<std::uint64_t>(field) << 3) | static_cast<std::uint32_t>(type));
+}
+
+inline void append_fixed64(std::string& out, std::uint32_t field, std::uint64_t value) {
+  append_tag(out, field, WireType::kFixed64);
+  char buf[8];
+  std::memcpy(buf, &value, sizeof buf);  // Little-endian on every platform we build for.
+  out.append(buf, sizeof buf);
+}
+
+inline void append_length_delimited(std::string& out, std::uint32_t field, std::string_view bytes) {
+  append_tag(out, field, WireType::kLengthDelimited);
+  append_varint(out, bytes.size());
+  out.append(bytes);
+}
+
+// The size of a length-delimited field whose tag fits in one byte (field numbers below 16).
+inline std::size_t length_delimited_size(std::size_t bytes) { return 1 + varint_size(bytes) + bytes; }
+
+}  // namespace esper::proto::wire
+
+#endif  // ESPER_PROTO_WIRE_FORMAT_H_
