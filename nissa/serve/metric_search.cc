@@ -68,7 +68,7 @@ QueryReply metric_search_reply(const MetricNameIndex& index, const QueryParams& 
 QueryReply MetricSearch::reply(const QueryParams& params) {
   std::lock_guard lock(mu_);
   // Each slice takes the aggregator's lock once; between slices ingest goes on.
-  for (;;) {
+  for (std::size_t slice = 0; slice < kMaxSlicesPerReply; ++slice) {
     std::vector<IndexedSeries> fresh = read_unread_(index_, kSeriesPerSlice);
     if (fresh.empty()) break;
     index_.add(fresh);

@@ -34,6 +34,9 @@ QueryReply metric_search_reply(const MetricNameIndex& index, const QueryParams& 
 class MetricSearch {
  public:
   static constexpr std::size_t kSeriesPerSlice = 4096;
+  // Slices one reply copies at most (262,144 series): when series arrive faster than that, a
+  // search answers from what is indexed and the next one goes on from there.
+  static constexpr std::size_t kMaxSlicesPerReply = 64;
 
   // Runs index.unread_series(aggregator, max) under the lock guarding the aggregator (for Nissa,
   // Observer::read) and returns what it copied.

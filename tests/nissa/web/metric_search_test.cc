@@ -127,6 +127,19 @@ TEST_F(MetricSearchTest, TheLiveSearchCatchesUpInBoundedSlicesAndSeesNewSeries) 
   EXPECT_EQ(later["sources"].size(), 101u);
 }
 
+TEST_F(MetricSearchTest, AReplyCopiesABoundedNumberOfSlicesHoweverFastSeriesArrive) {
+  // Stands for an aggregator that always has a full slice of new series: the reply still comes.
+  std::size_t slices = 0;
+  MetricSearch live([&](const MetricNameIndex&, std::size_t max) {
+    ++slices;
+    return std::vector<IndexedSeries>(max, IndexedSeries{"flood", "p", "", proto::METRIC_KIND_GAUGE});
+  });
+  const QueryReply r = live.reply({{"q", "flood"}});
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(slices, MetricSearch::kMaxSlicesPerReply);
+  EXPECT_EQ(json::parse(r.body)["metrics"][0]["series"], MetricSearch::kMaxSlicesPerReply * MetricSearch::kSeriesPerSlice);
+}
+
 TEST_F(MetricSearchTest, BadParametersGetA400NamingThem) {
   EXPECT_EQ(search({{"limit", "0"}}, 400)["parameter"], "limit");
   EXPECT_EQ(search({{"offset", "x"}}, 400)["parameter"], "offset");
