@@ -17,6 +17,22 @@ std::string_view alert_kind_name(AlertKind kind) {
   return "unknown";
 }
 
+std::string_view alert_state_name(AlertState state) {
+  switch (state) {
+    case AlertState::kFiring: return "firing";
+    case AlertState::kResolved: return "resolved";
+    case AlertState::kUnknown: return "unknown";
+  }
+  return "unknown";
+}
+
+std::optional<AlertState> parse_alert_state(std::string_view name) {
+  for (AlertState s : {AlertState::kFiring, AlertState::kResolved, AlertState::kUnknown}) {
+    if (alert_state_name(s) == name) return s;
+  }
+  return std::nullopt;
+}
+
 proto::TelemetryEvent alert_event(const Alert& alert) {
   proto::TelemetryEvent e;
   e.set_event_id(fmt::format("alert-{}", alert.id));

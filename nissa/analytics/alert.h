@@ -10,6 +10,7 @@
 #define ESPER_NISSA_ANALYTICS_ALERT_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -21,6 +22,14 @@ namespace esper::nissa {
 
 enum class AlertKind { kThreshold, kDrift, kRegression, kCoverage };
 std::string_view alert_kind_name(AlertKind kind);  // "threshold", "drift", "regression", "coverage".
+
+// Whether the condition that raised an alert still holds, as the engine sees it (alert_engine.h):
+// firing until the rule re-arms on its series (resolved, at the time of the point that re-armed
+// it). An alert restored from the WAL is "unknown": the engine's state did not survive the
+// restart, so it cannot tell (if the condition still holds, it fires again as a new alert).
+enum class AlertState { kFiring, kResolved, kUnknown };
+std::string_view alert_state_name(AlertState state);  // "firing", "resolved", "unknown".
+std::optional<AlertState> parse_alert_state(std::string_view name);
 
 struct Alert {
   std::uint64_t id = 0;  // Order of raising in this process, from 1.
@@ -37,6 +46,8 @@ struct Alert {
   double score = 0;      // z-score (drift), consecutive samples (regression); 0 otherwise.
   std::int64_t time_ms = 0;  // Time of the sample that raised it.
   std::string message;
+  AlertState state = AlertState::kFiring;  // Not carried by the bus event.
+  std::int64_t resolved_ms = 0;            // Time of the sample that resolved it, when kResolved.
 };
 
 // The TelemetryEvent published for `alert`.

@@ -26,6 +26,8 @@ struct AlertEngine::State {
   std::size_t bad_run = 0;
   // Coverage level: 0 none, 1 warning, 2 high, 3 critical.
   int level = 0;
+  // The alert raised for the current excursion, still firing (0: none).
+  std::uint64_t open_alert = 0;
 };
 
 namespace {
@@ -93,6 +95,7 @@ Alert AlertEngine::make_alert(AlertKind kind, const std::string& rule, std::stri
 
 void AlertEngine::restore(Alert alert) {
   next_id_ = std::max(next_id_, alert.id + 1);
+  alert.state = AlertState::kUnknown;
   log_.add(std::move(alert));
 }
 
@@ -131,6 +134,7 @@ std::size_t AlertEngine::observe(std::string_view source, const proto::MetricPoi
       }
       it = states.emplace(series, State{}).first;
     }
+    State& st = it->second;
     std::optional<Alert> alert;
     switch (ref.kind) {
       case AlertKind::kThreshold: alert = evaluate(rules_.threshold[ref.index], it->second, source, point, time_ms); break;
@@ -138,7 +142,17 @@ std::size_t AlertEngine::observe(std::string_view source, const proto::MetricPoi
       case AlertKind::kRegression: alert = evaluate(rules_.regression[ref.index], it->second, source, point, time_ms); break;
       case AlertKind::kCoverage: alert = evaluate(rules_.coverage[ref.index], it->second, source, point, time_ms); break;
     }
-    if (alert) raise(std::move(*alert), raised);
+    // The excursion an open alert was raised for is over when its rule re-armed; for coverage, when
+    // the level is back to none, or a higher level raised an alert that supersedes it.
+    const bool over = ref.kind == AlertKind::kCoverage ? (st.level == 0 || alert.has_value()) : !st.firing;
+    if (st.open_alert != 0 && over) {
+      log_.resolve(st.open_alert, time_ms);
+      st.open_alert = 0;
+    }
+    if (alert) {
+      raise(std::move(*alert), raised);
+      st.open_alert = next_id_ - 1;
+    }
   }
   return raised.size() - before;
 }

@@ -6,6 +6,9 @@
 // regression rule its baseline and run of bad samples, a coverage rule its current level. A rule
 // fires once per excursion and re-arms when its series is back to normal, so a lasting shift is one
 // alert, not one per sample. Time is the points' own time, so replays behave like live streams.
+// An alert is firing until its rule re-arms on that series, then resolved (AlertState, alert.h):
+// a threshold's value back on the right side, a drift's window back within z, a regression's
+// sample back within tolerance, a coverage level back to none (or superseded by a higher level).
 //
 // reconfigure() installs new rules and forgets every baseline, window, pending state and the
 // alert log (a clean baseline per run); the raised_total() counters are monotonic and survive it,

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,7 @@ struct AlertFilter {
   std::uint64_t since_id = 0;  // Only alerts with a larger id.
   proto::Severity min_severity = proto::SEVERITY_DEBUG;
   std::string rule;            // Empty: every rule.
+  std::optional<AlertState> state;  // Unset: every state.
   std::size_t limit = 1000;    // The newest this many of those that match.
 };
 
@@ -27,6 +29,8 @@ class AlertLog {
 
   void add(Alert alert);
   void clear();  // Forgets every alert; ids keep increasing.
+  // Marks alert `id` resolved at `time_ms`; nothing if it was forgotten (the log was full).
+  void resolve(std::uint64_t id, std::int64_t time_ms);
 
   const std::deque<Alert>& alerts() const { return alerts_; }
   std::uint64_t total() const { return total_; }

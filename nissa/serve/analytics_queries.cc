@@ -25,18 +25,24 @@ json alert_json(const Alert& a) {
               {"baseline", a.baseline},
               {"score", a.score},
               {"time_ms", a.time_ms},
-              {"message", a.message}};
+              {"message", a.message},
+              {"state", std::string(alert_state_name(a.state))},
+              {"since_ms", a.state == AlertState::kResolved ? a.resolved_ms : a.time_ms}};
 }
 
 }  // namespace
 
 QueryReply alerts_reply(const AlertLog& log, const QueryParams& params) {
   return answer([&] {
-    const QueryArgs p(params, {"since_id", "min_severity", "rule", "limit"});
+    const QueryArgs p(params, {"since_id", "min_severity", "rule", "state", "limit"});
     AlertFilter filter;
     filter.since_id = p.unsigned_integer("since_id").value_or(0);
     filter.min_severity = p.severity("min_severity").value_or(proto::SEVERITY_DEBUG);
     filter.rule = p.text("rule").value_or("");
+    if (const auto state = p.text("state")) {
+      filter.state = parse_alert_state(*state);
+      if (!filter.state) throw BadParameter("state", "expected firing, resolved or unknown");
+    }
     filter.limit = p.limit(1000, 100'000);
     json list = json::array();
     for (const Alert* a : log.select(filter)) list.push_back(alert_json(*a));

@@ -1,8 +1,10 @@
 // The query API's analytics endpoints, read with the same rules as the rest (query_args.h):
 //
-//   GET /api/v1/alerts ?since_id=<id> &min_severity=warning &rule=<name> &limit=<n>
+//   GET /api/v1/alerts ?since_id=<id> &min_severity=warning &rule=<name> &state=firing|resolved|unknown
+//                      &limit=<n>
 //   -> {"alerts": [{"id", "kind", "rule", "event", "severity", "source", "metric", "series",
-//                   "attributes", "value", "baseline", "score", "time_ms", "message"}...],
+//                   "attributes", "value", "baseline", "score", "time_ms", "message",
+//                   "state", "since_ms": time_ms, or when it was resolved}...],
 //       "total": <raised since reset>, "dropped": <forgotten because the log was full>}
 //
 //   GET /api/v1/views/{gpu/metrics,network/demand,sla/compliance} ?window=24h | &from=<ms>&to=<ms>

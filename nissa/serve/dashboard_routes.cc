@@ -119,10 +119,13 @@ std::vector<HttpRoute> dashboard_routes(Observer& observer) {
                       },
                       /*on_event_loop=*/true});
   }
-  routes.push_back({"GET", "/api/v1/metrics/search", [&observer](const HttpRequest& request) {
-                      const QueryReply reply = observer.read([&](const MetricAggregator& m, const EventLog&, const FieldReportStore&) {
-                        return metric_search_reply(m, request.params);
-                      });
+  auto search = std::make_shared<MetricSearch>([&observer](const MetricNameIndex& index, std::size_t max) {
+    return observer.read([&](const MetricAggregator& m, const EventLog&, const FieldReportStore&) {
+      return index.unread_series(m, max);
+    });
+  });
+  routes.push_back({"GET", "/api/v1/metrics/search", [search](const HttpRequest& request) {
+                      const QueryReply reply = search->reply(request.params);
                       return HttpReply{reply.status, reply.body, "application/json"};
                     }});
   auto live = std::make_shared<DashboardLive>(observer);

@@ -248,12 +248,22 @@ QueryReply QueryApi::events(const QueryParams& raw) const {
 
 QueryReply QueryApi::field_reports(const QueryParams& raw) const {
   return answer([&] {
-    const QueryArgs p(raw, {"report_id", "offset", "limit"});
+    const QueryArgs p(raw, {"report_id", "outcome", "source", "offset", "limit"});
+    const FieldReportFilter filter{p.outcome("outcome"), p.text("source")};
+    const auto offset = static_cast<std::size_t>(p.unsigned_integer("offset").value_or(0));
+    const std::size_t limit = p.limit(1000, 100'000);
     std::vector<const StoredFieldReport*> found;
+    std::size_t matched = 0;
     if (auto id = p.text("report_id")) {
-      if (const auto* r = reports_.find(*id)) found.push_back(r);
+      const auto* r = reports_.find(*id);
+      if (r && (!filter.outcome || r->report.outcome() == *filter.outcome) && (!filter.source || r->source == *filter.source)) {
+        found.push_back(r);
+      }
+      matched = found.size();
     } else {
-      found = reports_.list(static_cast<std::size_t>(p.unsigned_integer("offset").value_or(0)), p.limit(1000, 100'000));
+      FieldReportPage page = reports_.select(filter, offset, limit);
+      found = std::move(page.reports);
+      matched = page.matched;
     }
     json out = json::array();
     google::protobuf::util::JsonPrintOptions options;
@@ -265,7 +275,7 @@ QueryReply QueryApi::field_reports(const QueryParams& raw) const {
                          {"durable_at_unix_ns", r->durable_at_unix_ns},
                          {"report", json::parse(report_json)}});
     }
-    return reply(json{{"total", reports_.size()}, {"field_reports", std::move(out)}});
+    return reply(json{{"total", reports_.size()}, {"matched", matched}, {"field_reports", std::move(out)}});
   });
 }
 

@@ -8,7 +8,10 @@
 //                              &window=1h | &from=<ms>&to=<ms> &step=<duration>
 //                              (step: also "points" per group, one per step with data; a chart's line)
 //   GET /api/v1/events         ?since=<ms> &min_severity=warning &source= &limit=
-//   GET /api/v1/field_reports  ?report_id= &offset= &limit=
+//   GET /api/v1/field_reports  ?report_id= | ?outcome=success|neutral|regression|aborted|unspecified
+//                              &source= &offset= &limit= (default 1000, at most 100000)
+//                              -> {"total": stored, "matched": kept by the filters, "field_reports"}
+//                              (offset counts matching reports, oldest first)
 //
 // Rollup windows are aligned to bucket boundaries; `window=D` means the D before the end of the
 // current bucket. Derived fields (mean, stddev, rate, quantiles) are computed from the merged

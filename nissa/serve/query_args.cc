@@ -64,6 +64,21 @@ std::optional<proto::Severity> QueryArgs::severity(const std::string& name) cons
   return *s;
 }
 
+std::optional<proto::FieldReportOutcome> QueryArgs::outcome(const std::string& name) const {
+  const auto t = text(name);
+  if (!t) return std::nullopt;
+  static constexpr std::pair<std::string_view, proto::FieldReportOutcome> kOutcomes[] = {
+      {"success", proto::FIELD_REPORT_OUTCOME_SUCCESS},
+      {"neutral", proto::FIELD_REPORT_OUTCOME_NEUTRAL},
+      {"regression", proto::FIELD_REPORT_OUTCOME_REGRESSION},
+      {"aborted", proto::FIELD_REPORT_OUTCOME_ABORTED},
+      {"unspecified", proto::FIELD_REPORT_OUTCOME_UNSPECIFIED}};
+  for (const auto& [word, value] : kOutcomes) {
+    if (*t == word) return value;
+  }
+  throw BadParameter(name, "expected success, neutral, regression, aborted or unspecified");
+}
+
 TimeRangeArg QueryArgs::time_range() const {
   TimeRangeArg range;
   const auto window = text("window");

@@ -4,7 +4,8 @@
 //     endpoint takes them);
 //   - a name given twice is "given more than once";
 //   - integers are decimal and whole ("expected an integer, got 'x'");
-//   - limit is 1..max; severities are debug, info, warning, high or critical;
+//   - limit is 1..max; severities are debug, info, warning, high or critical; field report
+//     outcomes are success, neutral, regression, aborted or unspecified;
 //   - a time range is either window=<duration> (e.g. 5m, 1h) or from=<ms>&to=<ms>, never both;
 //     from and to go together and to must be after from.
 //
@@ -24,6 +25,7 @@
 #include <vector>
 
 #include "nissa/serve/query_params.h"
+#include "esper/field_report.pb.h"
 #include "esper/severity.pb.h"
 
 namespace esper::nissa {
@@ -59,6 +61,8 @@ class QueryArgs {
   std::optional<std::uint64_t> unsigned_integer(const std::string& name) const;
   std::size_t limit(std::size_t fallback, std::size_t max) const;
   std::optional<proto::Severity> severity(const std::string& name) const;
+  // success, neutral, regression, aborted or unspecified (FIELD_REPORT_OUTCOME_<that>).
+  std::optional<proto::FieldReportOutcome> outcome(const std::string& name) const;
   TimeRangeArg time_range() const;
   // attr.<key>=<value> filters, in name order.
   std::vector<std::pair<std::string, std::string>> attributes() const;

@@ -23,6 +23,17 @@ std::vector<const StoredFieldReport*> FieldReportStore::list(std::size_t offset,
   return out;
 }
 
+FieldReportPage FieldReportStore::select(const FieldReportFilter& filter, std::size_t offset, std::size_t limit) const {
+  FieldReportPage page;
+  for (const StoredFieldReport& r : reports_) {
+    if (filter.outcome && r.report.outcome() != *filter.outcome) continue;
+    if (filter.source && r.source != *filter.source) continue;
+    if (page.matched >= offset && page.reports.size() < limit) page.reports.push_back(&r);
+    ++page.matched;
+  }
+  return page;
+}
+
 std::size_t FieldReportStore::forget_through_segment(std::uint64_t segment) {
   std::size_t forgotten = 0;
   while (!reports_.empty() && reports_.front().wal_segment <= segment) {

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -25,6 +26,17 @@ struct StoredFieldReport {
   std::uint64_t wal_segment = 0;      // The WAL segment its record is in.
 };
 
+// Which reports a listing keeps; an empty filter keeps every one.
+struct FieldReportFilter {
+  std::optional<proto::FieldReportOutcome> outcome;
+  std::optional<std::string> source;
+};
+
+struct FieldReportPage {
+  std::vector<const StoredFieldReport*> reports;
+  std::size_t matched = 0;  // Every report the filter keeps, not only this page's.
+};
+
 class FieldReportStore {
  public:
   bool contains(const std::string& report_id) const { return index_.contains(report_id); }
@@ -35,6 +47,10 @@ class FieldReportStore {
   const StoredFieldReport* find(const std::string& report_id) const;
   // Reports in the order they became durable, from position `offset`, at most `limit`.
   std::vector<const StoredFieldReport*> list(std::size_t offset, std::size_t limit) const;
+  // The reports `filter` keeps, in the same order, from the `offset`-th of them, at most `limit`.
+  // One pass over the stored reports comparing an enum and a string each (the store is bounded by
+  // WAL retention); only the page is copied out.
+  FieldReportPage select(const FieldReportFilter& filter, std::size_t offset, std::size_t limit) const;
   std::size_t size() const { return reports_.size(); }
 
   // Forgets every report whose record is in WAL segment `segment` or an older one (their segments

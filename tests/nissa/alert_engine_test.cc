@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "config/config_error.h"
 #include "config/config_section.h"
 #include "nissa/serve/analytics_queries.h"
@@ -254,6 +256,71 @@ TEST(AlertEngineTest, AlertLogIsBoundedAndQueryable) {
   EXPECT_NE(reply.body.find("\"r3\""), std::string::npos);
   EXPECT_EQ(reply.body.find("\"r2\""), std::string::npos);
   EXPECT_EQ(alerts_reply(log, {{"bogus", "1"}}).status, 400);
+}
+
+TEST(AlertEngineTest, AnAlertFiresUntilItsRuleReArmsThenIsResolvedAtThatPointsTime) {
+  AlertEngine engine(parse_rules(R"(alerts:
+  threshold:
+    - {name: hot, metric: temp, comparison: ">", value: 90}
+  coverage:
+    - {name: cov, metric: coverage, warning_below: 0.9, high_below: 0.7, critical_below: 0.5}
+)"));
+  std::vector<Alert> raised;
+  const auto temp = [&](const std::string& gpu, double v, std::int64_t t) {
+    engine.observe("gpu", proto::make_point("temp", v, "C", proto::METRIC_KIND_GAUGE, {{"gpu", gpu}}), t, raised);
+  };
+  const auto state_of = [&](std::uint64_t id) {
+    for (const Alert& a : engine.log().alerts()) {
+      if (a.id == id) return std::pair{a.state, a.resolved_ms};
+    }
+    return std::pair{AlertState::kUnknown, std::int64_t{-1}};
+  };
+  temp("0", 95, 1'000);
+  temp("1", 99, 1'500);
+  ASSERT_EQ(raised.size(), 2u);
+  temp("0", 96, 2'000);  // Still hot: still firing.
+  EXPECT_EQ(state_of(1).first, AlertState::kFiring);
+  temp("0", 50, 3'000);  // Back below: resolved at 3 s; gpu 1 is still firing.
+  EXPECT_EQ(state_of(1), (std::pair{AlertState::kResolved, std::int64_t{3'000}}));
+  EXPECT_EQ(state_of(2).first, AlertState::kFiring);
+  temp("0", 97, 4'000);  // A new excursion: a new alert, the old one stays resolved.
+  ASSERT_EQ(raised.size(), 3u);
+  EXPECT_EQ(state_of(1).second, 3'000);
+  EXPECT_EQ(state_of(3).first, AlertState::kFiring);
+
+  // Coverage: a higher level supersedes the lower level's alert; back to none resolves the last.
+  for (const auto& [v, t] : std::vector<std::pair<double, std::int64_t>>{{0.8, 5'000}, {0.6, 6'000}, {0.85, 7'000}, {0.95, 8'000}}) {
+    engine.observe("tamiyo", proto::make_point("coverage", v, "ratio"), t, raised);
+  }
+  ASSERT_EQ(raised.size(), 5u);
+  EXPECT_EQ(state_of(4), (std::pair{AlertState::kResolved, std::int64_t{6'000}}));
+  EXPECT_EQ(state_of(5), (std::pair{AlertState::kResolved, std::int64_t{8'000}})) << "0.85 is still degraded; 0.95 is not";
+
+  // The API: state and since_ms on each alert, and state= filters.
+  const auto ids = [&](const QueryParams& params) {
+    const QueryReply r = alerts_reply(engine.log(), params);
+    EXPECT_EQ(r.status, 200) << r.body;
+    const nlohmann::json body = nlohmann::json::parse(r.body);
+    std::vector<std::uint64_t> out;
+    for (const auto& a : body["alerts"]) out.push_back(a["id"]);
+    return out;
+  };
+  EXPECT_EQ(ids({{"state", "firing"}}), (std::vector<std::uint64_t>{2, 3}));
+  EXPECT_EQ(ids({{"state", "resolved"}}), (std::vector<std::uint64_t>{1, 4, 5}));
+  const auto first = nlohmann::json::parse(alerts_reply(engine.log(), {{"limit", "1"}, {"state", "resolved"}}).body)["alerts"][0];
+  EXPECT_EQ(first["state"], "resolved");
+  EXPECT_EQ(first["since_ms"], 8'000);
+  const QueryReply bad = alerts_reply(engine.log(), {{"state", "open"}});
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_NE(bad.body.find("firing, resolved or unknown"), std::string::npos) << bad.body;
+
+  // Restored from the WAL, an alert's state is unknown: the engine's did not survive the restart.
+  AlertEngine restarted(parse_rules(R"(alerts:
+  threshold:
+    - {name: hot, metric: temp, comparison: ">", value: 90}
+)"));
+  restarted.restore(engine.log().alerts().back());
+  EXPECT_EQ(restarted.log().alerts().back().state, AlertState::kUnknown);
 }
 
 void expect_config_error(const std::string& yaml, const std::string& key, int line) {

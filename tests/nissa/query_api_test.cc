@@ -134,5 +134,51 @@ TEST_F(QueryApiTest, FieldReportsListedAndFoundById) {
   EXPECT_EQ(one["field_reports"][0]["report"]["target_epochs"], 5);
 }
 
+TEST_F(QueryApiTest, FieldReportsFilteredByOutcomeAndSourceAndPagedAmongTheMatches) {
+  // 12 reports: sources alternate tamiyo/urza, outcomes cycle success, regression, aborted.
+  const proto::FieldReportOutcome outcomes[] = {proto::FIELD_REPORT_OUTCOME_SUCCESS, proto::FIELD_REPORT_OUTCOME_REGRESSION,
+                                                proto::FIELD_REPORT_OUTCOME_ABORTED};
+  for (int i = 0; i < 12; ++i) {
+    StoredFieldReport r;
+    r.source = i % 2 == 0 ? "tamiyo" : "urza";
+    r.report.set_report_id("r-" + std::to_string(i));
+    r.report.set_outcome(outcomes[i % 3]);
+    ASSERT_TRUE(reports_.insert(r));
+  }
+  const auto ids = [](const json& reply) {
+    std::vector<std::string> out;
+    for (const json& f : reply["field_reports"]) out.push_back(f["report"]["report_id"]);
+    return out;
+  };
+  const json regressions = ok(api_.field_reports({{"outcome", "regression"}}));
+  EXPECT_EQ(regressions["total"], 12);
+  EXPECT_EQ(regressions["matched"], 4);
+  EXPECT_EQ(ids(regressions), (std::vector<std::string>{"r-1", "r-4", "r-7", "r-10"}));
+  const json urza_aborted = ok(api_.field_reports({{"outcome", "aborted"}, {"source", "urza"}}));
+  EXPECT_EQ(ids(urza_aborted), (std::vector<std::string>{"r-5", "r-11"}));
+  // offset and limit count the matches, not the stored reports.
+  const json page = ok(api_.field_reports({{"source", "tamiyo"}, {"offset", "2"}, {"limit", "3"}}));
+  EXPECT_EQ(page["matched"], 6);
+  EXPECT_EQ(ids(page), (std::vector<std::string>{"r-4", "r-6", "r-8"}));
+  EXPECT_EQ(ok(api_.field_reports({{"source", "nobody"}}))["matched"], 0);
+  EXPECT_EQ(ok(api_.field_reports({}))["matched"], 12);
+  // An id that does not pass the filters is not found.
+  EXPECT_EQ(ok(api_.field_reports({{"report_id", "r-1"}, {"outcome", "success"}}))["field_reports"].size(), 0u);
+}
+
+TEST_F(QueryApiTest, ABadFieldReportFilterIsA400NamingIt) {
+  const auto refused = [&](const QueryParams& params) {
+    const QueryReply r = api_.field_reports(params);
+    EXPECT_EQ(r.status, 400) << r.body;
+    return json::parse(r.body);
+  };
+  const json outcome = refused({{"outcome", "great"}});
+  EXPECT_EQ(outcome["parameter"], "outcome");
+  EXPECT_NE(outcome["error"].get<std::string>().find("success, neutral, regression"), std::string::npos) << outcome;
+  EXPECT_EQ(refused({{"outcome", "FIELD_REPORT_OUTCOME_SUCCESS"}})["parameter"], "outcome");
+  EXPECT_EQ(refused({{"source", "a"}, {"source", "b"}})["parameter"], "source");
+  EXPECT_EQ(refused({{"limit", "100001"}})["parameter"], "limit");
+}
+
 }  // namespace
 }  // namespace esper::nissa

@@ -160,8 +160,15 @@ function eventItem(e) {
            h("span", { class: "muted" }, `${e.source} · ${when(e.time_ms)}`), h("div", {}, e.description || ""),
            Object.keys(e.attributes || {}).length ? h("div", { class: "muted" }, attrText(e.attributes)) : null);
 }
+// firing (since it was raised), resolved (since when), or unknown (raised before Nissa restarted).
+function alertStateText(a) {
+  if (a.state === "resolved") return `resolved ${when(a.since_ms)}`;
+  if (a.state === "unknown") return "state unknown (raised before a restart)";
+  return "firing";
+}
 function alertItem(a) {
-  return h("li", { dataset: { id: a.id, severity: a.severity } }, sev(a.severity), " ", h("b", {}, a.rule), " ",
+  return h("li", { dataset: { id: a.id, severity: a.severity, state: a.state } }, sev(a.severity), " ", h("b", {}, a.rule), " ",
+           h("span", { class: "state-" + a.state }, alertStateText(a)), " ",
            h("span", { class: "muted" }, `${a.kind} · ${a.source} ${a.metric} · ${when(a.time_ms)}`),
            h("div", {}, a.message || ""));
 }
@@ -198,14 +205,19 @@ async function overviewPage(root, params) {
   const nissa = h("table", { id: "nissa" });
   const ingest = h("div", { id: "ingest-rate", class: "big", dataset: { value: "" } }, "…");
   const emergencies = h("ul", { id: "emergencies", class: "list" }, h("li", { class: "empty muted" }, "none yet"));
-  const alerts = h("ul", { id: "open-alerts", class: "list" }, h("li", { class: "empty muted" }, "none"));
+  const alerts = h("ul", { id: "open-alerts", class: "list" }, h("li", { class: "empty muted" }, "none firing"));
+  // Re-read on the live beat: an alert leaves this list when its rule re-arms (resolved).
+  async function openAlerts() {
+    const al = await api("/api/v1/alerts?state=firing&limit=20");
+    replace(alerts, al.alerts.length ? al.alerts.slice().reverse().map(alertItem) : h("li", { class: "empty muted" }, "none firing"));
+  }
   root.append(h("div", { class: "grid" },
     card("Services (Weatherlight)", "card-services", services),
     card("Nissa", "card-nissa", h("div", { class: "muted" }, "ingest rate (last complete buckets)"), ingest, nissa),
     card("Bus lanes (Oona)", "card-lanes", lanes),
     card("Subscribers (Oona)", "card-subscribers", subscribers),
     card("Emergencies (HIGH and CRITICAL events)", "card-emergencies", emergencies),
-    card("Alerts (newest first)", "card-alerts", alerts)));
+    card("Open alerts (firing, newest first)", "card-alerts", alerts)));
 
   const last = (rows, metric) => {
     const out = {};
@@ -260,8 +272,8 @@ async function overviewPage(root, params) {
       h("tr", {}, h("th", {}, "duplicates acknowledged"), h("td", { class: "num" }, fmt(own1("nissa.field_reports_duplicate_total")))),
       h("tr", {}, h("th", {}, "pending in issuers' outboxes"), h("td", { class: "num" }, pend && pend.count ? fmt(pend.mean) : "–")));
   }
-  const shownEvents = new Set(), shownAlerts = new Set();
-  const refreshOnBeat = throttledRefresh(() => refresh().catch((e) => showError(e.message)));
+  const shownEvents = new Set();
+  const refreshOnBeat = throttledRefresh(() => Promise.all([refresh(), openAlerts()]).catch((e) => showError(e.message)));
   onLeave(onLive((type, data) => {
     refreshOnBeat(type);
     if (type === "events") {
@@ -270,20 +282,36 @@ async function overviewPage(root, params) {
         shownEvents.add(e.seq); prepend(emergencies, eventItem(e), 20);
       }
     } else if (type === "alerts") {
-      for (const a of data.alerts) { if (shownAlerts.has(a.id)) continue; shownAlerts.add(a.id); prepend(alerts, alertItem(a), 20); }
+      openAlerts().catch((e) => showError(e.message));
     }
   }));
   const ev = await api("/api/v1/events?min_severity=high&limit=20");
   for (const e of ev.events) { shownEvents.add(e.seq); prepend(emergencies, eventItem(e), 20); }
-  const al = await api("/api/v1/alerts?limit=20");
-  for (const a of al.alerts) { shownAlerts.add(a.id); prepend(alerts, alertItem(a), 20); }
-  await refresh();
+  await Promise.all([refresh(), openAlerts()]);
   root.dataset.loaded = "1";
 }
 
-// Series explorer: #/explorer?metric=&source=&attr.k=v&group_by=&window=|from=&to=&q=&offset=
+// Up to this many other metrics drawn over the chosen one (overlay=<metric>@<source>,...).
+const MAX_OVERLAYS = 2;
+function parseOverlay(text, metric) {
+  if (!text) return [];
+  if (!metric) throw new UrlError("URL parameter overlay needs a metric to draw over.");
+  const out = text.split(",").map((part) => {
+    const at = part.lastIndexOf("@");
+    const m = at < 0 ? part : part.slice(0, at), s = at < 0 ? "" : part.slice(at + 1);
+    if (!m) throw new UrlError(`Bad URL parameter overlay='${text}': expected <metric>@<source>, comma-separated.`);
+    return { metric: m, source: s };
+  });
+  if (out.length > MAX_OVERLAYS) throw new UrlError(`Bad URL parameter overlay='${text}': at most ${MAX_OVERLAYS} metrics over the chosen one.`);
+  return out;
+}
+function overlayText(list) { return list.map((o) => `${o.metric}@${o.source}`).join(","); }
+
+// Series explorer: #/explorer?metric=&source=&attr.k=v&group_by=&overlay=m@s,...&window=|from=&to=&q=&offset=
+// The chosen metric is filtered and grouped; overlays are other metrics drawn on the same chart (one
+// line each, on a second y axis when their unit differs), all held in the URL.
 async function explorerPage(root, params) {
-  checkParams(params, ["metric", "source", "group_by", "window", "from", "to", "q", "offset", "attr.*"], "explorer");
+  checkParams(params, ["metric", "source", "group_by", "overlay", "window", "from", "to", "q", "offset", "attr.*"], "explorer");
   const windowName = checkChoice(params, "window", Object.keys(WINDOWS), "1h");
   const from = checkInt(params, "from"), to = checkInt(params, "to");
   if ((from === null) !== (to === null)) throw new UrlError("URL parameters from and to go together (ms since the epoch).");
@@ -294,10 +322,11 @@ async function explorerPage(root, params) {
   const source = params.get("source") || "";
   const groupBy = params.get("group_by") || "";
   const q = params.get("q") || "";
+  const overlays = parseOverlay(params.get("overlay") || "", metric);
   const attrs = {};
   for (const [k, v] of params.entries()) if (k.startsWith("attr.")) attrs[k] = v;
   const state = () => {
-    const o = { metric, source, group_by: groupBy, q, offset: offset || "", ...attrs };
+    const o = { metric, source, group_by: groupBy, overlay: overlayText(overlays), q, offset: offset || "", ...attrs };
     if (from !== null) { o.from = from; o.to = to; } else o.window = windowName;
     return o;
   };
@@ -309,7 +338,9 @@ async function explorerPage(root, params) {
   const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
   svg.setAttribute("class", "chart"); svg.id = "chart";
   const legend = h("div", { class: "legend", id: "legend" });
-  const title = h("h2", { id: "chart-title" }, metric ? `${metric}${source ? " · " + source : ""}` : "pick a metric on the left");
+  const named = (m, s) => `${m}${s ? " · " + s : ""}`;
+  const title = h("h2", { id: "chart-title" }, metric ? [named(metric, source), ...overlays.map((o) => named(o.metric, o.source))].join("  +  ")
+                                                      : "pick a metric on the left");
   const windows = h("div", { class: "pager" }, "window: ",
     ...Object.keys(WINDOWS).map((w) => h("button", { type: "button", class: w === windowName && from === null ? "active" : "",
       onclick: () => go("explorer", { ...state(), from: "", to: "", window: w }) }, w)),
@@ -322,10 +353,15 @@ async function explorerPage(root, params) {
 
   // One page of names, searched by Nissa (never every series).
   const found = await api("/api/v1/metrics/search" + qs({ q, offset, limit: 50 }));
+  const onChart = (m) => (m.metric === metric && m.source === source) || overlays.some((o) => o.metric === m.metric && o.source === m.source);
   list.replaceChildren(...found.metrics.map((m) => h("li", {
-    class: m.metric === metric && m.source === source ? "chosen" : "",
+    class: onChart(m) ? "chosen" : "",
     onclick: () => go("explorer", { metric: m.metric, source: m.source, window: windowName, q, offset: offset || "" }),
-  }, h("b", {}, m.metric), " ", h("span", { class: "muted" }, `${m.source} · ${m.kind}${m.unit ? " · " + m.unit : ""} · ${m.series} series`))));
+  }, h("b", {}, m.metric), " ", h("span", { class: "muted" }, `${m.source} · ${m.kind}${m.unit ? " · " + m.unit : ""} · ${m.series} series`),
+  metric && !onChart(m) && overlays.length < MAX_OVERLAYS
+    ? h("button", { type: "button", class: "add-overlay", title: "draw it on this chart too",
+                    onclick: (ev) => { ev.stopPropagation(); go("explorer", { ...state(), overlay: overlayText([...overlays, { metric: m.metric, source: m.source }]) }); } }, "+ chart")
+    : null)));
   if (!found.metrics.length) list.append(h("li", { class: "muted" }, "no metric matches"));
   put(pager, h("span", { class: "muted" }, `${found.matched} matching, ${offset + 1}–${offset + found.metrics.length}`),
     offset > 0 ? h("button", { type: "button", onclick: () => go("explorer", { ...state(), offset: Math.max(0, offset - 50) || "" }) }, "◀") : null,
@@ -355,6 +391,20 @@ async function explorerPage(root, params) {
   h("label", {}, "group by", h("select", { name: "group_by" }, h("option", { value: "" }, "none"),
     ...keys.map((k) => h("option", { value: k, selected: groupBy === k }, k))))));
 
+  // Each overlay's unit (from one of its series), which picks its axis: the chosen metric's unit is
+  // the left one, the first other unit the right one; a third unit has no axis to go on.
+  const units = [unit];
+  const overlayInfo = [];
+  for (const o of overlays) {
+    const s = await api("/api/v1/series" + qs({ metric: o.metric, source: o.source, limit: 1 }));
+    const u = s.series.length ? s.series[0].unit : "";
+    if (!units.includes(u)) units.push(u);
+    if (units.length > 2) {
+      throw new UrlError(`Bad URL parameter overlay: ${o.metric} is in '${u}', and this chart already has two units (${units.slice(0, 2).join(", ")}).`);
+    }
+    overlayInfo.push({ ...o, unit: u, axis: units.indexOf(u), found: s.series.length > 0 });
+  }
+
   async function drawChart() {
     const span = from !== null ? to - from : WINDOWS[windowName];
     // About 150 points across, whole minutes or more (Nissa's rollup bucket is the floor).
@@ -362,11 +412,17 @@ async function explorerPage(root, params) {
     const step = Math.max(bucketGuess, Math.ceil(span / 150 / bucketGuess) * bucketGuess);
     const range = from !== null ? { from, to } : { window: windowName };
     const rollupUrl = "/api/v1/rollups" + qs({ metric, source, group_by: groupBy, ...range, step: step / 1000 + "s", ...attrs });
-    const r = await api(rollupUrl);
+    const [r, ...others] = await Promise.all([api(rollupUrl),
+      ...overlayInfo.map((o) => api("/api/v1/rollups" + qs({ metric: o.metric, source: o.source, ...range, step: step / 1000 + "s" })))]);
     const means = r.groups.map((g) => ({
       label: Object.keys(g.group).length ? attrText(g.group) : metric,
       points: g.points.filter((p) => p.mean !== null).map((p) => ({ t: p.t_ms + step / 2, v: p.mean })),
       band: kind === "histogram" ? g.points.filter((p) => p.p50 !== null && p.p99 !== null).map((p) => ({ t: p.t_ms + step / 2, lo: p.p50, hi: p.p99 })) : null,
+    }));
+    // An overlay is one line: its series merged (no filters or grouping of its own).
+    const overlayLines = overlayInfo.map((o, k) => ({
+      label: named(o.metric, o.source) + (units.length > 1 ? (o.axis ? " (right axis)" : " (left axis)") : ""), axis: o.axis, overlay: o,
+      points: (others[k].groups[0] ? others[k].groups[0].points : []).filter((p) => p.mean !== null).map((p) => ({ t: p.t_ms + step / 2, v: p.mean })),
     }));
     // Histograms: the mean, its p50–p99 band and a dashed p95 line, per group.
     const lines = [];
@@ -377,14 +433,21 @@ async function explorerPage(root, params) {
                      points: r.groups[k].points.filter((p) => p.p95 !== null).map((p) => ({ t: p.t_ms + step / 2, v: p.p95 })) });
       }
     });
-    EsperChart.draw(svg, { lines, unit: unit + (kind === "counter" ? " (mean per step)" : ""), from: r.from_ms, to: r.to_ms,
+    lines.push(...overlayLines);
+    const axisUnits = units.map((u, k) => (k === 0 ? u + (kind === "counter" ? " (mean per step)" : "") : u));
+    EsperChart.draw(svg, { lines, units: axisUnits, from: r.from_ms, to: r.to_ms,
       onZoom: (a, b) => go("explorer", { ...state(), window: "", from: a, to: b }) });
     svg.dataset.metric = metric;
+    svg.dataset.metrics = [metric, ...overlays.map((o) => o.metric)].join(",");
     svg.dataset.rollupUrl = rollupUrl;  // What the chart drew, for a test (or a curious operator) to compare.
     svg.dataset.window = from !== null ? `${from}-${to}` : windowName;
-    replace(legend, ...means.map((l) => h("span", {}, h("i", {}), `${l.label} (${l.points.length} points)`)),
-      kind === "histogram" ? h("span", { class: "muted" }, "band: p50–p99, dashed: p95") : null);
-    legend.querySelectorAll("i").forEach((i, k) => { i.style.background = means[k].color; });
+    const shown = [...means, ...overlayLines];
+    replace(legend, ...shown.map((l) => h("span", { class: l.overlay ? "overlay" : "" }, h("i", {}), `${l.label} (${l.points.length} points)`,
+      l.overlay ? h("button", { type: "button", class: "remove-overlay", title: "take it off this chart",
+                                onclick: () => go("explorer", { ...state(), overlay: overlayText(overlays.filter((o) => !(o.metric === l.overlay.metric && o.source === l.overlay.source))) }) }, "✕") : null)),
+      kind === "histogram" ? h("span", { class: "muted" }, "band: p50–p99, dashed: p95") : null,
+      ...overlayInfo.filter((o) => !o.found).map((o) => h("span", { class: "muted" }, `${named(o.metric, o.source)}: no such series`)));
+    legend.querySelectorAll("i").forEach((i, k) => { i.style.background = shown[k].color; });
     root.dataset.loaded = "1";
   }
   await drawChart();
@@ -439,28 +502,30 @@ async function alertsPage(root, params) {
   root.dataset.loaded = "1";
 }
 
-// Field reports: #/reports?id=&outcome=&source=&offset=
+// Field reports: #/reports?id=&outcome=&source=&offset=  (Nissa filters by outcome and source)
+const OUTCOMES = ["success", "neutral", "regression", "aborted", "unspecified"];
 async function reportsPage(root, params) {
   checkParams(params, ["id", "outcome", "source", "offset"], "reports");
-  const id = params.get("id") || "", outcome = params.get("outcome") || "", source = params.get("source") || "";
+  const id = params.get("id") || "", source = params.get("source") || "";
+  const outcome = checkChoice(params, "outcome", OUTCOMES, "");
+  const filters = { outcome, source };
   const page = 200;
-  // Without an offset, the newest page (Nissa lists reports in the order it stored them).
+  // Without an offset, the newest page of the matching reports (Nissa lists them in the order it stored them).
   let offset = params.get("offset") === null ? null : checkInt(params, "offset");
-  if (offset === null) offset = id ? 0 : Math.max(0, (await api("/api/v1/field_reports?limit=1")).total - page);
+  if (offset === null) offset = id ? 0 : Math.max(0, (await api("/api/v1/field_reports" + qs({ ...filters, limit: 1 }))).matched - page);
   const form = h("form", { class: "filters", onsubmit: (ev) => {
     ev.preventDefault(); const f = ev.currentTarget;
     go("reports", { id: f.elements.id.value, outcome: f.elements.outcome.value, source: f.elements.source.value });
   } },
   h("label", {}, "report id (exact)", h("input", { name: "id", value: id })),
-  h("label", {}, "outcome", h("input", { name: "outcome", value: outcome, placeholder: "e.g. FIELD_REPORT_OUTCOME_SUCCESS" })),
+  h("label", {}, "outcome", h("select", { name: "outcome" }, h("option", { value: "" }, "any"),
+    ...OUTCOMES.map((o) => h("option", { value: o, selected: o === outcome }, o)))),
   h("label", {}, "source", h("input", { name: "source", value: source })), h("button", {}, "search"));
   const table = h("table", { id: "reports" });
   const pager = h("div", { class: "pager" });
   root.append(form, h("div", { class: "card" }, pager, table));
-  const r = await api("/api/v1/field_reports" + qs(id ? { report_id: id } : { offset, limit: page }));
-  const rows = r.field_reports.filter((f) => (!outcome || String(f.report.outcome || "").toLowerCase().includes(outcome.toLowerCase()))
-                                             && (!source || f.source === source))
-                             .sort((a, b) => Number(b.durable_at_unix_ns) - Number(a.durable_at_unix_ns));  // Newest first.
+  const r = await api("/api/v1/field_reports" + qs(id ? { report_id: id, ...filters } : { ...filters, offset, limit: page }));
+  const rows = r.field_reports.slice().sort((a, b) => Number(b.durable_at_unix_ns) - Number(a.durable_at_unix_ns));  // Newest first.
   table.append(h("tr", {}, ...["report id", "source", "outcome", "command", "metrics", "issued", "durable at"].map((t) => h("th", {}, t))));
   for (const f of rows) {
     const rep = f.report;
@@ -469,10 +534,11 @@ async function reportsPage(root, params) {
       h("td", {}, when(Number(f.durable_at_unix_ns) / 1e6))));
   }
   if (!rows.length) table.append(h("tr", {}, h("td", { colspan: 7, class: "muted" }, id ? `no stored report '${id}'` : "no stored report matches")));
-  put(pager, h("span", { class: "muted" }, id ? `${r.total} stored in all` :
-    `${r.total} stored; reports ${offset + 1}–${offset + r.field_reports.length} read, outcome/source filtered in this page`),
-    !id && offset > 0 ? h("button", { type: "button", onclick: () => go("reports", { outcome, source, offset: Math.max(0, offset - page) }) }, "◀ older") : null,
-    !id && offset + r.field_reports.length < r.total ? h("button", { type: "button", onclick: () => go("reports", { outcome, source, offset: offset + page }) }, "newer ▶") : null);
+  const filtered = outcome || source ? ` matching${outcome ? " outcome " + outcome : ""}${source ? " source " + source : ""}` : "";
+  put(pager, h("span", { class: "muted", id: "reports-count", dataset: { matched: r.matched } }, id ? `${r.total} stored in all` :
+    `${r.total} stored, ${r.matched}${filtered}; showing ${r.field_reports.length ? offset + 1 : 0}–${offset + r.field_reports.length}`),
+    !id && offset > 0 ? h("button", { type: "button", onclick: () => go("reports", { ...filters, offset: Math.max(0, offset - page) }) }, "◀ older") : null,
+    !id && offset + r.field_reports.length < r.matched ? h("button", { type: "button", onclick: () => go("reports", { ...filters, offset: offset + page }) }, "newer ▶") : null);
   root.dataset.loaded = "1";
 }
 

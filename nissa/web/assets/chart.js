@@ -1,11 +1,12 @@
 // A small SVG line chart: several lines over one time axis, optional shaded bands (p50..p99),
 // units on the y axis, drag across it to zoom into a time range. No library, no network.
+// Lines in two units get two y axes: the first unit's on the left, the second's on the right.
 "use strict";
 
 const EsperChart = (() => {
   const NS = "http://www.w3.org/2000/svg";
   const COLORS = ["#2f6fdf", "#d9480f", "#2b8a3e", "#9c36b5", "#c98a00", "#0b7285", "#e64980", "#5c940d"];
-  const W = 900, H = 380, L = 70, R = 16, T = 14, B = 36;
+  const W = 900, H = 380, L = 70, T = 14, B = 36;
 
   function el(name, attrs, text) {
     const e = document.createElementNS(NS, name);
@@ -35,43 +36,58 @@ const EsperChart = (() => {
     return spanMs > 36 * 3600e3 ? d.toLocaleDateString([], { month: "short", day: "numeric" }) + " " + hm : hm;
   }
 
-  // spec: {lines: [{label, points: [{t, v}], band: [{t, lo, hi}]?}], unit, from, to, onZoom(from, to)}
+  // spec: {lines: [{label, points: [{t, v}], band: [{t, lo, hi}]?, axis: 0|1}], units: [left, right?]
+  //        (or unit: left), from, to, onZoom(from, to)}
   function draw(svg, spec) {
     while (svg.firstChild) svg.removeChild(svg.firstChild);
     svg.setAttribute("viewBox", `0 0 ${W} ${H}`);
     svg.setAttribute("preserveAspectRatio", "none");
-    let count = 0, lo = Infinity, hi = -Infinity;
+    const units = spec.units || [spec.unit];
+    const axes = units.map(() => ({ lo: Infinity, hi: -Infinity }));
+    let count = 0;
     for (const line of spec.lines) {
+      const a = axes[line.axis || 0];
       if (!line.dashed) count += line.points.length;  // A quantile line is not a point of the series.
-      for (const p of line.points) { lo = Math.min(lo, p.v); hi = Math.max(hi, p.v); }
-      for (const b of line.band || []) { lo = Math.min(lo, b.lo); hi = Math.max(hi, b.hi); }
+      for (const p of line.points) { a.lo = Math.min(a.lo, p.v); a.hi = Math.max(a.hi, p.v); }
+      for (const b of line.band || []) { a.lo = Math.min(a.lo, b.lo); a.hi = Math.max(a.hi, b.hi); }
     }
     svg.dataset.pointCount = String(count);
     svg.dataset.lineCount = String(spec.lines.length);
+    svg.dataset.axes = String(units.length);
     if (count === 0) {
       svg.appendChild(el("text", { x: W / 2, y: H / 2, "text-anchor": "middle" }, "no points in this window"));
       return;
     }
-    if (lo === hi) { lo -= Math.abs(lo) * 0.1 || 1; hi += Math.abs(hi) * 0.1 || 1; }
-    const pad = (hi - lo) * 0.05; lo -= pad; hi += pad;
+    for (const a of axes) {
+      if (!(a.hi >= a.lo)) { a.lo = 0; a.hi = 1; }  // An axis whose lines have no points yet.
+      if (a.lo === a.hi) { a.lo -= Math.abs(a.lo) * 0.1 || 1; a.hi += Math.abs(a.hi) * 0.1 || 1; }
+      const pad = (a.hi - a.lo) * 0.05; a.lo -= pad; a.hi += pad;
+    }
+    const R = units.length > 1 ? 70 : 16;
     const from = spec.from, to = spec.to, span = Math.max(1, to - from);
     const x = (t) => L + ((t - from) / span) * (W - L - R);
-    const y = (v) => T + (1 - (v - lo) / (hi - lo)) * (H - T - B);
+    const ys = axes.map((a) => (v) => T + (1 - (v - a.lo) / (a.hi - a.lo)) * (H - T - B));
 
-    for (const v of niceTicks(lo, hi, 6)) {
-      svg.appendChild(el("line", { class: "grid-line", x1: L, x2: W - R, y1: y(v), y2: y(v) }));
-      svg.appendChild(el("text", { x: L - 6, y: y(v) + 4, "text-anchor": "end" }, formatValue(v)));
-    }
+    axes.forEach((a, k) => {
+      const y = ys[k];
+      for (const v of niceTicks(a.lo, a.hi, 6)) {
+        if (k === 0) svg.appendChild(el("line", { class: "grid-line", x1: L, x2: W - R, y1: y(v), y2: y(v) }));
+        svg.appendChild(el("text", { x: k === 0 ? L - 6 : W - R + 6, y: y(v) + 4, "text-anchor": k === 0 ? "end" : "start" }, formatValue(v)));
+      }
+      const ax = k === 0 ? 14 : W - 10, mid = T + (H - T - B) / 2;
+      svg.appendChild(el("line", { class: "axis", x1: k === 0 ? L : W - R, x2: k === 0 ? L : W - R, y1: T, y2: H - B }));
+      const label = el("text", { class: "unit", x: ax, y: mid, transform: `rotate(-90 ${ax} ${mid})`, "text-anchor": "middle" },
+                       (units[k] || "(no unit)") + (units.length > 1 ? (k === 0 ? " (left)" : " (right)") : ""));
+      svg.appendChild(label);
+    });
     for (const t of niceTicks(from, to, 6)) {
       svg.appendChild(el("text", { x: x(t), y: H - B + 16, "text-anchor": "middle" }, formatTime(t, span)));
     }
-    svg.appendChild(el("line", { class: "axis", x1: L, x2: L, y1: T, y2: H - B }));
     svg.appendChild(el("line", { class: "axis", x1: L, x2: W - R, y1: H - B, y2: H - B }));
-    svg.appendChild(el("text", { x: 14, y: T + (H - T - B) / 2, transform: `rotate(-90 14 ${T + (H - T - B) / 2})`,
-                                 "text-anchor": "middle" }, spec.unit || "(no unit)"));
     svg.appendChild(el("text", { x: W - R, y: H - 4, "text-anchor": "end" }, "time"));
 
     spec.lines.forEach((line, i) => {
+      const y = ys[line.axis || 0];
       const color = line.dashed ? spec.lines[i - 1].color : COLORS[(i - spec.lines.slice(0, i).filter((l) => l.dashed).length) % COLORS.length];
       line.color = color;
       if (line.band && line.band.length > 1) {

@@ -5,6 +5,8 @@
 //   - the explorer draws tolaria's loss with as many points as /api/v1/rollups returns for it;
 //   - a HIGH event reaches the overview's emergency list within 2 s (the live stream, not a poll);
 //   - the chart's URL, opened afresh, draws the same chart (bookmarkable);
+//   - a second metric added to that chart ("+ chart": tolaria's accuracy over its loss) gets its own
+//     y axis (another unit), and the URL it leaves, opened afresh, draws both again;
 //   - a bad URL parameter shows a readable message.
 // Screenshots go to <build>/artifacts/dashboard/ (the path is printed).
 #include <gtest/gtest.h>
@@ -199,6 +201,31 @@ TEST(DashboardBrowserProcessTest, TheDashboardShowsTheRunningPipelineLiveAndBook
   ASSERT_TRUE(again["ok"].get<bool>()) << again.dump();
   EXPECT_EQ(again["value"], drawn["value"]["d"]) << "the bookmarked URL drew another chart";
 
+  // Overlay: accuracy (a ratio) added to the loss chart from the metric list, on a second y axis.
+  const json added = browser.wait_for(
+      "(() => { const li = [...document.querySelectorAll('#metric-list li')].find((l) => l.querySelector('b').textContent === 'accuracy' &&"
+      "  l.textContent.includes('tolaria')); const b = li && li.querySelector('.add-overlay'); if (b) b.click(); return !!b; })()",
+      10s);
+  ASSERT_TRUE(added["ok"].get<bool>()) << "no '+ chart' button for tolaria's accuracy: " << added.dump();
+  const std::string overlay_probe =
+      "document.getElementById('page').dataset.loaded === '1' && document.getElementById('chart').dataset.metrics === 'loss,accuracy' && "
+      "({axes: document.getElementById('chart').dataset.axes, lines: document.querySelectorAll('#chart path.line').length,"
+      "  d: [...document.querySelectorAll('#chart path.line')].map((p) => p.getAttribute('d')).join('|'),"
+      "  units: [...document.querySelectorAll('#chart text.unit')].map((t) => t.textContent).join('|'), href: location.href})";
+  const json overlaid = browser.wait_for(overlay_probe, 15s);
+  ASSERT_TRUE(overlaid["ok"].get<bool>()) << overlaid.dump() << "\npage error: " << browser.eval("document.getElementById('error').textContent");
+  EXPECT_EQ(overlaid["value"]["axes"], "2") << overlaid.dump();
+  EXPECT_EQ(overlaid["value"]["lines"], 2) << overlaid.dump();
+  EXPECT_EQ(overlaid["value"]["units"], "loss (left)|ratio (right)") << overlaid.dump();
+  const std::string overlay_url = overlaid["value"]["href"];
+  EXPECT_NE(overlay_url.find("overlay=accuracy%40tolaria"), std::string::npos) << overlay_url;
+  save_screenshot(browser, "overlay_chart");
+  ASSERT_TRUE(browser.go("about:blank"));
+  ASSERT_TRUE(browser.go(overlay_url));
+  const json reopened = browser.wait_for(overlay_probe, 15s);
+  ASSERT_TRUE(reopened["ok"].get<bool>()) << reopened.dump();
+  EXPECT_EQ(reopened["value"]["d"], overlaid["value"]["d"]) << "the bookmarked overlay URL drew another chart";
+
   // A histogram (tolaria's hook latency): its mean with a p50-p99 band and a dashed p95 line, in ms.
   ASSERT_TRUE(browser.go(url + "/#/explorer?metric=hook_latency_ms&source=tolaria&window=5m"));
   const json histogram = browser.wait_for(
@@ -210,7 +237,8 @@ TEST(DashboardBrowserProcessTest, TheDashboardShowsTheRunningPipelineLiveAndBook
   save_screenshot(browser, "histogram_chart");
 
   // Every other page loads without an error.
-  for (const char* page : {"/#/alerts?min_severity=high", "/#/reports", "/#/sessions?view=gpu&window=24h", "/#/explorer?q=loss"}) {
+  for (const char* page : {"/#/alerts?min_severity=high", "/#/reports", "/#/reports?outcome=regression&source=tamiyo",
+                           "/#/sessions?view=gpu&window=24h", "/#/explorer?q=loss"}) {
     ASSERT_TRUE(browser.go("about:blank")) << browser.error();
     ASSERT_TRUE(browser.go(url + page)) << browser.error();
     const json loaded = browser.wait_for("document.getElementById('page').dataset.loaded", 10s);
@@ -223,6 +251,7 @@ TEST(DashboardBrowserProcessTest, TheDashboardShowsTheRunningPipelineLiveAndBook
   for (const auto& [bad, expected] : std::vector<std::pair<std::string, std::string>>{
            {"/#/explorer?metric=loss&window=fortnight", "window='fortnight'"},
            {"/#/nowhere", "Unknown page 'nowhere'"},
+           {"/#/reports?outcome=great", "outcome='great'"},
            {"/#/alerts?min_severity=loud", "min_severity='loud'"}}) {
     ASSERT_TRUE(browser.go("about:blank")) << browser.error();
     ASSERT_TRUE(browser.go(url + bad)) << browser.error();
