@@ -79,12 +79,13 @@ class _Process:
 
 
 class Oona(_Process):
-    """oona with its endpoints under `runtime_dir`."""
+    """oona with its endpoints under `runtime_dir`; `extra_yaml`: more top-level keys of its config
+    (a `signing:` section)."""
 
-    def __init__(self, runtime_dir):
+    def __init__(self, runtime_dir, extra_yaml=""):
         self.runtime_dir = pathlib.Path(runtime_dir)
         config = self.runtime_dir / "oona.yaml"
-        config.write_text("runtime_dir: %s\nflush_interval: 100ms\n" % self.runtime_dir)
+        config.write_text("runtime_dir: %s\nflush_interval: 100ms\n%s" % (self.runtime_dir, extra_yaml))
         super().__init__([str(binary_dir() / "oona" / "oona"), "--config", str(config)], "oona ready")
 
 
