@@ -1,6 +1,6 @@
 """python -m esper.tail against a real oona: it follows both lanes, prints each envelope decoded
 (--json: lane, topic and the envelope with its metrics' steps), and Ctrl-C (SIGINT) ends it with
-exit 0. (The pure-Python client's follow_bus.py had this test; esper.tail replaces it.)"""
+exit 0."""
 
 import json
 import os
