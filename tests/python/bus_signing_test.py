@@ -2,7 +2,8 @@
 key_file:`), as every Esper process reads it, against a real oona that refuses unsigned envelopes:
 what the producer signs passes oona and the subscriber's verification; a producer without the key
 gets nothing through; a key file its group or others may read is refused, naming the file and its
-mode. The package reads the config in C++ (oona/bus_location_config.h), as every Esper process does."""
+mode. The package reads the config in C++ (oona/bus_location_config.h), as every Esper process
+does."""
 
 import os
 import pathlib
