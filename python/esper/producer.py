@@ -63,6 +63,12 @@ class Producer:
         self.record = self._native.record
         shutdown.register(self, handle_sigterm)
 
+    def record(self, name: str, value: Number, unit: str = "", kind: str = "gauge", step: Optional[int] = None,
+               attributes: Optional[Mapping[str, object]] = None) -> None:
+        """Buffers one point. Never blocks. This definition is what type checkers and help() see:
+        __init__ binds each instance's record to the C++ call itself, without this frame."""
+        self._native.record(name, value, unit, kind, step, attributes)
+
     def log(self, metrics: Mapping[str, MetricValue], step: Optional[int] = None, *,
             units: Optional[Mapping[str, str]] = None, attributes: Optional[Mapping[str, str]] = None,
             kind: str = "gauge") -> int:

@@ -8,8 +8,9 @@ learning-rate decay applied then (did the epoch's loss improve?).
 Metrics (key: unit): train.loss: loss, train.grad_norm: norm, train.lr: lr, train.weight_error: norm,
 train.steps_per_second: steps/s, all with the step. Events: training_started, epoch_finished and
 training_finished (INFO); a loss that is not finite is a CRITICAL loss_diverged, on the emergency
-lane. Under Weatherlight it answers FLUSH as any Esper producer; SIGTERM ends it early, after
-publishing what is buffered (exit 0). Without --state-dir it issues no field reports.
+lane, as is the HIGH loss_spike that --alarm-at-step N raises at step N (a drill of the alarm path).
+Under Weatherlight it answers FLUSH as any Esper producer; SIGTERM ends it early, after publishing
+what is buffered (exit 0). Without --state-dir it issues no field reports.
 """
 
 import argparse
@@ -34,6 +35,7 @@ def main(argv):
     parser.add_argument("--steps", type=int, default=200)
     parser.add_argument("--steps-per-epoch", type=int, default=50)
     parser.add_argument("--rate", type=float, default=0, help="steps per second at most (0: as fast as it goes)")
+    parser.add_argument("--alarm-at-step", type=int, default=0, help="raise a HIGH loss_spike at this step (0: never)")
     parser.add_argument("--settle-timeout", type=float, default=20.0,
                         help="at the end, wait this long for Nissa to acknowledge the field reports")
     args = parser.parse_args(argv)
@@ -65,6 +67,9 @@ def main(argv):
             producer.log({"train.loss": loss, "train.grad_norm": float(np.linalg.norm(grad)), "train.lr": lr,
                           "train.weight_error": float(np.linalg.norm(w - true_w)),
                           "train.steps_per_second": step / elapsed if elapsed > 0 else 0.0}, step=step)
+
+            if step == args.alarm_at_step:
+                producer.event("loss_spike", esper.Severity.HIGH, {"step": step, "loss": loss, "drill": "true"})
 
             if step % args.steps_per_epoch == 0:
                 epoch = step // args.steps_per_epoch

@@ -284,6 +284,8 @@ PYBIND11_MODULE(_native, m) {
               py::gil_scoped_release release;
               got = s.receive(timeout);
             }
+            // A signal may have cut the wait short: its Python handler runs now (KeyboardInterrupt).
+            if (PyErr_CheckSignals() != 0) throw py::error_already_set();
             if (!got) return py::none();
             return py::make_tuple(got->lane, got->topic, py::bytes(got->envelope));
           },

@@ -1,5 +1,8 @@
 #include "python/src/native_subscriber.h"
 
+#include <zmq.hpp>
+
+#include <cerrno>
 #include <stdexcept>
 
 #include "config/config_section.h"
@@ -33,7 +36,15 @@ NativeSubscriber::NativeSubscriber(const NativeSubscriberOptions& options) {
 }
 
 std::optional<ReceivedEnvelope> NativeSubscriber::receive(std::chrono::milliseconds timeout) {
-  auto m = subscriber_->receive(timeout);
+  std::optional<oona::BusMessage> m;
+  try {
+    m = subscriber_->receive(timeout);
+  } catch (const zmq::error_t& e) {
+    // A signal for Python (Ctrl-C's SIGINT) interrupted the wait: nothing received; the caller
+    // lets Python run its handler.
+    if (e.num() != EINTR) throw;
+    return std::nullopt;
+  }
   if (!m) return std::nullopt;
   return ReceivedEnvelope{std::string(proto::lane_name(m->socket)), proto::format_topic(m->topic),
                           m->envelope.SerializeAsString()};

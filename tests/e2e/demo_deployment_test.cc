@@ -5,13 +5,17 @@
 //
 // It runs twice: as the demo ships, and with envelope signing on everywhere (the demo's configs
 // copied into the test's directory, each given the same `signing:` key file), so that every
-// program on the bus signs what it publishes and verifies what it reads.
+// program on the bus signs what it publishes and verifies what it reads. Where the build has no
+// esper Python package (the asan preset), the demo runs without its Python producer, train_demo.
 #include <signal.h>
 #include <sys/wait.h>
 
 #include <gtest/gtest.h>
 #include <httplib.h>
 #include <nlohmann/json.hpp>
+
+#include <fstream>
+#include <sstream>
 
 #include "tests/support/child_process.h"
 #include "tests/support/key_file.h"
@@ -28,20 +32,41 @@ using esper::testing::ChildProcess;
 using esper::testing::wait_until;
 using nlohmann::json;
 
-// The sources every demo producer publishes as.
-const std::vector<std::string> kProducers = {"tolaria", "kasmina", "tamiyo", "uma-serve",
-                                             "stream-gateway", "rl-trainer", "train_demo"};
+// The esper Python package as the build staged it: "" when the build has none.
+const std::string kPythonPackageDir = ESPER_PYTHON_PACKAGE_DIR;
 
-// The demo's config directory: the shipped one, or a copy whose every file signs with one key.
+// The sources every demo producer publishes as.
+std::vector<std::string> demo_producers() {
+  std::vector<std::string> producers = {"tolaria", "kasmina", "tamiyo", "uma-serve", "stream-gateway", "rl-trainer"};
+  if (!kPythonPackageDir.empty()) producers.push_back("train_demo");
+  return producers;
+}
+
+std::string read_file(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// The demo's config directory: the shipped one, or a copy whose every file signs with one key,
+// and without the train_demo service (the last one) where there is no Python package.
 std::filesystem::path demo_config_dir(const esper::testing::TempDir& dir, bool signing) {
   const std::filesystem::path shipped = std::string(ESPER_SOURCE_DIR) + "/deploy/config/demo";
-  if (!signing) return shipped;
-  const auto key = esper::testing::write_key_file(dir.path() / "bus.key", esper::testing::kSigningKeyHex);
+  if (!signing && !kPythonPackageDir.empty()) return shipped;
   const auto config = dir.path() / "config";
   std::filesystem::create_directories(config);
+  const auto key_file = dir.path() / "bus.key";
+  if (signing) esper::testing::write_key_file(key_file, esper::testing::kSigningKeyHex);
   for (const char* name : {"weatherlight.yaml", "nissa.yaml", "bus.yaml"}) {
-    std::filesystem::copy_file(shipped / name, config / name);
-    std::ofstream(config / name, std::ios::app) << "\nsigning:\n  key_file: " << key.string() << "\n";
+    std::string text = read_file(shipped / name);
+    if (kPythonPackageDir.empty() && std::string(name) == "weatherlight.yaml") {
+      const auto python = text.find("\n  train_demo:\n");
+      if (python == std::string::npos) ADD_FAILURE() << "no train_demo service in the demo's weatherlight.yaml";
+      else text.resize(python + 1);
+    }
+    if (signing) text += "\nsigning:\n  key_file: " + key_file.string() + "\n";
+    std::ofstream(config / name) << text;
   }
   return config;
 }
@@ -56,6 +81,8 @@ TEST_P(DemoDeploymentTest, EveryProducersDataReachesNissaAndPrometheusAndEmergen
   const auto state = dir.path() / "state";
   std::filesystem::create_directories(state / "nissa");
   std::filesystem::create_directories(state / "tamiyo");
+  std::filesystem::create_directories(state / "train_demo");
+  const std::vector<std::string> producers = demo_producers();
   const int nissa_port = esper::nissa::testing::free_port();
   const std::string bin = ESPER_BINARY_DIR;
   std::string path = bin + "/oona:" + bin + "/nissa:";
@@ -68,7 +95,7 @@ TEST_P(DemoDeploymentTest, EveryProducersDataReachesNissaAndPrometheusAndEmergen
   options.env = {{"PATH", path},
                  {"ESPER_DEMO_STATE", state.string()},
                  {"ESPER_HTTP_PORT", std::to_string(nissa_port)},
-                 {"ESPER_PYTHONPATH", bin + "/producers/python/gen:" + ESPER_SOURCE_DIR + "/producers/python"}};
+                 {"ESPER_PYTHONPATH", kPythonPackageDir + ":" + ESPER_SOURCE_DIR + "/python/examples"}};
   ChildProcess weatherlight({built_binary("weatherlight/weatherlight").string(), "--config",
                              (config_dir / "weatherlight.yaml").string(), "--runtime-dir", run.string()},
                             options);
@@ -86,17 +113,17 @@ TEST_P(DemoDeploymentTest, EveryProducersDataReachesNissaAndPrometheusAndEmergen
   std::set<std::string> in_nissa;
   ASSERT_TRUE(wait_until(
       [&] {
-        for (const auto& source : kProducers) {
+        for (const auto& source : producers) {
           if (in_nissa.contains(source)) continue;
           auto res = nissa.Get("/api/v1/series?source=" + source + "&limit=1");
           if (!res || res->status != 200) continue;
           const auto body = json::parse(res->body, nullptr, false);
           if (body.is_object() && !body["series"].empty()) in_nissa.insert(source);
         }
-        return in_nissa.size() == kProducers.size();
+        return in_nissa.size() == producers.size();
       },
       60s, 200ms))
-      << "producers with series in nissa: " << in_nissa.size() << " of " << kProducers.size();
+      << "producers with series in nissa: " << in_nissa.size() << " of " << producers.size();
 
   // Field reports from tamiyo stored in Nissa and acknowledged: tamiyo's outbox settles each on
   // Nissa's ack, so at most the one in flight is pending. Unverified acks would leave them all pending.
@@ -142,7 +169,7 @@ TEST_P(DemoDeploymentTest, EveryProducersDataReachesNissaAndPrometheusAndEmergen
   std::set<std::string> in_prometheus;
   ASSERT_TRUE(wait_until(
       [&] {
-        for (const auto& source : kProducers) {
+        for (const auto& source : producers) {
           if (in_prometheus.contains(source)) continue;
           auto res = prom.Get("/api/v1/query", httplib::Params{{"query", "count({source=\"" + source + "\"})"}},
                               httplib::Headers{});
@@ -150,10 +177,10 @@ TEST_P(DemoDeploymentTest, EveryProducersDataReachesNissaAndPrometheusAndEmergen
           const auto body = json::parse(res->body, nullptr, false);
           if (body.is_object() && !body["data"]["result"].empty()) in_prometheus.insert(source);
         }
-        return in_prometheus.size() == kProducers.size();
+        return in_prometheus.size() == producers.size();
       },
       60s, 250ms))
-      << "producers with series in Prometheus: " << in_prometheus.size() << " of " << kProducers.size();
+      << "producers with series in Prometheus: " << in_prometheus.size() << " of " << producers.size();
 
   // The first emergency envelope, as esper-tail prints it.
   const auto line = tail.read_line(60s);
@@ -169,7 +196,7 @@ TEST_P(DemoDeploymentTest, EveryProducersDataReachesNissaAndPrometheusAndEmergen
   for (const auto& series : rejected["series"]) {
     EXPECT_EQ(series.value("last", -1.0), 0.0) << "oona rejected envelopes: " << series.dump();
   }
-  std::cout << (signing ? "signed: " : "unsigned: ") << "data from all " << kProducers.size() << " producers in nissa and Prometheus, and an emergency at the tail, "
+  std::cout << (signing ? "signed: " : "unsigned: ") << "data from all " << producers.size() << " producers in nissa and Prometheus, and an emergency at the tail, "
             << std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count()
             << " ms after the deployment was ready\n";
 

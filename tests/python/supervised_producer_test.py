@@ -1,7 +1,9 @@
-"""esper.Producer under Weatherlight: with ESPER_CONTROL_ENDPOINT and ESPER_SERVICE_NAME in the
-environment (as Weatherlight sets them for its children) it says HELLO under that service name and
-answers each FLUSH with a drain and a FLUSHED counting what it published. A ROUTER socket (Debian's
-python3-zmq) plays Weatherlight, as in tests/producers/python/producer_batch_test.py."""
+"""esper.Producer and Weatherlight's flush protocol, message by message: with ESPER_CONTROL_ENDPOINT
+and ESPER_SERVICE_NAME in the environment (as Weatherlight sets them for its children) it says HELLO
+with that service name and its pid, and answers each FLUSH with a drain and a FLUSHED whose seq,
+points, depth and dropped are exact. A ROUTER socket (Debian's python3-zmq) plays Weatherlight, so
+that the test sees each message, which the real weatherlight does not show;
+weatherlight_supervised_test.py runs the same path under the real weatherlight binary."""
 
 import os
 import tempfile
