@@ -166,8 +166,16 @@ Status WalWriter::wait_durable(const Lsn& lsn) {
 }
 
 Status WalWriter::flush() {
+  std::uint64_t from = 0;
+  {
+    std::lock_guard lock(mu_);
+    from = settled_seq_ + 1;
+  }
+  return flush_since(from);
+}
+
+Status WalWriter::flush_since(std::uint64_t from) {
   std::unique_lock lock(mu_);
-  const std::uint64_t from = settled_seq_ + 1;
   const std::uint64_t target = next_seq_ - 1;
   done_cv_.wait(lock, [&] { return settled_seq_ >= target; });
   for (const FailedRange& range : failed_) {

@@ -87,8 +87,13 @@ class WalWriter {
   // Blocks until the record is durable (ok) or failed (the write/sync error).
   Status wait_durable(const Lsn& lsn);
   Status append_durable(std::uint8_t type, std::string_view payload, Lsn* lsn = nullptr);
-  // Makes everything appended so far durable.
+  // Makes everything appended so far durable. Reports the failures of records not yet settled when
+  // it is called: one the flusher already failed is missed, so a caller that acknowledges what it
+  // appended uses flush_since().
   Status flush();
+  // Makes everything appended so far durable, and fails if any record from seq `first_seq` on
+  // failed, even one whose failure the flusher settled before this call.
+  Status flush_since(std::uint64_t first_seq);
 
   // Deletes a whole segment (never the one being written) and fsyncs the directory.
   Status delete_segment(std::uint64_t segment);

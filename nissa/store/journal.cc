@@ -78,10 +78,17 @@ bool Journal::append(std::uint8_t type, const std::string& payload, wal::Lsn* ls
   return true;
 }
 
-bool Journal::append_field_report(const proto::Envelope& envelope, std::uint64_t* segment) {
+void Journal::join_batch(std::optional<std::uint64_t> seq) {
+  std::lock_guard lock(batch_mu_);
   dirty_ = true;
+  if (seq && !batch_first_seq_) batch_first_seq_ = seq;
+}
+
+bool Journal::append_field_report(const proto::Envelope& envelope, std::uint64_t* segment) {
   wal::Lsn lsn;
-  if (!append(kRecordFieldReport, envelope.SerializeAsString(), &lsn, "field report")) return false;
+  const bool queued = append(kRecordFieldReport, envelope.SerializeAsString(), &lsn, "field report");
+  join_batch(queued ? std::optional(lsn.seq) : std::nullopt);
+  if (!queued) return false;
   *segment = lsn.position.segment;
   return true;
 }
@@ -89,8 +96,10 @@ bool Journal::append_field_report(const proto::Envelope& envelope, std::uint64_t
 bool Journal::append_event(const proto::Envelope& carrier, const proto::TelemetryEvent& event) {
   proto::Envelope record = carrier;
   *record.mutable_event() = event;
-  dirty_ = true;
-  return append(kRecordEvent, record.SerializeAsString(), nullptr, "event");
+  wal::Lsn lsn;
+  const bool queued = append(kRecordEvent, record.SerializeAsString(), &lsn, "event");
+  join_batch(queued ? std::optional(lsn.seq) : std::nullopt);
+  return queued;
 }
 
 bool Journal::append_own(std::uint8_t type, const proto::Envelope& envelope) {
@@ -98,9 +107,15 @@ bool Journal::append_own(std::uint8_t type, const proto::Envelope& envelope) {
 }
 
 wal::Status Journal::commit() {
-  if (!dirty_) return {};  // Pure telemetry: nothing to make durable, no fsync.
-  dirty_ = false;
-  wal::Status status = wal_->flush();
+  std::optional<std::uint64_t> first;
+  {
+    std::lock_guard lock(batch_mu_);
+    if (!dirty_) return {};  // Pure telemetry: nothing to make durable, no fsync.
+    dirty_ = false;
+    first = std::exchange(batch_first_seq_, std::nullopt);
+  }
+  // From the batch's first record: the flusher may have written, and failed, it already.
+  wal::Status status = first ? wal_->flush_since(*first) : wal_->flush();
   if (!status.ok()) ++errors_;
   return status;
 }

@@ -19,6 +19,8 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 
 #include "esper/envelope.pb.h"
@@ -82,9 +84,16 @@ class Journal {
  private:
   bool append(std::uint8_t type, const std::string& payload, wal::Lsn* lsn, const char* what);
 
+  // Counts a record the current batch waits on (its seq, when it was queued).
+  void join_batch(std::optional<std::uint64_t> seq);
+
   JournalOptions options_;
   std::unique_ptr<wal::WalWriter> wal_;
+  // The current batch: appended under the observer's lock, committed outside it.
+  std::mutex batch_mu_;
   bool dirty_ = false;  // Something the current batch waits on was appended since the last commit.
+  // Its first record's seq: a failure the flusher settled before commit() still fails the commit.
+  std::optional<std::uint64_t> batch_first_seq_;
   std::uint64_t errors_ = 0;
   logging::RateLimitedLog problems_;
 };

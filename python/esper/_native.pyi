@@ -6,7 +6,7 @@ Number = Union[int, float]
 
 class NativeProducer:
     def __init__(self, service: str, runtime_dir: str = "", config: str = "", state_dir: str = "",
-                 version: str = "dev", capacity: int = 10000, max_points_per_packet: int = 500,
+                 version: str = "dev", capacity: int = 100000, max_points_per_packet: int = 500,
                  drain_batch_points: int = 1000, drain_batch_bytes: int = 65536, flush_interval_s: float = 1.0,
                  send_timeout_s: float = 0.1, report_retry_cap: int = 5, report_initial_backoff_s: float = 1.0,
                  report_max_backoff_s: float = 60.0, report_cycle_s: float = 0.1) -> None: ...

@@ -43,7 +43,7 @@ class Producer:
 
     def __init__(self, service: str, *, runtime_dir: Optional[str] = None, config: Optional[str] = None,
                  state_dir: Optional[str] = None, units: Optional[Mapping[str, str]] = None,
-                 version: str = "dev", capacity: int = 10000, max_points_per_packet: int = 500,
+                 version: str = "dev", capacity: int = 100000, max_points_per_packet: int = 500,
                  drain_batch_points: int = 1000, drain_batch_bytes: int = 64 * 1024,
                  flush_interval_s: float = 1.0, send_timeout_s: float = 0.1, report_retry_cap: int = 5,
                  report_initial_backoff_s: float = 1.0, report_max_backoff_s: float = 60.0,

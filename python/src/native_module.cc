@@ -203,7 +203,7 @@ PYBIND11_MODULE(_native, m) {
              return std::make_unique<NativeProducer>(std::move(o));
            }),
            py::arg("service"), py::arg("runtime_dir") = "", py::arg("config") = "", py::arg("state_dir") = "",
-           py::arg("version") = "dev", py::arg("capacity") = 10000, py::arg("max_points_per_packet") = 500,
+           py::arg("version") = "dev", py::arg("capacity") = 100000, py::arg("max_points_per_packet") = 500,
            py::arg("drain_batch_points") = 1000, py::arg("drain_batch_bytes") = 65536,
            py::arg("flush_interval_s") = 1.0, py::arg("send_timeout_s") = 0.1, py::arg("report_retry_cap") = 5,
            py::arg("report_initial_backoff_s") = 1.0, py::arg("report_max_backoff_s") = 60.0,

@@ -273,6 +273,31 @@ TEST(FieldReportsWalWriter, DeleteSegmentRefusesTheCurrentOneAndDeletesOlderOnes
 
 class FieldReportsWalFaultTest : public ::testing::TestWithParam<Durability> {};
 
+// The race behind an acknowledged report that was never written: the group flusher wrote the
+// batch, failed and settled it before the caller asked for durability. flush() only looks at
+// what is unsettled when it is called; flush_since() at the batch from its first record.
+TEST(FieldReportsWalWriter, FlushSinceReportsAFailureTheFlusherSettledBeforeTheCall) {
+  esper::testing::TempDir tmp;
+  testing::FaultFileOps ops;
+  auto writer = open_writer(tmp.path(), Durability::kGroup, kDefaultSegmentSize, &ops);
+  ASSERT_TRUE(writer->append_durable(1, payload_for(0)).ok());
+
+  ops.write_error = ENOSPC;
+  Lsn first;
+  ASSERT_TRUE(writer->append(1, "doomed", &first).ok());
+  ASSERT_FALSE(writer->wait_durable(first).ok()) << "the flusher wrote it in spite of the full disk";
+  // Settled and failed: what a caller that comes late to the batch must still hear about.
+  EXPECT_TRUE(writer->flush().ok()) << "flush() sees nothing unsettled";
+  const Status late = writer->flush_since(first.seq);
+  EXPECT_FALSE(late.ok());
+  EXPECT_EQ(late.code(), ENOSPC);
+
+  ops.write_error = 0;
+  Lsn next;
+  ASSERT_TRUE(writer->append(1, payload_for(1), &next).ok());
+  EXPECT_TRUE(writer->flush_since(next.seq).ok()) << "an earlier failure must not fail a later batch";
+}
+
 TEST_P(FieldReportsWalFaultTest, EnospcRejectsTheAppendKeepsEverythingAckedAndRecovers) {
   esper::testing::TempDir tmp;
   testing::FaultFileOps ops;
