@@ -15,6 +15,26 @@ namespace esper::proto::wire {
 
 enum class WireType : std::uint32_t { kVarint = 0, kFixed64 = 1, kLengthDelimited = 2 };
 
+// Pointer writers for a buffer already sized: each returns the position after what it wrote.
+inline char* put_varint(char* p, std::uint64_t value) {
+  while (value >= 0x80) {
+    *p++ = static_cast<char>((value & 0x7f) | 0x80);
+    value >>= 7;
+  }
+  *p++ = static_cast<char>(value);
+  return p;
+}
+
+inline char* put_fixed64(char* p, std::uint64_t value) {
+  std::memcpy(p, &value, sizeof value);  // Little-endian on every platform we build for.
+  return p + sizeof value;
+}
+
+inline char* put_bytes(char* p, std::string_view bytes) {
+  if (!bytes.empty()) std::memcpy(p, bytes.data(), bytes.size());
+  return p + bytes.size();
+}
+
 inline void append_varint(std::string& out, std::uint64_t value) {
   char buf[10];
   std::size_t n = 0;
