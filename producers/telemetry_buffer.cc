@@ -40,7 +40,10 @@ TelemetryBuffer::TelemetryBuffer(TelemetryBufferOptions options, EnvelopeSink& s
 }
 
 void TelemetryBuffer::make_room_locked() {
-  if (depth_locked() < options_.capacity) return;
+  if (depth_locked() >= options_.capacity) drop_oldest_locked();
+}
+
+void TelemetryBuffer::drop_oldest_locked() {
   // Oldest metric point first: a missed sample matters less than a missed event.
   if (points_.points() > 0) {
     (void)points_.drop_oldest();
@@ -211,16 +214,7 @@ void TelemetryBuffer::put_back(std::deque<EncodedPointChunk> chunks, std::deque<
     event_bytes_ += estimated_encoded_size(*it);
     events_.push_front(std::move(*it));
   }
-  while (depth_locked() > options_.capacity) {
-    if (points_.points() > 0) {
-      (void)points_.drop_oldest();
-    } else {
-      event_bytes_ -= std::min(event_bytes_, estimated_encoded_size(events_.front()));
-      events_.pop_front();
-    }
-    ++dropped_since_drain_;
-    ++dropped_total_;
-  }
+  while (depth_locked() > options_.capacity) drop_oldest_locked();
 }
 
 std::size_t TelemetryBuffer::depth() const {

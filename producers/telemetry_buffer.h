@@ -103,6 +103,8 @@ class TelemetryBuffer {
  private:
   // Makes room for one item; call with mu_ held.
   void make_room_locked();
+  // Drops the oldest item and counts it; call with mu_ held, the buffer not empty.
+  void drop_oldest_locked();
   // True when the item just added made a batch ready (once until the next drain). Call with mu_ held.
   bool batch_became_ready_locked();
   bool batch_ready_locked() const;
