@@ -97,7 +97,18 @@ DrainResult ServiceRuntime::drain_and_report() {
   *packet->add_metrics() = proto::make_point("producer.buffer_suppressed_total",
                                             static_cast<double>(buffer_->suppressed_total()), "count",
                                             proto::METRIC_KIND_COUNTER);
+  const std::uint64_t invalid = buffer_->invalid_total();
+  *packet->add_metrics() = proto::make_point("producer.buffer_invalid_total", static_cast<double>(invalid), "count",
+                                            proto::METRIC_KIND_COUNTER);
   sink_->publish(std::move(envelope));
+  // Said here, on the driver thread, rather than in record(): the recording threads never log.
+  if (invalid > invalid_logged_ &&
+      problems_.log(spdlog::level::warn, "invalid_points",
+                    std::to_string(invalid - invalid_logged_) +
+                        " metric point(s) refused at record() since the last such line: a string not UTF-8, "
+                        "or over 64 KiB encoded (producer.buffer_invalid_total counts them all)")) {
+    invalid_logged_ = invalid;
+  }
   return r;
 }
 

@@ -30,6 +30,7 @@
 #include <thread>
 
 #include "esper/envelope.pb.h"
+#include "logging/rate_limited_log.h"
 #include "oona/bus_publisher.h"
 #include "producers/drain_wakeup.h"
 #include "producers/telemetry_buffer.h"
@@ -99,6 +100,8 @@ class ServiceRuntime {
   std::atomic<std::uint64_t> batch_drains_{0};
   std::atomic<std::uint64_t> points_published_{0};
   std::atomic<bool> supervised_{false};
+  std::uint64_t invalid_logged_ = 0;  // buffer_->invalid_total() when last logged (driver thread).
+  logging::RateLimitedLog problems_;
   std::thread driver_;
 };
 

@@ -107,25 +107,29 @@ TEST_F(ServiceRuntimeTest, OverflowIsReportedInFlushedAndInItsTelemetry) {
   ASSERT_TRUE(weatherlight.receive(10s)) << "no HELLO";
 
   for (int i = 0; i < 250; ++i) runtime.buffer().record(proto::make_point("kasmina.seed.alpha", i, "ratio"));
+  // Refused at record() (not UTF-8): counted apart, never taking room in the buffer.
+  EXPECT_FALSE(runtime.buffer().record(proto::make_point("kasmina.seed.\xff", 1, "ratio")));
   auto reply = weatherlight.flush(1, 10s);
   ASSERT_TRUE(reply && reply->has_flushed());
   EXPECT_EQ(reply->flushed().points(), 100u);
   EXPECT_EQ(reply->flushed().dropped(), 150u);
 
-  double dropped_metric = -1;
+  double dropped_metric = -1, invalid_metric = -1;
   ASSERT_TRUE(wait_until(
       [&] {
         auto m = subscriber_.receive(100ms);
         if (m && m->envelope.has_telemetry()) {
           for (const auto& p : m->envelope.telemetry().metrics()) {
             if (p.name() == "producer.buffer_dropped_total") dropped_metric = p.value();
+            if (p.name() == "producer.buffer_invalid_total") invalid_metric = p.value();
           }
         }
-        return dropped_metric >= 0;
+        return dropped_metric >= 0 && invalid_metric >= 0;
       },
       10s))
-      << "no producer.buffer_dropped_total in the producer's telemetry";
+      << "no producer.buffer_dropped_total or producer.buffer_invalid_total in the producer's telemetry";
   EXPECT_EQ(dropped_metric, 150.0);
+  EXPECT_EQ(invalid_metric, 1.0);
 }
 
 // Counts the telemetry packets carrying metric points named `name`, and those points, that arrive
