@@ -37,13 +37,7 @@ inline char* put_bytes(char* p, std::string_view bytes) {
 
 inline void append_varint(std::string& out, std::uint64_t value) {
   char buf[10];
-  std::size_t n = 0;
-  while (value >= 0x80) {
-    buf[n++] = static_cast<char>((value & 0x7f) | 0x80);
-    value >>= 7;
-  }
-  buf[n++] = static_cast<char>(value);
-  out.append(buf, n);
+  out.append(buf, static_cast<std::size_t>(put_varint(buf, value) - buf));
 }
 
 inline std::size_t varint_size(std::uint64_t value) {
@@ -58,8 +52,7 @@ inline void append_tag(std::string& out, std::uint32_t field, WireType type) {
 inline void append_fixed64(std::string& out, std::uint32_t field, std::uint64_t value) {
   append_tag(out, field, WireType::kFixed64);
   char buf[8];
-  std::memcpy(buf, &value, sizeof buf);  // Little-endian on every platform we build for.
-  out.append(buf, sizeof buf);
+  out.append(buf, static_cast<std::size_t>(put_fixed64(buf, value) - buf));
 }
 
 inline void append_length_delimited(std::string& out, std::uint32_t field, std::string_view bytes) {
