@@ -87,6 +87,8 @@ void Broker::publish_stats() {
   proto::WireMessage message = encode_signed(envelope, signer_ ? &*signer_ : nullptr);
   route_normal(QueuedMessage{zmq::message_t(message.topic), zmq::message_t(message.envelope),
                              proto::SEVERITY_INFO, true, "oona"});
+  // Routing may have left it pending in a batch: out now, not when something next wakes the loop.
+  subscribers_.send(normal_->egress, kNormalBatch);
 }
 
 void Broker::run(int stop_fd, const std::function<bool()>& should_stop, const std::function<void()>& on_tick,

@@ -2,7 +2,9 @@
 //
 //   ingress (PULL, one socket per lane) -> read the routing header (bad input rejected and counted)
 //   -> route by the envelope's own lane -> a queue per subscriber -> egress (ROUTER, one socket per
-//   lane), sent to each subscriber as its credit allows (at once when nothing is queued for it)
+//   lane), sent to each subscriber as its credit allows (at the end of the ingress pass that read
+//   it when nothing is queued for it), what is ready for one subscriber together as one BATCH
+//   (oona/egress_batch.h) if it takes batches
 //
 // Oona forwards the frames it received. It reads only the envelope's header (proto/envelope_header.h),
 // never parses the body: every rejection the header can decide is Oona's, a malformed body is the

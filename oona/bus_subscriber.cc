@@ -2,10 +2,12 @@
 
 #include <errno.h>
 
+#include <algorithm>
 #include <memory>
 #include <numeric>
 
 #include "oona/bus_publisher.h"
+#include "oona/egress_batch.h"
 #include "oona/egress_protocol.h"
 #include "oona/frame_limit.h"
 
@@ -34,6 +36,9 @@ std::string default_subscriber_name() {
 
 BusSubscriber::BusSubscriber(BusSubscriberOptions options) : options_(std::move(options)) {
   if (options_.name.empty()) options_.name = default_subscriber_name();
+  // A BATCH is one frame: it must get past the sockets' frame limit, with room to spare.
+  const auto frame_limit = static_cast<std::uint64_t>(transport_frame_limit(options_.limits.max_envelope_bytes));
+  options_.batch_bytes = static_cast<std::uint32_t>(std::min<std::uint64_t>(options_.batch_bytes, frame_limit / 2));
   if (!options_.signing_key.empty()) signer_.emplace(options_.signing_key);
   if (options_.normal) {
     normal_.socket = make_dealer(normal_context_, options_.endpoints.normal_egress, options_, &connection_);
@@ -69,7 +74,11 @@ void BusSubscriber::maybe_hello(Egress& egress, Hello when) {
                           (when == Hello::kIfDrained && unreported > 0);
   if (when != Hello::kNow && !credit_due && now - egress.last_hello < egress::kHeartbeatInterval) return;
   const auto frames = egress::hello_frames(
-      egress::Hello{options_.name, options_.credit_window, egress.consumed, options_.prefixes});
+      egress::Hello{.name = options_.name,
+                    .credit_window = options_.credit_window,
+                    .consumed = egress.consumed,
+                    .prefixes = options_.prefixes,
+                    .batch_bytes = options_.batch_bytes});
   // Never waits: a HELLO that does not fit now is said again at the next chance.
   for (std::size_t i = 0; i < frames.size(); ++i) {
     const auto flags = i + 1 < frames.size() ? zmq::send_flags::sndmore | zmq::send_flags::dontwait
@@ -85,29 +94,74 @@ void BusSubscriber::heartbeat() {
   maybe_hello(normal_);
 }
 
-std::optional<proto::Decoded> BusSubscriber::read_decoded(Egress& egress, proto::Lane lane,
-                                                         google::protobuf::Arena* arena) {
-  zmq::socket_t& socket = egress.socket;
+bool BusSubscriber::receive_message(Egress& egress, proto::Lane lane) {
+  if (egress.batch.size() > 0) egress.batch.rebuild();  // The last BATCH is all handed out: freed.
   // A non-blocking recv only looks at ZeroMQ's command mailbox (where "a pipe has data" arrives)
   // about once a millisecond while the thread is busy; asking for ZMQ_EVENTS always looks. That is
   // the difference between microseconds and milliseconds for an emergency behind a busy normal lane.
-  if (lane == proto::Lane::kEmergency && (socket.get(zmq::sockopt::events) & ZMQ_POLLIN) == 0) {
+  if (lane == proto::Lane::kEmergency && (egress.socket.get(zmq::sockopt::events) & ZMQ_POLLIN) == 0) {
     maybe_hello(egress, Hello::kIfDrained);
-    return std::nullopt;
+    return false;
   }
-  while (true) {
-    if (!receive_frames(socket, frames_)) {
-      maybe_hello(egress, Hello::kIfDrained);
-      return std::nullopt;
+  if (!receive_frames(egress.socket, frames_)) {
+    maybe_hello(egress, Hello::kIfDrained);
+    return false;
+  }
+  return true;
+}
+
+void BusSubscriber::take_notice(Egress& egress, proto::Lane lane, std::span<const std::string_view> frames) {
+  if (const auto dropped = egress::parse_dropped(frames)) {
+    missed_[lane == proto::Lane::kEmergency] += *dropped;
+    return;
+  }
+  if (frames.size() < 2 || frames[1] != egress::kBatchKind) return;  // A notice of a later Oona: not ours.
+  const auto batch = egress::parse_batch(frames);
+  // Each record takes at least two bytes: a larger count is a lie that would inflate the credit.
+  if (!batch || batch->count == 0 || batch->count > batch->records.size() / 2) {
+    ++rejected_[static_cast<std::size_t>(RejectReason::kUnparseable)];
+    return;
+  }
+  egress.batch = std::move(frames_[3]);
+  egress.batch_rest = std::string_view(egress.batch.data<char>(), egress.batch.size());
+  egress.batch_left = batch->count;
+}
+
+bool BusSubscriber::next_record(Egress& egress, std::array<std::string_view, 2>& record) {
+  if (egress::next_batch_record(egress.batch_rest, record[0], record[1])) {
+    if (--egress.batch_left == 0 && !egress.batch_rest.empty()) {
+      ++rejected_[static_cast<std::size_t>(RejectReason::kUnparseable)];  // More records than counted.
     }
-    const auto views = frame_views(frames_);
-    if (egress::is_notice(views[0])) {
-      if (const auto dropped = egress::parse_dropped(views)) missed_[lane == proto::Lane::kEmergency] += *dropped;
-      continue;
+    return true;
+  }
+  ++rejected_[static_cast<std::size_t>(RejectReason::kUnparseable)];
+  egress.consumed += egress.batch_left;  // Oona counted them against the credit: they go back.
+  egress.batch_left = 0;
+  maybe_hello(egress);
+  return false;
+}
+
+std::optional<proto::Decoded> BusSubscriber::read_decoded(Egress& egress, proto::Lane lane,
+                                                         google::protobuf::Arena* arena) {
+  while (true) {
+    std::array<std::string_view, 2> record;
+    std::vector<std::string_view> views;
+    std::span<const std::string_view> message;
+    if (egress.batch_left > 0) {
+      if (!next_record(egress, record)) continue;
+      message = record;
+    } else {
+      if (!receive_message(egress, lane)) return std::nullopt;
+      views = frame_views(frames_);
+      if (egress::is_notice(views[0])) {
+        take_notice(egress, lane, views);
+        continue;
+      }
+      message = views;
     }
     ++egress.consumed;
     maybe_hello(egress);
-    ReadEnvelope read = decode_and_verify(views, options_.limits, signer_ ? &*signer_ : nullptr, arena, &replay_);
+    ReadEnvelope read = decode_and_verify(message, options_.limits, signer_ ? &*signer_ : nullptr, arena, &replay_);
     if (!read.ok()) {
       ++rejected_[static_cast<std::size_t>(*read.reject)];
       continue;

@@ -22,7 +22,9 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <zmq.hpp>
@@ -51,6 +53,9 @@ struct BusSubscriberOptions {
   bool emergency = true;  // Connect to the emergency egress.
   std::vector<std::string> prefixes{""};  // Topic prefixes subscribed on every connected socket.
   int receive_hwm = 10000;
+  // The largest BATCH (oona/egress_batch.h) this subscriber asks Oona for; 0: every envelope on its
+  // own. Capped at what the sockets let in (limits.max_envelope_bytes).
+  std::uint32_t batch_bytes = 256u << 10;
   proto::DecodeLimits limits;
   // Raw 32-byte HMAC key: when set, unsigned, badly signed and replayed envelopes are rejected.
   std::string signing_key;
@@ -125,11 +130,22 @@ class BusSubscriber {
     std::uint64_t consumed = 0;  // Messages taken from the socket (envelopes, good or bad).
     std::uint64_t reported = 0;  // `consumed` as of the last HELLO sent.
     std::chrono::steady_clock::time_point last_hello{};
+    // The BATCH being handed out: its records not yet read and how many its count says are left.
+    zmq::message_t batch;
+    std::string_view batch_rest;
+    std::uint64_t batch_left = 0;
   };
 
   std::optional<BusMessage> try_read(Egress& egress, proto::Lane lane);
   // Reads until one message decodes and verifies (counting those that do not), or none is left.
   std::optional<proto::Decoded> read_decoded(Egress& egress, proto::Lane lane, google::protobuf::Arena* arena);
+  // The next message off `egress`'s socket into frames_; false if none is there.
+  bool receive_message(Egress& egress, proto::Lane lane);
+  // A notice from Oona: counts a DROPPED, starts handing out a BATCH.
+  void take_notice(Egress& egress, proto::Lane lane, std::span<const std::string_view> frames);
+  // The next record of the BATCH being handed out into `record`; false if the rest of it is
+  // malformed (counted as one `unparseable` reject, its envelopes' credit returned).
+  bool next_record(Egress& egress, std::array<std::string_view, 2>& record);
   enum class Hello { kNow, kIfDue, kIfDrained };
   // Says HELLO on `egress` now, or if credit is due (a quarter window consumed; with kIfDrained,
   // anything consumed since the last one) or the heartbeat is.

@@ -26,14 +26,20 @@ bool printable(std::string_view text) {
 }  // namespace
 
 std::vector<std::string> hello_frames(const Hello& hello) {
-  std::vector<std::string> frames{std::string(kHelloMarker), hello.name,
+  const bool batching = hello.batch_bytes > 0;
+  std::vector<std::string> frames{std::string(batching ? kBatchingHelloMarker : kHelloMarker), hello.name,
                                   std::to_string(hello.credit_window), std::to_string(hello.consumed)};
+  if (batching) frames.push_back(std::to_string(hello.batch_bytes));
   frames.insert(frames.end(), hello.prefixes.begin(), hello.prefixes.end());
   return frames;
 }
 
 std::optional<Hello> parse_hello(std::span<const std::string_view> frames) {
-  if (frames.size() < 4 || frames.size() > 4 + kMaxPrefixes || frames[0] != kHelloMarker) return std::nullopt;
+  if (frames.empty()) return std::nullopt;
+  const bool batching = frames[0] == kBatchingHelloMarker;
+  if (!batching && frames[0] != kHelloMarker) return std::nullopt;
+  const std::size_t fixed = batching ? 5 : 4;
+  if (frames.size() < fixed || frames.size() > fixed + kMaxPrefixes) return std::nullopt;
   Hello hello;
   if (frames[1].empty() || frames[1].size() > kMaxNameBytes || !printable(frames[1])) return std::nullopt;
   hello.name = frames[1];
@@ -42,7 +48,12 @@ std::optional<Hello> parse_hello(std::span<const std::string_view> frames) {
   if (!window || *window == 0 || *window > kMaxCreditWindow || !consumed) return std::nullopt;
   hello.credit_window = *window;
   hello.consumed = *consumed;
-  for (std::size_t i = 4; i < frames.size(); ++i) {
+  if (batching) {
+    const auto batch_bytes = parse_number<std::uint32_t>(frames[4]);
+    if (!batch_bytes) return std::nullopt;
+    hello.batch_bytes = *batch_bytes;
+  }
+  for (std::size_t i = fixed; i < frames.size(); ++i) {
     if (frames[i].size() > proto::kMaxTopicBytes || !printable(frames[i])) return std::nullopt;
     hello.prefixes.emplace_back(frames[i]);
   }

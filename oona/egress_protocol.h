@@ -2,8 +2,10 @@
 // same on both lanes. It exists so that Oona can keep a queue per subscriber and send to each only
 // what that subscriber has asked for (credit-based flow control, zguide chapter 7):
 //
-//   client -> Oona   HELLO     "esper-hello/1", name, credit window, consumed, prefix...
+//   client -> Oona   HELLO     "esper-hello/2", name, credit window, consumed, batch bytes, prefix...
+//                              ("esper-hello/1" has no batch bytes: a client that takes no batches)
 //   Oona -> client   envelope  topic, serialized Envelope (the codec's two frames, as published)
+//   Oona -> client   BATCH     "", "batch", count, records (oona/egress_batch.h)
 //   Oona -> client   DROPPED   "", "dropped", count
 //
 // HELLO says who the client is (a name for Oona's logs and counters), which topic prefixes it
@@ -13,6 +15,10 @@
 // credit), and at least every heartbeat interval: a client that says nothing for Oona's
 // subscriber_timeout is forgotten. Counting consumed envelopes cumulatively, rather than sending
 // credit increments, makes a lost or repeated HELLO harmless: the next one says the same thing.
+//
+// Batch bytes is the largest BATCH the client takes (0: none; every envelope comes on its own).
+// Oona sends one when several envelopes are ready for the client at once, each counting against the
+// credit window as one.
 //
 // DROPPED precedes the next envelope after Oona shed some for this subscriber (its queue was full):
 // the count since the last envelope delivered. Its empty first frame cannot be a topic.
@@ -33,6 +39,7 @@
 namespace esper::oona::egress {
 
 inline constexpr std::string_view kHelloMarker = "esper-hello/1";
+inline constexpr std::string_view kBatchingHelloMarker = "esper-hello/2";
 inline constexpr std::string_view kDroppedKind = "dropped";
 inline constexpr std::size_t kMaxNameBytes = 128;
 inline constexpr std::size_t kMaxPrefixes = 64;
@@ -48,8 +55,10 @@ struct Hello {
   std::uint32_t credit_window = 0;
   std::uint64_t consumed = 0;
   std::vector<std::string> prefixes;
+  std::uint32_t batch_bytes = 0;  // The largest BATCH it takes; 0: none (HELLO/1).
 };
 
+// HELLO/2, or HELLO/1 when the client takes no batches.
 std::vector<std::string> hello_frames(const Hello& hello);
 // The frames of a HELLO (after ROUTER's identity frame); nullopt if they are not one.
 std::optional<Hello> parse_hello(std::span<const std::string_view> frames);

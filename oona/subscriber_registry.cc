@@ -77,13 +77,24 @@ void SubscriberRegistry::hello(std::string identity, int fd, const egress::Hello
     const SubscriberQueueLimits limits = config_.queue_limits_for(hello.name);
     it = subscribers_
              .emplace(std::move(identity),
-                      Subscriber{hello.name, fd, hello.prefixes, SubscriberQueue(limits.max_messages, limits.max_bytes),
-                                 window, hello.consumed, hello.consumed, 0, now,
-                                 &stats_.subscriber_sent[{hello.name, lane_}]})
+                      Subscriber{.name = hello.name,
+                                 .fd = fd,
+                                 .prefixes = hello.prefixes,
+                                 .queue = SubscriberQueue(limits.max_messages, limits.max_bytes),
+                                 .window = window,
+                                 .sent = hello.consumed,
+                                 .consumed = hello.consumed,
+                                 .unreported_drops = 0,
+                                 .last_heard = now,
+                                 .sent_total = &stats_.subscriber_sent[{hello.name, lane_}],
+                                 .batch_bytes = std::min(hello.batch_bytes, egress::kMaxBatchBytes),
+                                 .lone = std::nullopt,
+                                 .batch = {}})
              .first;
     spdlog::info("oona: subscriber {} connected to the {} egress (prefixes {}; credit window {}; queue {} "
-                 "envelopes, {} bytes)",
-                 hello.name, lane_, join(hello.prefixes), window, limits.max_messages, limits.max_bytes);
+                 "envelopes, {} bytes; batches up to {} bytes)",
+                 hello.name, lane_, join(hello.prefixes), window, limits.max_messages, limits.max_bytes,
+                 it->second.batch_bytes);
     return;
   }
   Subscriber& s = it->second;
@@ -119,11 +130,14 @@ std::size_t SubscriberRegistry::route(QueuedMessage item, zmq::socket_t* egress)
                         " egress: its queue is full (" + why + "); it is not reading fast enough");
     });
   };
-  // Nothing queued ahead of it and credit to spare: sent now, with no queue work (what a subscriber
-  // that keeps up gets for every envelope). Otherwise, or if the egress refuses, queued.
+  // Nothing queued ahead of it and credit to spare: sent now (or added to its pending batch), with
+  // no queue work (what a subscriber that keeps up gets for every envelope). Otherwise, or if the
+  // egress refuses, queued.
   const auto deliver = [&](const std::string& identity, Subscriber& s, QueuedMessage message) {
     if (egress != nullptr && s.queue.empty() && s.credit() > 0) {
-      if (open_message(*egress, identity, s)) {
+      if (s.batch_bytes > 0) {
+        if (batch_or_send(*egress, identity, s, message)) return;
+      } else if (open_message(*egress, identity, s)) {
         finish_message(*egress, s, message);
         return;
       }
@@ -168,6 +182,72 @@ void SubscriberRegistry::finish_message(zmq::socket_t& egress, Subscriber& s, Qu
   ++*s.sent_total;
 }
 
+std::size_t SubscriberRegistry::Subscriber::pending_bytes() const {
+  return lone ? egress::batch_record_bytes(lone->topic.size(), lone->payload.size()) : batch.bytes();
+}
+
+bool SubscriberRegistry::make_room(zmq::socket_t& egress, const std::string& identity, Subscriber& s,
+                                   std::size_t record) {
+  return s.pending_bytes() + record <= s.batch_bytes || flush_pending(egress, identity, s);
+}
+
+void SubscriberRegistry::add_pending(Subscriber& s, QueuedMessage item) {
+  const auto view = [](const zmq::message_t& frame) { return std::string_view(frame.data<char>(), frame.size()); };
+  if (s.pending() == 0) {
+    s.lone = std::move(item);
+  } else {
+    if (s.lone) {
+      s.batch.append(view(s.lone->topic), view(s.lone->payload));
+      s.lone.reset();
+    }
+    s.batch.append(view(item.topic), view(item.payload));
+  }
+  ++s.sent;
+  ++*s.sent_total;
+}
+
+bool SubscriberRegistry::batch_or_send(zmq::socket_t& egress, const std::string& identity, Subscriber& s,
+                                       QueuedMessage& item) {
+  const std::size_t record = egress::batch_record_bytes(item.topic.size(), item.payload.size());
+  if (record > s.batch_bytes) {  // Too large for any batch: alone, after what is pending.
+    if (!flush_pending(egress, identity, s) || !open_message(egress, identity, s)) return false;
+    finish_message(egress, s, item);
+    return true;
+  }
+  if (!make_room(egress, identity, s, record)) return false;
+  add_pending(s, std::move(item));
+  return true;
+}
+
+bool SubscriberRegistry::take_into_batch(zmq::socket_t& egress, const std::string& identity, Subscriber& s) {
+  const QueuedMessage& front = s.queue.front();
+  const std::size_t record = egress::batch_record_bytes(front.topic.size(), front.payload.size());
+  if (record > s.batch_bytes) return flush_pending(egress, identity, s) && send_one(egress, identity, s);
+  if (!make_room(egress, identity, s, record)) return false;
+  add_pending(s, s.queue.take_front());
+  return true;
+}
+
+bool SubscriberRegistry::flush_pending(zmq::socket_t& egress, const std::string& identity, Subscriber& s) {
+  if (s.pending() == 0) return true;
+  if (!open_message(egress, identity, s)) return false;
+  // Accepted with the identity frame. The envelopes were counted when they became pending.
+  if (s.lone) {
+    (void)send_frame(egress, s.lone->topic, true);
+    (void)send_frame(egress, s.lone->payload, false);
+    s.lone.reset();
+    return true;
+  }
+  zmq::message_t empty;
+  zmq::message_t kind(egress::kBatchKind.data(), egress::kBatchKind.size());
+  auto [count, records] = s.batch.take_frames();
+  (void)send_frame(egress, empty, true);
+  (void)send_frame(egress, kind, true);
+  (void)send_frame(egress, count, true);
+  (void)send_frame(egress, records, false);
+  return true;
+}
+
 bool SubscriberRegistry::send_one(zmq::socket_t& egress, const std::string& identity, Subscriber& s) {
   if (!open_message(egress, identity, s)) return false;
   // Taken out first: sending empties the frames, and the queue counts its bytes by their sizes.
@@ -180,15 +260,22 @@ bool SubscriberRegistry::send(zmq::socket_t& egress, std::size_t budget) {
   bool more = false;
   blocked_ = false;
   for (auto& [identity, s] : subscribers_) {
+    // What routing left pending goes first: it is older than anything queued.
+    if (!flush_pending(egress, identity, s)) {
+      blocked_ = true;
+      continue;
+    }
     std::size_t n = 0;
     while (!s.queue.empty() && s.credit() > 0 && n < budget) {
       // Refused: a full pipe is retried on the next turn, a peer that is gone is forgotten below.
-      if (!send_one(egress, identity, s)) {
+      const bool taken = s.batch_bytes > 0 ? take_into_batch(egress, identity, s) : send_one(egress, identity, s);
+      if (!taken) {
         blocked_ = true;
         break;
       }
       ++n;
     }
+    if (!flush_pending(egress, identity, s)) blocked_ = true;
     more = more || (n == budget && !s.queue.empty() && s.credit() > 0);
   }
   for (const auto& identity : gone_) {
@@ -216,7 +303,7 @@ void SubscriberRegistry::forget_silent(Clock::time_point now) {
 
 void SubscriberRegistry::forget(Subscribers::iterator it, const char* label, std::string_view reason) {
   const Subscriber& s = it->second;
-  const std::size_t left = s.queue.size();
+  const std::size_t left = s.queue.size() + s.pending();
   if (left > 0) stats_.subscriber_dropped[{s.name, lane_, label}] += left;
   spdlog::info("oona: forgot subscriber {} on the {} egress: {}; {} queued envelopes freed", s.name, lane_,
                reason, left);

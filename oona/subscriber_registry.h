@@ -19,6 +19,7 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,7 @@
 #include "logging/rate_limited_log.h"
 #include "oona/broker_config.h"
 #include "oona/broker_stats.h"
+#include "oona/egress_batch.h"
 #include "oona/egress_protocol.h"
 #include "oona/subscriber_queue.h"
 
@@ -45,10 +47,13 @@ class SubscriberRegistry {
   void read_hellos(zmq::socket_t& egress, Clock::time_point now = Clock::now());
   // Queues `item` for every subscriber whose prefixes match its topic (the last one takes `item`
   // itself, the others share its frames). Returns how many. With `egress`, a subscriber with
-  // nothing queued and credit left is sent the item at once instead.
+  // nothing queued and credit left is sent the item at once instead, or, if it takes batches,
+  // has it added to its pending batch, which the next send() writes out: so a burst read off the
+  // ingress in one pass reaches each subscriber as one BATCH (oona/egress_batch.h).
   std::size_t route(QueuedMessage item, zmq::socket_t* egress = nullptr);
-  // Sends to each subscriber what its credit allows, up to `budget` envelopes per subscriber.
-  // Returns true if something is left that credit would allow now (call again without waiting).
+  // Writes out every pending batch, then sends to each subscriber what its credit allows, up to
+  // `budget` envelopes per subscriber (batched for a subscriber that takes batches). Returns true
+  // if something is left that credit would allow now (call again without waiting).
   bool send(zmq::socket_t& egress, std::size_t budget);
   // The connection with file descriptor `fd` closed: forgets its subscriber.
   void disconnected(int fd);
@@ -76,8 +81,16 @@ class SubscriberRegistry {
     // Its oona.subscriber_sent_total counter in BrokerStats (a map node, so the address is stable):
     // found once per name, not once per envelope.
     std::uint64_t* sent_total = nullptr;
+    // The largest BATCH it takes (0: none), as its first HELLO said, capped at kMaxBatchBytes.
+    std::uint32_t batch_bytes = 0;
+    // Envelopes counted as sent but not yet written: one alone (sent as a plain message, its frames
+    // shared, never copied) or, from the second on, all of them in `batch`.
+    std::optional<QueuedMessage> lone;
+    egress::BatchBuilder batch;
 
     std::uint64_t credit() const { return sent - consumed < window ? window - (sent - consumed) : 0; }
+    std::size_t pending() const { return lone ? 1 : batch.count(); }
+    std::size_t pending_bytes() const;
   };
   using Subscribers = std::map<std::string, Subscriber>;  // By ROUTER identity.
 
@@ -90,6 +103,19 @@ class SubscriberRegistry {
   // the egress refused; then finish_message() sends the envelope's frames and counts it.
   bool open_message(zmq::socket_t& egress, const std::string& identity, Subscriber& subscriber);
   void finish_message(zmq::socket_t& egress, Subscriber& subscriber, QueuedMessage& item);
+  // `item` to a subscriber that takes batches: into its pending batch (writing that out first if
+  // `item` would not fit), or alone if larger than any batch it takes. False if the egress refused.
+  bool batch_or_send(zmq::socket_t& egress, const std::string& identity, Subscriber& subscriber,
+                     QueuedMessage& item);
+  // The queue's front into the pending batch (or alone, if too large for one). False if refused.
+  bool take_into_batch(zmq::socket_t& egress, const std::string& identity, Subscriber& subscriber);
+  // Writes out the pending batch if a record of `record` bytes would not fit. False if refused.
+  bool make_room(zmq::socket_t& egress, const std::string& identity, Subscriber& subscriber, std::size_t record);
+  // `item` becomes pending (it must fit) and counts as sent.
+  static void add_pending(Subscriber& subscriber, QueuedMessage item);
+  // Writes out the subscriber's pending envelopes: a plain message for one, a BATCH for more.
+  // True if there were none; false if the egress refused (they stay pending).
+  bool flush_pending(zmq::socket_t& egress, const std::string& identity, Subscriber& subscriber);
 
   const BrokerConfig& config_;
   std::string lane_;

@@ -166,9 +166,25 @@ bool is_valid_utf8(std::string_view text) {
 }
 
 std::optional<EnvelopeHeader> parse_envelope_header(std::string_view payload) {
-  if (payload.size() > static_cast<std::size_t>(INT_MAX)) return std::nullopt;  // Protobuf's sizes are int.
-  WireReader in(payload);
   EnvelopeHeader h;
+  if (!read_envelope_header(payload, h)) return std::nullopt;
+  return h;
+}
+
+bool read_envelope_header(std::string_view payload, EnvelopeHeader& h) {
+  // Field by field: `h = {}` compiles to a `rep stos`, whose start-up cost is a fifth of this
+  // function's on a broker's hot path.
+  h.schema_version = 0;
+  h.source = {};
+  h.instance = {};
+  h.sequence = 0;
+  h.sent_unix_ns = 0;
+  h.severity = 0;
+  h.signature = {};
+  h.demoted = false;
+  h.body.reset();
+  if (payload.size() > static_cast<std::size_t>(INT_MAX)) return false;  // Protobuf's sizes are int.
+  WireReader in(payload);
   constexpr std::uint32_t kVarint = 0;
   constexpr std::uint32_t kFixed64 = 1;
   constexpr std::uint32_t kLength = 2;
@@ -176,7 +192,7 @@ std::optional<EnvelopeHeader> parse_envelope_header(std::string_view payload) {
     const std::uint32_t tag = in.tag();
     const auto field = static_cast<int>(tag >> 3);
     const std::uint32_t wire_type = tag & 7;
-    if (field == 0 || wire_type == 4) return std::nullopt;  // Field number 0, a broken tag, a stray end-group.
+    if (field == 0 || wire_type == 4) return false;  // Field number 0, a broken tag, a stray end-group.
     bool ok = true;
     std::uint64_t value = 0;
     // A known field number under another wire type is an unknown field to protobuf: skipped.
@@ -206,9 +222,9 @@ std::optional<EnvelopeHeader> parse_envelope_header(std::string_view payload) {
     } else {
       ok = in.skip(tag);
     }
-    if (!ok) return std::nullopt;
+    if (!ok) return false;
   }
-  return h;
+  return true;
 }
 
 std::optional<std::pair<DecodeError, std::string>> check_header(const EnvelopeHeader& header) {
@@ -240,7 +256,8 @@ void decode_header(std::span<const std::string_view> frames, const DecodeLimits&
     return fail(out, DecodeError::kOversize,
                 std::to_string(payload.size()) + " bytes, limit " + std::to_string(limits.max_envelope_bytes));
   }
-  const std::optional<EnvelopeHeader> header = parse_envelope_header(payload);
+  const bool parsed = read_envelope_header(payload, out.header);
+  const EnvelopeHeader* header = parsed ? &out.header : nullptr;
   std::optional<std::pair<DecodeError, std::string>> invalid;
   if (header) invalid = check_header(*header);
   if (header && !invalid) {
@@ -248,7 +265,6 @@ void decode_header(std::span<const std::string_view> frames, const DecodeLimits&
     const Lane lane = header->demoted ? Lane::kReliable : lane_for(*header->body, severity);
     // The common case: the topic is the one the header derives, spelled canonically.
     if (topic_text.size() <= kMaxTopicBytes && topic_spells(topic_text, lane, *header->body, severity, header->source)) {
-      out.header = *header;
       out.topic.lane = lane;
       out.topic.kind = *header->body;
       out.topic.severity = severity;
@@ -273,7 +289,6 @@ void decode_header(std::span<const std::string_view> frames, const DecodeLimits&
     return fail(out, DecodeError::kTopicMismatch,
                 "topic '" + std::string(topic_text) + "' but envelope says '" + format_topic(expected) + "'");
   }
-  out.header = *header;
   out.topic = std::move(expected);
 }
 

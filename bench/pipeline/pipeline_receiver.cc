@@ -4,19 +4,23 @@
 //   sub ENDPOINT    a SUB socket connected to a bare zmq_proxy's PUB, subscribed to the bench topic;
 //   oona ENDPOINT   a DEALER connected to Oona's normal egress, speaking the egress protocol
 //                   (oona/egress_protocol.h): HELLO with a credit window, returned every quarter
-//                   window, subscribed to the bench topic only.
-// It never decodes (that is the consumers' cost, not the broker's): it counts messages. After
+//                   window, subscribed to the bench topic only; taking BATCHes of up to
+//                   --batch-bytes as the bus client does (0: every envelope on its own).
+// It never decodes (that is the consumers' cost, not the broker's): it counts messages, the
+// envelopes of a BATCH one by one, walking its records as the bus client does. After
 // --warmup messages it prints "window start", counts --count more, prints "window end" and then
 // "received N messages in S s: R msgs/s (K shed by Oona)", and exits 0; 1 if the messages stop coming for --idle-timeout.
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <CLI/CLI.hpp>
 #include <zmq.hpp>
 
+#include "oona/egress_batch.h"
 #include "oona/egress_protocol.h"
 
 namespace {
@@ -27,9 +31,12 @@ using Clock = std::chrono::steady_clock;
 constexpr const char* kBenchTopic = "normal.telemetry.info.bench";
 
 // Says HELLO on a DEALER to Oona: `consumed` so far, so Oona may send `window` beyond it.
-void hello(zmq::socket_t& dealer, std::uint32_t window, std::uint64_t consumed) {
-  const auto frames = esper::oona::egress::hello_frames(
-      esper::oona::egress::Hello{"pipeline_receiver", window, consumed, {kBenchTopic}});
+void hello(zmq::socket_t& dealer, std::uint32_t window, std::uint64_t consumed, std::uint32_t batch_bytes) {
+  const auto frames = esper::oona::egress::hello_frames(esper::oona::egress::Hello{.name = "pipeline_receiver",
+                                                                                 .credit_window = window,
+                                                                                 .consumed = consumed,
+                                                                                 .prefixes = {kBenchTopic},
+                                                                                 .batch_bytes = batch_bytes});
   for (std::size_t i = 0; i < frames.size(); ++i) {
     (void)dealer.send(zmq::buffer(frames[i]), i + 1 < frames.size() ? zmq::send_flags::sndmore : zmq::send_flags::none);
   }
@@ -45,11 +52,13 @@ int main(int argc, char** argv) {
   std::uint64_t count = 1000000;
   std::uint32_t window = 2500;  // Oona caps a credit window at a quarter of its egress_hwm (10000).
   int idle_timeout_ms = 10000;
+  std::uint32_t batch_bytes = esper::oona::egress::kDefaultBatchBytes;
   app.add_option("mode", mode, "pull, sub or oona")->required()->check(CLI::IsMember({"pull", "sub", "oona"}));
   app.add_option("endpoint", endpoint, "Bind (pull) or connect (sub, oona) here")->required();
   app.add_option("--warmup", warmup, "Messages received before the window starts");
   app.add_option("--count", count, "Messages counted in the window");
   app.add_option("--credit-window", window, "Credit window asked of Oona");
+  app.add_option("--batch-bytes", batch_bytes, "Largest BATCH asked of Oona (0: none)");
   app.add_option("--idle-timeout-ms", idle_timeout_ms, "Give up when nothing arrives for this long");
   CLI11_PARSE(app, argc, argv);
 
@@ -67,37 +76,16 @@ int main(int argc, char** argv) {
   }
   std::uint64_t consumed = 0;
   std::uint64_t reported = 0;
-  if (mode == "oona") hello(socket, window, 0);
+  if (mode == "oona") hello(socket, window, 0, batch_bytes);
   std::printf("ready\n");
   std::fflush(stdout);
 
-  zmq::message_t frame;
+  std::vector<zmq::message_t> frames;
   Clock::time_point start;
   const std::uint64_t total = warmup + count;
   std::uint64_t messages = 0;
   std::uint64_t shed = 0;  // As Oona's DROPPED notices said.
-  while (messages < total) {
-    if (!socket.recv(frame, zmq::recv_flags::dontwait)) {
-      // Ran dry: return all credit now, as the bus client does (Oona may have capped the window
-      // below what was asked), then wait.
-      if (mode == "oona" && consumed > reported) {
-        hello(socket, window, consumed);
-        reported = consumed;
-      }
-      if (!socket.recv(frame)) {
-        std::fprintf(stderr, "pipeline_receiver: nothing for %d ms after %llu messages\n", idle_timeout_ms,
-                     static_cast<unsigned long long>(messages));
-        return 1;
-      }
-    }
-    const bool notice = frame.size() == 0;  // Oona's DROPPED notice starts with an empty frame.
-    while (frame.more()) (void)socket.recv(frame);
-    if (notice) {
-      // "", "dropped", count: the last frame says how many Oona shed for this receiver. Not an
-      // envelope: no credit was spent on it.
-      shed += std::strtoull(frame.to_string().c_str(), nullptr, 10);
-      continue;
-    }
+  const auto count_envelope = [&] {
     ++consumed;
     if (++messages == warmup) {
       std::printf("window start\n");
@@ -105,8 +93,58 @@ int main(int argc, char** argv) {
       start = Clock::now();
     }
     if (mode == "oona" && consumed - reported >= window / 4) {
-      hello(socket, window, consumed);
+      hello(socket, window, consumed, batch_bytes);
       reported = consumed;
+    }
+  };
+  while (messages < total) {
+    frames.clear();
+    frames.emplace_back();
+    if (!socket.recv(frames.back(), zmq::recv_flags::dontwait)) {
+      // Ran dry: return all credit now, as the bus client does (Oona may have capped the window
+      // below what was asked), then wait.
+      if (mode == "oona" && consumed > reported) {
+        hello(socket, window, consumed, batch_bytes);
+        reported = consumed;
+      }
+      if (!socket.recv(frames.back())) {
+        std::fprintf(stderr, "pipeline_receiver: nothing for %d ms after %llu messages\n", idle_timeout_ms,
+                     static_cast<unsigned long long>(messages));
+        return 1;
+      }
+    }
+    while (frames.back().more()) {
+      frames.emplace_back();
+      (void)socket.recv(frames.back());
+    }
+    if (frames[0].size() != 0) {  // An envelope: topic, envelope.
+      count_envelope();
+      continue;
+    }
+    // Oona's notices start with an empty frame: "", "dropped", count or "", "batch", count, records.
+    std::vector<std::string_view> views;
+    for (const auto& f : frames) views.emplace_back(f.data<char>(), f.size());
+    if (const auto dropped = esper::oona::egress::parse_dropped(views)) {
+      shed += *dropped;  // Not envelopes: no credit was spent on them.
+      continue;
+    }
+    const auto batch = esper::oona::egress::parse_batch(views);
+    if (!batch) {
+      std::fprintf(stderr, "pipeline_receiver: a notice that is neither DROPPED nor BATCH\n");
+      return 1;
+    }
+    std::string_view records = batch->records;
+    std::string_view topic;
+    std::string_view envelope;
+    std::uint64_t n = 0;
+    while (esper::oona::egress::next_batch_record(records, topic, envelope) && n < batch->count) {
+      ++n;
+      count_envelope();
+    }
+    if (n != batch->count || !records.empty()) {
+      std::fprintf(stderr, "pipeline_receiver: a BATCH of %llu envelopes held %llu\n",
+                   static_cast<unsigned long long>(batch->count), static_cast<unsigned long long>(n));
+      return 1;
     }
   }
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
