@@ -14,8 +14,8 @@ namespace {
 constexpr std::size_t kNormalEgress = 0;  // Index of the normal egress in BrokerStats' socket arrays.
 // Normal messages read, or sent to each subscriber, per batch; and batches per loop turn before the
 // handoff, HELLOs and the flush tick are looked at again.
-constexpr int kNormalBatch = 64;
-constexpr int kBatchesPerTurn = 16;
+constexpr int kNormalBatch = 256;
+constexpr int kBatchesPerTurn = 4;
 
 std::optional<EnvelopeSigner> make_signer(const std::string& key) {
   if (key.empty()) return std::nullopt;

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -34,11 +35,17 @@ ChildProcess::ChildProcess(std::vector<std::string> argv, Options options) {
   for (auto& a : argv) args.push_back(a.data());
   args.push_back(nullptr);
 
+  const pid_t parent = ::getpid();
   pid_ = ::fork();
   if (pid_ < 0) throw std::system_error(errno, std::generic_category(), "fork");
   if (pid_ == 0) {
     // Child: own process group so the destructor can kill everything it starts.
     ::setpgid(0, 0);
+    // A test binary that dies without its destructors (a ctest timeout, a crash) takes the child
+    // with it, rather than leave a broker running on. Tests start children from their main
+    // thread, whose exit is what this watches.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != parent) _exit(125);  // It died before the line above.
     sigset_t none;
     sigemptyset(&none);
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
