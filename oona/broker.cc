@@ -62,17 +62,24 @@ void Broker::route_normal(QueuedMessage item) {
 }
 
 bool Broker::read_normal_ingress() {
+  // Two envelopes in hand: the next is received (its bytes on their way into the cache) before the
+  // one in hand is checked and routed.
+  IngressEnvelope* current = &in_[0];
+  IngressEnvelope* next = &in_[1];
+  if (!IngressReader::receive(normal_->ingress, *current)) return false;
   for (int i = 0; i < kNormalBatch; ++i) {
-    const auto result = reader_.read(normal_->ingress, stats_.rejected, in_);
-    if (result == IngressReader::Result::kEmpty) return false;
-    if (result == IngressReader::Result::kRejected) continue;
-    const proto::Lane lane = in_.topic.lane;
-    ++stats_.received[static_cast<std::size_t>(lane)];
-    if (lane == proto::Lane::kEmergency) {
-      emergency_->inbox().push(in_.to_queued());  // Sent to the wrong socket; still an emergency.
-    } else {
-      route_normal(in_.to_queued());
+    const bool more = i + 1 < kNormalBatch && IngressReader::receive(normal_->ingress, *next);
+    if (reader_.check(stats_.rejected, *current) == IngressReader::Result::kAccepted) {
+      const proto::Lane lane = current->topic.lane;
+      ++stats_.received[static_cast<std::size_t>(lane)];
+      if (lane == proto::Lane::kEmergency) {
+        emergency_->inbox().push(current->to_queued());  // Sent to the wrong socket; still an emergency.
+      } else {
+        route_normal(current->to_queued());
+      }
     }
+    if (!more) return i + 1 == kNormalBatch;
+    std::swap(current, next);
   }
   return true;
 }

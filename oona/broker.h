@@ -42,6 +42,7 @@
 #ifndef ESPER_OONA_BROKER_H_
 #define ESPER_OONA_BROKER_H_
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -99,7 +100,7 @@ class Broker {
   std::unique_ptr<LaneSockets> normal_;
   std::unique_ptr<EmergencyLane> emergency_;
   IngressReader reader_;
-  IngressEnvelope in_;
+  std::array<IngressEnvelope, 2> in_;  // The envelope being routed and the next (read_normal_ingress).
   BrokerStats stats_;  // The normal lane's counters (the emergency lane keeps its own).
   SubscriberRegistry subscribers_;
   std::string instance_;

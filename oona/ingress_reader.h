@@ -57,6 +57,11 @@ class IngressReader {
   // `rejected` under its reason and logged. kAccepted: `out` holds it.
   Result read(zmq::socket_t& socket, std::map<std::string, std::uint64_t>& rejected,
               IngressEnvelope& out);
+  // read() in two steps, for a loop that receives the next message while it checks this one:
+  // receive() takes one message off `socket` (false if none was there) and starts fetching its
+  // envelope's first bytes into the cache; check() then decides on it as read() does.
+  static bool receive(zmq::socket_t& socket, IngressEnvelope& out);
+  Result check(std::map<std::string, std::uint64_t>& rejected, IngressEnvelope& out);
 
  private:
   proto::DecodeLimits limits_;
