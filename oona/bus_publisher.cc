@@ -53,8 +53,7 @@ void BusPublisher::stamp(proto::Envelope& envelope, proto::Lane lane) {
 }
 
 bool BusPublisher::publish(proto::Envelope envelope) {
-  envelope.set_source(options_.source);
-  envelope.set_demoted(false);
+  envelope.set_demoted(false);  // Before the lane is read from it: a demoted one would be reliable.
   const proto::Lane lane = proto::topic_for(envelope).lane;
   stamp(envelope, lane);
   return send(lane, encode_signed(envelope, signer_ ? &*signer_ : nullptr));

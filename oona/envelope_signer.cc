@@ -4,10 +4,8 @@
 
 #include <stdexcept>
 
-#include <google/protobuf/io/coded_stream.h>
-#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
-
 #include "oona/key_file.h"
+#include "proto/deterministic_serialization.h"
 
 namespace esper::oona {
 
@@ -21,14 +19,7 @@ EnvelopeSigner::EnvelopeSigner(std::string key) : key_(std::move(key)) {
 std::string EnvelopeSigner::mac(std::string_view topic, const proto::Envelope& envelope) const {
   proto::Envelope unsigned_copy = envelope;
   unsigned_copy.clear_signature();
-  std::string serialized;
-  {
-    google::protobuf::io::StringOutputStream stream(&serialized);
-    google::protobuf::io::CodedOutputStream coded(&stream);
-    coded.SetSerializationDeterministic(true);
-    unsigned_copy.SerializeToCodedStream(&coded);
-  }
-  return mac_of_serialized(topic, serialized);
+  return mac_of_serialized(topic, proto::serialize_deterministic(unsigned_copy));
 }
 
 std::string EnvelopeSigner::mac_of_serialized(std::string_view topic, std::string_view serialized) const {

@@ -46,23 +46,21 @@ void EncodedPointQueue::abandon() {
   chunk.bytes_.resize(chunk.ends_.empty() ? 0 : chunk.ends_.back());
 }
 
-std::size_t EncodedPointQueue::drop_oldest() {
+void EncodedPointQueue::drop_oldest() {
   while (!chunks_.empty() && chunks_.front().points() == 0 && chunks_.size() > 1) {
     recycle(std::move(chunks_.front()));
     chunks_.pop_front();
   }
-  if (chunks_.empty() || chunks_.front().points() == 0) return 0;
+  if (chunks_.empty() || chunks_.front().points() == 0) return;
   EncodedPointChunk& chunk = chunks_.front();
   const std::size_t before = chunk.start();
   ++chunk.first_;
-  const std::size_t size = chunk.start() - before;
   --points_;
-  bytes_ -= size;
+  bytes_ -= chunk.start() - before;
   if (chunk.points() == 0 && chunks_.size() > 1) {
     recycle(std::move(chunk));
     chunks_.pop_front();
   }
-  return size;
 }
 
 std::deque<EncodedPointChunk> EncodedPointQueue::take_all() {

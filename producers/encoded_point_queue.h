@@ -51,8 +51,8 @@ class EncodedPointQueue {
   // Cuts what was appended to open() since the last commit.
   void abandon();
 
-  // Drops the oldest entry; returns its size (0 when empty).
-  std::size_t drop_oldest();
+  // Drops the oldest entry (nothing when empty).
+  void drop_oldest();
 
   // Hands over every chunk, oldest first; the queue is empty after.
   std::deque<EncodedPointChunk> take_all();

@@ -2,10 +2,8 @@
 
 #include <algorithm>
 
-#include <google/protobuf/io/coded_stream.h>
-#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
-
 #include "producers/encoded_size.h"
+#include "proto/deterministic_serialization.h"
 #include "proto/envelope_codec.h"
 #include "proto/wire_format.h"
 
@@ -46,7 +44,7 @@ void TelemetryBuffer::make_room_locked() {
 void TelemetryBuffer::drop_oldest_locked() {
   // Oldest metric point first: a missed sample matters less than a missed event.
   if (points_.points() > 0) {
-    (void)points_.drop_oldest();
+    points_.drop_oldest();
   } else {
     event_bytes_ -= std::min(event_bytes_, estimated_encoded_size(events_.front()));
     events_.pop_front();
@@ -149,14 +147,7 @@ void append_packet_header(std::string& out, const std::string& packet_id, const 
 constexpr std::uint32_t kPacketEventsField = 6;
 
 void append_event_entry(std::string& out, const proto::TelemetryEvent& event) {
-  std::string body;
-  {
-    google::protobuf::io::StringOutputStream stream(&body);
-    google::protobuf::io::CodedOutputStream coded(&stream);
-    coded.SetSerializationDeterministic(true);
-    event.SerializeToCodedStream(&coded);
-  }
-  proto::wire::append_length_delimited(out, kPacketEventsField, body);
+  proto::wire::append_length_delimited(out, kPacketEventsField, proto::serialize_deterministic(event));
 }
 
 }  // namespace

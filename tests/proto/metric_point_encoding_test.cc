@@ -9,9 +9,8 @@
 #include <vector>
 
 #include <gtest/gtest.h>
-#include <google/protobuf/io/coded_stream.h>
-#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 
+#include "proto/deterministic_serialization.h"
 #include "proto/envelope_codec.h"
 
 namespace esper::proto {
@@ -21,13 +20,7 @@ namespace {
 std::string protobuf_entry(const MetricPoint& point) {
   TelemetryPacket packet;
   *packet.add_metrics() = point;
-  std::string out;
-  google::protobuf::io::StringOutputStream stream(&out);
-  google::protobuf::io::CodedOutputStream coded(&stream);
-  coded.SetSerializationDeterministic(true);
-  packet.SerializeToCodedStream(&coded);
-  coded.Trim();
-  return out;
+  return serialize_deterministic(packet);
 }
 
 std::string our_entry(const MetricPoint& point) {
