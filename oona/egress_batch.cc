@@ -1,7 +1,6 @@
 #include "oona/egress_batch.h"
 
 #include <algorithm>
-#include <charconv>
 #include <cstdlib>
 #include <new>
 #include <utility>
@@ -80,16 +79,6 @@ std::pair<zmq::message_t, zmq::message_t> BatchBuilder::take_frames() {
   records_ = nullptr;
   size_ = capacity_ = count_ = 0;
   return {std::move(count), std::move(records)};
-}
-
-std::optional<BatchFrames> parse_batch(std::span<const std::string_view> frames) {
-  if (frames.size() != 4 || !frames[0].empty() || frames[1] != kBatchKind) return std::nullopt;
-  BatchFrames batch;
-  const std::string_view count = frames[2];
-  const auto [end, ec] = std::from_chars(count.data(), count.data() + count.size(), batch.count);
-  if (count.empty() || ec != std::errc() || end != count.data() + count.size()) return std::nullopt;
-  batch.records = frames[3];
-  return batch;
 }
 
 bool next_batch_record(std::string_view& records, std::string_view& topic, std::string_view& envelope) {

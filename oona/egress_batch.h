@@ -1,4 +1,5 @@
-// BATCH, the egress message that carries several envelopes to one subscriber (oona/egress_protocol.h):
+// BATCH, the egress message that carries several envelopes to one subscriber (its frames are parsed
+// by parse_batch() in oona/egress_protocol.h; this file is its records):
 //
 //   "", "batch", count, records      records: count times (varint topic size, topic,
 //                                                          varint envelope size, envelope)
@@ -20,8 +21,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <optional>
-#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -65,13 +64,6 @@ class BatchBuilder {
   std::size_t capacity_ = 0;
   std::size_t count_ = 0;
 };
-
-// A BATCH's count and records (views into its frames); nullopt if the frames are not one.
-struct BatchFrames {
-  std::uint64_t count = 0;
-  std::string_view records;
-};
-std::optional<BatchFrames> parse_batch(std::span<const std::string_view> frames);
 
 // Reads the next record off the front of `records` into `topic` and `envelope` (views into the
 // same bytes); false if `records` does not start with a whole record.

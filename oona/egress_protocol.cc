@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include "oona/egress_batch.h"
 #include "proto/envelope_codec.h"
 
 namespace esper::oona::egress {
@@ -67,6 +68,13 @@ std::vector<std::string> dropped_frames(std::uint64_t count) {
 std::optional<std::uint64_t> parse_dropped(std::span<const std::string_view> frames) {
   if (frames.size() != 3 || !frames[0].empty() || frames[1] != kDroppedKind) return std::nullopt;
   return parse_number<std::uint64_t>(frames[2]);
+}
+
+std::optional<BatchFrames> parse_batch(std::span<const std::string_view> frames) {
+  if (frames.size() != 4 || !frames[0].empty() || frames[1] != kBatchKind) return std::nullopt;
+  const auto count = parse_number<std::uint64_t>(frames[2]);
+  if (!count) return std::nullopt;
+  return BatchFrames{.count = *count, .records = frames[3]};
 }
 
 bool matches(const std::vector<std::string>& prefixes, std::string_view topic) {

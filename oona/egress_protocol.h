@@ -69,6 +69,14 @@ inline bool is_notice(std::string_view first_frame) { return first_frame.empty()
 // The count of a DROPPED notice; nullopt if the frames are not one.
 std::optional<std::uint64_t> parse_dropped(std::span<const std::string_view> frames);
 
+// A BATCH's count and records (views into its frames; the records are oona/egress_batch.h's);
+// nullopt if the frames are not one.
+struct BatchFrames {
+  std::uint64_t count = 0;
+  std::string_view records;
+};
+std::optional<BatchFrames> parse_batch(std::span<const std::string_view> frames);
+
 // Whether `topic` starts with one of `prefixes`.
 bool matches(const std::vector<std::string>& prefixes, std::string_view topic);
 
