@@ -6,6 +6,8 @@
 #include <memory>
 #include <numeric>
 
+#include <spdlog/spdlog.h>
+
 #include "oona/bus_publisher.h"
 #include "oona/egress_batch.h"
 #include "oona/egress_protocol.h"
@@ -119,7 +121,7 @@ void BusSubscriber::take_notice(Egress& egress, proto::Lane lane, std::span<cons
   const auto batch = egress::parse_batch(frames);
   // Each record takes at least two bytes: a larger count is a lie that would inflate the credit.
   if (!batch || batch->count == 0 || batch->count > batch->records.size() / 2) {
-    ++rejected_[static_cast<std::size_t>(RejectReason::kUnparseable)];
+    reject(RejectReason::kUnparseable, lane, "a batch whose header is malformed or whose count is impossible");
     return;
   }
   egress.batch = std::move(frames_[3]);
@@ -127,14 +129,24 @@ void BusSubscriber::take_notice(Egress& egress, proto::Lane lane, std::span<cons
   egress.batch_left = batch->count;
 }
 
-bool BusSubscriber::next_record(Egress& egress, std::array<std::string_view, 2>& record) {
+void BusSubscriber::reject(RejectReason reason, proto::Lane lane, std::string_view detail) {
+  ++rejected_[static_cast<std::size_t>(reason)];
+  const std::string_view name = reject_reason_name(reason);
+  problems_.log(spdlog::level::warn, name,
+                fmt::format("{}: refused a message from Oona on the {} egress ({}): {}", options_.name,
+                            proto::lane_name(lane), name, detail));
+}
+
+bool BusSubscriber::next_record(Egress& egress, proto::Lane lane, std::array<std::string_view, 2>& record) {
   if (egress::next_batch_record(egress.batch_rest, record[0], record[1])) {
     if (--egress.batch_left == 0 && !egress.batch_rest.empty()) {
-      ++rejected_[static_cast<std::size_t>(RejectReason::kUnparseable)];  // More records than counted.
+      reject(RejectReason::kUnparseable, lane,
+             std::to_string(egress.batch_rest.size()) + " bytes after the last record a batch counted");
     }
     return true;
   }
-  ++rejected_[static_cast<std::size_t>(RejectReason::kUnparseable)];
+  reject(RejectReason::kUnparseable, lane,
+         "a batch record cut or malformed, " + std::to_string(egress.batch_left) + " counted records left");
   egress.consumed += egress.batch_left;  // Oona counted them against the credit: they go back.
   egress.batch_left = 0;
   maybe_hello(egress);
@@ -142,13 +154,13 @@ bool BusSubscriber::next_record(Egress& egress, std::array<std::string_view, 2>&
 }
 
 std::optional<proto::Decoded> BusSubscriber::read_decoded(Egress& egress, proto::Lane lane,
-                                                         google::protobuf::Arena* arena) {
+                                                         proto::EnvelopeSlot* slot) {
   while (true) {
     std::array<std::string_view, 2> record;
     std::vector<std::string_view> views;
     std::span<const std::string_view> message;
     if (egress.batch_left > 0) {
-      if (!next_record(egress, record)) continue;
+      if (!next_record(egress, lane, record)) continue;
       message = record;
     } else {
       if (!receive_message(egress, lane)) return std::nullopt;
@@ -161,9 +173,9 @@ std::optional<proto::Decoded> BusSubscriber::read_decoded(Egress& egress, proto:
     }
     ++egress.consumed;
     maybe_hello(egress);
-    ReadEnvelope read = decode_and_verify(message, options_.limits, signer_ ? &*signer_ : nullptr, arena, &replay_);
+    ReadEnvelope read = decode_and_verify(message, options_.limits, signer_ ? &*signer_ : nullptr, slot, &replay_);
     if (!read.ok()) {
-      ++rejected_[static_cast<std::size_t>(*read.reject)];
+      reject(*read.reject, lane, read.detail);
       continue;
     }
     ++received_[lane == proto::Lane::kEmergency];
@@ -188,17 +200,16 @@ bool BusSubscriber::wait_readable(std::chrono::milliseconds timeout) {
 }
 
 std::size_t BusSubscriber::receive_batch(std::chrono::milliseconds timeout, std::size_t max,
-                                         google::protobuf::Arena* arena,
                                          const std::function<void(const BusMessageView&)>& visit) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   std::size_t n = 0;
   while (n < max) {
     std::optional<proto::Decoded> d;
     proto::Lane lane = proto::Lane::kEmergency;
-    if (emergency_.socket) d = read_decoded(emergency_, lane, arena);
+    if (emergency_.socket) d = read_decoded(emergency_, lane, &batch_slot_);
     if (!d && normal_.socket) {
       lane = proto::Lane::kNormal;
-      d = read_decoded(normal_, lane, arena);
+      d = read_decoded(normal_, lane, &batch_slot_);
     }
     if (d) {
       visit(BusMessageView{lane, d->topic(), d->envelope()});

@@ -36,8 +36,10 @@
 #include "oona/emergency_scheduling.h"
 #include "oona/envelope_reader.h"
 #include "oona/envelope_signer.h"
+#include "logging/rate_limited_log.h"
 #include "oona/sequence_tracker.h"
 #include "proto/envelope_codec.h"
+#include "proto/envelope_slot.h"
 
 namespace esper::oona {
 
@@ -92,10 +94,9 @@ class BusSubscriber {
   // The next envelope, emergency first; nullopt if none arrived within `timeout`.
   std::optional<BusMessage> receive(std::chrono::milliseconds timeout);
   // A batch for hot ingest loops: waits up to `timeout` for the first envelope, then takes whatever
-  // else has already arrived, up to `max` in all, emergency first, decoding each onto `arena` (the
-  // caller resets it after the batch) and handing it to `visit`. Returns the number visited.
+  // else has already arrived, up to `max` in all, emergency first, decoding each into one reused
+  // envelope (proto/envelope_slot.h) and handing it to `visit`. Returns the number visited.
   std::size_t receive_batch(std::chrono::milliseconds timeout, std::size_t max,
-                            google::protobuf::Arena* arena,
                             const std::function<void(const BusMessageView&)>& visit);
   // Waits up to `timeout` until either socket has something to read (which may still be rejected).
   bool wait_readable(std::chrono::milliseconds timeout);
@@ -138,23 +139,26 @@ class BusSubscriber {
 
   std::optional<BusMessage> try_read(Egress& egress, proto::Lane lane);
   // Reads until one message decodes and verifies (counting those that do not), or none is left.
-  std::optional<proto::Decoded> read_decoded(Egress& egress, proto::Lane lane, google::protobuf::Arena* arena);
+  std::optional<proto::Decoded> read_decoded(Egress& egress, proto::Lane lane, proto::EnvelopeSlot* slot);
   // The next message off `egress`'s socket into frames_; false if none is there.
   bool receive_message(Egress& egress, proto::Lane lane);
   // A notice from Oona: counts a DROPPED, starts handing out a BATCH.
   void take_notice(Egress& egress, proto::Lane lane, std::span<const std::string_view> frames);
   // The next record of the BATCH being handed out into `record`; false if the rest of it is
   // malformed (counted as one `unparseable` reject, its envelopes' credit returned).
-  bool next_record(Egress& egress, std::array<std::string_view, 2>& record);
+  bool next_record(Egress& egress, proto::Lane lane, std::array<std::string_view, 2>& record);
   enum class Hello { kNow, kIfDue, kIfDrained };
   // Says HELLO on `egress` now, or if credit is due (a quarter window consumed; with kIfDrained,
   // anything consumed since the last one) or the heartbeat is.
   void maybe_hello(Egress& egress, Hello when = Hello::kIfDue);
   void heartbeat();  // maybe_hello on both.
+  // Counts a refused message and logs it (at most one line per reason per interval).
+  void reject(RejectReason reason, proto::Lane lane, std::string_view detail);
 
   BusSubscriberOptions options_;
   std::optional<EnvelopeSigner> signer_;
   ReplayGuard replay_;  // With a signing key: refuses a replayed copy of a signed envelope.
+  proto::EnvelopeSlot batch_slot_;  // What receive_batch() decodes into.
   // A context (so an I/O thread) per lane: the emergency one runs in the emergency scheduling class.
   zmq::context_t normal_context_{1};
   zmq::context_t emergency_context_{1};
@@ -164,6 +168,7 @@ class BusSubscriber {
   std::array<std::uint64_t, 2> missed_{};
   std::array<std::uint64_t, 2> received_{};
   RejectCounts rejected_{};
+  logging::RateLimitedLog problems_;
   std::vector<zmq::message_t> frames_;  // The message being read, reused.
   SequenceTracker sequences_;
 };

@@ -37,9 +37,9 @@ std::vector<std::string_view> frame_views(const std::vector<zmq::message_t>& fra
 }
 
 ReadEnvelope decode_and_verify(std::span<const std::string_view> frames, const proto::DecodeLimits& limits,
-                               const EnvelopeSigner* signer, google::protobuf::Arena* arena,
+                               const EnvelopeSigner* signer, proto::EnvelopeSlot* slot,
                                ReplayGuard* replay) {
-  ReadEnvelope out{proto::decode(frames, limits, arena), std::nullopt, {}};
+  ReadEnvelope out{proto::decode(frames, limits, slot), std::nullopt, {}};
   if (!out.decoded.ok()) {
     out.reject = reject_reason(out.decoded.error());
     out.detail = out.decoded.detail();

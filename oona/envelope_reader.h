@@ -65,10 +65,10 @@ struct ReadEnvelope {
   bool ok() const { return !reject.has_value(); }
 };
 
-// Decodes `frames` under `limits` (onto `arena` when given) and, with a `signer`, verifies the
+// Decodes `frames` under `limits` (into `slot` when given) and, with a `signer`, verifies the
 // signature and then, with a `replay` guard too, refuses what that guard has seen.
 ReadEnvelope decode_and_verify(std::span<const std::string_view> frames, const proto::DecodeLimits& limits,
-                               const EnvelopeSigner* signer, google::protobuf::Arena* arena = nullptr,
+                               const EnvelopeSigner* signer, proto::EnvelopeSlot* slot = nullptr,
                                ReplayGuard* replay = nullptr);
 
 // Signs `envelope` under its own topic when `signer` is set (after clearing any old signature) and

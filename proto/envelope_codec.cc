@@ -1,6 +1,7 @@
 #include "proto/envelope_codec.h"
 
 #include "proto/envelope_header.h"
+#include "proto/envelope_slot.h"
 #include "proto/wire_format.h"
 
 #include <array>
@@ -111,17 +112,16 @@ std::string telemetry_envelope_frame(const proto::Envelope& header, std::string_
   return frame;
 }
 
-Decoded decode(std::span<const std::string_view> frames, const DecodeLimits& limits,
-               google::protobuf::Arena* arena) {
+Decoded decode(std::span<const std::string_view> frames, const DecodeLimits& limits, EnvelopeSlot* slot) {
   if (frames.size() != 2) {
     return Decoded::failure(DecodeError::kWrongFrameCount,
                             std::to_string(frames.size()) + " frames, expected 2");
   }
-  return decode(frames[0], frames[1], limits, arena);
+  return decode(frames[0], frames[1], limits, slot);
 }
 
 Decoded decode(std::string_view topic_text, std::string_view payload, const DecodeLimits& limits,
-               google::protobuf::Arena* arena) {
+               EnvelopeSlot* slot) {
   if (payload.size() > limits.max_envelope_bytes) {
     return Decoded::failure(DecodeError::kOversize,
                             std::to_string(payload.size()) + " bytes, limit " +
@@ -134,19 +134,26 @@ Decoded decode(std::string_view topic_text, std::string_view payload, const Deco
                             "topic '" + std::string(topic_text.substr(0, kMaxTopicBytes)) + "'");
   }
   Decoded d;
-  if (arena != nullptr) {
-    d.envelope_ = google::protobuf::Arena::CreateMessage<proto::Envelope>(arena);
+  bool parsed = false;
+  // Protobuf parses sizes as int; the oversize check above keeps payload far below INT_MAX.
+  if (slot != nullptr) {
+    // The header says whether the body is a packet; the topic alone may lie.
+    EnvelopeHeader header;
+    const bool telemetry = topic->kind == BodyKind::kTelemetry && read_envelope_header(payload, header) &&
+                           header.body == BodyKind::kTelemetry;
+    parsed = slot->parse(payload, telemetry);
+    d.envelope_ = &slot->envelope();  // Only now: the parse may have put a new envelope in the slot.
   } else {
     d.owned_ = std::make_unique<proto::Envelope>();
     d.envelope_ = d.owned_.get();
+    parsed = payload.size() <= static_cast<std::size_t>(INT_MAX) &&
+             d.envelope_->ParseFromArray(payload.data(), static_cast<int>(payload.size()));
   }
-  proto::Envelope& envelope = *d.envelope_;
-  // Protobuf parses sizes as int; the oversize check above keeps payload far below INT_MAX.
-  if (payload.size() > static_cast<std::size_t>(INT_MAX) ||
-      !envelope.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
+  if (!parsed) {
     return Decoded::failure(DecodeError::kUnparseable,
                             std::to_string(payload.size()) + "-byte frame is not an Envelope");
   }
+  const proto::Envelope& envelope = *d.envelope_;
   if (auto invalid = validate(envelope)) {
     return Decoded::failure(invalid->first, std::move(invalid->second));
   }

@@ -49,9 +49,11 @@ struct DecodeLimits {
   std::size_t max_envelope_bytes = kDefaultMaxEnvelopeBytes;
 };
 
+class EnvelopeSlot;  // proto/envelope_slot.h
+
 // The outcome of decode(): an envelope, or the reason it was rejected with a human-readable detail.
-// The envelope lives on the heap, or on the caller's arena when decode() was given one (then the
-// Decoded must not outlive the arena's next Reset()).
+// The envelope lives on the heap, or in the caller's slot when decode() was given one (then it is
+// valid until the slot's next decode).
 class Decoded {
  public:
   static Decoded failure(DecodeError error, std::string detail);
@@ -64,11 +66,10 @@ class Decoded {
   const Topic& topic() const { return topic_; }  // Requires ok().
 
  private:
-  friend Decoded decode(std::string_view, std::string_view, const DecodeLimits&,
-                        google::protobuf::Arena*);
+  friend Decoded decode(std::string_view, std::string_view, const DecodeLimits&, EnvelopeSlot*);
   std::optional<DecodeError> error_;
   std::string detail_;
-  std::unique_ptr<proto::Envelope> owned_;  // Null when the envelope is on an arena.
+  std::unique_ptr<proto::Envelope> owned_;  // Null when the envelope is in a slot.
   proto::Envelope* envelope_ = nullptr;
   Topic topic_;
 };
@@ -110,13 +111,13 @@ WireMessage encode_telemetry(const proto::Envelope& header, std::string_view pac
 // The frame alone, for a header already validated (and signed over the unsigned frame).
 std::string telemetry_envelope_frame(const proto::Envelope& header, std::string_view packet);
 
-// Validates and parses one received bus message. Never throws on bad input. With an arena, the
-// envelope is allocated on it: a hot ingest loop that resets the arena per batch avoids one heap
-// allocation per metric attribute.
+// Validates and parses one received bus message. Never throws on bad input. With a slot, the
+// envelope is parsed into it (proto/envelope_slot.h): a hot ingest loop then allocates nothing per
+// metric point.
 Decoded decode(std::span<const std::string_view> frames, const DecodeLimits& limits = {},
-               google::protobuf::Arena* arena = nullptr);
+               EnvelopeSlot* slot = nullptr);
 Decoded decode(std::string_view topic, std::string_view envelope, const DecodeLimits& limits = {},
-               google::protobuf::Arena* arena = nullptr);
+               EnvelopeSlot* slot = nullptr);
 
 // Current wall-clock time in ns since the Unix epoch, the unit of every *_unix_ns field.
 std::uint64_t now_unix_ns();

@@ -24,12 +24,11 @@
 #include <thread>
 #include <vector>
 
-#include <google/protobuf/arena.h>
-
 #include "bench/nissa/synthetic_envelopes.h"
 #include "nissa/export/export_stage.h"
 #include "nissa/store/envelope_walk.h"
 #include "nissa/store/metric_aggregator.h"
+#include "proto/envelope_slot.h"
 
 namespace {
 
@@ -65,7 +64,7 @@ double thread_cpu_s() {
 // per second of the ingest thread's own CPU time (what a busy machine does not blur).
 double ingest_for(Nissa& n, const std::vector<proto::WireMessage>& messages, double seconds,
                   nissa::ExportStage* stage = nullptr, double* cpu_rate = nullptr) {
-  google::protobuf::Arena arena;
+  proto::EnvelopeSlot slot;
   std::uint64_t points = 0;
   const double cpu_start = thread_cpu_s();
   const auto start = Clock::now();
@@ -74,7 +73,7 @@ double ingest_for(Nissa& n, const std::vector<proto::WireMessage>& messages, dou
   while (Clock::now() < end) {
     for (int k = 0; k < 64; ++k, ++i) {
       const auto& m = messages[i % messages.size()];
-      proto::Decoded d = proto::decode(m.topic, m.envelope, {}, &arena);
+      proto::Decoded d = proto::decode(m.topic, m.envelope, {}, &slot);
       const proto::Envelope& envelope = d.envelope();
       std::lock_guard lock(n.mu);
       nissa::walk_envelope(
@@ -88,7 +87,6 @@ double ingest_for(Nissa& n, const std::vector<proto::WireMessage>& messages, dou
           },
           [](const proto::TelemetryEvent&, std::int64_t) {});
     }
-    arena.Reset();
   }
   if (cpu_rate != nullptr) *cpu_rate = static_cast<double>(points) / (thread_cpu_s() - cpu_start);
   return static_cast<double>(points) / std::chrono::duration<double>(Clock::now() - start).count();

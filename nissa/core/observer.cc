@@ -102,7 +102,7 @@ void Observer::run(signals::ShutdownSignals& signals, const std::function<void()
     std::vector<proto::Envelope> conclusions;
     if (subscriber_->wait_readable(std::chrono::milliseconds(50))) {
       std::lock_guard lock(mu_);
-      n = subscriber_->receive_batch(std::chrono::milliseconds(0), kMaxBatch, &arena_,
+      n = subscriber_->receive_batch(std::chrono::milliseconds(0), kMaxBatch,
                                      [&](const oona::BusMessageView& m) { handle(m); });
       if (n > 0) conclusions = record_conclusions();
     }
@@ -110,7 +110,6 @@ void Observer::run(signals::ShutdownSignals& signals, const std::function<void()
       publish_acks(intake_->commit());
       publish_conclusions(std::move(conclusions));
     }
-    arena_.Reset();
 
     const auto now = Clock::now();
     if (now >= next_telemetry) {

@@ -36,7 +36,6 @@
 #include <mutex>
 #include <string>
 
-#include <google/protobuf/arena.h>
 
 #include "daemon/supervisor_link.h"
 #include "logging/rate_limited_log.h"
@@ -149,7 +148,6 @@ class Observer {
 
   std::unique_ptr<ExportStage> export_stage_;  // Reads the aggregates through mu_; started by run().
 
-  google::protobuf::Arena arena_;  // Each batch is decoded onto it; reset after the batch.
   std::atomic<bool> ready_{false};
   HttpRefusals http_refusals_;  // Atomic counters: written by the HTTP threads, no lock.
 };

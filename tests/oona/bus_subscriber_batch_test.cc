@@ -3,7 +3,11 @@
 // cut or whose count lies costs only its own bad part, is counted as `unparseable`, and its credit
 // still comes back, so what follows is delivered.
 #include <gtest/gtest.h>
+#include <spdlog/sinks/ringbuffer_sink.h>
+#include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -79,6 +83,14 @@ TEST(BusSubscriberBatch, GoodRecordsArriveAndABrokenBatchCostsOnlyItselfAndItsCr
   esper::testing::TempDir dir;
   const std::string endpoint = dir.ipc("egress.sock");
   FakeEgress oona(endpoint);
+  // What the subscriber logs about the rejects.
+  auto log = std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(64);
+  const auto previous_logger = spdlog::default_logger();
+  spdlog::set_default_logger(std::make_shared<spdlog::logger>("batch-test", log));
+  struct RestoreLogger {
+    std::shared_ptr<spdlog::logger> previous;
+    ~RestoreLogger() { spdlog::set_default_logger(previous); }
+  } restore{previous_logger};
   BusSubscriberOptions options;
   options.endpoints.normal_egress = endpoint;
   options.emergency = false;
@@ -117,6 +129,12 @@ TEST(BusSubscriberBatch, GoodRecordsArriveAndABrokenBatchCostsOnlyItselfAndItsCr
   // The cut batch, the lying count, the batch without records; the bad record is the codec's.
   EXPECT_EQ(subscriber.rejected(RejectReason::kUnparseable), 4u);
   EXPECT_EQ(subscriber.rejected_total(), 4u);
+  // Said in the log, once: the other three fall within the rate limit's interval.
+  const auto lines = log->last_formatted();
+  const auto refusals = std::count_if(lines.begin(), lines.end(), [](const std::string& line) {
+    return line.find("refused a message from Oona on the normal egress (unparseable)") != std::string::npos;
+  });
+  EXPECT_EQ(refusals, 1) << "log lines: " << lines.size();
 
   // Every envelope Oona counted against the credit comes back: 3 + 3 + 2 + 1. The lying count and
   // the batch without records carry no credit a real Oona would have counted.
