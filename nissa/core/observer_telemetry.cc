@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include "nissa/store/envelope_walk.h"
+#include "oona/envelope_reader.h"
 #include "proto/envelope_codec.h"
 #include "proto/topic.h"
 
@@ -18,10 +19,12 @@ SelfTelemetry Observer::self_telemetry() const {
               {{"kind", std::string(proto::kind_name(static_cast<proto::BodyKind>(k)))}});
   }
   t.family("nissa.rejected_total");
-  for (std::size_t r = 0; r < proto::kDecodeErrorCount; ++r) {
-    const auto reason = static_cast<proto::DecodeError>(r);
+  // The codec's reasons, then the signature's and `replayed` (which need a signing key).
+  for (std::size_t r = 0; r < oona::kRejectReasonCount; ++r) {
+    const auto reason = static_cast<oona::RejectReason>(r);
+    if (reason == oona::RejectReason::kSourceNotAllowed) continue;  // Decided by Oona's ingress only.
     t.counter("nissa.rejected_total", n(subscriber_->rejected(reason)),
-              {{"reason", std::string(proto::decode_error_name(reason))}});
+              {{"reason", std::string(oona::reject_reason_name(reason))}});
   }
   t.counter("nissa.points_total", n(counters_.points));
   t.counter("nissa.events_total", n(counters_.events));

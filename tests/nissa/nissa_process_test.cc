@@ -13,7 +13,9 @@
 #include "wal/wal_reader.h"
 #include "nissa/store/aggregates_checkpoint.h"
 #include "nissa/core/observer.h"
+#include "oona/envelope_signer.h"
 #include "proto/metric_point.h"
+#include "tests/support/key_file.h"
 #include "tests/support/nissa_process.h"
 #include "tests/support/wait_until.h"
 
@@ -242,6 +244,35 @@ TEST_F(NissaProcessTest, AggregatesAndWarningEventsSurviveKill9UpToTheLastCheckp
   const json events = nissa_->get_json("/api/v1/events?min_severity=warning");
   ASSERT_EQ(events["events"].size(), 1u) << events.dump();
   EXPECT_EQ(events["events"][0]["description"], "field_report_retry");
+}
+
+// Nissa with a signing key behind an Oona without one (a key given to one side only): what arrives
+// unsigned is refused and counted under its reason in Nissa's metrics (the bus client logs it too:
+// BusSubscriberBatch checks that), and a signed producer's points still arrive.
+TEST(NissaSigning, UnsignedEnvelopesAreRefusedAndCountedByReason) {
+  OonaProcess oona;
+  ASSERT_TRUE(oona.ready()) << "oona did not start";
+  esper::testing::TempDir dir;
+  NissaProcess nissa(oona.dir().path(), dir / "state", "signing: {key_hex: " + esper::testing::kSigningKeyHex + "}\n");
+  ASSERT_TRUE(nissa.ready()) << "nissa did not print its ready line";
+  oona::BusPublisher unsigned_producer(oona::testing::publisher_options(oona.endpoints(), "unsigned-producer"));
+  auto signed_options = oona::testing::publisher_options(oona.endpoints(), "signed-producer");
+  signed_options.signing_key = oona::parse_hex_key(esper::testing::kSigningKeyHex);
+  oona::BusPublisher signed_producer(signed_options);
+
+  const std::string counter = "esper_nissa_rejected_total{source=\"nissa\",reason=\"unsigned\"} ";
+  auto unsigned_rejected = [&] {
+    const std::string text = nissa.get_text("/metrics");
+    const auto at = text.find(counter);
+    return at == std::string::npos ? -1.0 : std::stod(text.substr(at + counter.size()));
+  };
+  ASSERT_TRUE(wait_until([&] {
+    unsigned_producer.publish(packet({proto::make_point("unsigned.metric", 1, "count")}));
+    signed_producer.publish(packet({proto::make_point("signed.metric", 1, "count")}));
+    return series_field(nissa, "metric=signed.metric", "count") > 0 && unsigned_rejected() > 0;
+  }, 20s)) << "signed points: " << series_field(nissa, "metric=signed.metric", "count")
+           << ", unsigned rejected: " << unsigned_rejected();
+  EXPECT_EQ(series_field(nissa, "metric=unsigned.metric", "count"), -1) << "an unsigned point was aggregated";
 }
 
 TEST_F(NissaProcessTest, HealthReadinessAndBadQueries) {
