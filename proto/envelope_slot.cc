@@ -6,12 +6,13 @@
 
 namespace esper::proto {
 
-EnvelopeSlot::EnvelopeSlot() : envelope_(google::protobuf::Arena::CreateMessage<Envelope>(&arena_)) {}
+EnvelopeSlot::EnvelopeSlot(std::size_t reset_after_bytes)
+    : envelope_(google::protobuf::Arena::CreateMessage<Envelope>(&arena_)), reset_after_bytes_(reset_after_bytes) {}
 
 bool EnvelopeSlot::parse(std::string_view payload, bool telemetry_body) {
   if (payload.size() > static_cast<std::size_t>(INT_MAX)) return false;
   parsed_bytes_ += payload.size();
-  if (parsed_bytes_ > kResetAfterBytes) {
+  if (parsed_bytes_ > reset_after_bytes_) {
     arena_.Reset();  // Frees what cleared map entries and bodies left behind, and the spare.
     envelope_ = google::protobuf::Arena::CreateMessage<Envelope>(&arena_);
     spare_ = nullptr;

@@ -26,7 +26,9 @@ class EnvelopeSlot {
  public:
   static constexpr std::size_t kResetAfterBytes = 4 << 20;
 
-  EnvelopeSlot();
+  // `reset_after_bytes`: how much payload between arena resets (tests and the fuzzer use less, to
+  // reset often).
+  explicit EnvelopeSlot(std::size_t reset_after_bytes = kResetAfterBytes);
   EnvelopeSlot(const EnvelopeSlot&) = delete;
   EnvelopeSlot& operator=(const EnvelopeSlot&) = delete;
 
@@ -42,6 +44,7 @@ class EnvelopeSlot {
   google::protobuf::Arena arena_;
   Envelope* envelope_;                // On arena_.
   TelemetryPacket* spare_ = nullptr;  // On arena_: the last packet, kept to parse the next one into.
+  const std::size_t reset_after_bytes_;
   std::size_t parsed_bytes_ = 0;      // Payload parsed since arena_ was last reset.
 };
 

@@ -3,6 +3,10 @@
 // The decoder must never crash, hang or leak, and whatever it accepts must re-encode. Oona's
 // header-only decoder (proto/envelope_header.h) must agree with it: accept whatever it accepts, with
 // the same route, and refuse for the same reason, except where the codec finds a body it cannot parse.
+// Decoding into one EnvelopeSlot kept across inputs (as Nissa's loop keeps it across messages) must
+// give exactly what a fresh decode gives, whatever the slot held before.
+#include <google/protobuf/util/message_differencer.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
@@ -10,6 +14,7 @@
 
 #include "proto/envelope_codec.h"
 #include "proto/envelope_header.h"
+#include "proto/envelope_slot.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size == 0) return 0;
@@ -33,6 +38,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     // A body only the codec parses: the header decoder accepts, or refuses for a later reason.
     if (!header.ok() && *header.error < esper::proto::DecodeError::kUnparseable) __builtin_trap();
   } else if (header.ok() || *header.error != decoded.error()) {
+    __builtin_trap();
+  }
+
+  static esper::proto::EnvelopeSlot slot(4096);  // Resets its arena every few inputs.
+  const esper::proto::Decoded reused = esper::proto::decode(frames, limits, &slot);
+  if (reused.ok() != decoded.ok()) __builtin_trap();
+  if (!decoded.ok()) {
+    if (reused.error() != decoded.error()) __builtin_trap();
+  } else if (&reused.envelope() != &slot.envelope() || reused.topic() != decoded.topic() ||
+             !google::protobuf::util::MessageDifferencer::Equals(reused.envelope(), decoded.envelope())) {
     __builtin_trap();
   }
   return 0;
