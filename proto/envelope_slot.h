@@ -7,7 +7,8 @@
 // The slot's messages live on an arena, so what a parse does allocate (attribute map entries,
 // points beyond the last packet's) is a bump of a pointer, not a malloc and a free. Cleared map
 // entries stay on the arena until it is reset, which it is once kResetAfterBytes of payload have
-// been parsed: memory stays bounded by a small multiple of that, whatever the traffic.
+// been parsed: the arena holds at most what protobuf builds from that much payload plus one
+// envelope (for ordinary packets a few times the bytes; for a flood of tiny map entries, tens).
 //
 // What the slot holds is valid until its next parse.
 #ifndef ESPER_PROTO_ENVELOPE_SLOT_H_
