@@ -30,13 +30,13 @@
 #include <zmq.hpp>
 
 #include "esper/envelope.pb.h"
+#include "logging/rate_limited_log.h"
 #include "oona/bus_endpoints.h"
 #include "oona/connection_monitor.h"
 #include "oona/curve_security.h"
 #include "oona/emergency_scheduling.h"
 #include "oona/envelope_reader.h"
 #include "oona/envelope_signer.h"
-#include "logging/rate_limited_log.h"
 #include "oona/sequence_tracker.h"
 #include "proto/envelope_codec.h"
 #include "proto/envelope_slot.h"

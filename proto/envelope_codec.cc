@@ -135,17 +135,13 @@ Decoded decode(std::string_view topic_text, std::string_view payload, const Deco
   }
   Decoded d;
   bool parsed = false;
-  // Protobuf parses sizes as int; the oversize check above keeps payload far below INT_MAX.
   if (slot != nullptr) {
-    // The header says whether the body is a packet; the topic alone may lie.
-    EnvelopeHeader header;
-    const bool telemetry = topic->kind == BodyKind::kTelemetry && read_envelope_header(payload, header) &&
-                           header.body == BodyKind::kTelemetry;
-    parsed = slot->parse(payload, telemetry);
+    parsed = slot->parse(payload);
     d.envelope_ = &slot->envelope();  // Only now: the parse may have put a new envelope in the slot.
   } else {
     d.owned_ = std::make_unique<proto::Envelope>();
     d.envelope_ = d.owned_.get();
+    // Protobuf parses sizes as int; the oversize check above keeps payload far below INT_MAX.
     parsed = payload.size() <= static_cast<std::size_t>(INT_MAX) &&
              d.envelope_->ParseFromArray(payload.data(), static_cast<int>(payload.size()));
   }

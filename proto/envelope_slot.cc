@@ -4,12 +4,14 @@
 
 #include <google/protobuf/io/coded_stream.h>
 
+#include "proto/envelope_header.h"
+
 namespace esper::proto {
 
 EnvelopeSlot::EnvelopeSlot(std::size_t reset_after_bytes)
     : envelope_(google::protobuf::Arena::CreateMessage<Envelope>(&arena_)), reset_after_bytes_(reset_after_bytes) {}
 
-bool EnvelopeSlot::parse(std::string_view payload, bool telemetry_body) {
+bool EnvelopeSlot::parse(std::string_view payload) {
   if (payload.size() > static_cast<std::size_t>(INT_MAX)) return false;
   parsed_bytes_ += payload.size();
   if (parsed_bytes_ > reset_after_bytes_) {
@@ -22,7 +24,8 @@ bool EnvelopeSlot::parse(std::string_view payload, bool telemetry_body) {
     if (envelope_->has_telemetry()) spare_ = envelope_->unsafe_arena_release_telemetry();
     envelope_->Clear();
   }
-  if (telemetry_body && spare_ != nullptr) {
+  EnvelopeHeader header;
+  if (spare_ != nullptr && read_envelope_header(payload, header) && header.body == BodyKind::kTelemetry) {
     spare_->Clear();  // Keeps its points and their strings for the merge to parse over.
     envelope_->unsafe_arena_set_allocated_telemetry(spare_);
     spare_ = nullptr;

@@ -34,10 +34,10 @@ class EnvelopeSlot {
   EnvelopeSlot& operator=(const EnvelopeSlot&) = delete;
 
   // Parses `payload` as protobuf's ParseFromArray would (true iff it would succeed, with the same
-  // message), over the storage of the last envelope. `telemetry_body`: the payload's body, as its
-  // header says, is a telemetry packet; only then is the spare packet put in place to parse into,
-  // so an envelope without a body never seems to have one.
-  bool parse(std::string_view payload, bool telemetry_body);
+  // message), over the storage of the last envelope. The spare packet is put in place to parse into
+  // only when the payload's header (read off the wire) says its body is a telemetry packet, so an
+  // envelope without a body never seems to have one.
+  bool parse(std::string_view payload);
 
   Envelope& envelope() { return *envelope_; }
 

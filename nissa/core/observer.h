@@ -36,7 +36,6 @@
 #include <mutex>
 #include <string>
 
-
 #include "daemon/supervisor_link.h"
 #include "logging/rate_limited_log.h"
 #include "nissa/core/analytics_fanout.h"
